@@ -1,0 +1,59 @@
+// Builds dist/server.js (esbuild bundle of the Node entry) and the dashboard into web/dist (vite).
+// `--if-needed` skips a step whose output is newer than every one of its inputs.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+const ifNeeded = process.argv.includes("--if-needed");
+
+function newestMtime(paths) {
+  let newest = 0;
+  const visit = (path) => {
+    if (!existsSync(path)) return;
+    const stat = statSync(path);
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(path))
+        if (entry !== "dist" && entry !== "node_modules") visit(join(path, entry));
+    } else newest = Math.max(newest, stat.mtimeMs);
+  };
+  for (const path of paths) visit(path);
+  return newest;
+}
+
+function upToDate(output, inputs) {
+  return ifNeeded && existsSync(output) && statSync(output).mtimeMs >= newestMtime(inputs);
+}
+
+if (upToDate("dist/server.js", ["src", "package.json", "package-lock.json"])) {
+  console.log("build: dist/server.js is up to date");
+} else {
+  console.log("build: bundling src/server.ts → dist/server.js");
+  await build({
+    entryPoints: ["src/server.ts"],
+    outfile: "dist/server.js",
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    sourcemap: true,
+    logLevel: "warning",
+  });
+}
+
+if (existsSync("web/index.html")) {
+  if (upToDate("web/dist/index.html", ["web", "src/events/types.ts", "package-lock.json"])) {
+    console.log("build: web/dist is up to date");
+  } else {
+    console.log("build: building the dashboard → web/dist");
+    const result = spawnSync(
+      process.execPath,
+      ["node_modules/vite/bin/vite.js", "build", "web", "--logLevel", "warn"],
+      {
+        stdio: "inherit",
+      },
+    );
+    if (result.status !== 0) process.exit(result.status ?? 1);
+  }
+}

@@ -1,0 +1,49 @@
+// Owns the HTTP composition: request id, access log, error rendering, and the mounted route modules.
+import { Hono } from "hono";
+import type { AppDeps } from "./deps.js";
+import { AppError, errorBody, toAppError } from "./errors.js";
+import { healthRoutes } from "./routes/health.js";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const log = deps.logger;
+
+  app.use(async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.header("x-request-id", requestId);
+    const started = deps.clock.monotonic();
+    await next();
+    // Set again: handlers that build their own Response would otherwise drop it.
+    if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", requestId);
+    log.debug("request", {
+      request_id: requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      duration_ms: Math.round((deps.clock.monotonic() - started) * 10) / 10,
+    });
+  });
+
+  app.route("/", healthRoutes(deps));
+
+  app.notFound((c) => {
+    const error = new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`, {
+      code: "route_not_found",
+    });
+    return c.json(errorBody(error), 404);
+  });
+
+  app.onError((thrown, c) => {
+    const error = toAppError(thrown);
+    if (error.kind === "internal") {
+      log.error("unhandled error", { path: c.req.path, method: c.req.method, error: thrown });
+    }
+    if (error.retryAfterSecs !== undefined) c.header("retry-after", String(error.retryAfterSecs));
+    return c.json(errorBody(error), error.status as 400);
+  });
+
+  return app;
+}

@@ -1,0 +1,62 @@
+// Bun entry: the same app under Bun.serve, with Bun's fetch as the upstream client.
+import { createClient } from "@libsql/client";
+import { compose } from "./compose.js";
+import {
+  configOrExit,
+  ensureDatabaseDirectory,
+  handleShutdownSignals,
+  localMigrations,
+  newInstanceId,
+  scheduleJobs,
+  systemClock,
+} from "./runtime/local.js";
+import { createFetchClient } from "./upstream/fetch-client.js";
+
+declare const Bun: {
+  env: Record<string, string | undefined>;
+  version: string;
+  serve(options: {
+    fetch: (request: Request, server: unknown) => Response | Promise<Response>;
+    hostname: string;
+    port: number;
+    idleTimeout: number;
+  }): { port: number; hostname: string; stop(closeActive?: boolean): Promise<void>; pendingRequests: number };
+};
+
+const config = configOrExit(Bun.env);
+ensureDatabaseDirectory(config);
+
+const composition = compose({
+  config,
+  createLibsqlClient: createClient,
+  runMigrations: localMigrations(import.meta.url),
+  upstream: createFetchClient(),
+  writeLog: (line) => process.stdout.write(`${line}\n`),
+  clock: systemClock,
+  random: Math.random,
+  instanceId: newInstanceId(),
+});
+
+await composition.start();
+const stopJobs = scheduleJobs(composition);
+
+// idleTimeout 0: Bun's default 10 s idle cut would kill SSE streams and slow first tokens.
+const server = Bun.serve({
+  fetch: (request, bunServer) => composition.app.fetch(request, { bunServer }),
+  hostname: config.host,
+  port: config.port,
+  idleTimeout: 0,
+});
+composition.deps.logger.info("llmlb listening", {
+  url: `http://${server.hostname}:${server.port}`,
+  runtime: `bun ${Bun.version}`,
+});
+
+handleShutdownSignals(
+  composition,
+  {
+    close: () => server.stop(false),
+    forceClose: () => void server.stop(true),
+  },
+  stopJobs,
+);

@@ -1,0 +1,115 @@
+// Owns the composition root: builds every dependency once from runtime-specific parts, plus the
+// background jobs and start/stop steps that entries schedule and run.
+import type { Hono } from "hono";
+import { createApp } from "./app.js";
+import type { Config } from "./config.js";
+import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
+import type { AppDeps, Clock } from "./deps.js";
+import { createEventBus } from "./events/bus.js";
+import { createLogger } from "./logger.js";
+import type { UpstreamClient } from "./upstream/types.js";
+
+export interface RuntimeParts {
+  config: Config;
+  createLibsqlClient: CreateLibsqlClient;
+  /** Absent where migrations are applied out of band (Workers). */
+  runMigrations?: RunMigrations;
+  upstream: UpstreamClient;
+  writeLog: (line: string) => void;
+  clock: Clock;
+  random: () => number;
+  instanceId: string;
+  /** waitUntil where the runtime has it; otherwise the promise just runs. */
+  defer?: (work: Promise<unknown>) => void;
+}
+
+/** Periodic work; entries own the timers that call run() every intervalMs. */
+export interface BackgroundJob {
+  name: string;
+  intervalMs: number;
+  run(): Promise<void>;
+}
+
+export interface Composition {
+  deps: AppDeps;
+  app: Hono;
+  jobs: BackgroundJob[];
+  /** Boot work (migrations, restoring state). Never throws: failures are logged and retried by jobs. */
+  start(): Promise<void>;
+  /** Flushes what is buffered and closes the database. */
+  stop(): Promise<void>;
+}
+
+const MIGRATION_RETRY_MS = 10_000;
+
+export function compose(parts: RuntimeParts): Composition {
+  const { config, clock } = parts;
+  const logger = createLogger({ level: config.logLevel, now: () => clock.now(), write: parts.writeLog });
+  const database = openDatabase({
+    url: config.databaseUrl,
+    authToken: config.databaseAuthToken,
+    createClient: parts.createLibsqlClient,
+    runMigrations: parts.runMigrations,
+  });
+  const events = createEventBus({
+    now: () => clock.now(),
+    firstId: clock.now() * 1000,
+    onListenerError: (error) => logger.error("event listener failed", { error }),
+  });
+  const defer =
+    parts.defer ??
+    ((work: Promise<unknown>) => {
+      work.catch((error: unknown) => logger.error("background work failed", { error }));
+    });
+
+  const deps: AppDeps = {
+    config,
+    database,
+    clock,
+    random: parts.random,
+    upstream: parts.upstream,
+    events,
+    logger,
+    instanceId: parts.instanceId,
+    defer,
+  };
+
+  const migrateOrWarn = async () => {
+    if (database.migrated) return;
+    if (await database.migrate()) {
+      logger.info("database ready", { url: redactUrl(config.databaseUrl) });
+      return;
+    }
+    const readiness = await database.readiness();
+    logger.warn("database unavailable; serving without persistence and retrying", {
+      url: redactUrl(config.databaseUrl),
+      reason: readiness.ready ? "unknown" : readiness.reason,
+    });
+  };
+
+  const jobs: BackgroundJob[] = [
+    {
+      name: "database-migration-retry",
+      intervalMs: MIGRATION_RETRY_MS,
+      run: async () => {
+        if (!database.migrated) await migrateOrWarn();
+      },
+    },
+  ];
+
+  return {
+    deps,
+    app: createApp(deps),
+    jobs,
+    start: migrateOrWarn,
+    async stop() {
+      database.close();
+      await parts.upstream.close();
+    },
+  };
+}
+
+/** The database URL without credentials, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//***@").replace(/([?&]authToken=)[^&]*/i, "$1***");
+}

@@ -1,0 +1,170 @@
+// Owns the database schema (libSQL / SQLite). Times are epoch milliseconds unless named `date`.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const endpoints = sqliteTable("endpoints", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  /** Normalised: no trailing slash. */
+  baseUrl: text("base_url").notNull().unique(),
+  /** AES-GCM ciphertext of the upstream API key (never the plaintext). */
+  apiKeyEncrypted: text("api_key_encrypted"),
+  endpointType: text("endpoint_type").notNull().default("openai_compatible"),
+  /** true when endpoint_type was set by the caller, so detection never overrides it. */
+  typeExplicit: integer("type_explicit", { mode: "boolean" }).notNull().default(false),
+  status: text("status").notNull().default("pending"),
+  /** Last successful probe round trip, ms; kept when the endpoint goes offline. */
+  latencyMs: real("latency_ms"),
+  lastSeen: integer("last_seen"),
+  lastError: text("last_error"),
+  errorCount: integer("error_count").notNull().default(0),
+  healthCheckIntervalSecs: integer("health_check_interval_secs").notNull().default(30),
+  inferenceTimeoutSecs: integer("inference_timeout_secs").notNull().default(120),
+  maxConcurrency: integer("max_concurrency"),
+  notes: text("notes"),
+  registeredAt: integer("registered_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  // Persisted counters, only ever incremented additively (several instances may share the database).
+  totalRequests: integer("total_requests").notNull().default(0),
+  successfulRequests: integer("successful_requests").notNull().default(0),
+  failedRequests: integer("failed_requests").notNull().default(0),
+  totalInputTokens: integer("total_input_tokens").notNull().default(0),
+  totalOutputTokens: integer("total_output_tokens").notNull().default(0),
+});
+
+export const endpointModels = sqliteTable(
+  "endpoint_models",
+  {
+    endpointId: text("endpoint_id")
+      .notNull()
+      .references(() => endpoints.id, { onDelete: "cascade" }),
+    /** The model id as the endpoint itself names it. */
+    modelId: text("model_id").notNull(),
+    ownedBy: text("owned_by"),
+    /** Raw model metadata from the endpoint's listing, JSON. */
+    metadata: text("metadata"),
+    addedAt: integer("added_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.endpointId, table.modelId] })],
+);
+
+export const endpointDailyStats = sqliteTable(
+  "endpoint_daily_stats",
+  {
+    endpointId: text("endpoint_id").notNull(),
+    modelId: text("model_id").notNull(),
+    /** UTC calendar date, YYYY-MM-DD. */
+    date: text("date").notNull(),
+    apiKind: text("api_kind").notNull(),
+    totalRequests: integer("total_requests").notNull().default(0),
+    successfulRequests: integer("successful_requests").notNull().default(0),
+    failedRequests: integer("failed_requests").notNull().default(0),
+    totalInputTokens: integer("total_input_tokens").notNull().default(0),
+    /** Output tokens of successful requests; daily TPS = total_output_tokens / (total_duration_ms / 1000). */
+    totalOutputTokens: integer("total_output_tokens").notNull().default(0),
+    /** Whole-request durations of the successful requests counted in total_output_tokens, ms. */
+    totalDurationMs: integer("total_duration_ms").notNull().default(0),
+  },
+  (table) => [
+    primaryKey({ columns: [table.endpointId, table.modelId, table.date, table.apiKind] }),
+    index("endpoint_daily_stats_date_idx").on(table.date),
+  ],
+);
+
+export const requestHistory = sqliteTable(
+  "request_history",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    requestId: text("request_id").notNull(),
+    /** When the request finished. */
+    createdAt: integer("created_at").notNull(),
+    endpointId: text("endpoint_id"),
+    /** Endpoint name at the time of the request (kept after the endpoint is deleted). */
+    endpointName: text("endpoint_name"),
+    model: text("model").notNull(),
+    apiKind: text("api_kind").notNull(),
+    stream: integer("stream", { mode: "boolean" }).notNull().default(false),
+    status: text("status").notNull(),
+    statusCode: integer("status_code").notNull(),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+    ttftMs: integer("ttft_ms"),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    tokensEstimated: integer("tokens_estimated", { mode: "boolean" }).notNull().default(false),
+    clientIp: text("client_ip"),
+    apiKeyId: text("api_key_id"),
+    /** Only stored with LLMLB_LOG_BODIES=1. */
+    requestBody: text("request_body"),
+    responseBody: text("response_body"),
+  },
+  (table) => [
+    index("request_history_created_at_idx").on(table.createdAt),
+    index("request_history_endpoint_idx").on(table.endpointId, table.createdAt),
+    index("request_history_model_idx").on(table.model, table.createdAt),
+  ],
+);
+
+/** TPS tracker checkpoint; one row per instance × key so instances never overwrite each other. */
+export const modelTpsState = sqliteTable(
+  "model_tps_state",
+  {
+    instanceId: text("instance_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    modelId: text("model_id").notNull(),
+    apiKind: text("api_kind").notNull(),
+    /** tokens/s, EMA α=0.2 over output_tokens / whole-request seconds. */
+    tpsEma: real("tps_ema"),
+    ttftEmaMs: real("ttft_ema_ms"),
+    /** tokens/s after the first byte, EMA. */
+    decodeTpsEma: real("decode_tps_ema"),
+    requestCount: integer("request_count").notNull().default(0),
+    totalOutputTokens: integer("total_output_tokens").notNull().default(0),
+    totalDurationMs: integer("total_duration_ms").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.instanceId, table.endpointId, table.modelId, table.apiKind] })],
+);
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  username: text("username").notNull().unique(),
+  /** Self-describing KDF string (algorithm, parameters, salt, hash). */
+  passwordHash: text("password_hash").notNull(),
+  role: text("role").notNull().default("viewer"),
+  /** Set while the password is a generated one the admin has not replaced yet. */
+  mustChangePassword: integer("must_change_password", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    /** SHA-256 of the session token; the token itself is never stored. */
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    csrfToken: text("csrf_token").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (table) => [index("sessions_expires_at_idx").on(table.expiresAt)],
+);
+
+export const apiKeys = sqliteTable("api_keys", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** SHA-256 of the full key; the key is shown once at creation and never stored. */
+  keyHash: text("key_hash").notNull().unique(),
+  /** First characters of the key, for recognising it in lists. */
+  keyPrefix: text("key_prefix").notNull(),
+  /** JSON array of permission names. */
+  permissions: text("permissions").notNull().default(sql`'[]'`),
+  createdBy: text("created_by"),
+  createdAt: integer("created_at").notNull(),
+  expiresAt: integer("expires_at"),
+  lastUsedAt: integer("last_used_at"),
+});

@@ -1,0 +1,27 @@
+// Owns the shape of what the HTTP layer is given: every dependency built once by an entry.
+import type { Config } from "./config.js";
+import type { DatabaseHandle } from "./db/client.js";
+import type { EventBus } from "./events/bus.js";
+import type { Logger } from "./logger.js";
+import type { UpstreamClient } from "./upstream/types.js";
+
+export interface Clock {
+  /** Wall clock, epoch ms. */
+  now(): number;
+  /** Monotonic ms for measuring durations (never goes backwards). */
+  monotonic(): number;
+}
+
+export interface AppDeps {
+  config: Config;
+  database: DatabaseHandle;
+  clock: Clock;
+  random: () => number;
+  upstream: UpstreamClient;
+  events: EventBus;
+  logger: Logger;
+  /** Identifies this process among instances sharing one database. */
+  instanceId: string;
+  /** Runs background work past the response (waitUntil on Workers); errors are logged, never thrown. */
+  defer: (work: Promise<unknown>) => void;
+}

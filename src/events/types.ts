@@ -1,0 +1,85 @@
+// Owns the event vocabulary shared by the event bus, the SSE route and the dashboard (via `import type`).
+
+export type EndpointStatus = "pending" | "online" | "offline" | "error";
+export type ApiKind = "chat_completions" | "completions" | "responses" | "embeddings";
+
+/** One finished proxied request, as handed to the recorder and the TPS tracker. Never carries bodies. */
+export interface CompletionRecord {
+  request_id: string;
+  /** Epoch ms when the request finished. */
+  finished_at: number;
+  endpoint_id: string | null;
+  endpoint_name: string | null;
+  /** The model name the client asked for. */
+  model: string;
+  api_kind: ApiKind;
+  status: "success" | "error";
+  /** HTTP status sent to the client (0 when the client went away before headers). */
+  status_code: number;
+  error: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  /** true when output/input tokens were estimated from text because the upstream reported none. */
+  estimated: boolean;
+  /** Time to first byte from the upstream, ms; null when no byte arrived. */
+  ttft_ms: number | null;
+  /** Whole request (whole stream) duration, ms. */
+  duration_ms: number;
+  stream: boolean;
+  client_ip: string | null;
+  api_key_id: string | null;
+}
+
+export interface EndpointSummaryEvent {
+  endpoint_id: string;
+  name: string;
+  base_url: string;
+  endpoint_type: string;
+  status: EndpointStatus;
+}
+
+export interface MetricsSnapshot {
+  total_requests: number;
+  successful_requests: number;
+  failed_requests: number;
+  active_requests: number;
+  queued_requests: number;
+  online_endpoints: number;
+  total_endpoints: number;
+  average_response_time_ms: number | null;
+  total_output_tokens: number;
+}
+
+/** Payloads by event type; the SSE `event:` field is the type name. */
+export interface EventPayloads {
+  TpsUpdated: {
+    endpoint_id: string;
+    model_id: string;
+    api_kind: ApiKind;
+    /** EMA after this update, tokens/s (output tokens / whole-request seconds). */
+    tps: number | null;
+    output_tokens: number;
+    duration_ms: number;
+  };
+  RequestCompleted: CompletionRecord;
+  EndpointStatusChanged: {
+    endpoint_id: string;
+    old_status: EndpointStatus;
+    new_status: EndpointStatus;
+    latency_ms: number | null;
+    last_error: string | null;
+  };
+  EndpointRegistered: EndpointSummaryEvent;
+  EndpointUpdated: EndpointSummaryEvent;
+  EndpointRemoved: { endpoint_id: string };
+  MetricsUpdated: MetricsSnapshot;
+}
+
+export type EventType = keyof EventPayloads;
+
+export type AppEvent = {
+  [K in EventType]: { type: K; data: EventPayloads[K] };
+}[EventType];
+
+/** An event as stored and delivered: with its monotonically increasing id and publish time (epoch ms). */
+export type PublishedEvent = AppEvent & { id: number; at: number };

@@ -1,0 +1,49 @@
+// Owns turning untrusted input (JSON bodies, queries, params) into validated values, or one 400 shape.
+import type { Context } from "hono";
+import * as v from "valibot";
+import { AppError } from "../errors.js";
+
+type Schema = v.GenericSchema;
+
+function fail(where: string, issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): never {
+  const issue = issues[0];
+  const path = v.getDotPath(issue);
+  const field = path ?? where;
+  const message = path
+    ? `Invalid ${where} field '${path}': ${issue.message}`
+    : `Invalid ${where}: ${issue.message}`;
+  throw new AppError("bad_request", message, { code: "invalid_request", param: field });
+}
+
+export function validate<S extends Schema>(schema: S, value: unknown, where: string): v.InferOutput<S> {
+  const result = v.safeParse(schema, value);
+  if (!result.success) fail(where, result.issues);
+  return result.output;
+}
+
+/** Parses the JSON body once; bad JSON → 400 `invalid_json`. */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "") {
+    throw new AppError("bad_request", "Request body is empty; expected a JSON object", {
+      code: "invalid_json",
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError("bad_request", "Request body is not valid JSON", { code: "invalid_json" });
+  }
+}
+
+export async function validBody<S extends Schema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
+  return validate(schema, await readJson(c), "body");
+}
+
+export function validQuery<S extends Schema>(c: Context, schema: S): v.InferOutput<S> {
+  return validate(schema, c.req.query(), "query");
+}
+
+export function validParams<S extends Schema>(c: Context, schema: S): v.InferOutput<S> {
+  return validate(schema, c.req.param(), "path");
+}

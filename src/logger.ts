@@ -1,0 +1,47 @@
+// Owns structured logging: one JSON object per line, filtered by level, written to an injected sink.
+import type { LogLevel } from "./config.js";
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+function serialiseError(value: unknown): unknown {
+  if (value instanceof Error) {
+    return { name: value.name, message: value.message, cause: serialiseError(value.cause) };
+  }
+  return value;
+}
+
+export interface LoggerOptions {
+  level: LogLevel;
+  now: () => number;
+  /** Receives each finished line (without newline). */
+  write: (line: string) => void;
+}
+
+export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
+  const threshold = RANK[options.level];
+  const emit = (level: LogLevel, message: string, fields?: LogFields) => {
+    if (RANK[level] < threshold) return;
+    const entry: LogFields = { time: new Date(options.now()).toISOString(), level, msg: message, ...bound };
+    if (fields) {
+      for (const [key, value] of Object.entries(fields)) entry[key] = serialiseError(value);
+    }
+    options.write(JSON.stringify(entry));
+  };
+  return {
+    debug: (message, fields) => emit("debug", message, fields),
+    info: (message, fields) => emit("info", message, fields),
+    warn: (message, fields) => emit("warn", message, fields),
+    error: (message, fields) => emit("error", message, fields),
+    child: (fields) => createLogger(options, { ...bound, ...fields }),
+  };
+}

@@ -1,0 +1,53 @@
+// Node entry (bundled to dist/server.js): reads the environment, builds the app once, serves it.
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import { createClient } from "@libsql/client";
+import { compose } from "./compose.js";
+import {
+  configOrExit,
+  ensureDatabaseDirectory,
+  handleShutdownSignals,
+  localMigrations,
+  newInstanceId,
+  scheduleJobs,
+  systemClock,
+} from "./runtime/local.js";
+import { createUndiciClient } from "./upstream/undici-client.js";
+
+const config = configOrExit(process.env);
+ensureDatabaseDirectory(config);
+
+const composition = compose({
+  config,
+  createLibsqlClient: createClient,
+  runMigrations: localMigrations(import.meta.url),
+  upstream: createUndiciClient(),
+  writeLog: (line) => process.stdout.write(`${line}\n`),
+  clock: systemClock,
+  random: Math.random,
+  instanceId: newInstanceId(),
+});
+
+await composition.start();
+const stopJobs = scheduleJobs(composition);
+
+const server = serve({ fetch: composition.app.fetch, hostname: config.host, port: config.port }, (info) => {
+  composition.deps.logger.info("llmlb listening", {
+    url: `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`,
+    runtime: `node ${process.version}`,
+  });
+}) as Server;
+
+server.on("error", (error) => {
+  composition.deps.logger.error("cannot listen", { host: config.host, port: config.port, error });
+  process.exit(1);
+});
+
+handleShutdownSignals(
+  composition,
+  {
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    forceClose: () => server.closeAllConnections(),
+  },
+  stopJobs,
+);

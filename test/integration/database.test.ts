@@ -1,0 +1,76 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import { endpoints } from "../../src/db/schema.js";
+import { openTestDatabase, type TempDir, tempDir } from "../fixtures/temp-db.js";
+
+const EXPECTED_TABLES = [
+  "api_keys",
+  "endpoint_daily_stats",
+  "endpoint_models",
+  "endpoints",
+  "model_tps_state",
+  "request_history",
+  "sessions",
+  "users",
+];
+
+describe("database migrations", () => {
+  let dir: TempDir;
+  afterEach(() => dir?.remove());
+
+  it("creates every table on an empty file and re-runs as a no-op on an existing one, keeping data", async () => {
+    dir = tempDir();
+    const url = `file:${join(dir.path, "llmlb.db")}`;
+    const first = openTestDatabase(url);
+    expect(await first.migrate()).toBe(true);
+    const tables = await first.db.all<{ name: string }>(
+      sql`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`,
+    );
+    const appTables = tables.map((row) => row.name).filter((name) => !/^(__drizzle|sqlite_)/.test(name));
+    expect(appTables).toEqual(EXPECTED_TABLES);
+    await first.db.insert(endpoints).values({
+      id: "e1",
+      name: "gpu1",
+      baseUrl: "http://127.0.0.1:1",
+      registeredAt: 1,
+      updatedAt: 1,
+    });
+    first.close();
+
+    const second = openTestDatabase(url);
+    expect(await second.migrate()).toBe(true);
+    expect(await second.readiness()).toEqual({ ready: true });
+    const rows = await second.db.select().from(endpoints);
+    expect(rows.map((row) => row.name)).toEqual(["gpu1"]);
+    second.close();
+  });
+
+  it("reports a corrupt file as not ready instead of throwing", async () => {
+    dir = tempDir();
+    const file = join(dir.path, "llmlb.db");
+    writeFileSync(file, Buffer.alloc(8192, 0x5a));
+    const handle = openTestDatabase(`file:${file}`);
+    expect(await handle.migrate()).toBe(false);
+    const readiness = await handle.readiness();
+    expect(readiness.ready).toBe(false);
+    if (!readiness.ready) expect(readiness.reason).toMatch(/not migrated|unreachable/);
+    handle.close();
+  });
+
+  it("reports a database that cannot be opened as unreachable, and recovers once it can", async () => {
+    dir = tempDir();
+    const url = `file:${join(dir.path, "missing-dir", "llmlb.db")}`;
+    const handle = openTestDatabase(url);
+    const readiness = await handle.readiness();
+    expect(readiness).toMatchObject({ ready: false });
+    if (!readiness.ready) expect(readiness.reason).toContain("database unreachable");
+    expect(await handle.migrate()).toBe(false);
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(join(dir.path, "missing-dir"));
+    expect(await handle.migrate()).toBe(true);
+    expect(await handle.readiness()).toEqual({ ready: true });
+    handle.close();
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../src/config.js";
+
+function configError(raw: Record<string, string>): ConfigError {
+  try {
+    parseConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseConfig", () => {
+  it("applies the documented defaults to an empty environment", () => {
+    const config = parseConfig({});
+    expect(config.host).toBe("0.0.0.0");
+    expect(config.port).toBe(32768);
+    expect(config.databaseUrl).toBe("file:./data/llmlb.db");
+    expect(config.loadBalancerMode).toBe("auto");
+    expect(config.logLevel).toBe("info");
+    expect(config.healthCheckIntervalSecs).toBe(30);
+    expect(config.requestHistoryRetentionDays).toBe(7);
+    expect(config.maxBodyBytes).toBe(20 * 1024 * 1024);
+    expect(config.adminUsername).toBe("admin");
+    expect(config.adminPassword).toBeUndefined();
+    expect(config.authDisabled).toBe(false);
+    expect(config.sessionTtlHours).toBe(24);
+    expect(config.declaredEndpoints).toEqual([]);
+  });
+
+  it("reads every variable it is given", () => {
+    const config = parseConfig({
+      LLMLB_HOST: "127.0.0.1",
+      LLMLB_PORT: "8080",
+      LLMLB_DATABASE_URL: "libsql://db.example.test",
+      LLMLB_DATABASE_AUTH_TOKEN: "token",
+      LLMLB_LOG_LEVEL: "debug",
+      LLMLB_LOAD_BALANCER_MODE: "least_connections",
+      LLMLB_HEALTH_CHECK_INTERVAL: "5",
+      LLMLB_QUEUE_MAX: "7",
+      LLMLB_QUEUE_TIMEOUT_SECS: "9",
+      LLMLB_REQUEST_HISTORY_RETENTION_DAYS: "30",
+      LLMLB_AUTH_DISABLED: "1",
+      LLMLB_LOG_BODIES: "true",
+      LLMLB_ENDPOINTS: "gpu1=http://10.0.0.1:11434/, http://10.0.0.2:8000",
+    });
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 8080,
+      databaseUrl: "libsql://db.example.test",
+      databaseAuthToken: "token",
+      logLevel: "debug",
+      loadBalancerMode: "least_connections",
+      healthCheckIntervalSecs: 5,
+      queueMax: 7,
+      queueTimeoutSecs: 9,
+      requestHistoryRetentionDays: 30,
+      authDisabled: true,
+      logBodies: true,
+      declaredEndpoints: [
+        { name: "gpu1", baseUrl: "http://10.0.0.1:11434" },
+        { name: undefined, baseUrl: "http://10.0.0.2:8000" },
+      ],
+    });
+  });
+
+  it("puts the default database file under LLMLB_DATA_DIR", () => {
+    expect(parseConfig({ LLMLB_DATA_DIR: "/var/lib/llmlb/" }).databaseUrl).toBe(
+      "file:/var/lib/llmlb/llmlb.db",
+    );
+  });
+
+  it.each([
+    ["LLMLB_PORT", "abc", "an integer from 1 to 65535"],
+    ["LLMLB_PORT", "70000", "an integer from 1 to 65535"],
+    ["LLMLB_PORT", "80.5", "an integer from 1 to 65535"],
+    ["LLMLB_LOAD_BALANCER_MODE", "fastest", "one of auto, round_robin, least_connections"],
+    ["LLMLB_HEALTH_CHECK_INTERVAL", "-5", "an integer from 5 to 300"],
+    ["LLMLB_HEALTH_CHECK_INTERVAL", "1", "an integer from 5 to 300"],
+    ["LLMLB_LOG_LEVEL", "verbose", "one of debug, info, warn, error"],
+    ["LLMLB_AUTH_DISABLED", "maybe", "a boolean"],
+    ["LLMLB_DATABASE_URL", "postgres://x", "a URL starting with file:"],
+    ["LLMLB_ENDPOINTS", "gpu1=not a url", "comma-separated http(s) URLs"],
+    ["LLMLB_QUEUE_TIMEOUT_SECS", "0", "an integer from 1 to 3600"],
+  ])("rejects %s=%s naming the variable, the value and what is allowed", (variable, value, allowed) => {
+    const error = configError({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).toContain(JSON.stringify(value));
+    expect(error.message).toContain(allowed);
+  });
+
+  it("treats an empty value as unset", () => {
+    expect(parseConfig({ LLMLB_PORT: "  " }).port).toBe(32768);
+  });
+});
