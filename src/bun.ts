@@ -12,11 +12,15 @@ import {
 } from "./runtime/local.js";
 import { createFetchClient } from "./upstream/fetch-client.js";
 
+interface BunServer {
+  requestIP(request: Request): { address: string } | null;
+}
+
 declare const Bun: {
   env: Record<string, string | undefined>;
   version: string;
   serve(options: {
-    fetch: (request: Request, server: unknown) => Response | Promise<Response>;
+    fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
     hostname: string;
     port: number;
     idleTimeout: number;
@@ -35,6 +39,10 @@ const composition = compose({
   clock: systemClock,
   random: Math.random,
   instanceId: newInstanceId(),
+  clientAddress: (c) => {
+    const server = (c.env as { bunServer?: BunServer } | undefined)?.bunServer;
+    return server?.requestIP(c.req.raw)?.address ?? null;
+  },
 });
 
 await composition.start();

@@ -1,6 +1,6 @@
 // Owns the composition root: builds every dependency once from runtime-specific parts, plus the
 // background jobs and start/stop steps that entries schedule and run.
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
@@ -21,6 +21,7 @@ export interface RuntimeParts {
   instanceId: string;
   /** waitUntil where the runtime has it; otherwise the promise just runs. */
   defer?: (work: Promise<unknown>) => void;
+  clientAddress: (c: Context) => string | null;
 }
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
@@ -72,6 +73,7 @@ export function compose(parts: RuntimeParts): Composition {
     logger,
     instanceId: parts.instanceId,
     defer,
+    clientAddress: parts.clientAddress,
   };
 
   const migrateOrWarn = async () => {

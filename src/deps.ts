@@ -1,4 +1,5 @@
 // Owns the shape of what the HTTP layer is given: every dependency built once by an entry.
+import type { Context } from "hono";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
@@ -24,4 +25,6 @@ export interface AppDeps {
   instanceId: string;
   /** Runs background work past the response (waitUntil on Workers); errors are logged, never thrown. */
   defer: (work: Promise<unknown>) => void;
+  /** The peer address of the request's connection (runtime-specific); null when unknown. */
+  clientAddress: (c: Context) => string | null;
 }

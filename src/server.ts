@@ -9,6 +9,7 @@ import {
   handleShutdownSignals,
   localMigrations,
   newInstanceId,
+  nodeClientAddress,
   scheduleJobs,
   systemClock,
 } from "./runtime/local.js";
@@ -26,6 +27,7 @@ const composition = compose({
   clock: systemClock,
   random: Math.random,
   instanceId: newInstanceId(),
+  clientAddress: nodeClientAddress,
 });
 
 await composition.start();

@@ -34,6 +34,7 @@ function isolateFor(env: WorkerEnv): Isolate {
     clock: { now: () => Date.now(), monotonic: () => performance.now() },
     random: Math.random,
     instanceId: `worker-${crypto.randomUUID().slice(0, 8)}`,
+    clientAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
     defer: (work) => {
       const guarded = work.catch((error: unknown) => console.error("background work failed", error));
       if (currentContext) currentContext.waitUntil(guarded);

@@ -12,6 +12,8 @@ export interface CompletionRecord {
   endpoint_name: string | null;
   /** The model name the client asked for. */
   model: string;
+  /** The model id as the chosen endpoint names it (TPS and daily stats are keyed by it); null without an endpoint. */
+  endpoint_model: string | null;
   api_kind: ApiKind;
   status: "success" | "error";
   /** HTTP status sent to the client (0 when the client went away before headers). */

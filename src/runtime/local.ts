@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Context } from "hono";
 import type { BackgroundJob, Composition } from "../compose.js";
 import { type Config, ConfigError, parseConfig } from "../config.js";
 import { migrationsFrom } from "../db/migrate.js";
@@ -44,6 +45,12 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
 };
+
+/** Node (@hono/node-server): the socket of the incoming message. */
+export function nodeClientAddress(c: Context): string | null {
+  const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? null;
+}
 
 export function newInstanceId(): string {
   return `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;

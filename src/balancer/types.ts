@@ -1,0 +1,20 @@
+// Owns the contract between the TPS tracker (measurements) and the router (which reads them).
+import type { ApiKind } from "../events/types.js";
+
+/** Measured speed of one (endpoint, model, api_kind); nulls until measured. */
+export interface ModelSpeed {
+  /** Output tokens / whole-request seconds, EMA α=0.2. */
+  tps: number | null;
+  /** Time to first byte, ms, EMA α=0.2. */
+  ttftMs: number | null;
+  /** Tokens after the first / seconds after the first byte, EMA α=0.2. */
+  decodeTps: number | null;
+  requestCount: number;
+  totalOutputTokens: number;
+  totalDurationMs: number;
+}
+
+export interface SpeedReader {
+  /** model is the endpoint's own model id. */
+  speedOf(endpointId: string, model: string, apiKind: ApiKind): ModelSpeed | undefined;
+}
