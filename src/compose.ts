@@ -2,6 +2,7 @@
 // background jobs and start/stop steps that entries schedule and run.
 import type { Context, Hono } from "hono";
 import { createApp } from "./app.js";
+import { createTpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
 import type { AppDeps, Clock } from "./deps.js";
@@ -63,6 +64,7 @@ export function compose(parts: RuntimeParts): Composition {
       work.catch((error: unknown) => logger.error("background work failed", { error }));
     });
 
+  const tracker = createTpsTracker();
   const deps: AppDeps = {
     config,
     database,
@@ -70,6 +72,8 @@ export function compose(parts: RuntimeParts): Composition {
     random: parts.random,
     upstream: parts.upstream,
     events,
+    tracker,
+    completions: { record: (completion) => void tracker.observe(completion) },
     logger,
     instanceId: parts.instanceId,
     defer,

@@ -1,9 +1,11 @@
 // Owns the shape of what the HTTP layer is given: every dependency built once by an entry.
 import type { Context } from "hono";
+import type { TpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import type { Logger } from "./logger.js";
+import type { CompletionSink } from "./stats/types.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface Clock {
@@ -20,6 +22,10 @@ export interface AppDeps {
   random: () => number;
   upstream: UpstreamClient;
   events: EventBus;
+  /** Speed measurements per endpoint × model × api kind (routing signals, TPS). */
+  tracker: TpsTracker;
+  /** Where the proxy hands every finished request. */
+  completions: CompletionSink;
   logger: Logger;
   /** Identifies this process among instances sharing one database. */
   instanceId: string;
