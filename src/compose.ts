@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
 import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
+import { createEventStreamHub } from "./events/event-stream.js";
 import { createLogger } from "./logger.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
@@ -43,6 +44,8 @@ export interface Composition {
 }
 
 const MIGRATION_RETRY_MS = 10_000;
+/** Below the 15 s that proxies and the dashboard treat as the longest silence on an SSE stream. */
+const SSE_HEARTBEAT_MS = 10_000;
 
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
@@ -64,6 +67,12 @@ export function compose(parts: RuntimeParts): Composition {
       work.catch((error: unknown) => logger.error("background work failed", { error }));
     });
 
+  const eventStream = createEventStreamHub({
+    bus: events,
+    maxBacklogBytes: config.sseClientBacklogBytes,
+    onSlowClient: (info) =>
+      logger.warn("SSE client fell too far behind; disconnected", { backlog_bytes: info.backlogBytes }),
+  });
   const tracker = createTpsTracker();
   const deps: AppDeps = {
     config,
@@ -72,6 +81,7 @@ export function compose(parts: RuntimeParts): Composition {
     random: parts.random,
     upstream: parts.upstream,
     events,
+    eventStream,
     tracker,
     completions: { record: (completion) => void tracker.observe(completion) },
     logger,
@@ -101,6 +111,8 @@ export function compose(parts: RuntimeParts): Composition {
         if (!database.migrated) await migrateOrWarn();
       },
     },
+    // One timer for every SSE connection: a comment written to each client keeps proxies from closing it.
+    { name: "sse-heartbeat", intervalMs: SSE_HEARTBEAT_MS, run: async () => eventStream.heartbeat() },
   ];
 
   return {
@@ -109,6 +121,7 @@ export function compose(parts: RuntimeParts): Composition {
     jobs,
     start: migrateOrWarn,
     async stop() {
+      eventStream.closeAll();
       database.close();
       await parts.upstream.close();
     },

@@ -40,6 +40,8 @@ export interface Config {
   shutdownTimeoutSecs: number;
   /** How often the in-memory TPS state is checkpointed to the database, seconds. */
   tpsCheckpointIntervalSecs: number;
+  /** Bytes an SSE client may fall behind before it is disconnected (it reconnects with Last-Event-ID). */
+  sseClientBacklogBytes: number;
 }
 
 export interface DeclaredEndpoint {
@@ -190,5 +192,6 @@ export function parseConfig(raw: Raw): Config {
     declaredEndpoints: declaredEndpoints(raw),
     shutdownTimeoutSecs: integer(raw, "LLMLB_SHUTDOWN_TIMEOUT_SECS", 30, 0, 3600),
     tpsCheckpointIntervalSecs: integer(raw, "LLMLB_TPS_CHECKPOINT_INTERVAL_SECS", 60, 1, 86_400),
+    sseClientBacklogBytes: integer(raw, "LLMLB_SSE_CLIENT_BUFFER_KB", 1024, 4, 1024 * 1024) * 1024,
   };
 }

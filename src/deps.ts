@@ -4,6 +4,7 @@ import type { TpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
+import type { EventStreamHub } from "./events/event-stream.js";
 import type { Logger } from "./logger.js";
 import type { CompletionSink } from "./stats/types.js";
 import type { UpstreamClient } from "./upstream/types.js";
@@ -22,6 +23,8 @@ export interface AppDeps {
   random: () => number;
   upstream: UpstreamClient;
   events: EventBus;
+  /** Fans bus events out to SSE clients (GET /api/events). */
+  eventStream: EventStreamHub;
   /** Speed measurements per endpoint × model × api kind (routing signals, TPS). */
   tracker: TpsTracker;
   /** Where the proxy hands every finished request. */

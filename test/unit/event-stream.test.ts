@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import { createEventBus, type EventBus } from "../../src/events/bus.js";
+import { createEventStreamHub } from "../../src/events/event-stream.js";
+import { formatEvent, parseLastEventId } from "../../src/events/sse-format.js";
+import type { PublishedEvent } from "../../src/events/types.js";
+import { type SseMessage, SseParser } from "../fixtures/sse-client.js";
+
+const removed = (id: string) => ({ type: "EndpointRemoved" as const, data: { endpoint_id: id } });
+
+/** Reads whatever the stream has queued right now; a read still pending is kept for the next call. */
+function drainer(reader: ReadableStreamDefaultReader<Uint8Array>, parser: SseParser) {
+  const decoder = new TextDecoder();
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+  const none = Symbol("none");
+  return async (): Promise<SseMessage[]> => {
+    const out: SseMessage[] = [];
+    for (;;) {
+      pending ??= reader.read();
+      const next = await Promise.race([
+        pending,
+        new Promise<typeof none>((r) => setTimeout(() => r(none), 5)),
+      ]);
+      if (next === none) return out;
+      pending = null;
+      if (next.done) return out;
+      out.push(...parser.feed(decoder.decode(next.value, { stream: true })));
+    }
+  };
+}
+
+function setup(options: { replayCapacity?: number; maxBacklogBytes?: number } = {}) {
+  let now = 1_000;
+  const bus: EventBus = createEventBus({
+    now: () => now,
+    firstId: 100,
+    replayCapacity: options.replayCapacity,
+  });
+  const hub = createEventStreamHub({ bus, maxBacklogBytes: options.maxBacklogBytes ?? 64 * 1024 });
+  const open = (lastEventId?: string) => {
+    const reader = hub.connect(lastEventId).getReader();
+    const parser = new SseParser();
+    return { reader, parser, read: drainer(reader, parser) };
+  };
+  return { bus, hub, open, tick: (ms: number) => (now += ms) };
+}
+
+describe("SSE framing", () => {
+  it("frames an event as id, event type and one JSON data line", () => {
+    const event = { id: 7, at: 0, type: "EndpointRemoved", data: { endpoint_id: "a\nb" } } as PublishedEvent;
+    expect(formatEvent(event)).toBe('id: 7\nevent: EndpointRemoved\ndata: {"endpoint_id":"a\\nb"}\n\n');
+  });
+
+  it("reads Last-Event-ID as none, an id, or invalid", () => {
+    expect(parseLastEventId(undefined)).toEqual({ kind: "none" });
+    expect(parseLastEventId(" ")).toEqual({ kind: "none" });
+    expect(parseLastEventId("42")).toEqual({ kind: "id", id: 42 });
+    expect(parseLastEventId("4x")).toEqual({ kind: "invalid" });
+    expect(parseLastEventId("-1")).toEqual({ kind: "invalid" });
+  });
+});
+
+describe("event stream hub", () => {
+  it("gives a fresh client the current last id, then every new event with its id and payload", async () => {
+    const { bus, open } = setup();
+    bus.publish(removed("before"));
+    const client = open();
+    expect(await client.read()).toEqual([]);
+    expect(client.parser.lastEventId).toBe("100");
+    expect(client.parser.retryMs).toBe(3000);
+    bus.publish(removed("x"));
+    const [event] = await client.read();
+    expect(event).toEqual({ id: "101", event: "EndpointRemoved", data: '{"endpoint_id":"x"}' });
+  });
+
+  it("replays exactly the missed events after Last-Event-ID, then continues live without duplicates", async () => {
+    const { bus, open } = setup();
+    for (const name of ["a", "b", "c", "d", "e"]) bus.publish(removed(name));
+    const client = open("101");
+    bus.publish(removed("f"));
+    const ids = (await client.read()).map((event) => event.id);
+    expect(ids).toEqual(["102", "103", "104", "105"]);
+  });
+
+  it("sends a reset carrying the current last id when the missed events left the buffer", async () => {
+    const { bus, open } = setup({ replayCapacity: 3 });
+    for (const name of ["a", "b", "c", "d", "e"]) bus.publish(removed(name));
+    const client = open("100");
+    const events = await client.read();
+    expect(events).toEqual([
+      { id: "104", event: "reset", data: '{"last_id":104,"reason":"too_far_behind"}' },
+    ]);
+    bus.publish(removed("f"));
+    expect((await client.read()).map((event) => event.id)).toEqual(["105"]);
+  });
+
+  it("sends a reset for an id from a previous process or a malformed id", async () => {
+    const { bus, open } = setup();
+    bus.publish(removed("a"));
+    const future = await open("999999").read();
+    expect(future.map((event) => [event.event, JSON.parse(event.data).reason])).toEqual([
+      ["reset", "unknown_id"],
+    ]);
+    const malformed = await open("abc").read();
+    expect(malformed.map((event) => event.event)).toEqual(["reset"]);
+  });
+
+  it("resets instead of replaying more than a client's backlog bound", async () => {
+    const { bus, open } = setup({ maxBacklogBytes: 200 });
+    for (let i = 0; i < 10; i++) bus.publish(removed(`endpoint-${i}`));
+    expect((await open("100").read()).map((event) => event.event)).toEqual(["reset"]);
+  });
+
+  it("disconnects a client that stops reading while the others keep receiving everything", async () => {
+    const { bus, hub, open } = setup({ maxBacklogBytes: 4096 });
+    const reader = open();
+    const stalled = open();
+    await stalled.read();
+    const received: SseMessage[] = [];
+    for (let i = 0; i < 200; i++) {
+      bus.publish(removed(`endpoint-${i}`));
+      if (i % 10 === 9) received.push(...(await reader.read()));
+    }
+    expect(received).toHaveLength(200);
+    expect(received.map((event) => Number(event.id))).toEqual(Array.from({ length: 200 }, (_, i) => 100 + i));
+    expect(hub.stats()).toEqual({ clients: 1, slowDisconnects: 1 });
+    await expect(stalled.reader.read()).rejects.toThrow(/too far behind/);
+  });
+
+  it("forgets a client whose reader cancels (the connection closed)", async () => {
+    const { hub, open } = setup();
+    const client = open();
+    expect(hub.stats().clients).toBe(1);
+    await client.reader.cancel();
+    expect(hub.stats().clients).toBe(0);
+  });
+
+  it("writes a heartbeat comment to every client", async () => {
+    const { hub, open } = setup();
+    const a = open();
+    const b = open();
+    hub.heartbeat();
+    await a.read();
+    await b.read();
+    expect(a.parser.comments).toEqual(["connected", "heartbeat"]);
+    expect(b.parser.comments).toEqual(["connected", "heartbeat"]);
+  });
+
+  it("ends every stream on closeAll", async () => {
+    const { hub, open } = setup();
+    const client = open();
+    await client.read();
+    hub.closeAll();
+    expect(await client.reader.read()).toEqual({ done: true, value: undefined });
+    expect(hub.stats().clients).toBe(0);
+  });
+});
