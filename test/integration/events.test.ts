@@ -41,6 +41,12 @@ describe("GET /api/events", () => {
     expect(JSON.parse(event.data)).toEqual({ endpoint_id: "gpu-1" });
   });
 
+  it("requires the dashboard's authentication", async () => {
+    app = await startTestApp();
+    const response = await fetch(`${app.url}/api/events`);
+    expect(response.status).toBe(401);
+  });
+
   it("delivers exactly the missed events to a client reconnecting with Last-Event-ID", async () => {
     app = await startTestApp();
     const first = await sse(app);
@@ -75,7 +81,10 @@ describe("GET /api/events", () => {
     const stalled = connect(Number(new URL(target.url).port), "127.0.0.1");
     sockets.push(stalled);
     await new Promise((resolve) => stalled.once("connect", resolve));
-    stalled.write("GET /api/events HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: text/event-stream\r\n\r\n");
+    const auth = Object.entries(await target.adminHeaders()).map(([name, value]) => `${name}: ${value}\r\n`);
+    stalled.write(
+      `GET /api/events HTTP/1.1\r\nhost: 127.0.0.1\r\naccept: text/event-stream\r\n${auth.join("")}\r\n`,
+    );
     stalled.pause(); // never reads: what it is sent piles up in the kernel, then in the hub
     const hub = target.composition.deps.eventStream;
     await until(() => hub.stats().clients === 100, "100 connected clients");

@@ -1,12 +1,13 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requestHistory } from "../../src/db/schema.js";
 import { startTestApp, type TestApp } from "../fixtures/test-app.js";
 
-let app: TestApp | undefined;
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp();
+  await seed(app);
 });
+afterAll(() => app.close());
 
 const T0 = Date.UTC(2026, 10, 22, 10, 0, 0);
 
@@ -45,8 +46,6 @@ async function get(target: TestApp, query: string) {
 
 describe("GET /api/dashboard/request-responses", () => {
   it("pages the history newest first with every record field", async () => {
-    app = await startTestApp();
-    await seed(app);
     const { status, body } = await get(app, "?page=2&per_page=10");
     expect(status).toBe(200);
     expect(body).toMatchObject({ total_count: 30, page: 2, per_page: 10 });
@@ -77,8 +76,6 @@ describe("GET /api/dashboard/request-responses", () => {
   });
 
   it("filters by model, endpoint, status and an inclusive time range", async () => {
-    app = await startTestApp();
-    await seed(app);
     const errors = await get(app, "?status=error&endpoint_id=e2");
     expect(errors.body.total_count).toBe(10);
     const llama = await get(app, "?model=llama&status=success&per_page=100");
@@ -111,7 +108,6 @@ describe("GET /api/dashboard/request-responses", () => {
     ["end_time=2026-13-45T00:00:00Z", "end_time"],
     ["model=", "model"],
   ])("answers 400 naming the parameter for %s", async (query, param) => {
-    app = await startTestApp();
     const { status, body } = await get(app, `?${query}`);
     expect(status).toBe(400);
     expect(body).toMatchObject({ error: { code: "invalid_request", param } });
