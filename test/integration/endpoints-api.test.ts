@@ -112,4 +112,107 @@ describe("endpoints REST API", () => {
       last_error: null,
     });
   });
+
+  it("rejects bad input with 400 naming the field, duplicates with 409, unknown ids with 404", async () => {
+    app = await startTestApp();
+    const ollama = await server("ollama");
+    const bad = async (body: unknown, param: string) => {
+      const answer = await call("POST", "/api/endpoints", body);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({ error: { type: "invalid_request_error", param } });
+    };
+    await bad({ base_url: ollama.url }, "name");
+    await bad({ name: "x", base_url: "not a url" }, "base_url");
+    await bad({ name: "x", base_url: "ftp://h" }, "base_url");
+    await bad(
+      { name: "x", base_url: ollama.url, health_check_interval_secs: 4 },
+      "health_check_interval_secs",
+    );
+    await bad(
+      { name: "x", base_url: ollama.url, health_check_interval_secs: 301 },
+      "health_check_interval_secs",
+    );
+    await bad({ name: "x", base_url: ollama.url, endpoint_type: "tgi" }, "endpoint_type");
+    expect((await call("GET", "/api/endpoints?status=sleeping")).body).toMatchObject({
+      error: { param: "status" },
+    });
+
+    const created = await call("POST", "/api/endpoints", { name: "gpu1", base_url: ollama.url });
+    expect(created.status).toBe(201);
+    const sameName = await call("POST", "/api/endpoints", { name: "gpu1", base_url: "http://127.0.0.1:9" });
+    expect(sameName).toMatchObject({ status: 409, body: { error: { param: "name" } } });
+    const sameUrl = await call("POST", "/api/endpoints", {
+      name: "gpu2",
+      base_url: `${ollama.url.replace("http", "HTTP")}//`,
+    });
+    expect(sameUrl).toMatchObject({ status: 409, body: { error: { param: "base_url" } } });
+    const other = await call("POST", "/api/endpoints", {
+      name: "gpu2",
+      base_url: "http://127.0.0.1:9",
+      endpoint_type: "vllm",
+    });
+    expect((await call("PUT", `/api/endpoints/${other.body?.id}`, { name: "gpu1" })).status).toBe(409);
+
+    for (const [method, path] of [
+      ["GET", "/api/endpoints/nope"],
+      ["PUT", "/api/endpoints/nope"],
+      ["DELETE", "/api/endpoints/nope"],
+      ["GET", "/api/endpoints/nope/models"],
+      ["POST", "/api/endpoints/nope/sync"],
+      ["POST", "/api/endpoints/nope/test"],
+    ] as const) {
+      const answer = await call(method, path, method === "PUT" ? { notes: "x" } : undefined);
+      expect(answer).toMatchObject({ status: 404, body: { error: { code: "endpoint_not_found" } } });
+    }
+  });
+
+  it("tests and syncs on demand, follows a base_url change, and serves /v1/models with endpoint_ids", async () => {
+    app = await startTestApp();
+    const first = await server("openai", ["shared", "org/only-a"]);
+    const second = await server("vllm", ["shared"]);
+    const a = (await call("POST", "/api/endpoints", { name: "a", base_url: first.url }))
+      .body as unknown as EndpointJson;
+    const b = (await call("POST", "/api/endpoints", { name: "b", base_url: second.url }))
+      .body as unknown as EndpointJson;
+
+    const tested = await call("POST", `/api/endpoints/${a.id}/test`);
+    expect(tested.body).toMatchObject({ success: true, error: null, models_found: 2 });
+    first.models = ["shared", "new-one"];
+    const synced = await call("POST", `/api/endpoints/${a.id}/sync`);
+    expect(synced.body).toEqual({ synced_models: 2, added: 1, removed: 1, updated: 0 });
+
+    const key = await app.inferenceKey();
+    const models = await fetch(`${app.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    const listing = (await models.json()) as { data: { id: string; endpoint_ids: string[] }[] };
+    expect(listing.data.map((model) => [model.id, model.endpoint_ids])).toEqual([
+      ["new-one", [a.id]],
+      ["shared", [a.id, b.id]],
+    ]);
+    const one = await fetch(`${app.url}/v1/models/new-one`, { headers: { authorization: `Bearer ${key}` } });
+    expect(await one.json()).toMatchObject({ id: "new-one", object: "model", endpoint_ids: [a.id] });
+    const missing = await fetch(`${app.url}/v1/models/org/only-a`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: "model_not_found" } });
+
+    // b moves to a server of another kind: re-detected, models re-listed.
+    const moved = await server("llamacpp", ["org/llama"]);
+    const edited = await call("PUT", `/api/endpoints/${b.id}`, { base_url: moved.url });
+    expect(edited.body).toMatchObject({ base_url: moved.url, endpoint_type: "llamacpp", status: "online" });
+    const slashed = await fetch(`${app.url}/v1/models/org/llama`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(await slashed.json()).toMatchObject({ id: "org/llama", endpoint_ids: [b.id] });
+
+    await second.stop();
+    const down = await call("POST", `/api/endpoints/${a.id}/test`);
+    expect(down.body.success).toBe(true);
+    first.models = [];
+    await first.stop();
+    const failed = await call("POST", `/api/endpoints/${a.id}/test`);
+    expect(failed.body).toMatchObject({ success: false, latency_ms: null, models_found: 0 });
+    expect((await call("GET", `/api/endpoints/${a.id}`)).body).toMatchObject({ status: "online" });
+    expect((await call("POST", `/api/endpoints/${a.id}/sync`)).status).toBe(502);
+  });
 });
