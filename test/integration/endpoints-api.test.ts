@@ -207,7 +207,7 @@ describe("endpoints REST API", () => {
 
     await second.stop();
     const down = await call("POST", `/api/endpoints/${a.id}/test`);
-    expect(down.body.success).toBe(true);
+    expect(down.body?.success).toBe(true);
     first.models = [];
     await first.stop();
     const failed = await call("POST", `/api/endpoints/${a.id}/test`);
