@@ -5,7 +5,9 @@ import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { authRoutes } from "./routes/auth.js";
+import { endpointRoutes } from "./routes/endpoints.js";
 import { healthRoutes } from "./routes/health.js";
+import { modelRoutes } from "./routes/models.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -36,6 +38,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(deps));
   app.route("/", apiKeyRoutes(deps));
+  app.route("/", endpointRoutes(deps));
+  app.route("/", modelRoutes(deps));
 
   app.notFound((c) => {
     const error = new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`, {
