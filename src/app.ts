@@ -6,8 +6,10 @@ import { AppError, errorBody, toAppError } from "./errors.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { authRoutes } from "./routes/auth.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
+import { endpointRoutes } from "./routes/endpoints.js";
 import { eventsRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
+import { modelRoutes } from "./routes/models.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -38,6 +40,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(deps));
   app.route("/", apiKeyRoutes(deps));
+  app.route("/", endpointRoutes(deps));
+  app.route("/", modelRoutes(deps));
   app.route("/", eventsRoutes(deps));
   app.route("/", dashboardRoutes(deps));
 

@@ -10,6 +10,9 @@ import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub } from "./events/event-stream.js";
 import { createLogger } from "./logger.js";
+import { createHealthSweep } from "./registry/health-sweep.js";
+import { createEndpointRegistry } from "./registry/registry.js";
+import { createSecretBox } from "./registry/secret-box.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface RuntimeParts {
@@ -25,6 +28,8 @@ export interface RuntimeParts {
   /** waitUntil where the runtime has it; otherwise the promise just runs. */
   defer?: (work: Promise<unknown>) => void;
   clientAddress: (c: Context) => string | null;
+  /** Key material for upstream API keys at rest; defaults to config.secretKey (Node/Bun pass a key file's). */
+  secretKey?: string;
 }
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
@@ -45,6 +50,8 @@ export interface Composition {
 }
 
 const MIGRATION_RETRY_MS = 10_000;
+/** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
+const HEALTH_SWEEP_TICK_MS = 2_000;
 /** Below the 15 s that proxies and the dashboard treat as the longest silence on an SSE stream. */
 const SSE_HEARTBEAT_MS = 10_000;
 
@@ -76,6 +83,19 @@ export function compose(parts: RuntimeParts): Composition {
   });
   const tracker = createTpsTracker();
   const auth = createAuth({ config, database, clock, logger });
+  const registry = createEndpointRegistry({
+    database,
+    probes: {
+      upstream: parts.upstream,
+      timeoutMs: config.probeTimeoutMs,
+      monotonic: () => clock.monotonic(),
+    },
+    clock,
+    events,
+    logger,
+    secrets: createSecretBox(parts.secretKey ?? config.secretKey),
+    defaultHealthCheckIntervalSecs: config.healthCheckIntervalSecs,
+  });
   const deps: AppDeps = {
     config,
     database,
@@ -83,6 +103,7 @@ export function compose(parts: RuntimeParts): Composition {
     random: parts.random,
     upstream: parts.upstream,
     events,
+    registry,
     eventStream,
     tracker,
     completions: { record: (completion) => void tracker.observe(completion) },
@@ -111,6 +132,11 @@ export function compose(parts: RuntimeParts): Composition {
     if (!adminReady && database.migrated) adminReady = await auth.accounts.bootstrapAdmin();
   };
 
+  const loadRegistry = async () => {
+    if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
+  };
+  const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
+
   const jobs: BackgroundJob[] = [
     {
       name: "database-migration-retry",
@@ -125,6 +151,7 @@ export function compose(parts: RuntimeParts): Composition {
       intervalMs: LAST_USED_FLUSH_MS,
       run: () => auth.apiKeys.flushLastUsed(),
     },
+    { name: "health-sweep", intervalMs: HEALTH_SWEEP_TICK_MS, run: () => healthSweep.run() },
     // One timer for every SSE connection: a comment written to each client keeps proxies from closing it.
     { name: "sse-heartbeat", intervalMs: SSE_HEARTBEAT_MS, run: async () => eventStream.heartbeat() },
   ];
@@ -141,6 +168,7 @@ export function compose(parts: RuntimeParts): Composition {
       }
       await migrateOrWarn();
       await bootstrapAdmin();
+      await loadRegistry();
     },
     async stop() {
       await auth.apiKeys

@@ -7,6 +7,7 @@ import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import type { EventStreamHub } from "./events/event-stream.js";
 import type { Logger } from "./logger.js";
+import type { EndpointRegistry } from "./registry/registry.js";
 import type { CompletionSink } from "./stats/types.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
@@ -24,6 +25,8 @@ export interface AppDeps {
   random: () => number;
   upstream: UpstreamClient;
   events: EventBus;
+  /** Upstream endpoints and their models; the in-memory directory the router reads (never the database). */
+  registry: EndpointRegistry;
   /** Fans bus events out to SSE clients (GET /api/events). */
   eventStream: EventStreamHub;
   /** Speed measurements per endpoint × model × api kind (routing signals, TPS). */
