@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
+import { endpointStatsRoutes } from "./routes/endpoint-stats.js";
 import { healthRoutes } from "./routes/health.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -28,6 +29,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.route("/", healthRoutes(deps));
+  app.route("/api/endpoints", endpointStatsRoutes(deps));
 
   app.notFound((c) => {
     const error = new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`, {

@@ -8,6 +8,7 @@ import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/
 import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createLogger } from "./logger.js";
+import { createStatsRecorder } from "./stats/recorder.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface RuntimeParts {
@@ -43,6 +44,9 @@ export interface Composition {
 }
 
 const MIGRATION_RETRY_MS = 10_000;
+/** Recorder batches reach the database at most this long after the request (and on stop). */
+const STATS_FLUSH_MS = 1_000;
+const HISTORY_RETENTION_MS = 10_000;
 
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
@@ -65,6 +69,16 @@ export function compose(parts: RuntimeParts): Composition {
     });
 
   const tracker = createTpsTracker();
+  const recorder = createStatsRecorder({
+    config,
+    database,
+    tracker,
+    events,
+    logger,
+    clock,
+    instanceId: parts.instanceId,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
   const deps: AppDeps = {
     config,
     database,
@@ -73,7 +87,8 @@ export function compose(parts: RuntimeParts): Composition {
     upstream: parts.upstream,
     events,
     tracker,
-    completions: { record: (completion) => void tracker.observe(completion) },
+    completions: recorder,
+    stats: recorder,
     logger,
     instanceId: parts.instanceId,
     defer,
@@ -92,14 +107,26 @@ export function compose(parts: RuntimeParts): Composition {
       reason: readiness.ready ? "unknown" : readiness.reason,
     });
   };
+  /** Restores the statistics once the schema is there (at boot, or when the retry job succeeds). */
+  const migrateAndRestore = async () => {
+    await migrateOrWarn();
+    if (database.migrated) await recorder.restore();
+  };
 
   const jobs: BackgroundJob[] = [
     {
       name: "database-migration-retry",
       intervalMs: MIGRATION_RETRY_MS,
       run: async () => {
-        if (!database.migrated) await migrateOrWarn();
+        if (!database.migrated) await migrateAndRestore();
       },
+    },
+    { name: "stats-flush", intervalMs: STATS_FLUSH_MS, run: async () => void (await recorder.flush()) },
+    { name: "tps-checkpoint", intervalMs: config.tpsCheckpointIntervalSecs * 1000, run: recorder.checkpoint },
+    {
+      name: "request-history-retention",
+      intervalMs: HISTORY_RETENTION_MS,
+      run: async () => void (await recorder.pruneHistory()),
     },
   ];
 
@@ -107,8 +134,9 @@ export function compose(parts: RuntimeParts): Composition {
     deps,
     app: createApp(deps),
     jobs,
-    start: migrateOrWarn,
+    start: migrateAndRestore,
     async stop() {
+      await recorder.stop();
       database.close();
       await parts.upstream.close();
     },
