@@ -1,7 +1,10 @@
 // Owns the HTTP composition: request id, access log, error rendering, and the mounted route modules.
 import { Hono } from "hono";
+import { authGuard } from "./auth/guard.js";
 import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
+import { apiKeyRoutes } from "./routes/api-keys.js";
+import { authRoutes } from "./routes/auth.js";
 import { endpointStatsRoutes } from "./routes/endpoint-stats.js";
 import { healthRoutes } from "./routes/health.js";
 
@@ -28,7 +31,12 @@ export function createApp(deps: AppDeps): Hono {
     });
   });
 
+  // Every request passes the access table (src/auth/access-rules.ts) before any route module.
+  app.use(authGuard(deps));
+
   app.route("/", healthRoutes(deps));
+  app.route("/", authRoutes(deps));
+  app.route("/", apiKeyRoutes(deps));
   app.route("/api/endpoints", endpointStatsRoutes(deps));
 
   app.notFound((c) => {

@@ -2,6 +2,7 @@
 // background jobs and start/stop steps that entries schedule and run.
 import type { Context, Hono } from "hono";
 import { createApp } from "./app.js";
+import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
@@ -79,6 +80,7 @@ export function compose(parts: RuntimeParts): Composition {
     instanceId: parts.instanceId,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
+  const auth = createAuth({ config, database, clock, logger });
   const deps: AppDeps = {
     config,
     database,
@@ -93,6 +95,7 @@ export function compose(parts: RuntimeParts): Composition {
     instanceId: parts.instanceId,
     defer,
     clientAddress: parts.clientAddress,
+    auth,
   };
 
   const migrateOrWarn = async () => {
@@ -113,13 +116,24 @@ export function compose(parts: RuntimeParts): Composition {
     if (database.migrated) await recorder.restore();
   };
 
+  let adminReady = false;
+  const bootstrapAdmin = async () => {
+    if (!adminReady && database.migrated) adminReady = await auth.accounts.bootstrapAdmin();
+  };
+
   const jobs: BackgroundJob[] = [
     {
       name: "database-migration-retry",
       intervalMs: MIGRATION_RETRY_MS,
       run: async () => {
         if (!database.migrated) await migrateAndRestore();
+        await bootstrapAdmin();
       },
+    },
+    {
+      name: "api-key-last-used-flush",
+      intervalMs: LAST_USED_FLUSH_MS,
+      run: () => auth.apiKeys.flushLastUsed(),
     },
     { name: "stats-flush", intervalMs: STATS_FLUSH_MS, run: async () => void (await recorder.flush()) },
     { name: "tps-checkpoint", intervalMs: config.tpsCheckpointIntervalSecs * 1000, run: recorder.checkpoint },
@@ -134,9 +148,20 @@ export function compose(parts: RuntimeParts): Composition {
     deps,
     app: createApp(deps),
     jobs,
-    start: migrateAndRestore,
+    async start() {
+      if (config.authDisabled) {
+        const msg =
+          "AUTHENTICATION DISABLED for /v1/*: anyone who can reach this port can use every endpoint";
+        logger.warn(msg, { variable: "LLMLB_AUTH_DISABLED" });
+      }
+      await migrateAndRestore();
+      await bootstrapAdmin();
+    },
     async stop() {
       await recorder.stop();
+      await auth.apiKeys
+        .flushLastUsed()
+        .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
       database.close();
       await parts.upstream.close();
     },
