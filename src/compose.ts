@@ -158,6 +158,8 @@ export function compose(parts: RuntimeParts): Composition {
       await bootstrapAdmin();
     },
     async stop() {
+      // One last chance for a database that was unavailable so far, so buffered statistics get written.
+      if (!database.migrated) await migrateAndRestore();
       await recorder.stop();
       await auth.apiKeys
         .flushLastUsed()
