@@ -9,6 +9,9 @@ import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/
 import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createLogger } from "./logger.js";
+import { createHealthSweep } from "./registry/health-sweep.js";
+import { createEndpointRegistry } from "./registry/registry.js";
+import { createSecretBox } from "./registry/secret-box.js";
 import { createStatsRecorder } from "./stats/recorder.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
@@ -25,6 +28,8 @@ export interface RuntimeParts {
   /** waitUntil where the runtime has it; otherwise the promise just runs. */
   defer?: (work: Promise<unknown>) => void;
   clientAddress: (c: Context) => string | null;
+  /** Key material for upstream API keys at rest; defaults to config.secretKey (Node/Bun pass a key file's). */
+  secretKey?: string;
 }
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
@@ -48,6 +53,8 @@ const MIGRATION_RETRY_MS = 10_000;
 /** Recorder batches reach the database at most this long after the request (and on stop). */
 const STATS_FLUSH_MS = 1_000;
 const HISTORY_RETENTION_MS = 10_000;
+/** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
+const HEALTH_SWEEP_TICK_MS = 2_000;
 
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
@@ -81,6 +88,20 @@ export function compose(parts: RuntimeParts): Composition {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
   const auth = createAuth({ config, database, clock, logger });
+  const registry = createEndpointRegistry({
+    database,
+    probes: {
+      upstream: parts.upstream,
+      timeoutMs: config.probeTimeoutMs,
+      monotonic: () => clock.monotonic(),
+    },
+    clock,
+    events,
+    logger,
+    secrets: createSecretBox(parts.secretKey ?? config.secretKey),
+    defaultHealthCheckIntervalSecs: config.healthCheckIntervalSecs,
+  });
+  recorder.setLatencySource(() => registry.list().map((endpoint) => endpoint.latencyMs));
   const deps: AppDeps = {
     config,
     database,
@@ -88,6 +109,7 @@ export function compose(parts: RuntimeParts): Composition {
     random: parts.random,
     upstream: parts.upstream,
     events,
+    registry,
     tracker,
     completions: recorder,
     stats: recorder,
@@ -121,6 +143,11 @@ export function compose(parts: RuntimeParts): Composition {
     if (!adminReady && database.migrated) adminReady = await auth.accounts.bootstrapAdmin();
   };
 
+  const loadRegistry = async () => {
+    if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
+  };
+  const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
+
   const jobs: BackgroundJob[] = [
     {
       name: "database-migration-retry",
@@ -142,6 +169,7 @@ export function compose(parts: RuntimeParts): Composition {
       intervalMs: HISTORY_RETENTION_MS,
       run: async () => void (await recorder.pruneHistory()),
     },
+    { name: "health-sweep", intervalMs: HEALTH_SWEEP_TICK_MS, run: () => healthSweep.run() },
   ];
 
   return {
@@ -156,6 +184,7 @@ export function compose(parts: RuntimeParts): Composition {
       }
       await migrateAndRestore();
       await bootstrapAdmin();
+      await loadRegistry();
     },
     async stop() {
       // One last chance for a database that was unavailable so far, so buffered statistics get written.

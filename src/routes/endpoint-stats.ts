@@ -1,12 +1,11 @@
 // Owns the per-endpoint statistics API: live TPS per model, and daily / per-model / today's totals.
-import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import * as v from "valibot";
-import { endpoints } from "../db/schema.js";
 import { readAllDailyStats, readDailyStats } from "../db/stats-reads.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validParams, validQuery } from "../http/validate.js";
+import { endpointNotFound } from "../registry/registry.js";
 import { mergeDailyRows, modelTpsOf, oneDay, perDay, perModel } from "../stats/daily-report.js";
 import { utcDate } from "../stats/pending-writes.js";
 import type { DailyStatsRow } from "../stats/types.js";
@@ -28,16 +27,8 @@ const DaysQuery = v.object({
   ),
 });
 
-async function requireEndpoint(deps: AppDeps, id: string): Promise<void> {
-  const rows = await deps.database.db
-    .select({ id: endpoints.id })
-    .from(endpoints)
-    .where(eq(endpoints.id, id))
-    .catch(() => null);
-  // A database that cannot answer cannot tell unknown from known: serve what memory has.
-  if (rows !== null && rows.length === 0) {
-    throw new AppError("not_found", `Endpoint ${id} not found`, { code: "endpoint_not_found", param: "id" });
-  }
+function requireEndpoint(deps: AppDeps, id: string): void {
+  if (!deps.registry.get(id)) throw endpointNotFound(id);
 }
 
 /** Database rows plus this instance's not yet written ones; 503 when the database cannot be read. */
@@ -58,14 +49,14 @@ export function endpointStatsRoutes(deps: AppDeps): Hono {
 
   app.get("/:id/model-tps", async (c) => {
     const { id } = validParams(c, EndpointParams);
-    await requireEndpoint(deps, id);
+    requireEndpoint(deps, id);
     return c.json(deps.tracker.entries(id).map(modelTpsOf));
   });
 
   app.get("/:id/daily-stats", async (c) => {
     const { id } = validParams(c, EndpointParams);
     const { days } = validQuery(c, DaysQuery);
-    await requireEndpoint(deps, id);
+    requireEndpoint(deps, id);
     const from = utcDate(deps.clock.now() - (days - 1) * DAY_MS);
     const rows = await dailyRows(deps, id, () => readDailyStats(deps.database.db, from, id));
     return c.json(perDay(rows.filter((row) => row.date >= from)));
@@ -73,13 +64,13 @@ export function endpointStatsRoutes(deps: AppDeps): Hono {
 
   app.get("/:id/model-stats", async (c) => {
     const { id } = validParams(c, EndpointParams);
-    await requireEndpoint(deps, id);
+    requireEndpoint(deps, id);
     return c.json(perModel(await dailyRows(deps, id, () => readAllDailyStats(deps.database.db, id))));
   });
 
   app.get("/:id/today-stats", async (c) => {
     const { id } = validParams(c, EndpointParams);
-    await requireEndpoint(deps, id);
+    requireEndpoint(deps, id);
     const today = utcDate(deps.clock.now());
     const rows = await dailyRows(deps, id, () => readDailyStats(deps.database.db, today, id));
     return c.json(oneDay(rows, today));

@@ -136,6 +136,11 @@ export function createStatsRecorder(options: RecorderOptions): StatsRecorder {
     }
   };
 
+  // A deleted endpoint's measurements go with it (its daily stats and history stay as history).
+  events.subscribe((event) => {
+    if (event.type === "EndpointRemoved") tracker.forget(event.data.endpoint_id);
+  });
+
   const recorder: StatsRecorder = {
     record(completion, bodies?: RecordedBodies) {
       try {
