@@ -1,6 +1,9 @@
 import { connect, type Socket } from "node:net";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { freePort, ROOT, runProcess, waitForOk } from "../fixtures/process.js";
 import { openSse, type SseClient } from "../fixtures/sse-client.js";
+import { tempDir } from "../fixtures/temp-db.js";
 import { startTestApp, type TestApp } from "../fixtures/test-app.js";
 
 let app: TestApp | undefined;
@@ -101,5 +104,37 @@ describe("GET /api/events", () => {
     const marker = removed(target, "after-the-disconnect");
     await Promise.all(readers.map((reader) => reader.waitFor((e) => e.id === String(marker.id))));
     for (const reader of readers) expect(reader.events).toHaveLength(published + 1);
+  });
+
+  it("ends open streams at SIGTERM so shutdown does not wait for the drain bound", async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const server = runProcess(process.execPath, [join(ROOT, "dist", "server.js")], {
+      LLMLB_PORT: String(port),
+      LLMLB_HOST: "127.0.0.1",
+      LLMLB_DATA_DIR: dir.path,
+      LLMLB_ADMIN_PASSWORD: "correct-horse-battery",
+      LLMLB_SHUTDOWN_TIMEOUT_SECS: "5",
+    });
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitForOk(`${url}/ready`, server);
+      const login = await fetch(`${url}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "admin", password: "correct-horse-battery" }),
+      });
+      const { token } = (await login.json()) as { token: string };
+      const client = await openSse(`${url}/api/events`, { authorization: `Bearer ${token}` });
+      clients.push(client);
+      expect(client.status).toBe(200);
+      expect(await server.stop("SIGTERM")).toBe(0);
+      expect(await client.ended).toEqual({ error: null });
+      expect(server.output()).toContain('"msg":"stopped"');
+      expect(server.output()).not.toContain("still open after the drain bound");
+    } finally {
+      await server.stop("SIGKILL");
+      dir.remove();
+    }
   });
 });
