@@ -4,6 +4,13 @@ import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
 import { healthRoutes } from "./routes/health.js";
 
+declare module "hono" {
+  interface ContextVariableMap {
+    /** This request's id (the client's valid `x-request-id`, else a new uuid). */
+    requestId: string;
+  }
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function createApp(deps: AppDeps): Hono {
@@ -14,6 +21,7 @@ export function createApp(deps: AppDeps): Hono {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.header("x-request-id", requestId);
+    c.set("requestId", requestId);
     const started = deps.clock.monotonic();
     await next();
     // Set again: handlers that build their own Response would otherwise drop it.

@@ -27,6 +27,8 @@ describe("parseConfig", () => {
     expect(config.authDisabled).toBe(false);
     expect(config.sessionTtlHours).toBe(24);
     expect(config.declaredEndpoints).toEqual([]);
+    expect(config.circuitFailureThreshold).toBe(3);
+    expect(config.circuitCooldownSecs).toBe(15);
   });
 
   it("reads every variable it is given", () => {
@@ -44,6 +46,8 @@ describe("parseConfig", () => {
       LLMLB_AUTH_DISABLED: "1",
       LLMLB_LOG_BODIES: "true",
       LLMLB_ENDPOINTS: "gpu1=http://10.0.0.1:11434/, http://10.0.0.2:8000",
+      LLMLB_CIRCUIT_FAILURE_THRESHOLD: "5",
+      LLMLB_CIRCUIT_COOLDOWN_SECS: "60",
     });
     expect(config).toMatchObject({
       host: "127.0.0.1",
@@ -58,6 +62,8 @@ describe("parseConfig", () => {
       requestHistoryRetentionDays: 30,
       authDisabled: true,
       logBodies: true,
+      circuitFailureThreshold: 5,
+      circuitCooldownSecs: 60,
       declaredEndpoints: [
         { name: "gpu1", baseUrl: "http://10.0.0.1:11434" },
         { name: undefined, baseUrl: "http://10.0.0.2:8000" },
@@ -83,6 +89,8 @@ describe("parseConfig", () => {
     ["LLMLB_DATABASE_URL", "postgres://x", "a URL starting with file:"],
     ["LLMLB_ENDPOINTS", "gpu1=not a url", "comma-separated http(s) URLs"],
     ["LLMLB_QUEUE_TIMEOUT_SECS", "0", "an integer from 1 to 3600"],
+    ["LLMLB_CIRCUIT_FAILURE_THRESHOLD", "0", "an integer from 1 to 1000"],
+    ["LLMLB_CIRCUIT_COOLDOWN_SECS", "0", "an integer from 1 to 3600"],
   ])("rejects %s=%s naming the variable, the value and what is allowed", (variable, value, allowed) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);
