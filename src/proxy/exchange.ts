@@ -6,7 +6,7 @@ import type { CompletionRecord } from "../events/types.js";
 import type { ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
 import type { Dispatcher } from "./dispatcher.js";
-import type { ProxyCall } from "./proxy-request.js";
+import { type ProxyCall, wantsStream } from "./proxy-request.js";
 import { UsageMeter } from "./usage-meter.js";
 
 export interface ExchangeDeps {
@@ -111,7 +111,7 @@ export class Exchange {
       // From the dispatch of the attempt that answered (queue wait and failed attempts excluded, so TPS
       // measures the endpoint); from the request's start when no endpoint answered.
       duration_ms: round(now - (route ? this.attemptStartedAt : this.startedAt)) ?? 0,
-      stream: this.call.apiKind !== "embeddings" && this.call.body.stream === true,
+      stream: wantsStream(this.call),
       client_ip: this.call.clientIp,
       api_key_id: this.call.apiKeyId,
     };

@@ -16,7 +16,6 @@ import {
   type ProxyCall,
   upstreamBody,
   upstreamHeaders,
-  wantsStream,
 } from "./proxy-request.js";
 import { modelRewriter, SseRelay } from "./sse-relay.js";
 import { StreamSource } from "./stream-source.js";
@@ -84,7 +83,8 @@ export function createProxyService(deps: ProxyServiceDeps): ProxyService {
           throw appError;
         }
         if (!route) break;
-        (admission.exclude ??= new Set()).add(route.endpoint.id);
+        if (!admission.exclude) admission.exclude = new Set();
+        admission.exclude.add(route.endpoint.id);
         exchange.beginAttempt(route);
         const outcome = await tryEndpoint(deps, exchange, route);
         if (outcome instanceof Response) return outcome;
