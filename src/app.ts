@@ -1,8 +1,13 @@
 // Owns the HTTP composition: request id, access log, error rendering, and the mounted route modules.
 import { Hono } from "hono";
+import { authGuard } from "./auth/guard.js";
 import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
+import { apiKeyRoutes } from "./routes/api-keys.js";
+import { authRoutes } from "./routes/auth.js";
+import { endpointRoutes } from "./routes/endpoints.js";
 import { healthRoutes } from "./routes/health.js";
+import { modelRoutes } from "./routes/models.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -35,7 +40,14 @@ export function createApp(deps: AppDeps): Hono {
     });
   });
 
+  // Every request passes the access table (src/auth/access-rules.ts) before any route module.
+  app.use(authGuard(deps));
+
   app.route("/", healthRoutes(deps));
+  app.route("/", authRoutes(deps));
+  app.route("/", apiKeyRoutes(deps));
+  app.route("/", endpointRoutes(deps));
+  app.route("/", modelRoutes(deps));
 
   app.notFound((c) => {
     const error = new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`, {

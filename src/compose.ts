@@ -2,12 +2,16 @@
 // background jobs and start/stop steps that entries schedule and run.
 import type { Context, Hono } from "hono";
 import { createApp } from "./app.js";
+import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
 import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createLogger } from "./logger.js";
+import { createHealthSweep } from "./registry/health-sweep.js";
+import { createEndpointRegistry } from "./registry/registry.js";
+import { createSecretBox } from "./registry/secret-box.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface RuntimeParts {
@@ -23,6 +27,8 @@ export interface RuntimeParts {
   /** waitUntil where the runtime has it; otherwise the promise just runs. */
   defer?: (work: Promise<unknown>) => void;
   clientAddress: (c: Context) => string | null;
+  /** Key material for upstream API keys at rest; defaults to config.secretKey (Node/Bun pass a key file's). */
+  secretKey?: string;
 }
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
@@ -43,6 +49,8 @@ export interface Composition {
 }
 
 const MIGRATION_RETRY_MS = 10_000;
+/** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
+const HEALTH_SWEEP_TICK_MS = 2_000;
 
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
@@ -65,6 +73,20 @@ export function compose(parts: RuntimeParts): Composition {
     });
 
   const tracker = createTpsTracker();
+  const auth = createAuth({ config, database, clock, logger });
+  const registry = createEndpointRegistry({
+    database,
+    probes: {
+      upstream: parts.upstream,
+      timeoutMs: config.probeTimeoutMs,
+      monotonic: () => clock.monotonic(),
+    },
+    clock,
+    events,
+    logger,
+    secrets: createSecretBox(parts.secretKey ?? config.secretKey),
+    defaultHealthCheckIntervalSecs: config.healthCheckIntervalSecs,
+  });
   const deps: AppDeps = {
     config,
     database,
@@ -72,12 +94,14 @@ export function compose(parts: RuntimeParts): Composition {
     random: parts.random,
     upstream: parts.upstream,
     events,
+    registry,
     tracker,
     completions: { record: (completion) => void tracker.observe(completion) },
     logger,
     instanceId: parts.instanceId,
     defer,
     clientAddress: parts.clientAddress,
+    auth,
   };
 
   const migrateOrWarn = async () => {
@@ -93,22 +117,51 @@ export function compose(parts: RuntimeParts): Composition {
     });
   };
 
+  let adminReady = false;
+  const bootstrapAdmin = async () => {
+    if (!adminReady && database.migrated) adminReady = await auth.accounts.bootstrapAdmin();
+  };
+
+  const loadRegistry = async () => {
+    if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
+  };
+  const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
+
   const jobs: BackgroundJob[] = [
     {
       name: "database-migration-retry",
       intervalMs: MIGRATION_RETRY_MS,
       run: async () => {
         if (!database.migrated) await migrateOrWarn();
+        await bootstrapAdmin();
       },
     },
+    {
+      name: "api-key-last-used-flush",
+      intervalMs: LAST_USED_FLUSH_MS,
+      run: () => auth.apiKeys.flushLastUsed(),
+    },
+    { name: "health-sweep", intervalMs: HEALTH_SWEEP_TICK_MS, run: () => healthSweep.run() },
   ];
 
   return {
     deps,
     app: createApp(deps),
     jobs,
-    start: migrateOrWarn,
+    async start() {
+      if (config.authDisabled) {
+        const msg =
+          "AUTHENTICATION DISABLED for /v1/*: anyone who can reach this port can use every endpoint";
+        logger.warn(msg, { variable: "LLMLB_AUTH_DISABLED" });
+      }
+      await migrateOrWarn();
+      await bootstrapAdmin();
+      await loadRegistry();
+    },
     async stop() {
+      await auth.apiKeys
+        .flushLastUsed()
+        .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
       database.close();
       await parts.upstream.close();
     },

@@ -1,10 +1,12 @@
 // Owns the shape of what the HTTP layer is given: every dependency built once by an entry.
 import type { Context } from "hono";
+import type { Auth } from "./auth/service.js";
 import type { TpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import type { Logger } from "./logger.js";
+import type { EndpointRegistry } from "./registry/registry.js";
 import type { CompletionSink } from "./stats/types.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
@@ -22,6 +24,8 @@ export interface AppDeps {
   random: () => number;
   upstream: UpstreamClient;
   events: EventBus;
+  /** Upstream endpoints and their models; the in-memory directory the router reads (never the database). */
+  registry: EndpointRegistry;
   /** Speed measurements per endpoint × model × api kind (routing signals, TPS). */
   tracker: TpsTracker;
   /** Where the proxy hands every finished request. */
@@ -33,4 +37,6 @@ export interface AppDeps {
   defer: (work: Promise<unknown>) => void;
   /** The peer address of the request's connection (runtime-specific); null when unknown. */
   clientAddress: (c: Context) => string | null;
+  /** Sessions, API keys and accounts; the guard in src/auth/guard.ts reads the principal from them. */
+  auth: Auth;
 }
