@@ -8,6 +8,7 @@ import { authRoutes } from "./routes/auth.js";
 import { endpointRoutes } from "./routes/endpoints.js";
 import { healthRoutes } from "./routes/health.js";
 import { modelRoutes } from "./routes/models.js";
+import { openaiRoutes } from "./routes/openai.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", apiKeyRoutes(deps));
   app.route("/", endpointRoutes(deps));
   app.route("/", modelRoutes(deps));
+  app.route("/", openaiRoutes(deps));
 
   app.notFound((c) => {
     const error = new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`, {
