@@ -29,8 +29,6 @@ export interface Ending {
 
 export class Exchange {
   readonly meter = new UsageMeter();
-  /** Aborts the upstream request: the client left, or the stream was cancelled. */
-  readonly upstreamAbort = new AbortController();
   /** The endpoint currently holding this request's slot. */
   route: ModelRoute | null = null;
   /** The endpoint of the latest attempt (kept for the record after its slot is freed). */
@@ -47,13 +45,6 @@ export class Exchange {
     readonly call: ProxyCall,
   ) {
     this.startedAt = deps.clock.monotonic();
-    // `this` as the listener (handleEvent): no closure per request.
-    call.signal?.addEventListener("abort", this, { once: true });
-  }
-
-  /** The client went away: stop the upstream. */
-  handleEvent(): void {
-    this.upstreamAbort.abort();
   }
 
   get clientGone(): boolean {
@@ -83,7 +74,6 @@ export class Exchange {
   end(ending: Ending): void {
     if (this.ended) return;
     this.ended = true;
-    this.call.signal?.removeEventListener("abort", this);
     const route = this.route;
     this.route = null;
     if (route) this.settle(route.endpoint.id, ending.verdict ?? "neutral");

@@ -158,7 +158,8 @@ async function tryEndpoint(
       url: route.endpoint.baseUrl + call.path,
       headers: upstreamHeaders(call, deps.directory.apiKeyOf(route.endpoint.id)),
       body: upstreamBody(call, route.upstreamModelId),
-      signal: exchange.upstreamAbort.signal,
+      // The client's own signal: its disconnect aborts the upstream request (no extra controller per request).
+      signal: call.signal ?? undefined,
       headersTimeoutMs: timeoutMs,
       bodyTimeoutMs: timeoutMs,
     });

@@ -38,9 +38,12 @@ export class StreamSource implements UnderlyingDefaultSource<Uint8Array> {
     if (out) controller.enqueue(out);
   }
 
-  /** The client went away mid-stream: stop the upstream, record what was generated so far. */
+  /**
+   * The client went away mid-stream: record what was generated so far. The upstream request is aborted
+   * by the client's request signal (every runtime fires it on disconnect); return() releases the body.
+   */
   cancel(): void {
-    this.exchange.upstreamAbort.abort();
+    void this.upstream.return?.()?.catch(() => undefined);
     this.exchange.end({ statusCode: this.statusCode, error: "client disconnected", verdict: "neutral" });
   }
 

@@ -1,10 +1,9 @@
 // Owns the OpenAI-compatible inference routes: body limit, one JSON parse + validation, then the proxy.
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { apiKeyIdOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
-import { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
+import { readBodyText } from "../http/body-text.js";
 import { parseJsonText, validate } from "../http/validate.js";
 import { ProxyBodySchema, type ProxyCall } from "../proxy/proxy-request.js";
 
@@ -17,18 +16,11 @@ const ROUTES: [path: string, apiKind: ApiKind][] = [
 
 export function openaiRoutes(deps: AppDeps): Hono {
   const app = new Hono();
-  const limit = bodyLimit({
-    maxSize: deps.config.maxBodyBytes,
-    onError: () => {
-      throw new AppError("payload_too_large", `Request body exceeds ${deps.config.maxBodyBytes} bytes`, {
-        code: "request_too_large",
-      });
-    },
-  });
+  const maxBytes = deps.config.maxBodyBytes;
 
   for (const [path, apiKind] of ROUTES) {
-    app.post(path, limit, async (c) => {
-      const rawBody = await c.req.text();
+    app.post(path, async (c) => {
+      const rawBody = await readBodyText(c, maxBytes);
       const body = validate(ProxyBodySchema, parseJsonText(rawBody), "body");
       const call: ProxyCall = {
         apiKind,
