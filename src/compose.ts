@@ -129,6 +129,7 @@ export function compose(parts: RuntimeParts): Composition {
       // Late-bound: whatever sink ends up on deps.completions receives every record.
       completions: { record: (completion) => deps.completions.record(completion) },
       logger,
+      events,
     }),
   };
 
@@ -157,6 +158,7 @@ export function compose(parts: RuntimeParts): Composition {
 
   const loadRegistry = async () => {
     if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
+    else registry.serveDeclaredWithoutDatabase(config.declaredEndpoints);
   };
   const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
 
