@@ -11,7 +11,15 @@ import { endpointRoutes } from "./routes/endpoints.js";
 import { eventsRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
 import { modelRoutes } from "./routes/models.js";
+import { openaiRoutes } from "./routes/openai.js";
 import { countersJson } from "./stats/counters-json.js";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** This request's id (the client's valid `x-request-id`, else a new uuid). */
+    requestId: string;
+  }
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -23,6 +31,7 @@ export function createApp(deps: AppDeps): Hono {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.header("x-request-id", requestId);
+    c.set("requestId", requestId);
     const started = deps.clock.monotonic();
     await next();
     // Set again: handlers that build their own Response would otherwise drop it.
@@ -45,6 +54,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", endpointRoutes(deps, { countersOf: (id) => countersJson(deps.stats.countersOf(id)) }));
   app.route("/", modelRoutes(deps));
   app.route("/api/endpoints", endpointStatsRoutes(deps));
+  app.route("/", openaiRoutes(deps));
   app.route("/", eventsRoutes(deps));
   app.route("/", dashboardRoutes(deps));
 

@@ -10,6 +10,7 @@ import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub } from "./events/event-stream.js";
 import { createLogger } from "./logger.js";
+import { composeProxy } from "./proxy/compose-proxy.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
 import { createEndpointRegistry } from "./registry/registry.js";
 import { createSecretBox } from "./registry/secret-box.js";
@@ -128,6 +129,18 @@ export function compose(parts: RuntimeParts): Composition {
     defer,
     clientAddress: parts.clientAddress,
     auth,
+    ...composeProxy({
+      config,
+      clock,
+      random: parts.random,
+      speeds: tracker,
+      directory: registry,
+      upstream: parts.upstream,
+      // Late-bound: whatever sink ends up on deps.completions receives every record.
+      completions: { record: (completion) => deps.completions.record(completion) },
+      logger,
+      events,
+    }),
   };
 
   const migrateOrWarn = async () => {
@@ -155,6 +168,7 @@ export function compose(parts: RuntimeParts): Composition {
 
   const loadRegistry = async () => {
     if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
+    else registry.serveDeclaredWithoutDatabase(config.declaredEndpoints);
   };
   const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
 

@@ -44,6 +44,10 @@ export interface Config {
   shutdownTimeoutSecs: number;
   /** How often the in-memory TPS state is checkpointed to the database, seconds. */
   tpsCheckpointIntervalSecs: number;
+  /** Consecutive live proxy failures that open an endpoint's circuit. */
+  circuitFailureThreshold: number;
+  /** How long an open circuit refuses traffic before one half-open trial, seconds. */
+  circuitCooldownSecs: number;
   /** Bytes an SSE client may fall behind before it is disconnected (it reconnects with Last-Event-ID). */
   sseClientBacklogBytes: number;
 }
@@ -198,6 +202,8 @@ export function parseConfig(raw: Raw): Config {
     declaredEndpoints: declaredEndpoints(raw),
     shutdownTimeoutSecs: integer(raw, "LLMLB_SHUTDOWN_TIMEOUT_SECS", 30, 0, 3600),
     tpsCheckpointIntervalSecs: integer(raw, "LLMLB_TPS_CHECKPOINT_INTERVAL_SECS", 60, 1, 86_400),
+    circuitFailureThreshold: integer(raw, "LLMLB_CIRCUIT_FAILURE_THRESHOLD", 3, 1, 1000),
+    circuitCooldownSecs: integer(raw, "LLMLB_CIRCUIT_COOLDOWN_SECS", 15, 1, 3600),
     sseClientBacklogBytes: integer(raw, "LLMLB_SSE_CLIENT_BUFFER_KB", 1024, 4, 1024 * 1024) * 1024,
   };
 }
