@@ -10,6 +10,7 @@ import { endpointStatsRoutes } from "./routes/endpoint-stats.js";
 import { endpointRoutes } from "./routes/endpoints.js";
 import { eventsRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
 import { countersJson } from "./stats/counters-json.js";
@@ -57,6 +58,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", openaiRoutes(deps));
   app.route("/", eventsRoutes(deps));
   app.route("/", dashboardRoutes(deps));
+  app.route("/", metricsRoutes(deps));
 
   app.notFound((c) => {
     const error = new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`, {

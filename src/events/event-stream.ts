@@ -1,5 +1,6 @@
-// Owns the fan-out of bus events to SSE clients: Last-Event-ID replay or reset, heartbeats, and the
-// per-client backlog bound that disconnects a client which stops reading (publishers never wait).
+// Owns the fan-out of bus events to SSE clients: Last-Event-ID replay or reset, heartbeats, write
+// coalescing, and the per-client backlog bound that disconnects a client which stops reading
+// (publishers never wait).
 import type { EventBus } from "./bus.js";
 import {
   formatComment,
@@ -17,6 +18,13 @@ export interface EventStreamOptions {
   /** Reconnect delay suggested to EventSource clients, ms. */
   retryMs?: number;
   onSlowClient?: (info: { backlogBytes: number }) => void;
+  /**
+   * Runs fn once after delayMs (a timer, passed in by the composition). Events published within that
+   * window reach each client as one write: fan-out costs one write per client per window, not per event.
+   */
+  schedule: (fn: () => void, delayMs: number) => void;
+  /** The coalescing window, ms (default 25). */
+  flushDelayMs?: number;
 }
 
 export interface EventStreamStats {
@@ -39,6 +47,16 @@ interface Client {
   controller: ReadableStreamDefaultController<Uint8Array>;
 }
 
+function concat(frames: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(frames.reduce((sum, frame) => sum + frame.byteLength, 0));
+  let offset = 0;
+  for (const frame of frames) {
+    out.set(frame, offset);
+    offset += frame.byteLength;
+  }
+  return out;
+}
+
 /** Erroring the stream drops its backlog and makes the server close the connection (Node logs the error). */
 function slowClientError(): Error {
   const message = "SSE client fell too far behind and was disconnected; it reconnects with Last-Event-ID";
@@ -52,33 +70,55 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   const encoder = new TextEncoder();
   const clients = new Set<Client>();
   const retryMs = options.retryMs ?? 3000;
+  const flushDelayMs = options.flushDelayMs ?? 25;
   let slowDisconnects = 0;
+  /** Encoded frames published since the last flush, in id order; shared by every client. */
+  let pending: Uint8Array[] = [];
+  let flushScheduled = false;
 
   const drop = (client: Client) => clients.delete(client);
 
-  /** Enqueues without waiting; errors the stream (dropping its backlog) once the bound is passed. */
+  /**
+   * Enqueues without waiting. A client still holding more than the bound from earlier writes is
+   * disconnected instead (erroring drops its backlog); the new chunk itself never counts, so one large
+   * burst never disconnects a client that keeps up.
+   */
   const send = (client: Client, bytes: Uint8Array) => {
     if (!clients.has(client)) return;
-    try {
-      client.controller.enqueue(bytes);
-    } catch {
-      drop(client); // already closed by the runtime
-      return;
-    }
     const desired = client.controller.desiredSize;
     if (desired !== null && desired < 0) {
       drop(client);
       slowDisconnects += 1;
       options.onSlowClient?.({ backlogBytes: options.maxBacklogBytes - desired });
       client.controller.error(slowClientError());
+      return;
+    }
+    try {
+      client.controller.enqueue(bytes);
+    } catch {
+      drop(client); // already closed by the runtime
     }
   };
 
-  // One subscription for all clients: each event is formatted and encoded once, shared by every queue.
+  /** One chunk per flush, the same bytes for every client. */
+  const flush = () => {
+    flushScheduled = false;
+    if (pending.length === 0) return;
+    const frames = pending;
+    pending = [];
+    if (clients.size === 0) return;
+    const chunk = frames.length === 1 ? (frames[0] as Uint8Array) : concat(frames);
+    for (const client of clients) send(client, chunk);
+  };
+
+  // One subscription for all clients: each event is formatted and encoded once.
   options.bus.subscribe((event) => {
     if (clients.size === 0) return;
-    const bytes = encoder.encode(formatEvent(event));
-    for (const client of clients) send(client, bytes);
+    pending.push(encoder.encode(formatEvent(event)));
+    if (!flushScheduled) {
+      flushScheduled = true;
+      options.schedule(flush, flushDelayMs);
+    }
   });
 
   /** What a (re)connecting client is owed first: replayed events, or a reset when replay is impossible. */
@@ -104,6 +144,8 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
       return new ReadableStream<Uint8Array>(
         {
           start(controller) {
+            // Pending frames go to the clients that were there; the replay below covers them for this one.
+            flush();
             // Replay and subscription happen in one synchronous step: no event can fall between them.
             client = { controller };
             for (const frame of openingFrames(lastEventIdHeader)) controller.enqueue(frame);
@@ -125,6 +167,7 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
       return { clients: clients.size, slowDisconnects };
     },
     closeAll() {
+      flush();
       for (const client of clients) {
         drop(client);
         try {

@@ -2,6 +2,12 @@
 // model stats (all from memory) and the paged request history (from the database).
 import { Hono } from "hono";
 import { requestResponsesQuery, toRequestResponseJson } from "../dashboard/request-responses.js";
+import {
+  dashboardEndpoints,
+  dashboardModelStats,
+  dashboardOverview,
+  dashboardStats,
+} from "../dashboard/views.js";
 import { queryRequestResponses } from "../db/request-responses.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
@@ -9,6 +15,12 @@ import { validQuery } from "../http/validate.js";
 
 export function dashboardRoutes(deps: AppDeps): Hono {
   const app = new Hono();
+
+  app.get("/api/dashboard/overview", (c) => c.json(dashboardOverview(deps, deps.clock)));
+  app.get("/api/dashboard/stats", (c) => c.json(dashboardStats(deps)));
+  app.get("/api/dashboard/endpoints", (c) => c.json(dashboardEndpoints(deps)));
+  app.get("/api/dashboard/request-history", (c) => c.json(deps.stats.history()));
+  app.get("/api/dashboard/model-stats", (c) => c.json(dashboardModelStats(deps)));
 
   app.get("/api/dashboard/request-responses", async (c) => {
     const filter = validQuery(c, requestResponsesQuery);

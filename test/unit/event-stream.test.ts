@@ -28,20 +28,47 @@ function drainer(reader: ReadableStreamDefaultReader<Uint8Array>, parser: SsePar
   };
 }
 
+/** A manual clock with timers: schedule() registers, advance() runs what came due. */
+function manualTimers() {
+  let now = 0;
+  let timers: { at: number; fn: () => void }[] = [];
+  return {
+    schedule: (fn: () => void, delayMs: number) => void timers.push({ at: now + delayMs, fn }),
+    advance(ms: number) {
+      now += ms;
+      const due = timers.filter((timer) => timer.at <= now);
+      timers = timers.filter((timer) => timer.at > now);
+      for (const timer of due) timer.fn();
+    },
+    pending: () => timers.length,
+  };
+}
+
 function setup(options: { replayCapacity?: number; maxBacklogBytes?: number } = {}) {
-  let now = 1_000;
+  const timers = manualTimers();
   const bus: EventBus = createEventBus({
-    now: () => now,
+    now: () => 0,
     firstId: 100,
     replayCapacity: options.replayCapacity,
   });
-  const hub = createEventStreamHub({ bus, maxBacklogBytes: options.maxBacklogBytes ?? 64 * 1024 });
+  const hub = createEventStreamHub({
+    bus,
+    maxBacklogBytes: options.maxBacklogBytes ?? 64 * 1024,
+    schedule: timers.schedule,
+    flushDelayMs: 25,
+  });
   const open = (lastEventId?: string) => {
     const reader = hub.connect(lastEventId).getReader();
     const parser = new SseParser();
-    return { reader, parser, read: drainer(reader, parser) };
+    const drain = drainer(reader, parser);
+    // The client reads after the coalescing window has passed.
+    const read = () => {
+      timers.advance(25);
+      return drain();
+    };
+    return { reader, parser, read };
   };
-  return { bus, hub, open, tick: (ms: number) => (now += ms) };
+  return { bus, hub, open, timers };
 }
 
 describe("SSE framing", () => {
@@ -124,6 +151,30 @@ describe("event stream hub", () => {
     expect(received.map((event) => Number(event.id))).toEqual(Array.from({ length: 200 }, (_, i) => 100 + i));
     expect(hub.stats()).toEqual({ clients: 1, slowDisconnects: 1 });
     await expect(stalled.reader.read()).rejects.toThrow(/too far behind/);
+  });
+
+  it("coalesces the events of one window into a single write per client", async () => {
+    const { bus, hub, timers } = setup();
+    const reader = hub.connect(undefined).getReader();
+    await reader.read(); // the opening frame
+    for (const name of ["a", "b", "c"]) bus.publish(removed(name));
+    expect(timers.pending()).toBe(1);
+    timers.advance(25);
+    const chunk = await reader.read();
+    const events = new SseParser().feed(new TextDecoder().decode(chunk.value));
+    expect(events.map((event) => event.id)).toEqual(["100", "101", "102"]);
+  });
+
+  it("gives a client connecting while events await their flush each of them exactly once", async () => {
+    const { bus, open } = setup();
+    const early = open();
+    await early.read();
+    bus.publish(removed("a"));
+    bus.publish(removed("b"));
+    const late = open("100");
+    bus.publish(removed("c"));
+    expect((await early.read()).map((event) => event.id)).toEqual(["100", "101", "102"]);
+    expect((await late.read()).map((event) => event.id)).toEqual(["101", "102"]);
   });
 
   it("forgets a client whose reader cancels (the connection closed)", async () => {
