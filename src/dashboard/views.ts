@@ -51,11 +51,13 @@ export function dashboardEndpoints(sources: DashboardSources, summaries?: Endpoi
   const tpsOf = new Map(tps.map((summary) => [summary.endpoint_id, summary.aggregate_tps]));
   return endpoints.map((endpoint) => {
     const counters = countersJson(sources.stats.countersOf(endpoint.id));
+    const models = sources.registry.modelsOf(endpoint.id).map((model) => model.id);
     return {
       ...endpointJson(endpoint, counters, sources.circuits.circuitState(endpoint.id)),
       ...counters,
       active_requests: sources.liveLoad.inFlight(endpoint.id),
-      models: sources.registry.modelsOf(endpoint.id).map((model) => model.id),
+      models,
+      model_count: models.length,
       aggregate_tps: tpsOf.get(endpoint.id) ?? null,
     };
   });

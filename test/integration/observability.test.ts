@@ -215,6 +215,7 @@ describe("dashboard overview", () => {
         active_requests: 0,
         circuit_state: "closed",
         models: ["m"],
+        model_count: 1,
       }),
     ]);
     expect(endpoints?.body[0]).not.toHaveProperty("api_key");
