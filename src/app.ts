@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
+import { DASHBOARD_PREFIX } from "./http/dashboard.js";
 import { healthRoutes } from "./routes/health.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -28,6 +29,10 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.route("/", healthRoutes(deps));
+
+  app.get("/", (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
+  app.get(DASHBOARD_PREFIX, (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
+  if (deps.serveDashboard) app.use(`${DASHBOARD_PREFIX}/*`, deps.serveDashboard);
 
   app.notFound((c) => {
     const error = new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`, {

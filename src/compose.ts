@@ -1,6 +1,6 @@
 // Owns the composition root: builds every dependency once from runtime-specific parts, plus the
 // background jobs and start/stop steps that entries schedule and run.
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createApp } from "./app.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
@@ -23,6 +23,8 @@ export interface RuntimeParts {
   /** waitUntil where the runtime has it; otherwise the promise just runs. */
   defer?: (work: Promise<unknown>) => void;
   clientAddress: (c: Context) => string | null;
+  /** Serves web/dist under /dashboard/ (Node, Bun); Workers use static assets instead. */
+  serveDashboard?: MiddlewareHandler;
 }
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
@@ -78,6 +80,7 @@ export function compose(parts: RuntimeParts): Composition {
     instanceId: parts.instanceId,
     defer,
     clientAddress: parts.clientAddress,
+    serveDashboard: parts.serveDashboard,
   };
 
   const migrateOrWarn = async () => {

@@ -1,5 +1,5 @@
 // Owns the shape of what the HTTP layer is given: every dependency built once by an entry.
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { TpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
@@ -33,4 +33,6 @@ export interface AppDeps {
   defer: (work: Promise<unknown>) => void;
   /** The peer address of the request's connection (runtime-specific); null when unknown. */
   clientAddress: (c: Context) => string | null;
+  /** Serves the built dashboard under /dashboard/ (runtime-specific file access); absent on Workers (static assets). */
+  serveDashboard?: MiddlewareHandler;
 }
