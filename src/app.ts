@@ -1,8 +1,11 @@
 // Owns the HTTP composition: request id, access log, error rendering, and the mounted route modules.
 import { Hono } from "hono";
+import { authGuard } from "./auth/guard.js";
 import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
 import { DASHBOARD_PREFIX } from "./http/dashboard.js";
+import { apiKeyRoutes } from "./routes/api-keys.js";
+import { authRoutes } from "./routes/auth.js";
 import { healthRoutes } from "./routes/health.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -28,7 +31,12 @@ export function createApp(deps: AppDeps): Hono {
     });
   });
 
+  // Every request passes the access table (src/auth/access-rules.ts) before any route module.
+  app.use(authGuard(deps));
+
   app.route("/", healthRoutes(deps));
+  app.route("/", authRoutes(deps));
+  app.route("/", apiKeyRoutes(deps));
 
   app.get("/", (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
   app.get(DASHBOARD_PREFIX, (c) => c.redirect(`${DASHBOARD_PREFIX}/`));

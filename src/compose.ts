@@ -2,6 +2,7 @@
 // background jobs and start/stop steps that entries schedule and run.
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createApp } from "./app.js";
+import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
@@ -67,6 +68,7 @@ export function compose(parts: RuntimeParts): Composition {
     });
 
   const tracker = createTpsTracker();
+  const auth = createAuth({ config, database, clock, logger });
   const deps: AppDeps = {
     config,
     database,
@@ -80,6 +82,7 @@ export function compose(parts: RuntimeParts): Composition {
     instanceId: parts.instanceId,
     defer,
     clientAddress: parts.clientAddress,
+    auth,
     serveDashboard: parts.serveDashboard,
   };
 
@@ -96,13 +99,24 @@ export function compose(parts: RuntimeParts): Composition {
     });
   };
 
+  let adminReady = false;
+  const bootstrapAdmin = async () => {
+    if (!adminReady && database.migrated) adminReady = await auth.accounts.bootstrapAdmin();
+  };
+
   const jobs: BackgroundJob[] = [
     {
       name: "database-migration-retry",
       intervalMs: MIGRATION_RETRY_MS,
       run: async () => {
         if (!database.migrated) await migrateOrWarn();
+        await bootstrapAdmin();
       },
+    },
+    {
+      name: "api-key-last-used-flush",
+      intervalMs: LAST_USED_FLUSH_MS,
+      run: () => auth.apiKeys.flushLastUsed(),
     },
   ];
 
@@ -110,8 +124,19 @@ export function compose(parts: RuntimeParts): Composition {
     deps,
     app: createApp(deps),
     jobs,
-    start: migrateOrWarn,
+    async start() {
+      if (config.authDisabled) {
+        const msg =
+          "AUTHENTICATION DISABLED for /v1/*: anyone who can reach this port can use every endpoint";
+        logger.warn(msg, { variable: "LLMLB_AUTH_DISABLED" });
+      }
+      await migrateOrWarn();
+      await bootstrapAdmin();
+    },
     async stop() {
+      await auth.apiKeys
+        .flushLastUsed()
+        .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
       database.close();
       await parts.upstream.close();
     },

@@ -31,6 +31,8 @@ export interface Config {
   adminPassword: string | undefined;
   authDisabled: boolean;
   sessionTtlHours: number;
+  /** Failed-login window and lockout length, seconds: 10 failures per username or IP inside it lock both out. */
+  loginLockoutSecs: number;
   metricsPublic: boolean;
   /** Key material for encrypting upstream API keys at rest; when unset a key file in dataDir is used. */
   secretKey: string | undefined;
@@ -185,6 +187,7 @@ export function parseConfig(raw: Raw): Config {
     adminPassword: present(raw, "LLMLB_ADMIN_PASSWORD"),
     authDisabled: flag(raw, "LLMLB_AUTH_DISABLED"),
     sessionTtlHours: integer(raw, "LLMLB_SESSION_TTL_HOURS", 24, 1, 24 * 365),
+    loginLockoutSecs: integer(raw, "LLMLB_LOGIN_LOCKOUT_SECS", 300, 1, 86_400),
     metricsPublic: flag(raw, "LLMLB_METRICS_PUBLIC"),
     secretKey: present(raw, "LLMLB_SECRET_KEY"),
     declaredEndpoints: declaredEndpoints(raw),

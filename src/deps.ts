@@ -1,5 +1,6 @@
 // Owns the shape of what the HTTP layer is given: every dependency built once by an entry.
 import type { Context, MiddlewareHandler } from "hono";
+import type { Auth } from "./auth/service.js";
 import type { TpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
@@ -33,6 +34,8 @@ export interface AppDeps {
   defer: (work: Promise<unknown>) => void;
   /** The peer address of the request's connection (runtime-specific); null when unknown. */
   clientAddress: (c: Context) => string | null;
+  /** Sessions, API keys and accounts; the guard in src/auth/guard.ts reads the principal from them. */
+  auth: Auth;
   /** Serves the built dashboard under /dashboard/ (runtime-specific file access); absent on Workers (static assets). */
   serveDashboard?: MiddlewareHandler;
 }

@@ -26,6 +26,7 @@ describe("parseConfig", () => {
     expect(config.adminPassword).toBeUndefined();
     expect(config.authDisabled).toBe(false);
     expect(config.sessionTtlHours).toBe(24);
+    expect(config.loginLockoutSecs).toBe(300);
     expect(config.declaredEndpoints).toEqual([]);
   });
 
@@ -42,6 +43,7 @@ describe("parseConfig", () => {
       LLMLB_QUEUE_TIMEOUT_SECS: "9",
       LLMLB_REQUEST_HISTORY_RETENTION_DAYS: "30",
       LLMLB_AUTH_DISABLED: "1",
+      LLMLB_LOGIN_LOCKOUT_SECS: "60",
       LLMLB_LOG_BODIES: "true",
       LLMLB_ENDPOINTS: "gpu1=http://10.0.0.1:11434/, http://10.0.0.2:8000",
     });
@@ -57,6 +59,7 @@ describe("parseConfig", () => {
       queueTimeoutSecs: 9,
       requestHistoryRetentionDays: 30,
       authDisabled: true,
+      loginLockoutSecs: 60,
       logBodies: true,
       declaredEndpoints: [
         { name: "gpu1", baseUrl: "http://10.0.0.1:11434" },
@@ -83,6 +86,7 @@ describe("parseConfig", () => {
     ["LLMLB_DATABASE_URL", "postgres://x", "a URL starting with file:"],
     ["LLMLB_ENDPOINTS", "gpu1=not a url", "comma-separated http(s) URLs"],
     ["LLMLB_QUEUE_TIMEOUT_SECS", "0", "an integer from 1 to 3600"],
+    ["LLMLB_LOGIN_LOCKOUT_SECS", "0", "an integer from 1 to 86400"],
   ])("rejects %s=%s naming the variable, the value and what is allowed", (variable, value, allowed) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);
