@@ -9,6 +9,9 @@ import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/
 import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createLogger } from "./logger.js";
+import { createHealthSweep } from "./registry/health-sweep.js";
+import { createEndpointRegistry } from "./registry/registry.js";
+import { createSecretBox } from "./registry/secret-box.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface RuntimeParts {
@@ -24,6 +27,8 @@ export interface RuntimeParts {
   /** waitUntil where the runtime has it; otherwise the promise just runs. */
   defer?: (work: Promise<unknown>) => void;
   clientAddress: (c: Context) => string | null;
+  /** Key material for upstream API keys at rest; defaults to config.secretKey (Node/Bun pass a key file's). */
+  secretKey?: string;
   /** Serves web/dist under /dashboard/ (Node, Bun); Workers use static assets instead. */
   serveDashboard?: MiddlewareHandler;
 }
@@ -46,6 +51,8 @@ export interface Composition {
 }
 
 const MIGRATION_RETRY_MS = 10_000;
+/** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
+const HEALTH_SWEEP_TICK_MS = 2_000;
 
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
@@ -69,6 +76,19 @@ export function compose(parts: RuntimeParts): Composition {
 
   const tracker = createTpsTracker();
   const auth = createAuth({ config, database, clock, logger });
+  const registry = createEndpointRegistry({
+    database,
+    probes: {
+      upstream: parts.upstream,
+      timeoutMs: config.probeTimeoutMs,
+      monotonic: () => clock.monotonic(),
+    },
+    clock,
+    events,
+    logger,
+    secrets: createSecretBox(parts.secretKey ?? config.secretKey),
+    defaultHealthCheckIntervalSecs: config.healthCheckIntervalSecs,
+  });
   const deps: AppDeps = {
     config,
     database,
@@ -76,6 +96,7 @@ export function compose(parts: RuntimeParts): Composition {
     random: parts.random,
     upstream: parts.upstream,
     events,
+    registry,
     tracker,
     completions: { record: (completion) => void tracker.observe(completion) },
     logger,
@@ -104,6 +125,11 @@ export function compose(parts: RuntimeParts): Composition {
     if (!adminReady && database.migrated) adminReady = await auth.accounts.bootstrapAdmin();
   };
 
+  const loadRegistry = async () => {
+    if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
+  };
+  const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
+
   const jobs: BackgroundJob[] = [
     {
       name: "database-migration-retry",
@@ -118,6 +144,7 @@ export function compose(parts: RuntimeParts): Composition {
       intervalMs: LAST_USED_FLUSH_MS,
       run: () => auth.apiKeys.flushLastUsed(),
     },
+    { name: "health-sweep", intervalMs: HEALTH_SWEEP_TICK_MS, run: () => healthSweep.run() },
   ];
 
   return {
@@ -132,6 +159,7 @@ export function compose(parts: RuntimeParts): Composition {
       }
       await migrateOrWarn();
       await bootstrapAdmin();
+      await loadRegistry();
     },
     async stop() {
       await auth.apiKeys

@@ -19,6 +19,8 @@ export interface Config {
   loadBalancerMode: LoadBalancerMode;
   /** Default probe interval for endpoints that do not set their own, seconds (5–300). */
   healthCheckIntervalSecs: number;
+  /** Bound on each health / detection / model-list probe (headers and each body gap), ms. */
+  probeTimeoutMs: number;
   /** Per-model wait queue length when every candidate is at max_concurrency. */
   queueMax: number;
   queueTimeoutSecs: number;
@@ -177,6 +179,7 @@ export function parseConfig(raw: Raw): Config {
     logLevel: oneOf(raw, "LLMLB_LOG_LEVEL", "info", LOG_LEVELS),
     loadBalancerMode: oneOf(raw, "LLMLB_LOAD_BALANCER_MODE", "auto", LOAD_BALANCER_MODES),
     healthCheckIntervalSecs: integer(raw, "LLMLB_HEALTH_CHECK_INTERVAL", 30, 5, 300),
+    probeTimeoutMs: integer(raw, "LLMLB_PROBE_TIMEOUT_MS", 5000, 100, 60_000),
     queueMax: integer(raw, "LLMLB_QUEUE_MAX", 100, 0, 100_000),
     queueTimeoutSecs: integer(raw, "LLMLB_QUEUE_TIMEOUT_SECS", 30, 1, 3600),
     requestHistoryRetentionDays: integer(raw, "LLMLB_REQUEST_HISTORY_RETENTION_DAYS", 7, 1, 3650),

@@ -6,6 +6,7 @@ import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import type { Logger } from "./logger.js";
+import type { EndpointRegistry } from "./registry/registry.js";
 import type { CompletionSink } from "./stats/types.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
@@ -23,6 +24,8 @@ export interface AppDeps {
   random: () => number;
   upstream: UpstreamClient;
   events: EventBus;
+  /** Upstream endpoints and their models; the in-memory directory the router reads (never the database). */
+  registry: EndpointRegistry;
   /** Speed measurements per endpoint × model × api kind (routing signals, TPS). */
   tracker: TpsTracker;
   /** Where the proxy hands every finished request. */

@@ -16,6 +16,7 @@ import {
   newInstanceId,
   nodeClientAddress,
   scheduleJobs,
+  secretKeyMaterial,
   systemClock,
 } from "./runtime/local.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
@@ -33,6 +34,7 @@ const composition = compose({
   clock: systemClock,
   random: Math.random,
   instanceId: newInstanceId(),
+  secretKey: secretKeyMaterial(config),
   clientAddress: nodeClientAddress,
   serveDashboard: existsSync(webRoot) ? dashboardFiles(serveStatic, webRoot) : undefined,
 });

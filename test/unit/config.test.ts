@@ -20,6 +20,7 @@ describe("parseConfig", () => {
     expect(config.loadBalancerMode).toBe("auto");
     expect(config.logLevel).toBe("info");
     expect(config.healthCheckIntervalSecs).toBe(30);
+    expect(config.probeTimeoutMs).toBe(5000);
     expect(config.requestHistoryRetentionDays).toBe(7);
     expect(config.maxBodyBytes).toBe(20 * 1024 * 1024);
     expect(config.adminUsername).toBe("admin");
@@ -39,6 +40,7 @@ describe("parseConfig", () => {
       LLMLB_LOG_LEVEL: "debug",
       LLMLB_LOAD_BALANCER_MODE: "least_connections",
       LLMLB_HEALTH_CHECK_INTERVAL: "5",
+      LLMLB_PROBE_TIMEOUT_MS: "750",
       LLMLB_QUEUE_MAX: "7",
       LLMLB_QUEUE_TIMEOUT_SECS: "9",
       LLMLB_REQUEST_HISTORY_RETENTION_DAYS: "30",
@@ -55,6 +57,7 @@ describe("parseConfig", () => {
       logLevel: "debug",
       loadBalancerMode: "least_connections",
       healthCheckIntervalSecs: 5,
+      probeTimeoutMs: 750,
       queueMax: 7,
       queueTimeoutSecs: 9,
       requestHistoryRetentionDays: 30,
@@ -81,6 +84,7 @@ describe("parseConfig", () => {
     ["LLMLB_LOAD_BALANCER_MODE", "fastest", "one of auto, round_robin, least_connections"],
     ["LLMLB_HEALTH_CHECK_INTERVAL", "-5", "an integer from 5 to 300"],
     ["LLMLB_HEALTH_CHECK_INTERVAL", "1", "an integer from 5 to 300"],
+    ["LLMLB_PROBE_TIMEOUT_MS", "50", "an integer from 100 to 60000"],
     ["LLMLB_LOG_LEVEL", "verbose", "one of debug, info, warn, error"],
     ["LLMLB_AUTH_DISABLED", "maybe", "a boolean"],
     ["LLMLB_DATABASE_URL", "postgres://x", "a URL starting with file:"],
