@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { deleteEndpoint, syncEndpoint, testEndpoint } from "../api/calls.js";
 import type { Endpoint } from "../api/types.js";
 import { duration } from "../format.js";
+import { removeEndpoint } from "../state/model.js";
 import { notify } from "./toast.js";
 
 const count = (value: number | unknown[]) => (Array.isArray(value) ? value.length : value);
@@ -42,6 +43,7 @@ export function EndpointActions(props: {
   const remove = () =>
     run("delete", async () => {
       await deleteEndpoint(endpoint.id);
+      removeEndpoint(endpoint.id);
       setConfirming(false);
       return `${endpoint.name} deleted`;
     });

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { createEndpoint, type EndpointInput, updateEndpoint } from "../api/calls.js";
 import { ApiError } from "../api/http.js";
 import type { Endpoint } from "../api/types.js";
+import { upsertEndpoint } from "../state/model.js";
 import { Overlay } from "./overlay.js";
 import { notify } from "./toast.js";
 
@@ -60,6 +61,7 @@ export function EndpointForm({ endpoint, onClose }: { endpoint: Endpoint | null;
     try {
       const input = inputFrom(fields, before, editing);
       const saved = editing ? await updateEndpoint(endpoint.id, input) : await createEndpoint(input);
+      upsertEndpoint(saved);
       notify(
         editing
           ? `${saved.name ?? fields.name} saved`

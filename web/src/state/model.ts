@@ -3,7 +3,7 @@
 import { signal } from "@preact/signals";
 import type { EventPayloads, EventType } from "../../../src/events/types.js";
 import { fetchModelTps, fetchOverview } from "../api/calls.js";
-import type { ModelTps, Overview, RequestRecord } from "../api/types.js";
+import type { Endpoint, ModelTps, Overview, RequestRecord } from "../api/types.js";
 import {
   applyCompletion,
   applyEndpoint,
@@ -41,7 +41,12 @@ let failures = 0;
 /** TpsUpdated events seen while that endpoint's rows are being fetched (re-applied for their tps). */
 const pendingTps = new Map<string, EventPayloads["TpsUpdated"][]>();
 
+const OVERVIEW_RETRY_MS = 5_000;
+let overviewRetry: ReturnType<typeof setTimeout> | undefined;
+
+/** Loads the snapshot; while live and it fails, tries again every few seconds. */
 export async function refreshOverview(): Promise<void> {
+  clearTimeout(overviewRetry);
   try {
     const fresh = await fetchOverview();
     overview.value = fresh;
@@ -49,7 +54,28 @@ export async function refreshOverview(): Promise<void> {
     loadError.value = null;
   } catch (error) {
     loadError.value = (error as Error).message;
+    if (source) overviewRetry = setTimeout(() => void refreshOverview(), OVERVIEW_RETRY_MS);
   }
+}
+
+/** What a successful create/update answered: merged at once (the matching event, when it comes, is idempotent). */
+export function upsertEndpoint(endpoint: Endpoint): void {
+  if (!overview.value) return;
+  const merged = applyEndpoint(overview.value, {
+    endpoint_id: endpoint.id,
+    name: endpoint.name,
+    base_url: endpoint.base_url,
+    endpoint_type: endpoint.endpoint_type,
+    status: endpoint.status,
+  });
+  overview.value = {
+    ...merged,
+    endpoints: merged.endpoints.map((e) => (e.id === endpoint.id ? { ...e, ...endpoint } : e)),
+  };
+}
+
+export function removeEndpoint(endpointId: string): void {
+  handlers.EndpointRemoved({ endpoint_id: endpointId });
 }
 
 export async function loadModelTps(endpointId: string): Promise<void> {
@@ -173,6 +199,7 @@ export function stopLive(): void {
   source = null;
   clearTimeout(retryTimer);
   clearInterval(ticker);
+  clearTimeout(overviewRetry);
   overview.value = null;
   modelTps.value = {};
   liveRequests.value = [];
