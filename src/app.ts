@@ -6,9 +6,11 @@ import { AppError, errorBody, toAppError } from "./errors.js";
 import { DASHBOARD_PREFIX } from "./http/dashboard.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { authRoutes } from "./routes/auth.js";
+import { endpointStatsRoutes } from "./routes/endpoint-stats.js";
 import { endpointRoutes } from "./routes/endpoints.js";
 import { healthRoutes } from "./routes/health.js";
 import { modelRoutes } from "./routes/models.js";
+import { countersJson } from "./stats/counters-json.js";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -39,8 +41,9 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(deps));
   app.route("/", apiKeyRoutes(deps));
-  app.route("/", endpointRoutes(deps));
+  app.route("/", endpointRoutes(deps, { countersOf: (id) => countersJson(deps.stats.countersOf(id)) }));
   app.route("/", modelRoutes(deps));
+  app.route("/api/endpoints", endpointStatsRoutes(deps));
 
   app.get("/", (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
   app.get(DASHBOARD_PREFIX, (c) => c.redirect(`${DASHBOARD_PREFIX}/`));

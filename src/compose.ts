@@ -12,6 +12,7 @@ import { createLogger } from "./logger.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
 import { createEndpointRegistry } from "./registry/registry.js";
 import { createSecretBox } from "./registry/secret-box.js";
+import { createStatsRecorder } from "./stats/recorder.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface RuntimeParts {
@@ -51,6 +52,9 @@ export interface Composition {
 }
 
 const MIGRATION_RETRY_MS = 10_000;
+/** Recorder batches reach the database at most this long after the request (and on stop). */
+const STATS_FLUSH_MS = 1_000;
+const HISTORY_RETENTION_MS = 10_000;
 /** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
 const HEALTH_SWEEP_TICK_MS = 2_000;
 
@@ -75,6 +79,16 @@ export function compose(parts: RuntimeParts): Composition {
     });
 
   const tracker = createTpsTracker();
+  const recorder = createStatsRecorder({
+    config,
+    database,
+    tracker,
+    events,
+    logger,
+    clock,
+    instanceId: parts.instanceId,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
   const auth = createAuth({ config, database, clock, logger });
   const registry = createEndpointRegistry({
     database,
@@ -89,6 +103,7 @@ export function compose(parts: RuntimeParts): Composition {
     secrets: createSecretBox(parts.secretKey ?? config.secretKey),
     defaultHealthCheckIntervalSecs: config.healthCheckIntervalSecs,
   });
+  recorder.setLatencySource(() => registry.list().map((endpoint) => endpoint.latencyMs));
   const deps: AppDeps = {
     config,
     database,
@@ -98,7 +113,8 @@ export function compose(parts: RuntimeParts): Composition {
     events,
     registry,
     tracker,
-    completions: { record: (completion) => void tracker.observe(completion) },
+    completions: recorder,
+    stats: recorder,
     logger,
     instanceId: parts.instanceId,
     defer,
@@ -119,6 +135,11 @@ export function compose(parts: RuntimeParts): Composition {
       reason: readiness.ready ? "unknown" : readiness.reason,
     });
   };
+  /** Restores the statistics once the schema is there (at boot, or when the retry job succeeds). */
+  const migrateAndRestore = async () => {
+    await migrateOrWarn();
+    if (database.migrated) await recorder.restore();
+  };
 
   let adminReady = false;
   const bootstrapAdmin = async () => {
@@ -135,7 +156,7 @@ export function compose(parts: RuntimeParts): Composition {
       name: "database-migration-retry",
       intervalMs: MIGRATION_RETRY_MS,
       run: async () => {
-        if (!database.migrated) await migrateOrWarn();
+        if (!database.migrated) await migrateAndRestore();
         await bootstrapAdmin();
       },
     },
@@ -143,6 +164,13 @@ export function compose(parts: RuntimeParts): Composition {
       name: "api-key-last-used-flush",
       intervalMs: LAST_USED_FLUSH_MS,
       run: () => auth.apiKeys.flushLastUsed(),
+    },
+    { name: "stats-flush", intervalMs: STATS_FLUSH_MS, run: async () => void (await recorder.flush()) },
+    { name: "tps-checkpoint", intervalMs: config.tpsCheckpointIntervalSecs * 1000, run: recorder.checkpoint },
+    {
+      name: "request-history-retention",
+      intervalMs: HISTORY_RETENTION_MS,
+      run: async () => void (await recorder.pruneHistory()),
     },
     { name: "health-sweep", intervalMs: HEALTH_SWEEP_TICK_MS, run: () => healthSweep.run() },
   ];
@@ -157,11 +185,14 @@ export function compose(parts: RuntimeParts): Composition {
           "AUTHENTICATION DISABLED for /v1/*: anyone who can reach this port can use every endpoint";
         logger.warn(msg, { variable: "LLMLB_AUTH_DISABLED" });
       }
-      await migrateOrWarn();
+      await migrateAndRestore();
       await bootstrapAdmin();
       await loadRegistry();
     },
     async stop() {
+      // One last chance for a database that was unavailable so far, so buffered statistics get written.
+      if (!database.migrated) await migrateAndRestore();
+      await recorder.stop();
       await auth.apiKeys
         .flushLastUsed()
         .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));

@@ -7,7 +7,7 @@ import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import type { Logger } from "./logger.js";
 import type { EndpointRegistry } from "./registry/registry.js";
-import type { CompletionSink } from "./stats/types.js";
+import type { CompletionSink, LiveStats } from "./stats/types.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface Clock {
@@ -30,6 +30,8 @@ export interface AppDeps {
   tracker: TpsTracker;
   /** Where the proxy hands every finished request. */
   completions: CompletionSink;
+  /** Live request counters, the 60-minute timeline and the average response time (memory only). */
+  stats: LiveStats;
   logger: Logger;
   /** Identifies this process among instances sharing one database. */
   instanceId: string;

@@ -70,6 +70,13 @@ describe("endpoint type detection", () => {
       key,
     );
     expect(JSON.stringify((await api(app, "GET", "/api/endpoints")).body)).not.toContain(key);
+
+    const cleared = await api(app, "PUT", `/api/endpoints/${created.body.id}`, { api_key: null });
+    expect(cleared.body.has_api_key).toBe(false);
+    server.requests.length = 0;
+    const test = await api(app, "POST", `/api/endpoints/${created.body.id}/test`);
+    expect(test.body).toMatchObject({ success: false, error: "GET /v1/models: HTTP 401" });
+    expect(server.requests[0]?.headers.authorization).toBeUndefined();
   });
 
   it("saves an unreachable server as pending with last_error", async () => {
