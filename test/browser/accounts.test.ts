@@ -1,5 +1,5 @@
-// Signing in through the dashboard in Chromium: a generated admin password must be replaced first,
-// logout returns to the sign-in page, and a wrong password says so.
+// Accounts through the dashboard in Chromium: a generated admin password must be replaced first, logout
+// returns to the sign-in page, a wrong password says so, and API keys are created (shown once) and deleted.
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { type TempDir, tempDir } from "../fixtures/temp-db.js";
 
 const WAIT = { timeout: 15_000 };
 
-describe("dashboard sign-in in Chromium", { timeout: 60_000 }, () => {
+describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () => {
   let dir: TempDir;
   let base: string;
   let server: RunningProcess;
@@ -85,5 +85,32 @@ describe("dashboard sign-in in Chromium", { timeout: 60_000 }, () => {
     await signIn("a-new-password-1");
     await page.getByRole("button", { name: "Log out" }).waitFor(WAIT);
     expect(await page.getByRole("form", { name: "Change password" }).count()).toBe(0);
+  });
+
+  it("an admin creates an API key that is shown once with a copy button, works on /v1, and is gone after delete", async () => {
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByText("No API keys yet").waitFor(WAIT);
+    await page.getByLabel("Name").fill("browser-key");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const shown = page.locator("[data-new-key]");
+    await shown.waitFor(WAIT);
+    const key = await shown.innerText();
+    expect(key).toMatch(/^sk_\w{32,}/);
+    await page.getByRole("button", { name: "Copy" }).click();
+    await page.getByRole("button", { name: "Copied" }).waitFor(WAIT);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    const models = await fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(models.status).toBe(200);
+
+    await page.getByRole("button", { name: "Done" }).click();
+    expect(await page.locator("[data-new-key]").count()).toBe(0);
+    const row = page.locator("tr", { hasText: "browser-key" });
+    await row.waitFor(WAIT);
+    expect(await row.innerText()).not.toContain(key);
+    await row.getByRole("button", { name: "Delete" }).click();
+    await row.getByRole("button", { name: "Delete" }).click(); // the confirmation
+    await page.getByText("No API keys yet").waitFor(WAIT);
+    const after = await fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(after.status).toBe(401);
   });
 });
