@@ -19,16 +19,20 @@ function openAiUpstream(): Promise<FakeUpstream> {
     if (request.method === "GET" && request.path.startsWith("/v1/models"))
       return sendJson(response, 200, { object: "list", data: MODELS.map((id) => ({ id, object: "model" })) });
     if (request.method === "POST" && request.path === "/v1/chat/completions") {
-      const body = JSON.parse(request.body) as { model: string };
+      const body = JSON.parse(request.body) as { model: string; messages: { content: string }[] };
       await new Promise((resolve) => setTimeout(resolve, 80));
+      // A prompt of "no usage" gets an answer without a usage block (llmlb must estimate the tokens).
+      const usage =
+        body.messages[0]?.content === "no usage"
+          ? {}
+          : { usage: { prompt_tokens: 7, completion_tokens: 24, total_tokens: 31 } };
+      const message = { role: "assistant", content: "hello there, how are you" };
       return sendJson(response, 200, {
         id: "chatcmpl-1",
         object: "chat.completion",
         model: body.model,
-        choices: [
-          { index: 0, message: { role: "assistant", content: "hello there" }, finish_reason: "stop" },
-        ],
-        usage: { prompt_tokens: 7, completion_tokens: 24, total_tokens: 31 },
+        choices: [{ index: 0, message, finish_reason: "stop" }],
+        ...usage,
       });
     }
     sendJson(response, 404, { error: { message: "not found" } });
@@ -66,11 +70,11 @@ describe("dashboard in Chromium", { timeout: 90_000 }, () => {
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };
-  const chat = (model: string) =>
+  const chat = (model: string, content = "hi") =>
     api("/v1/chat/completions", {
       method: "POST",
       key: inferenceKey,
-      body: { model, messages: [{ role: "user", content: "hi" }] },
+      body: { model, messages: [{ role: "user", content }] },
     });
   /** The API's TPS for a model, formatted the way the panel must show it. */
   const apiTps = async (model: string) => {
@@ -229,9 +233,28 @@ describe("dashboard in Chromium", { timeout: 90_000 }, () => {
     await notReloaded();
   });
 
+  it("request history lists the requests, new ones arrive at the top live with estimated tokens marked, and filters apply", async () => {
+    await page.getByRole("link", { name: "Requests" }).click();
+    const rows = page.locator("table.requests tbody tr");
+    await expect.poll(() => rows.count(), WAIT).toBe(4);
+    expect(await rows.first().innerText()).toContain("model-fast");
+
+    await chat("model-fast", "no usage");
+    await expect.poll(() => rows.count(), WAIT).toBe(5);
+    expect(await rows.first().locator(".estimated").count()).toBe(1);
+    expect(await rows.nth(1).locator(".estimated").count()).toBe(0);
+
+    await page.getByLabel("Status").selectOption("error");
+    await page.getByText("No requests match").waitFor(WAIT);
+    await page.getByLabel("Status").selectOption("success");
+    await expect.poll(() => rows.count(), WAIT).toBe(5);
+    await notReloaded();
+    await page.getByRole("link", { name: "Overview" }).click();
+  });
+
   it("a phone-width view renders the same live data (screenshot)", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.locator(`tr[data-endpoint-id="${endpointId}"] [data-total-requests="4"]`).waitFor(WAIT);
+    await page.locator(`tr[data-endpoint-id="${endpointId}"] [data-total-requests="5"]`).waitFor(WAIT);
     await browser.screenshot("dashboard-overview-phone");
     await page.setViewportSize({ width: 1366, height: 860 });
   });

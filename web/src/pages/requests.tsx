@@ -32,7 +32,6 @@ function Tokens({ record }: { record: RequestRecord }) {
 export function RequestsPage() {
   const [filters, setFilters] = useState<RequestFilters>({ page: 1, per_page: 25 });
   const [page, setPage] = useState<RequestPage | null>(null);
-  const [loadedAt, setLoadedAt] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const resync = resyncs.value;
 
@@ -40,16 +39,20 @@ export function RequestsPage() {
     fetchRequests(filters)
       .then((loaded) => {
         setPage(loaded);
-        setLoadedAt(Date.now());
         setError(null);
       })
       .catch((e: Error) => setError(e.message));
   }, [filters, resync]);
 
   const set = (change: Partial<RequestFilters>) => setFilters({ ...filters, page: 1, ...change });
+  // Live rows newer than the newest fetched one are not in the page yet (request ids also deduplicate).
+  const newestFetched = Math.max(
+    Number.NEGATIVE_INFINITY,
+    ...(page?.records ?? []).map((r) => finishedAt(r) ?? 0),
+  );
   const fresh =
-    filters.page === 1
-      ? liveRequests.value.filter((r) => (finishedAt(r) ?? 0) > loadedAt - 1000 && matches(r, filters))
+    filters.page === 1 && page
+      ? liveRequests.value.filter((r) => (finishedAt(r) ?? 0) > newestFetched && matches(r, filters))
       : [];
   const seen = new Set(fresh.map((r) => r.request_id));
   const rows = [...fresh, ...(page?.records ?? []).filter((r) => !r.request_id || !seen.has(r.request_id))];
