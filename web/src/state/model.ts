@@ -167,9 +167,10 @@ function open(afterManualRetry: boolean): void {
     connection.value = "offline";
     failures += 1;
     const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures - 1, 5));
-    retryTimer = setTimeout(() => {
+    retryTimer = setTimeout(async () => {
       connection.value = "reconnecting";
-      open(true);
+      await refreshOverview(); // a 401 here means the session ended: the page signs out and stops
+      if (source === es) open(true);
     }, delay);
   };
   for (const type of Object.keys(handlers) as EventType[]) {
