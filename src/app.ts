@@ -10,7 +10,15 @@ import { endpointStatsRoutes } from "./routes/endpoint-stats.js";
 import { endpointRoutes } from "./routes/endpoints.js";
 import { healthRoutes } from "./routes/health.js";
 import { modelRoutes } from "./routes/models.js";
+import { openaiRoutes } from "./routes/openai.js";
 import { countersJson } from "./stats/counters-json.js";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** This request's id (the client's valid `x-request-id`, else a new uuid). */
+    requestId: string;
+  }
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -22,6 +30,7 @@ export function createApp(deps: AppDeps): Hono {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.header("x-request-id", requestId);
+    c.set("requestId", requestId);
     const started = deps.clock.monotonic();
     await next();
     // Set again: handlers that build their own Response would otherwise drop it.
@@ -44,6 +53,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", endpointRoutes(deps, { countersOf: (id) => countersJson(deps.stats.countersOf(id)) }));
   app.route("/", modelRoutes(deps));
   app.route("/api/endpoints", endpointStatsRoutes(deps));
+  app.route("/", openaiRoutes(deps));
 
   app.get("/", (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
   app.get(DASHBOARD_PREFIX, (c) => c.redirect(`${DASHBOARD_PREFIX}/`));

@@ -9,6 +9,7 @@ import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/
 import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createLogger } from "./logger.js";
+import { composeProxy } from "./proxy/compose-proxy.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
 import { createEndpointRegistry } from "./registry/registry.js";
 import { createSecretBox } from "./registry/secret-box.js";
@@ -120,6 +121,17 @@ export function compose(parts: RuntimeParts): Composition {
     defer,
     clientAddress: parts.clientAddress,
     auth,
+    ...composeProxy({
+      config,
+      clock,
+      random: parts.random,
+      speeds: tracker,
+      directory: registry,
+      upstream: parts.upstream,
+      // Late-bound: whatever sink ends up on deps.completions receives every record.
+      completions: { record: (completion) => deps.completions.record(completion) },
+      logger,
+    }),
     serveDashboard: parts.serveDashboard,
   };
 

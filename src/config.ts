@@ -44,6 +44,10 @@ export interface Config {
   shutdownTimeoutSecs: number;
   /** How often the in-memory TPS state is checkpointed to the database, seconds. */
   tpsCheckpointIntervalSecs: number;
+  /** Consecutive live proxy failures that open an endpoint's circuit. */
+  circuitFailureThreshold: number;
+  /** How long an open circuit refuses traffic before one half-open trial, seconds. */
+  circuitCooldownSecs: number;
 }
 
 export interface DeclaredEndpoint {
@@ -196,5 +200,7 @@ export function parseConfig(raw: Raw): Config {
     declaredEndpoints: declaredEndpoints(raw),
     shutdownTimeoutSecs: integer(raw, "LLMLB_SHUTDOWN_TIMEOUT_SECS", 30, 0, 3600),
     tpsCheckpointIntervalSecs: integer(raw, "LLMLB_TPS_CHECKPOINT_INTERVAL_SECS", 60, 1, 86_400),
+    circuitFailureThreshold: integer(raw, "LLMLB_CIRCUIT_FAILURE_THRESHOLD", 3, 1, 1000),
+    circuitCooldownSecs: integer(raw, "LLMLB_CIRCUIT_COOLDOWN_SECS", 15, 1, 3600),
   };
 }

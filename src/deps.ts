@@ -6,6 +6,7 @@ import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import type { Logger } from "./logger.js";
+import type { ProxyParts } from "./proxy/compose-proxy.js";
 import type { EndpointRegistry } from "./registry/registry.js";
 import type { CompletionSink, LiveStats } from "./stats/types.js";
 import type { UpstreamClient } from "./upstream/types.js";
@@ -17,7 +18,8 @@ export interface Clock {
   monotonic(): number;
 }
 
-export interface AppDeps {
+/** proxy, liveLoad and circuits come from ProxyParts (src/proxy/compose-proxy.ts). */
+export interface AppDeps extends ProxyParts {
   config: Config;
   database: DatabaseHandle;
   clock: Clock;

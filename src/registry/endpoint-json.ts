@@ -1,4 +1,6 @@
 // Owns the REST shape of an endpoint (snake_case, ISO times) and of its models; never carries the API key.
+
+import type { CircuitState } from "../balancer/circuit-breaker.js";
 import type { PersistedCounters, StoredModel } from "./directory.js";
 import type { EndpointRecord } from "./types.js";
 
@@ -6,7 +8,11 @@ export type CountersOf = (endpointId: string) => PersistedCounters;
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function endpointJson(record: EndpointRecord, counters: PersistedCounters) {
+export function endpointJson(
+  record: EndpointRecord,
+  counters: PersistedCounters,
+  circuitState: CircuitState,
+) {
   return {
     id: record.id,
     name: record.name,
@@ -26,6 +32,8 @@ export function endpointJson(record: EndpointRecord, counters: PersistedCounters
     successful_requests: counters.successful_requests,
     failed_requests: counters.failed_requests,
     has_api_key: record.hasApiKey,
+    /** The proxy's circuit breaker for this endpoint: closed | open | half_open. */
+    circuit_state: circuitState,
   };
 }
 

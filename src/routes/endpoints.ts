@@ -77,7 +77,7 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
   const countersOf = options.countersOf ?? ((id: string) => registry.persistedCounters(id));
   const json = (id: string) => {
     const record = registry.get(id);
-    return record ? endpointJson(record, countersOf(id)) : null;
+    return record ? endpointJson(record, countersOf(id), deps.circuits.circuitState(id)) : null;
   };
   const found = (id: string) => {
     const body = json(id);
@@ -89,7 +89,7 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
   app.post("/api/endpoints", async (c) => {
     const body = await validBody(c, CreateBody);
     const record = await registry.create({ ...toInput(body), name: body.name, baseUrl: body.base_url });
-    return c.json(endpointJson(record, countersOf(record.id)), 201);
+    return c.json(endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)), 201);
   });
 
   app.get("/api/endpoints", (c) => {
@@ -98,7 +98,7 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
       .list()
       .filter((record) => !query.status || record.status === query.status)
       .filter((record) => !query.type || record.endpointType === query.type)
-      .map((record) => endpointJson(record, countersOf(record.id)));
+      .map((record) => endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)));
     return c.json({ endpoints, total: endpoints.length });
   });
 
@@ -118,7 +118,7 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
     const { id } = validParams(c, IdParams);
     const body = await validBody(c, UpdateBody);
     const record = await registry.update(id, toInput(body));
-    return c.json(endpointJson(record, countersOf(record.id)));
+    return c.json(endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)));
   });
 
   app.delete("/api/endpoints/:id", async (c) => {

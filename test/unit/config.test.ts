@@ -29,6 +29,8 @@ describe("parseConfig", () => {
     expect(config.sessionTtlHours).toBe(24);
     expect(config.loginLockoutSecs).toBe(300);
     expect(config.declaredEndpoints).toEqual([]);
+    expect(config.circuitFailureThreshold).toBe(3);
+    expect(config.circuitCooldownSecs).toBe(15);
   });
 
   it("reads every variable it is given", () => {
@@ -48,6 +50,8 @@ describe("parseConfig", () => {
       LLMLB_LOGIN_LOCKOUT_SECS: "60",
       LLMLB_LOG_BODIES: "true",
       LLMLB_ENDPOINTS: "gpu1=http://10.0.0.1:11434/, http://10.0.0.2:8000",
+      LLMLB_CIRCUIT_FAILURE_THRESHOLD: "5",
+      LLMLB_CIRCUIT_COOLDOWN_SECS: "60",
     });
     expect(config).toMatchObject({
       host: "127.0.0.1",
@@ -64,6 +68,8 @@ describe("parseConfig", () => {
       authDisabled: true,
       loginLockoutSecs: 60,
       logBodies: true,
+      circuitFailureThreshold: 5,
+      circuitCooldownSecs: 60,
       declaredEndpoints: [
         { name: "gpu1", baseUrl: "http://10.0.0.1:11434" },
         { name: undefined, baseUrl: "http://10.0.0.2:8000" },
@@ -90,6 +96,8 @@ describe("parseConfig", () => {
     ["LLMLB_DATABASE_URL", "postgres://x", "a URL starting with file:"],
     ["LLMLB_ENDPOINTS", "gpu1=not a url", "comma-separated http(s) URLs"],
     ["LLMLB_QUEUE_TIMEOUT_SECS", "0", "an integer from 1 to 3600"],
+    ["LLMLB_CIRCUIT_FAILURE_THRESHOLD", "0", "an integer from 1 to 1000"],
+    ["LLMLB_CIRCUIT_COOLDOWN_SECS", "0", "an integer from 1 to 3600"],
     ["LLMLB_LOGIN_LOCKOUT_SECS", "0", "an integer from 1 to 86400"],
   ])("rejects %s=%s naming the variable, the value and what is allowed", (variable, value, allowed) => {
     const error = configError({ [variable]: value });
