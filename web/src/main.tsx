@@ -2,7 +2,12 @@
 import { render } from "preact";
 import { App } from "./app.js";
 import { checkSession } from "./state/session.js";
-import "./styles.css";
+import "./styles/theme.css";
+import "./styles/layout.css";
+import "./styles/overlays.css";
+import "./styles/tables.css";
+import "./styles/forms.css";
+import "./styles/phone.css";
 
 void checkSession();
 const root = document.getElementById("app");
