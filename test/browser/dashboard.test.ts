@@ -171,6 +171,9 @@ describe("dashboard in Chromium", { timeout: 90_000 }, () => {
       .toBe(true);
     expect(await tpsCell("model-idle").innerText()).toBe("—");
     expect(await text('[data-stat="total-requests"] .stat-value')).toBe("3");
+    // The panel was opened before any traffic: today's counts and the daily chart follow without a reload.
+    await page.locator("[data-endpoint-detail]").getByText("3 requests (3 ok, 0 failed)").waitFor(WAIT);
+    await page.locator('[data-endpoint-detail] [aria-label="Daily TPS, last 7 days"]').waitFor(WAIT);
     await notReloaded();
 
     for (const scheme of ["light", "dark"] as const) {

@@ -59,7 +59,8 @@ function options(width: number, height: number, c: Palette): uPlot.Options {
   };
 }
 
-export function DailyTpsChart({ endpointId }: { endpointId: string }) {
+/** requestsSeen: the endpoint's (throttled) request count; a change refetches the days. */
+export function DailyTpsChart({ endpointId, requestsSeen }: { endpointId: string; requestsSeen?: number }) {
   const [days, setDays] = useState<(typeof RANGES)[number]>(7);
   const [stats, setStats] = useState<DailyStat[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -77,7 +78,7 @@ export function DailyTpsChart({ endpointId }: { endpointId: string }) {
     return () => {
       current = false;
     };
-  }, [endpointId, days, resync]);
+  }, [endpointId, days, resync, requestsSeen]);
 
   const data = stats ? perDay(stats) : null;
   return (

@@ -11,6 +11,7 @@ import { DailyTpsChart } from "./daily-tps-chart.js";
 import { ModelTpsTable } from "./model-tps-table.js";
 import { Overlay } from "./overlay.js";
 import { StatusBadge } from "./status-badge.js";
+import { useThrottled } from "./use-throttled.js";
 
 const modelName = (model: NonNullable<Endpoint["models"]>[number]) =>
   typeof model === "string" ? model : (model.model_id ?? model.id ?? "");
@@ -43,11 +44,13 @@ export function EndpointDetail({ id }: { id: string }) {
       })
       .catch(() => setMissing(true));
   }, [id, live?.status]);
+  // Today's counts and the daily chart follow live traffic, refetched at most every 2 s.
+  const requestsSeen = useThrottled(live?.total_requests, 2000);
   useEffect(() => {
     fetchTodayStats(id)
       .then(setToday)
       .catch(() => setToday(null));
-  }, [id, live?.total_requests]);
+  }, [id, requestsSeen]);
 
   const close = () => navigate("/");
   const endpoint = live ? { ...detail, ...live } : detail;
@@ -88,7 +91,7 @@ export function EndpointDetail({ id }: { id: string }) {
         ) : (
           <p class="muted">Loading…</p>
         )}
-        <DailyTpsChart endpointId={id} />
+        <DailyTpsChart endpointId={id} requestsSeen={requestsSeen} />
       </aside>
     </Overlay>
   );
