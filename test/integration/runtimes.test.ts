@@ -3,11 +3,11 @@
 // This is the documented Bun subset of the integration suite (README "Deploy").
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  eventually,
   getJson,
   type LlmlbProcess,
   type Runtime,
   startLlmlb,
+  waitForModel,
 } from "../fixtures/llmlb-process.js";
 import {
   arrivedBeforeNextWasSent,
@@ -23,17 +23,6 @@ interface EndpointJson {
   total_requests: number;
   successful_requests: number;
   failed_requests: number;
-}
-
-/** Waits until the declared endpoint is online and serves the paced model. */
-export async function waitForModel(instance: LlmlbProcess, model: string): Promise<void> {
-  const key = await instance.inferenceKey();
-  await eventually(async () => {
-    const listing = await getJson<{ data: { id: string }[] }>(`${instance.url}/v1/models`, {
-      authorization: `Bearer ${key}`,
-    });
-    return listing.data.some((entry) => entry.id === model) ? true : undefined;
-  }, `${model} in /v1/models of ${instance.runtime}`);
 }
 
 interface ModelTps {
