@@ -155,8 +155,10 @@ export function compose(parts: RuntimeParts): Composition {
     if (!adminReady && database.migrated) adminReady = await auth.accounts.bootstrapAdmin();
   };
 
+  /** Without a readable database the declared endpoints still go into memory (graceful degradation). */
   const loadRegistry = async () => {
-    if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
+    await registry.load();
+    await registry.upsertDeclared(config.declaredEndpoints);
   };
   const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
 

@@ -98,6 +98,11 @@ export function createRegistryCore(options: RegistryOptions) {
   const lastSync = new Map<string, number>();
   const locks = new Map<string, Promise<unknown>>();
   const state = { loaded: false };
+  /**
+   * Declared endpoints added while the database could not be read: routable from memory, never written
+   * (their rows may not exist). Dropped by the next successful load(), which re-declares them for real.
+   */
+  const memoryOnly = new Set<string>();
 
   const core = {
     options,
@@ -138,7 +143,8 @@ export function createRegistryCore(options: RegistryOptions) {
     async commit(entry: DirectoryEntry, changes: EndpointChangeSet, bestEffort = false): Promise<void> {
       const stamped = { ...changes, updatedAt: clock.now() };
       try {
-        await store.updateEndpoint(database.db, entry.record.id, stamped);
+        if (!memoryOnly.has(entry.record.id))
+          await store.updateEndpoint(database.db, entry.record.id, stamped);
       } catch (error) {
         if (!bestEffort) throw error;
         log.warn("could not persist endpoint state; kept in memory", { endpoint_id: entry.record.id, error });
@@ -161,7 +167,7 @@ export function createRegistryCore(options: RegistryOptions) {
       }));
       const diff = diffModels(stored, listed);
       const now = clock.now();
-      await store.applyModelDiff(database.db, id, diff, now);
+      if (!memoryOnly.has(id)) await store.applyModelDiff(database.db, id, diff, now);
       const previous = new Map(before.map((model) => [model.id, model]));
       const changed = new Set(diff.updated.map((model) => model.id));
       directory.setModels(
@@ -193,8 +199,12 @@ export function createRegistryCore(options: RegistryOptions) {
       }
     },
 
-    /** Inserts a pending row, then mirrors it in memory; publishes EndpointRegistered. */
-    async insert(fields: NewEndpointFields, apiKey: string | undefined): Promise<DirectoryEntry> {
+    /** Inserts a pending row (none when inMemoryOnly), then mirrors it in memory; publishes EndpointRegistered. */
+    async insert(
+      fields: NewEndpointFields,
+      apiKey: string | undefined,
+      inMemoryOnly = false,
+    ): Promise<DirectoryEntry> {
       const now = clock.now();
       const row = {
         ...fields,
@@ -204,7 +214,8 @@ export function createRegistryCore(options: RegistryOptions) {
         registeredAt: now,
         updatedAt: now,
       };
-      await store.insertEndpoint(database.db, row).catch(asConflict);
+      if (inMemoryOnly) memoryOnly.add(row.id);
+      else await store.insertEndpoint(database.db, row).catch(asConflict);
       const entry: DirectoryEntry = {
         record: toRecord(row, row.apiKeyEncrypted !== null),
         typeExplicit: row.typeExplicit,
@@ -260,6 +271,7 @@ export function createRegistryCore(options: RegistryOptions) {
         byEndpoint.set(model.endpointId, list);
       }
       directory.clear();
+      memoryOnly.clear();
       for (const entry of entries) {
         directory.put(entry);
         directory.setModels(entry.record.id, byEndpoint.get(entry.record.id) ?? []);

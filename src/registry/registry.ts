@@ -62,7 +62,10 @@ export interface EndpointRegistry extends EndpointDirectory {
   test(id: string): Promise<TestResult>;
   /** One health probe and its transition; never throws. Used by the sweep. */
   checkHealth(id: string): Promise<void>;
-  /** One endpoint per declared base URL (same URL → same endpoint); detection is left to the sweep. */
+  /**
+   * One endpoint per declared base URL (same URL → same endpoint); detection is left to the sweep. Before
+   * the database was read they are kept in memory only, so the balancer still routes to them without it.
+   */
   upsertDeclared(declared: { name: string | undefined; baseUrl: string }[]): Promise<void>;
 }
 
@@ -286,6 +289,7 @@ export function createEndpointRegistry(options: RegistryOptions): EndpointRegist
               notes: null,
             },
             undefined,
+            !core.state.loaded,
           );
         } catch (error) {
           log.warn("could not upsert a declared endpoint", { base_url: baseUrl, error });
