@@ -1,5 +1,6 @@
 // Cloudflare Workers entry: the same app once per isolate, database over HTTP, background work via
 // waitUntil, periodic jobs (health sweep, checkpoints) from the Cron Trigger. Migrations run out of band.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createClient } from "@libsql/client/web";
 import type { ExecutionContext } from "hono";
 import { type Composition, compose } from "./compose.js";
@@ -16,6 +17,10 @@ interface Isolate {
 let isolate: Isolate | null = null;
 /** The context of the invocation being served; background work is handed to its waitUntil. */
 let currentContext: ExecutionContext | null = null;
+/** The invocation whose code is running (nodejs_compat); falls back to the latest one. */
+const invocation = new AsyncLocalStorage<ExecutionContext>();
+/** Finished requests are written this long after the first of a burst (one batch per burst), ms. */
+const FLUSH_DELAY_MS = 250;
 
 function stringVariables(env: WorkerEnv): Record<string, string | undefined> {
   const raw: Record<string, string | undefined> = {};
@@ -35,13 +40,43 @@ function isolateFor(env: WorkerEnv): Isolate {
     random: Math.random,
     instanceId: `worker-${crypto.randomUUID().slice(0, 8)}`,
     clientAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
-    defer: (work) => {
-      const guarded = work.catch((error: unknown) => console.error("background work failed", error));
-      if (currentContext) currentContext.waitUntil(guarded);
-    },
+    defer,
   });
+  flushAfterCompletions(composition);
   isolate = { composition, started: composition.start() };
   return isolate;
+}
+
+function defer(work: Promise<unknown>): void {
+  const guarded = work.catch((error: unknown) => console.error("background work failed", error));
+  try {
+    (invocation.getStore() ?? currentContext)?.waitUntil(guarded);
+  } catch {
+    // That invocation is over; the promise still runs while the isolate lives.
+  }
+}
+
+/**
+ * There are no timers between invocations, so each finished request schedules (via waitUntil) one flush of
+ * the statistics a moment later; the cron's flush catches anything left behind.
+ */
+function flushAfterCompletions(composition: Composition): void {
+  const flush = composition.jobs.find((job) => job.name === "stats-flush");
+  if (!flush) return;
+  const sink = composition.deps.completions;
+  let scheduled: Promise<void> | null = null;
+  composition.deps.completions = {
+    record(completion, bodies) {
+      sink.record(completion, bodies);
+      if (scheduled) return;
+      scheduled = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_DELAY_MS))
+        .then(() => flush.run())
+        .finally(() => {
+          scheduled = null;
+        });
+      defer(scheduled);
+    },
+  };
 }
 
 function configErrorResponse(error: ConfigError): Response {
@@ -55,7 +90,7 @@ export default {
     try {
       const { composition, started } = isolateFor(env);
       await started;
-      return await composition.app.fetch(request, env, context);
+      return await invocation.run(context, () => composition.app.fetch(request, env, context));
     } catch (error) {
       if (error instanceof ConfigError) return configErrorResponse(error);
       throw error;
@@ -66,6 +101,6 @@ export default {
     currentContext = context;
     const { composition, started } = isolateFor(env);
     await started;
-    await Promise.allSettled(composition.jobs.map((job) => job.run()));
+    await invocation.run(context, () => Promise.allSettled(composition.jobs.map((job) => job.run())));
   },
 };
