@@ -51,15 +51,29 @@ async function persistedTotals(deps: AppDeps) {
 
 export function fleetRoutes(deps: AppDeps): Hono {
   const app = new Hono();
+  /** Requests this process / isolate itself finished since it started (nothing from the database). */
+  const served = { ...ZERO };
+  deps.events.subscribe((event) => {
+    if (event.type !== "RequestCompleted") return;
+    const completion = event.data;
+    served.totalRequests += 1;
+    if (completion.status === "success") served.successfulRequests += 1;
+    else served.failedRequests += 1;
+    served.totalInputTokens += completion.input_tokens;
+    served.totalOutputTokens += completion.output_tokens;
+  });
   app.get("/api/dashboard/fleet", async (c) =>
     c.json({
       // Every instance's requests once flushed (the recorder writes at most ~1 s after a request; on
       // Workers at the next cron tick or waitUntil flush).
       fleet: await persistedTotals(deps),
-      // Only what this process / isolate has seen: counters restored at boot plus its own requests since.
       instance: {
         source: "memory" as const,
         instance_id: deps.instanceId,
+        // Only this instance's own requests since it started.
+        served_since_start: countersJson(served),
+        // The live counters endpoint JSON shows: the database as of this instance's last write plus its
+        // requests not written yet (other instances' requests appear after this instance's next flush).
         totals: countersJson(deps.stats.totals()),
       },
     }),
