@@ -69,6 +69,9 @@ async function split(instances: LlmlbProcess[], total: number): Promise<number[]
   return statuses;
 }
 
+/** Child processes start slower on a busy 2-core machine (the suite runs files in parallel), ms. */
+const TEST_TIMEOUT_MS = 90_000;
+
 describe.each(["file", "sqld"] as const)("two Node instances on one database (%s)", (kind) => {
   const instances: LlmlbProcess[] = [];
   let upstream: InferenceServer | undefined;
@@ -83,92 +86,96 @@ describe.each(["file", "sqld"] as const)("two Node instances on one database (%s
     dir?.remove();
   });
 
-  it("500 requests split between them read back as exactly 500; TPS checkpoints merge by request count", async () => {
-    dir = tempDir();
-    upstream = await startInferenceServer("openai", {
-      models: [MODEL],
-      scripts: { [MODEL]: { tokensPerSec: 20_000, outputTokens: 4 } },
-    });
-    let databaseUrl = `file:${join(dir.path, "shared.db")}`;
-    if (kind === "sqld") {
-      sqld = await startSqld(dir.path);
-      await migrateOutOfBand(sqld.url);
-      databaseUrl = sqld.url;
-    }
-    const start = async (name: string) => {
-      const instance = await startLlmlb("node", {
-        LLMLB_DATABASE_URL: databaseUrl,
-        LLMLB_DATA_DIR: join((dir as TempDir).path, name),
-        LLMLB_SECRET_KEY: "multi-instance-test-secret-key-0123456789",
-        LLMLB_ENDPOINTS: `shared=${(upstream as InferenceServer).url}`,
+  it(
+    "500 requests split between them read back as exactly 500; TPS checkpoints merge by request count",
+    async () => {
+      dir = tempDir();
+      upstream = await startInferenceServer("openai", {
+        models: [MODEL],
+        scripts: { [MODEL]: { tokensPerSec: 20_000, outputTokens: 4 } },
       });
-      instances.push(instance);
-      await waitForModel(instance, MODEL);
-      return instance;
-    };
-    // One after the other: the second finds the endpoint the first declared (same base URL, same row).
-    const a = await start("a");
-    const b = await start("b");
+      let databaseUrl = `file:${join(dir.path, "shared.db")}`;
+      if (kind === "sqld") {
+        sqld = await startSqld(dir.path);
+        await migrateOutOfBand(sqld.url);
+        databaseUrl = sqld.url;
+      }
+      const start = async (name: string) => {
+        const instance = await startLlmlb("node", {
+          LLMLB_DATABASE_URL: databaseUrl,
+          LLMLB_DATA_DIR: join((dir as TempDir).path, name),
+          LLMLB_SECRET_KEY: "multi-instance-test-secret-key-0123456789",
+          LLMLB_ENDPOINTS: `shared=${(upstream as InferenceServer).url}`,
+        });
+        instances.push(instance);
+        await waitForModel(instance, MODEL);
+        return instance;
+      };
+      // One after the other: the second finds the endpoint the first declared (same base URL, same row).
+      const a = await start("a");
+      const b = await start("b");
 
-    const statuses = await split([a, b], REQUESTS);
-    expect(statuses.filter((status) => status === 200)).toHaveLength(REQUESTS);
+      const statuses = await split([a, b], REQUESTS);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(REQUESTS);
 
-    for (const instance of [a, b]) {
-      const admin = await instance.adminHeaders();
-      const view = await eventually(async () => {
-        const fleet = await getJson<Fleet>(`${instance.url}/api/dashboard/fleet`, admin);
-        return fleet.fleet.totals.total_requests === REQUESTS ? fleet : undefined;
-      }, "fleet totals of 500 in the database");
-      expect(view.fleet).toMatchObject({
-        source: "database",
-        available: true,
-        today: { total_requests: 500 },
-      });
-      expect(view.instance).toMatchObject({
-        source: "memory",
-        served_since_start: { total_requests: REQUESTS / 2 },
-      });
-      const [endpoint] = (
-        await getJson<{ endpoints: { id: string }[] }>(`${instance.url}/api/endpoints`, admin)
-      ).endpoints;
-      const daily = await getJson<{ total_requests: number; successful_requests: number }[]>(
-        `${instance.url}/api/endpoints/${endpoint?.id}/daily-stats?days=1`,
-        admin,
-      );
-      expect(daily).toHaveLength(1);
-      expect(daily[0]).toMatchObject({ total_requests: REQUESTS, successful_requests: REQUESTS });
-    }
+      for (const instance of [a, b]) {
+        const admin = await instance.adminHeaders();
+        const view = await eventually(async () => {
+          const fleet = await getJson<Fleet>(`${instance.url}/api/dashboard/fleet`, admin);
+          return fleet.fleet.totals.total_requests === REQUESTS ? fleet : undefined;
+        }, "fleet totals of 500 in the database");
+        expect(view.fleet).toMatchObject({
+          source: "database",
+          available: true,
+          today: { total_requests: 500 },
+        });
+        expect(view.instance).toMatchObject({
+          source: "memory",
+          served_since_start: { total_requests: REQUESTS / 2 },
+        });
+        const [endpoint] = (
+          await getJson<{ endpoints: { id: string }[] }>(`${instance.url}/api/endpoints`, admin)
+        ).endpoints;
+        const daily = await getJson<{ total_requests: number; successful_requests: number }[]>(
+          `${instance.url}/api/endpoints/${endpoint?.id}/daily-stats?days=1`,
+          admin,
+        );
+        expect(daily).toHaveLength(1);
+        expect(daily[0]).toMatchObject({ total_requests: REQUESTS, successful_requests: REQUESTS });
+      }
 
-    const database = createClient({ url: databaseUrl });
-    try {
-      const count = async (sql: string) => Number((await database.execute(sql)).rows[0]?.[0]);
-      expect(await count("SELECT sum(total_requests) FROM endpoints")).toBe(REQUESTS);
-      expect(await count("SELECT sum(successful_requests) FROM endpoints")).toBe(REQUESTS);
-      expect(await count("SELECT sum(total_requests) FROM endpoint_daily_stats")).toBe(REQUESTS);
-      expect(await count("SELECT count(*) FROM request_history")).toBe(REQUESTS);
+      const database = createClient({ url: databaseUrl });
+      try {
+        const count = async (sql: string) => Number((await database.execute(sql)).rows[0]?.[0]);
+        expect(await count("SELECT sum(total_requests) FROM endpoints")).toBe(REQUESTS);
+        expect(await count("SELECT sum(successful_requests) FROM endpoints")).toBe(REQUESTS);
+        expect(await count("SELECT sum(total_requests) FROM endpoint_daily_stats")).toBe(REQUESTS);
+        expect(await count("SELECT count(*) FROM request_history")).toBe(REQUESTS);
 
-      // SIGTERM: each instance flushes and writes its own TPS checkpoint row.
-      for (const instance of instances.splice(0)) expect(await instance.stop("SIGTERM")).toBe(0);
-      const rows = (
-        await database.execute("SELECT instance_id, tps_ema, request_count FROM model_tps_state")
-      ).rows.map((row) => ({ tps: Number(row.tps_ema), count: Number(row.request_count) }));
-      expect(rows.map((row) => row.count)).toEqual([REQUESTS / 2, REQUESTS / 2]);
-      const weighted = rows.reduce((sum, row) => sum + row.tps * row.count, 0) / REQUESTS;
+        // SIGTERM: each instance flushes and writes its own TPS checkpoint row.
+        for (const instance of instances.splice(0)) expect(await instance.stop("SIGTERM")).toBe(0);
+        const rows = (
+          await database.execute("SELECT instance_id, tps_ema, request_count FROM model_tps_state")
+        ).rows.map((row) => ({ tps: Number(row.tps_ema), count: Number(row.request_count) }));
+        expect(rows.map((row) => row.count)).toEqual([REQUESTS / 2, REQUESTS / 2]);
+        const weighted = rows.reduce((sum, row) => sum + row.tps * row.count, 0) / REQUESTS;
 
-      const c = await start("c");
-      const [endpoint] = (
-        await getJson<{ endpoints: { id: string }[] }>(`${c.url}/api/endpoints`, await c.adminHeaders())
-      ).endpoints;
-      const restored = await getJson<ModelTps[]>(
-        `${c.url}/api/endpoints/${endpoint?.id}/model-tps`,
-        await c.adminHeaders(),
-      );
-      expect(restored).toHaveLength(1);
-      expect(restored[0]?.request_count).toBe(REQUESTS);
-      // The API rounds to one decimal.
-      expect(Math.abs((restored[0]?.tps ?? 0) - weighted)).toBeLessThanOrEqual(0.05 + 1e-9);
-    } finally {
-      database.close();
-    }
-  });
+        const c = await start("c");
+        const [endpoint] = (
+          await getJson<{ endpoints: { id: string }[] }>(`${c.url}/api/endpoints`, await c.adminHeaders())
+        ).endpoints;
+        const restored = await getJson<ModelTps[]>(
+          `${c.url}/api/endpoints/${endpoint?.id}/model-tps`,
+          await c.adminHeaders(),
+        );
+        expect(restored).toHaveLength(1);
+        expect(restored[0]?.request_count).toBe(REQUESTS);
+        // The API rounds to one decimal.
+        expect(Math.abs((restored[0]?.tps ?? 0) - weighted)).toBeLessThanOrEqual(0.05 + 1e-9);
+      } finally {
+        database.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

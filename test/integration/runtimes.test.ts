@@ -31,6 +31,9 @@ interface ModelTps {
   average_duration_ms: number | null;
 }
 
+/** Child processes start slower on a busy 2-core machine (the suite runs files in parallel), ms. */
+const TEST_TIMEOUT_MS = 90_000;
+
 describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
   let instance: LlmlbProcess | undefined;
   let upstream: PacedUpstream | undefined;
@@ -52,59 +55,67 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
     return instance;
   };
 
-  it("relays a streamed chat completion chunk by chunk, each read before the upstream sends the next", async () => {
-    dir = tempDir();
-    upstream = await startPacedUpstream(6);
-    const app = await start();
-    const reading = await readPacedStream(upstream, app.url, {
-      authorization: `Bearer ${await app.inferenceKey()}`,
-    });
-    expect(reading.status).toBe(200);
-    expect(reading.contents).toEqual(["c0.0 ", "c0.1 ", "c0.2 ", "c0.3 ", "c0.4 ", "c0.5 "]);
-    expect(reading.done).toBe(true);
-    expect(arrivedBeforeNextWasSent(reading, upstream.sendLogs[0] ?? [])).toEqual([
-      true,
-      true,
-      true,
-      true,
-      true,
-    ]);
-  });
+  it(
+    "relays a streamed chat completion chunk by chunk, each read before the upstream sends the next",
+    async () => {
+      dir = tempDir();
+      upstream = await startPacedUpstream(6);
+      const app = await start();
+      const reading = await readPacedStream(upstream, app.url, {
+        authorization: `Bearer ${await app.inferenceKey()}`,
+      });
+      expect(reading.status).toBe(200);
+      expect(reading.contents).toEqual(["c0.0 ", "c0.1 ", "c0.2 ", "c0.3 ", "c0.4 ", "c0.5 "]);
+      expect(reading.done).toBe(true);
+      expect(arrivedBeforeNextWasSent(reading, upstream.sendLogs[0] ?? [])).toEqual([
+        true,
+        true,
+        true,
+        true,
+        true,
+      ]);
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it("keeps request counters and TPS across a restart (SIGTERM flushes, the next boot restores)", async () => {
-    dir = tempDir();
-    upstream = await startPacedUpstream(3);
-    let app = await start();
-    const headers = { authorization: `Bearer ${await app.inferenceKey()}` };
-    for (let i = 0; i < 3; i++) expect((await readPacedStream(upstream, app.url, headers)).done).toBe(true);
-    const admin = await app.adminHeaders();
-    const [endpoint] = (await getJson<{ endpoints: EndpointJson[] }>(`${app.url}/api/endpoints`, admin))
-      .endpoints;
-    if (!endpoint) throw new Error("no endpoint listed");
-    const before = await getJson<ModelTps[]>(`${app.url}/api/endpoints/${endpoint.id}/model-tps`, admin);
-    expect(endpoint.total_requests).toBe(3);
-    expect(before).toHaveLength(1);
+  it(
+    "keeps request counters and TPS across a restart (SIGTERM flushes, the next boot restores)",
+    async () => {
+      dir = tempDir();
+      upstream = await startPacedUpstream(3);
+      let app = await start();
+      const headers = { authorization: `Bearer ${await app.inferenceKey()}` };
+      for (let i = 0; i < 3; i++) expect((await readPacedStream(upstream, app.url, headers)).done).toBe(true);
+      const admin = await app.adminHeaders();
+      const [endpoint] = (await getJson<{ endpoints: EndpointJson[] }>(`${app.url}/api/endpoints`, admin))
+        .endpoints;
+      if (!endpoint) throw new Error("no endpoint listed");
+      const before = await getJson<ModelTps[]>(`${app.url}/api/endpoints/${endpoint.id}/model-tps`, admin);
+      expect(endpoint.total_requests).toBe(3);
+      expect(before).toHaveLength(1);
 
-    expect(await app.stop("SIGTERM")).toBe(0);
-    app = await start();
-    const adminAfter = await app.adminHeaders();
-    const [after] = (await getJson<{ endpoints: EndpointJson[] }>(`${app.url}/api/endpoints`, adminAfter))
-      .endpoints;
-    expect(after).toMatchObject({
-      id: endpoint.id,
-      total_requests: 3,
-      successful_requests: 3,
-      failed_requests: 0,
-    });
-    // Durations are checkpointed in whole milliseconds, so the average may move by under 1 ms.
-    const { average_duration_ms: averageBefore, ...speedBefore } = before[0] as ModelTps;
-    const restored = await getJson<ModelTps[]>(
-      `${app.url}/api/endpoints/${endpoint.id}/model-tps`,
-      adminAfter,
-    );
-    expect(restored).toHaveLength(1);
-    const { average_duration_ms: averageAfter, ...speedAfter } = restored[0] as ModelTps;
-    expect(speedAfter).toEqual(speedBefore);
-    expect(Math.abs((averageAfter ?? 0) - (averageBefore ?? 0))).toBeLessThan(1);
-  });
+      expect(await app.stop("SIGTERM")).toBe(0);
+      app = await start();
+      const adminAfter = await app.adminHeaders();
+      const [after] = (await getJson<{ endpoints: EndpointJson[] }>(`${app.url}/api/endpoints`, adminAfter))
+        .endpoints;
+      expect(after).toMatchObject({
+        id: endpoint.id,
+        total_requests: 3,
+        successful_requests: 3,
+        failed_requests: 0,
+      });
+      // Durations are checkpointed in whole milliseconds, so the average may move by under 1 ms.
+      const { average_duration_ms: averageBefore, ...speedBefore } = before[0] as ModelTps;
+      const restored = await getJson<ModelTps[]>(
+        `${app.url}/api/endpoints/${endpoint.id}/model-tps`,
+        adminAfter,
+      );
+      expect(restored).toHaveLength(1);
+      const { average_duration_ms: averageAfter, ...speedAfter } = restored[0] as ModelTps;
+      expect(speedAfter).toEqual(speedBefore);
+      expect(Math.abs((averageAfter ?? 0) - (averageBefore ?? 0))).toBeLessThan(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -35,6 +35,9 @@ async function sweepUntilListed(worker: LlmlbProcess, headers: Record<string, st
   }, "the paced model in the Worker's /v1/models");
 }
 
+/** wrangler dev and workerd start slowly on a busy 2-core machine, ms. */
+const WORKER_TEST_TIMEOUT_MS = 120_000;
+
 describe("the Worker under wrangler dev", () => {
   let worker: LlmlbProcess | undefined;
   let sqld: Sqld | undefined;
@@ -50,69 +53,81 @@ describe("the Worker under wrangler dev", () => {
     dir?.remove();
   });
 
-  it("streams chunk by chunk with a libSQL server migrated out of band, and writes the request's statistics", async () => {
-    dir = tempDir();
-    sqld = await startSqld(dir.path);
-    expect(await migrateOutOfBand(sqld.url)).toContain("migrations applied");
-    upstream = await startPacedUpstream(5);
-    worker = await startLlmlb("workerd", {
-      LLMLB_DATABASE_URL: sqld.url,
-      LLMLB_SECRET_KEY: SECRET_KEY,
-      LLMLB_ENDPOINTS: `paced=${upstream.server.url}`,
-    });
-    expect(await getJson(`${worker.url}/ready`)).toEqual({ status: "ready" });
-    const headers = { authorization: `Bearer ${await worker.inferenceKey()}` };
-    await sweepUntilListed(worker, headers);
+  it(
+    "streams chunk by chunk with a libSQL server migrated out of band, and writes the request's statistics",
+    async () => {
+      dir = tempDir();
+      sqld = await startSqld(dir.path);
+      expect(await migrateOutOfBand(sqld.url)).toContain("migrations applied");
+      upstream = await startPacedUpstream(5);
+      worker = await startLlmlb("workerd", {
+        LLMLB_DATABASE_URL: sqld.url,
+        LLMLB_SECRET_KEY: SECRET_KEY,
+        LLMLB_ENDPOINTS: `paced=${upstream.server.url}`,
+      });
+      expect(await getJson(`${worker.url}/ready`)).toEqual({ status: "ready" });
+      const headers = { authorization: `Bearer ${await worker.inferenceKey()}` };
+      await sweepUntilListed(worker, headers);
 
-    const reading = await readPacedStream(upstream, worker.url, headers);
-    expect(reading.status).toBe(200);
-    expect(reading.contents).toEqual(["c0.0 ", "c0.1 ", "c0.2 ", "c0.3 ", "c0.4 "]);
-    expect(reading.done).toBe(true);
-    expect(arrivedBeforeNextWasSent(reading, upstream.sendLogs[0] ?? [])).toEqual([true, true, true, true]);
+      const reading = await readPacedStream(upstream, worker.url, headers);
+      expect(reading.status).toBe(200);
+      expect(reading.contents).toEqual(["c0.0 ", "c0.1 ", "c0.2 ", "c0.3 ", "c0.4 "]);
+      expect(reading.done).toBe(true);
+      expect(arrivedBeforeNextWasSent(reading, upstream.sendLogs[0] ?? [])).toEqual([true, true, true, true]);
 
-    // Written through waitUntil shortly after the request (no timers run between invocations).
-    const database = createClient({ url: sqld.url });
-    try {
-      const counted = await eventually(async () => {
-        const rows = await database.execute("SELECT total_requests, total_output_tokens FROM endpoints");
-        return rows.rows[0]?.total_requests === 1 ? rows.rows[0] : undefined;
-      }, "the request's counters in the database");
-      expect(counted.total_output_tokens).toBe(5);
-    } finally {
-      database.close();
-    }
-    const fleet = await getJson<{ fleet: { source: string; totals: { total_requests: number } } }>(
-      `${worker.url}/api/dashboard/fleet`,
-      await worker.adminHeaders(),
-    );
-    expect(fleet.fleet).toMatchObject({ source: "database", totals: { total_requests: 1 } });
-  });
+      // Written through waitUntil shortly after the request (no timers run between invocations).
+      const database = createClient({ url: sqld.url });
+      try {
+        const counted = await eventually(async () => {
+          const rows = await database.execute("SELECT total_requests, total_output_tokens FROM endpoints");
+          return rows.rows[0]?.total_requests === 1 ? rows.rows[0] : undefined;
+        }, "the request's counters in the database");
+        expect(counted.total_output_tokens).toBe(5);
+      } finally {
+        database.close();
+      }
+      const fleet = await getJson<{ fleet: { source: string; totals: { total_requests: number } } }>(
+        `${worker.url}/api/dashboard/fleet`,
+        await worker.adminHeaders(),
+      );
+      expect(fleet.fleet).toMatchObject({ source: "database", totals: { total_requests: 1 } });
+    },
+    WORKER_TEST_TIMEOUT_MS,
+  );
 
-  it("still proxies a streamed completion when the database is unreachable (auth disabled, declared endpoint)", async () => {
-    upstream = await startPacedUpstream(4);
-    worker = await startLlmlb("workerd", {
-      LLMLB_DATABASE_URL: `http://127.0.0.1:${await freePort()}`,
-      LLMLB_AUTH_DISABLED: "1",
-      LLMLB_ENDPOINTS: `paced=${upstream.server.url}`,
-    });
-    expect((await fetch(`${worker.url}/ready`)).status).toBe(503);
-    await sweepUntilListed(worker, {});
-    const reading = await readPacedStream(upstream, worker.url, {});
-    expect(reading.contents).toEqual(["c0.0 ", "c0.1 ", "c0.2 ", "c0.3 "]);
-    expect(reading.done).toBe(true);
-    expect(arrivedBeforeNextWasSent(reading, upstream.sendLogs[0] ?? [])).toEqual([true, true, true]);
-  });
+  it(
+    "still proxies a streamed completion when the database is unreachable (auth disabled, declared endpoint)",
+    async () => {
+      upstream = await startPacedUpstream(4);
+      worker = await startLlmlb("workerd", {
+        LLMLB_DATABASE_URL: `http://127.0.0.1:${await freePort()}`,
+        LLMLB_AUTH_DISABLED: "1",
+        LLMLB_ENDPOINTS: `paced=${upstream.server.url}`,
+      });
+      expect((await fetch(`${worker.url}/ready`)).status).toBe(503);
+      await sweepUntilListed(worker, {});
+      const reading = await readPacedStream(upstream, worker.url, {});
+      expect(reading.contents).toEqual(["c0.0 ", "c0.1 ", "c0.2 ", "c0.3 "]);
+      expect(reading.done).toBe(true);
+      expect(arrivedBeforeNextWasSent(reading, upstream.sendLogs[0] ?? [])).toEqual([true, true, true]);
+    },
+    WORKER_TEST_TIMEOUT_MS,
+  );
 
-  it("builds the deployable bundle (`wrangler deploy --dry-run`)", async () => {
-    dir = tempDir();
-    const build = runProcess(
-      join(ROOT, "node_modules", ".bin", "wrangler"),
-      ["deploy", "--dry-run", "--outdir", join(dir.path, "bundle")],
-      { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
-      { group: true },
-    );
-    const code = await build.exited;
-    expect(build.output()).toContain("--dry-run: exiting now.");
-    expect(code).toBe(0);
-  });
+  it(
+    "builds the deployable bundle (`wrangler deploy --dry-run`)",
+    async () => {
+      dir = tempDir();
+      const build = runProcess(
+        join(ROOT, "node_modules", ".bin", "wrangler"),
+        ["deploy", "--dry-run", "--outdir", join(dir.path, "bundle")],
+        { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
+        { group: true },
+      );
+      const code = await build.exited;
+      expect(build.output()).toContain("--dry-run: exiting now.");
+      expect(code).toBe(0);
+    },
+    WORKER_TEST_TIMEOUT_MS,
+  );
 });
