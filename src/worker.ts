@@ -9,6 +9,13 @@ import { createFetchClient } from "./upstream/fetch-client.js";
 
 type WorkerEnv = Record<string, unknown>;
 
+/** The static-assets binding of wrangler.toml's [assets] (the built dashboard, web/dist). */
+interface AssetsBinding {
+  fetch(request: Request): Promise<Response>;
+}
+
+const DASHBOARD = "/dashboard";
+
 interface Isolate {
   composition: Composition;
   started: Promise<void>;
@@ -84,9 +91,22 @@ function configErrorResponse(error: ConfigError): Response {
   return new Response(JSON.stringify(body), { status: 500, headers: { "content-type": "application/json" } });
 }
 
+/** /dashboard/* from the assets (built with base "/dashboard/", stored without it); null for other paths. */
+function dashboardAsset(request: Request, env: WorkerEnv): Promise<Response> | null {
+  const url = new URL(request.url);
+  const assets = env.ASSETS as AssetsBinding | undefined;
+  if (!assets || !(url.pathname === DASHBOARD || url.pathname.startsWith(`${DASHBOARD}/`))) return null;
+  if (url.pathname === DASHBOARD)
+    return Promise.resolve(Response.redirect(`${url.origin}${DASHBOARD}/`, 308));
+  url.pathname = url.pathname.slice(DASHBOARD.length);
+  return assets.fetch(new Request(url, request));
+}
+
 export default {
   async fetch(request: Request, env: WorkerEnv, context: ExecutionContext): Promise<Response> {
     currentContext = context;
+    const asset = dashboardAsset(request, env);
+    if (asset) return asset;
     try {
       const { composition, started } = isolateFor(env);
       await started;

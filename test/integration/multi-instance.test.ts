@@ -53,16 +53,19 @@ async function chat(instance: LlmlbProcess, key: string, i: number): Promise<num
   return response.status;
 }
 
-/** Sends `total` requests, alternating between the instances, `CONCURRENCY` at a time; returns the statuses. */
+/**
+ * Sends `total` requests, alternating between the instances, `CONCURRENCY` at a time, all with a key created
+ * through the first instance (keys live in the shared database); returns the statuses.
+ */
 async function split(instances: LlmlbProcess[], total: number): Promise<number[]> {
-  const keys = await Promise.all(instances.map((instance) => instance.inferenceKey()));
+  const key = await (instances[0] as LlmlbProcess).inferenceKey();
   const statuses: number[] = [];
   let next = 0;
   const worker = async () => {
     while (next < total) {
       const i = next++;
       const which = i % instances.length;
-      statuses.push(await chat(instances[which] as LlmlbProcess, keys[which] as string, i));
+      statuses.push(await chat(instances[which] as LlmlbProcess, key, i));
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));

@@ -28,7 +28,7 @@ const SECRET_KEY = "workers-test-secret-key-0123456789abcdef";
 /** Runs the Cron Trigger's scheduled() (health sweep, model sync, flushes) until the model is routable. */
 async function sweepUntilListed(worker: LlmlbProcess, headers: Record<string, string>): Promise<void> {
   await eventually(async () => {
-    const cron = await fetch(`${worker.url}/cdn-cgi/handler/scheduled`);
+    const cron = await fetch(`${worker.url}/__scheduled`);
     if (!cron.ok) throw new Error(`scheduled → ${cron.status}`);
     const listing = await getJson<{ data: { id: string }[] }>(`${worker.url}/v1/models`, headers);
     return listing.data.some((model) => model.id === PACED_MODEL) ? true : undefined;
@@ -91,6 +91,15 @@ describe("the Worker under wrangler dev", () => {
         await worker.adminHeaders(),
       );
       expect(fleet.fleet).toMatchObject({ source: "database", totals: { total_requests: 1 } });
+
+      // The dashboard comes from the Workers static assets (web/dist) under /dashboard/.
+      const page = await fetch(`${worker.url}/dashboard/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toContain("text/html");
+      const html = await page.text();
+      expect(html).toContain('<div id="app">');
+      const script = /src="\/dashboard\/(assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect((await fetch(`${worker.url}/dashboard/${script}`)).status).toBe(200);
     },
     WORKER_TEST_TIMEOUT_MS,
   );
