@@ -3,6 +3,7 @@
 // This is the documented Bun subset of the integration suite (README "Deploy").
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  eventually,
   getJson,
   type LlmlbProcess,
   type Runtime,
@@ -74,6 +75,44 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
         true,
         true,
       ]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "aborts the upstream when the client disconnects, and ends a stalled stream with a timeout error event",
+    async () => {
+      dir = tempDir();
+      upstream = await startPacedUpstream(6, { stallAfter: 2 });
+      const app = await start();
+      const headers = { authorization: `Bearer ${await app.inferenceKey()}` };
+      const admin = await app.adminHeaders();
+      const [endpoint] = (await getJson<{ endpoints: EndpointJson[] }>(`${app.url}/api/endpoints`, admin))
+        .endpoints;
+      const update = await fetch(`${app.url}/api/endpoints/${endpoint?.id}`, {
+        method: "PUT",
+        headers: { ...admin, "content-type": "application/json" },
+        body: JSON.stringify({ inference_timeout_secs: 1 }),
+      });
+      expect(update.status).toBe(200);
+
+      // The upstream sends 2 chunks, then nothing: 1 s later the stream ends with an error event.
+      const stalled = await readPacedStream(upstream, app.url, headers);
+      expect(stalled.contents).toEqual(["c0.0 ", "c0.1 "]);
+      expect(stalled.errorCodes).toEqual(["upstream_timeout"]);
+      expect(stalled.done).toBe(false);
+      await eventually(
+        async () => (upstream?.abandoned === 1 ? true : undefined),
+        "the stalled request closed",
+      );
+
+      // The client leaves after the first chunk: the upstream connection closes before its stream ended.
+      const left = await readPacedStream(upstream, app.url, headers, { disconnectAfter: 1 });
+      expect(left.contents).toEqual(["c1.0 "]);
+      await eventually(
+        async () => (upstream?.abandoned === 2 ? true : undefined),
+        "the upstream request aborted",
+      );
     },
     TEST_TIMEOUT_MS,
   );
