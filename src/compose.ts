@@ -129,6 +129,7 @@ export function compose(parts: RuntimeParts): Composition {
       // Late-bound: whatever sink ends up on deps.completions receives every record.
       completions: { record: (completion) => deps.completions.record(completion) },
       logger,
+      events,
     }),
   };
 
@@ -155,10 +156,9 @@ export function compose(parts: RuntimeParts): Composition {
     if (!adminReady && database.migrated) adminReady = await auth.accounts.bootstrapAdmin();
   };
 
-  /** Without a readable database the declared endpoints still go into memory (graceful degradation). */
   const loadRegistry = async () => {
-    await registry.load();
-    await registry.upsertDeclared(config.declaredEndpoints);
+    if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
+    else registry.serveDeclaredWithoutDatabase(config.declaredEndpoints);
   };
   const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
 

@@ -50,7 +50,13 @@ server.on("error", (error) => {
 handleShutdownSignals(
   composition,
   {
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections that go idle while draining close now, not after the keep-alive timeout.
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
+        idle.unref();
+      }),
     forceClose: () => server.closeAllConnections(),
   },
   stopJobs,

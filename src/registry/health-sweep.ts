@@ -32,7 +32,7 @@ export function createHealthSweep(options: HealthSweepOptions): HealthSweep {
 
   return {
     async run() {
-      // Still unloaded afterwards: probe what memory holds (declared endpoints) so they can go online.
+      // Still unloaded: probe what memory holds (declared endpoints served without a database).
       if (!registry.loaded) await options.whenUnloaded?.();
       const now = clock.now();
       const known = new Set<string>();

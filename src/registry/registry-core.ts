@@ -98,11 +98,6 @@ export function createRegistryCore(options: RegistryOptions) {
   const lastSync = new Map<string, number>();
   const locks = new Map<string, Promise<unknown>>();
   const state = { loaded: false };
-  /**
-   * Declared endpoints added while the database could not be read: routable from memory, never written
-   * (their rows may not exist). Dropped by the next successful load(), which re-declares them for real.
-   */
-  const memoryOnly = new Set<string>();
 
   const core = {
     options,
@@ -143,8 +138,7 @@ export function createRegistryCore(options: RegistryOptions) {
     async commit(entry: DirectoryEntry, changes: EndpointChangeSet, bestEffort = false): Promise<void> {
       const stamped = { ...changes, updatedAt: clock.now() };
       try {
-        if (!memoryOnly.has(entry.record.id))
-          await store.updateEndpoint(database.db, entry.record.id, stamped);
+        if (!entry.memoryOnly) await store.updateEndpoint(database.db, entry.record.id, stamped);
       } catch (error) {
         if (!bestEffort) throw error;
         log.warn("could not persist endpoint state; kept in memory", { endpoint_id: entry.record.id, error });
@@ -167,7 +161,7 @@ export function createRegistryCore(options: RegistryOptions) {
       }));
       const diff = diffModels(stored, listed);
       const now = clock.now();
-      if (!memoryOnly.has(id)) await store.applyModelDiff(database.db, id, diff, now);
+      if (!entry.memoryOnly) await store.applyModelDiff(database.db, id, diff, now);
       const previous = new Map(before.map((model) => [model.id, model]));
       const changed = new Set(diff.updated.map((model) => model.id));
       directory.setModels(
@@ -199,12 +193,8 @@ export function createRegistryCore(options: RegistryOptions) {
       }
     },
 
-    /** Inserts a pending row (none when inMemoryOnly), then mirrors it in memory; publishes EndpointRegistered. */
-    async insert(
-      fields: NewEndpointFields,
-      apiKey: string | undefined,
-      inMemoryOnly = false,
-    ): Promise<DirectoryEntry> {
+    /** Inserts a pending row, then mirrors it in memory; publishes EndpointRegistered. */
+    async insert(fields: NewEndpointFields, apiKey: string | undefined): Promise<DirectoryEntry> {
       const now = clock.now();
       const row = {
         ...fields,
@@ -214,8 +204,7 @@ export function createRegistryCore(options: RegistryOptions) {
         registeredAt: now,
         updatedAt: now,
       };
-      if (inMemoryOnly) memoryOnly.add(row.id);
-      else await store.insertEndpoint(database.db, row).catch(asConflict);
+      await store.insertEndpoint(database.db, row).catch(asConflict);
       const entry: DirectoryEntry = {
         record: toRecord(row, row.apiKeyEncrypted !== null),
         typeExplicit: row.typeExplicit,
@@ -227,6 +216,53 @@ export function createRegistryCore(options: RegistryOptions) {
       log.info("endpoint registered", { endpoint_id: row.id, name: row.name, base_url: row.baseUrl });
       events.publish({ type: "EndpointRegistered", data: core.summary(entry.record) });
       return entry;
+    },
+
+    /**
+     * Declared endpoints kept in memory only, while the database cannot be loaded: the health sweep probes
+     * them and the proxy routes to them (the balancer never stops proxying); load() later replaces them.
+     */
+    serveWithoutDatabase(declared: { name: string; baseUrl: string }[]): void {
+      for (const { name, baseUrl } of declared) {
+        if (directory.findByBaseUrl(baseUrl) || directory.findByName(name)) continue;
+        const now = clock.now();
+        const entry: DirectoryEntry = {
+          record: toRecord(
+            {
+              id: newId(),
+              name,
+              baseUrl,
+              apiKeyEncrypted: null,
+              endpointType: "openai_compatible",
+              typeExplicit: false,
+              status: "pending",
+              latencyMs: null,
+              lastSeen: null,
+              lastError: null,
+              errorCount: 0,
+              healthCheckIntervalSecs: options.defaultHealthCheckIntervalSecs,
+              inferenceTimeoutSecs: 120,
+              maxConcurrency: null,
+              notes: null,
+              registeredAt: now,
+              updatedAt: now,
+            },
+            false,
+          ),
+          typeExplicit: false,
+          apiKey: undefined,
+          counters: { ...ZERO_COUNTERS },
+          memoryOnly: true,
+        };
+        directory.put(entry);
+        directory.setModels(entry.record.id, []);
+        log.warn("serving a declared endpoint from memory while the database is unusable", {
+          endpoint_id: entry.record.id,
+          name,
+          base_url: baseUrl,
+        });
+        events.publish({ type: "EndpointRegistered", data: core.summary(entry.record) });
+      }
     },
 
     /** Reads every endpoint and model into memory; false (nothing changed) when the database fails. */
@@ -271,7 +307,6 @@ export function createRegistryCore(options: RegistryOptions) {
         byEndpoint.set(model.endpointId, list);
       }
       directory.clear();
-      memoryOnly.clear();
       for (const entry of entries) {
         directory.put(entry);
         directory.setModels(entry.record.id, byEndpoint.get(entry.record.id) ?? []);
