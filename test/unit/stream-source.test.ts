@@ -38,7 +38,7 @@ describe("StreamSource", () => {
     } as unknown as Exchange;
     // dropUsageOnly: the relay edits the stream, so it forwards complete lines only.
     const relay = new SseRelay(new UsageMeter(), true, null);
-    const text = event("one") + event("two") + "data: [DONE]\n\n";
+    const text = `${event("one")}${event("two")}data: [DONE]\n\n`;
     const source = new StreamSource(exchange, relay, pieces(text, 7)[Symbol.asyncIterator](), null, 200);
     const { controller, chunks, closed } = fakeController();
 
