@@ -5,10 +5,13 @@ import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { authRoutes } from "./routes/auth.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import { endpointStatsRoutes } from "./routes/endpoint-stats.js";
 import { endpointRoutes } from "./routes/endpoints.js";
+import { eventsRoutes } from "./routes/events.js";
 import { fleetRoutes } from "./routes/fleet.js";
 import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
 import { countersJson } from "./stats/counters-json.js";
@@ -54,6 +57,9 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", modelRoutes(deps));
   app.route("/api/endpoints", endpointStatsRoutes(deps));
   app.route("/", openaiRoutes(deps));
+  app.route("/", eventsRoutes(deps));
+  app.route("/", dashboardRoutes(deps));
+  app.route("/", metricsRoutes(deps));
   app.route("/", fleetRoutes(deps));
 
   app.notFound((c) => {

@@ -5,10 +5,14 @@ import { createApp } from "./app.js";
 import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
+import { createMetricsPublisher } from "./dashboard/metrics-publisher.js";
+import { dashboardSnapshot } from "./dashboard/views.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
 import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
+import { createEventStreamHub } from "./events/event-stream.js";
 import { createLogger } from "./logger.js";
+import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
 import { composeProxy } from "./proxy/compose-proxy.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
 import { createEndpointRegistry } from "./registry/registry.js";
@@ -56,6 +60,10 @@ const STATS_FLUSH_MS = 1_000;
 const HISTORY_RETENTION_MS = 10_000;
 /** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
 const HEALTH_SWEEP_TICK_MS = 2_000;
+/** Below the 15 s that proxies and the dashboard treat as the longest silence on an SSE stream. */
+const SSE_HEARTBEAT_MS = 10_000;
+/** MetricsUpdated goes out at most this often, and only when the snapshot changed. */
+const METRICS_UPDATED_MS = 1_000;
 
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
@@ -77,6 +85,15 @@ export function compose(parts: RuntimeParts): Composition {
       work.catch((error: unknown) => logger.error("background work failed", { error }));
     });
 
+  const eventStream = createEventStreamHub({
+    bus: events,
+    maxBacklogBytes: config.sseClientBacklogBytes,
+    schedule: (fn, delayMs) => void setTimeout(fn, delayMs),
+    onSlowClient: (info) =>
+      logger.warn("SSE client fell too far behind; disconnected", { backlog_bytes: info.backlogBytes }),
+  });
+  const requestMetrics = createRequestMetrics();
+  observeCompletions(events, requestMetrics);
   const tracker = createTpsTracker();
   const recorder = createStatsRecorder({
     config,
@@ -111,6 +128,8 @@ export function compose(parts: RuntimeParts): Composition {
     upstream: parts.upstream,
     events,
     registry,
+    eventStream,
+    requestMetrics,
     tracker,
     completions: recorder,
     stats: recorder,
@@ -162,6 +181,7 @@ export function compose(parts: RuntimeParts): Composition {
   };
   const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
 
+  const metricsPublisher = createMetricsPublisher(events, () => dashboardSnapshot(deps));
   const jobs: BackgroundJob[] = [
     {
       name: "database-migration-retry",
@@ -184,6 +204,13 @@ export function compose(parts: RuntimeParts): Composition {
       run: async () => void (await recorder.pruneHistory()),
     },
     { name: "health-sweep", intervalMs: HEALTH_SWEEP_TICK_MS, run: () => healthSweep.run() },
+    // One timer for every SSE connection: a comment written to each client keeps proxies from closing it.
+    { name: "sse-heartbeat", intervalMs: SSE_HEARTBEAT_MS, run: async () => eventStream.heartbeat() },
+    {
+      name: "metrics-updated",
+      intervalMs: METRICS_UPDATED_MS,
+      run: async () => void metricsPublisher.tick(),
+    },
   ];
 
   return {
@@ -207,6 +234,7 @@ export function compose(parts: RuntimeParts): Composition {
       await auth.apiKeys
         .flushLastUsed()
         .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
+      eventStream.closeAll();
       database.close();
       await parts.upstream.close();
     },

@@ -5,7 +5,9 @@ import type { TpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
+import type { EventStreamHub } from "./events/event-stream.js";
 import type { Logger } from "./logger.js";
+import type { RequestMetrics } from "./metrics/request-metrics.js";
 import type { ProxyParts } from "./proxy/compose-proxy.js";
 import type { EndpointRegistry } from "./registry/registry.js";
 import type { CompletionSink, LiveStats } from "./stats/types.js";
@@ -28,6 +30,10 @@ export interface AppDeps extends ProxyParts {
   events: EventBus;
   /** Upstream endpoints and their models; the in-memory directory the router reads (never the database). */
   registry: EndpointRegistry;
+  /** Fans bus events out to SSE clients (GET /api/events). */
+  eventStream: EventStreamHub;
+  /** Prometheus request counters and histograms, fed by RequestCompleted events. */
+  requestMetrics: RequestMetrics;
   /** Speed measurements per endpoint × model × api kind (routing signals, TPS). */
   tracker: TpsTracker;
   /** Where the proxy hands every finished request. */

@@ -15,6 +15,9 @@ interface AssetsBinding {
 }
 
 const DASHBOARD = "/dashboard";
+/** How often an idle /api/events stream gets a comment line from its own invocation, ms. */
+const SSE_KEEPALIVE_MS = 10_000;
+const SSE_KEEPALIVE = new TextEncoder().encode(": keep-alive\n\n");
 
 interface Isolate {
   composition: Composition;
@@ -102,6 +105,40 @@ function dashboardAsset(request: Request, env: WorkerEnv): Promise<Response> | n
   return assets.fetch(new Request(url, request));
 }
 
+/**
+ * /api/events on Workers: the events are enqueued by other invocations (the requests that finish), so the
+ * SSE invocation itself would have nothing pending and workerd cancels it as hung. A timer of its own keeps
+ * it alive (and sends a comment between whole event frames, which also keeps idle connections open).
+ */
+function keptAlive(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      timer = setInterval(() => {
+        try {
+          controller.enqueue(SSE_KEEPALIVE);
+        } catch {
+          clearInterval(timer);
+        }
+      }, SSE_KEEPALIVE_MS);
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        clearInterval(timer);
+        controller.close();
+        return;
+      }
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      clearInterval(timer);
+      return reader.cancel(reason);
+    },
+  });
+}
+
 export default {
   async fetch(request: Request, env: WorkerEnv, context: ExecutionContext): Promise<Response> {
     currentContext = context;
@@ -110,7 +147,11 @@ export default {
     try {
       const { composition, started } = isolateFor(env);
       await started;
-      return await invocation.run(context, () => composition.app.fetch(request, env, context));
+      const response = await invocation.run(context, () => composition.app.fetch(request, env, context));
+      const eventStream = response.body && new URL(request.url).pathname === "/api/events";
+      return eventStream && response.body
+        ? new Response(keptAlive(response.body), { status: response.status, headers: response.headers })
+        : response;
     } catch (error) {
       if (error instanceof ConfigError) return configErrorResponse(error);
       throw error;

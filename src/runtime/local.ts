@@ -126,6 +126,9 @@ export function handleShutdownSignals(
     const boundMs = composition.deps.config.shutdownTimeoutSecs * 1000;
     log.info("shutting down", { signal, drain_timeout_secs: composition.deps.config.shutdownTimeoutSecs });
     stopJobs();
+    // Event streams never end by themselves: end them now so the drain waits only for real requests
+    // (clients reconnect elsewhere with Last-Event-ID).
+    composition.deps.eventStream.closeAll();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const bound = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), boundMs);

@@ -16,6 +16,7 @@ import {
   type PacedUpstream,
   readPacedStream,
   startPacedUpstream,
+  watchEvents,
 } from "../fixtures/paced-stream.js";
 import { type TempDir, tempDir } from "../fixtures/temp-db.js";
 
@@ -57,11 +58,12 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
   };
 
   it(
-    "relays a streamed chat completion chunk by chunk, each read before the upstream sends the next",
+    "relays a streamed chat completion chunk by chunk, each read before the upstream sends the next; SSE announces it",
     async () => {
       dir = tempDir();
       upstream = await startPacedUpstream(6);
       const app = await start();
+      const events = await watchEvents(app.url, await app.adminHeaders());
       const reading = await readPacedStream(upstream, app.url, {
         authorization: `Bearer ${await app.inferenceKey()}`,
       });
@@ -75,6 +77,17 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
         true,
         true,
       ]);
+      // The live event stream (SSE) announces the finished request.
+      try {
+        const completed = await events.next("RequestCompleted", (data) => data.model === PACED_MODEL);
+        expect(completed).toMatchObject({
+          status: "success",
+          output_tokens: 6,
+          api_kind: "chat_completions",
+        });
+      } finally {
+        events.close();
+      }
     },
     TEST_TIMEOUT_MS,
   );

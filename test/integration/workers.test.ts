@@ -19,6 +19,7 @@ import {
   type PacedUpstream,
   readPacedStream,
   startPacedUpstream,
+  watchEvents,
 } from "../fixtures/paced-stream.js";
 import { freePort, ROOT, runProcess } from "../fixtures/process.js";
 import { type TempDir, tempDir } from "../fixtures/temp-db.js";
@@ -69,11 +70,24 @@ describe("the Worker under wrangler dev", () => {
       const headers = { authorization: `Bearer ${await worker.inferenceKey()}` };
       await sweepUntilListed(worker, headers);
 
+      const events = await watchEvents(worker.url, await worker.adminHeaders());
       const reading = await readPacedStream(upstream, worker.url, headers);
       expect(reading.status).toBe(200);
       expect(reading.contents).toEqual(["c0.0 ", "c0.1 ", "c0.2 ", "c0.3 ", "c0.4 "]);
       expect(reading.done).toBe(true);
       expect(arrivedBeforeNextWasSent(reading, upstream.sendLogs[0] ?? [])).toEqual([true, true, true, true]);
+
+      // The isolate's live event stream (SSE) announces the finished request.
+      try {
+        const completed = await events.next("RequestCompleted", (data) => data.model === PACED_MODEL);
+        expect(completed).toMatchObject({
+          status: "success",
+          output_tokens: 5,
+          api_kind: "chat_completions",
+        });
+      } finally {
+        events.close();
+      }
 
       // Written through waitUntil shortly after the request (no timers run between invocations).
       const database = createClient({ url: sqld.url });
