@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { authGuard } from "./auth/guard.js";
 import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
+import { DASHBOARD_PREFIX } from "./http/dashboard.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { authRoutes } from "./routes/auth.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
@@ -61,6 +62,10 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", dashboardRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/", fleetRoutes(deps));
+
+  app.get("/", (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
+  app.get(DASHBOARD_PREFIX, (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
+  if (deps.serveDashboard) app.use(`${DASHBOARD_PREFIX}/*`, deps.serveDashboard);
 
   app.notFound((c) => {
     const error = new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`, {

@@ -1,6 +1,6 @@
 // Owns the composition root: builds every dependency once from runtime-specific parts, plus the
 // background jobs and start/stop steps that entries schedule and run.
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createApp } from "./app.js";
 import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
@@ -35,6 +35,8 @@ export interface RuntimeParts {
   clientAddress: (c: Context) => string | null;
   /** Key material for upstream API keys at rest; defaults to config.secretKey (Node/Bun pass a key file's). */
   secretKey?: string;
+  /** Serves web/dist under /dashboard/ (Node, Bun); Workers use static assets instead. */
+  serveDashboard?: MiddlewareHandler;
 }
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
@@ -150,6 +152,7 @@ export function compose(parts: RuntimeParts): Composition {
       logger,
       events,
     }),
+    serveDashboard: parts.serveDashboard,
   };
 
   const migrateOrWarn = async () => {

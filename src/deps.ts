@@ -1,5 +1,5 @@
 // Owns the shape of what the HTTP layer is given: every dependency built once by an entry.
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Auth } from "./auth/service.js";
 import type { TpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
@@ -49,4 +49,6 @@ export interface AppDeps extends ProxyParts {
   clientAddress: (c: Context) => string | null;
   /** Sessions, API keys and accounts; the guard in src/auth/guard.ts reads the principal from them. */
   auth: Auth;
+  /** Serves the built dashboard under /dashboard/ (runtime-specific file access); absent on Workers (static assets). */
+  serveDashboard?: MiddlewareHandler;
 }

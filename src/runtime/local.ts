@@ -36,6 +36,11 @@ export function ensureDatabaseDirectory(config: Config): void {
   }
 }
 
+/** The built dashboard: web/dist, one level above both src/ (bun, tsx) and dist/ (the Node bundle). */
+export function dashboardRoot(entryUrl: string): string {
+  return join(dirname(fileURLToPath(entryUrl)), "..", "web", "dist");
+}
+
 /** drizzle/ sits one level above both src/ (bun, tsx) and dist/ (the Node bundle). */
 export function localMigrations(entryUrl: string) {
   return migrationsFrom(join(dirname(fileURLToPath(entryUrl)), "..", "drizzle"));

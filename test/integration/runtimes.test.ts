@@ -58,7 +58,7 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
   };
 
   it(
-    "relays a streamed chat completion chunk by chunk, each read before the upstream sends the next; SSE announces it",
+    "relays a streamed chat completion chunk by chunk (each read before the upstream sends the next), announces it over SSE, serves the dashboard",
     async () => {
       dir = tempDir();
       upstream = await startPacedUpstream(6);
@@ -88,6 +88,10 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
       } finally {
         events.close();
       }
+      // The built dashboard (web/dist) is served by the same process.
+      const page = await fetch(`${app.url}/dashboard/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="app">');
     },
     TEST_TIMEOUT_MS,
   );
