@@ -95,7 +95,7 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     const shown = page.locator("[data-new-key]");
     await shown.waitFor(WAIT);
     const key = await shown.innerText();
-    expect(key).toMatch(/^sk_\w{32,}/);
+    expect(key).toMatch(/^sk_[A-Za-z0-9_-]{32,}$/);
     await page.getByRole("button", { name: "Copy" }).click();
     await page.getByRole("button", { name: "Copied" }).waitFor(WAIT);
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);

@@ -103,7 +103,7 @@ describe("dashboard event rules", () => {
     expect(later[56]).toEqual({ minute: T0, success: 2, error: 2 });
   });
 
-  it("TpsUpdated replaces tps with the event's EMA and accumulates the totals; a new model gets a row", () => {
+  it("TpsUpdated sets the row to the tracker's figures after the update; a new model gets a row", () => {
     const rows: ModelTps[] = [
       {
         model_id: "m",
@@ -113,6 +113,7 @@ describe("dashboard event rules", () => {
         total_output_tokens: 80,
         average_duration_ms: 1000,
         ttft_ms: 100,
+        decode_tps: 45,
       },
     ];
     const next = applyTps(rows, {
@@ -122,13 +123,22 @@ describe("dashboard event rules", () => {
       tps: 42.5,
       output_tokens: 40,
       duration_ms: 4000,
+      request_count: 3,
+      total_output_tokens: 120,
+      average_duration_ms: 2000,
+      ttft_ms: 110,
+      decode_tps: 44,
     });
-    expect(next[0]).toMatchObject({
+    expect(next).toHaveLength(1);
+    expect(next[0]).toEqual({
+      model_id: "m",
+      api_kind: "chat_completions",
       tps: 42.5,
       request_count: 3,
       total_output_tokens: 120,
       average_duration_ms: 2000,
-      ttft_ms: 100,
+      ttft_ms: 110,
+      decode_tps: 44,
     });
     const added = applyTps(next, {
       endpoint_id: "a",
@@ -137,9 +147,14 @@ describe("dashboard event rules", () => {
       tps: null,
       output_tokens: 0,
       duration_ms: 10,
+      request_count: 1,
+      total_output_tokens: 0,
+      average_duration_ms: 10,
+      ttft_ms: 10,
+      decode_tps: null,
     });
     expect(added).toHaveLength(2);
-    expect(added[1]).toMatchObject({ model_id: "e", tps: null, request_count: 1 });
+    expect(added[1]).toMatchObject({ model_id: "e", tps: null, request_count: 1, ttft_ms: 10 });
     expect(aggregateTps(added)).toBe(42.5);
     expect(aggregateTps([])).toBeNull();
   });

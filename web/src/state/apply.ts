@@ -89,21 +89,18 @@ export function applyCompletion(overview: Overview, record: CompletionRecord): O
   return { ...overview, stats, endpoints, endpoint_tps };
 }
 
-/** A model TPS table after a TpsUpdated event: tps replaced by the new EMA, totals accumulated. */
+/** A model TPS table after a TpsUpdated event: the row takes the event's figures (the tracker's, after the update). */
 export function applyTps(rows: ModelTps[], event: EventPayloads["TpsUpdated"]): ModelTps[] {
   const index = rows.findIndex((row) => row.model_id === event.model_id && row.api_kind === event.api_kind);
-  const old = rows[index];
-  const count = (old?.request_count ?? 0) + 1;
-  const totalDuration = (old?.average_duration_ms ?? 0) * (old?.request_count ?? 0) + event.duration_ms;
   const next: ModelTps = {
     model_id: event.model_id,
     api_kind: event.api_kind,
-    tps: event.tps ?? old?.tps ?? null,
-    request_count: count,
-    total_output_tokens: (old?.total_output_tokens ?? 0) + event.output_tokens,
-    average_duration_ms: totalDuration / count,
-    ttft_ms: old?.ttft_ms ?? null,
-    decode_tps: old?.decode_tps ?? null,
+    tps: event.tps,
+    request_count: event.request_count,
+    total_output_tokens: event.total_output_tokens,
+    average_duration_ms: event.average_duration_ms,
+    ttft_ms: event.ttft_ms,
+    decode_tps: event.decode_tps,
   };
   return index < 0 ? [...rows, next] : rows.map((row, i) => (i === index ? next : row));
 }
