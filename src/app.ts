@@ -10,6 +10,7 @@ import { dashboardRoutes } from "./routes/dashboard.js";
 import { endpointStatsRoutes } from "./routes/endpoint-stats.js";
 import { endpointRoutes } from "./routes/endpoints.js";
 import { eventsRoutes } from "./routes/events.js";
+import { fleetRoutes } from "./routes/fleet.js";
 import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", eventsRoutes(deps));
   app.route("/", dashboardRoutes(deps));
   app.route("/", metricsRoutes(deps));
+  app.route("/", fleetRoutes(deps));
 
   app.get("/", (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
   app.get(DASHBOARD_PREFIX, (c) => c.redirect(`${DASHBOARD_PREFIX}/`));

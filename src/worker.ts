@@ -1,5 +1,6 @@
 // Cloudflare Workers entry: the same app once per isolate, database over HTTP, background work via
 // waitUntil, periodic jobs (health sweep, checkpoints) from the Cron Trigger. Migrations run out of band.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createClient } from "@libsql/client/web";
 import type { ExecutionContext } from "hono";
 import { type Composition, compose } from "./compose.js";
@@ -7,6 +8,16 @@ import { ConfigError, parseConfig } from "./config.js";
 import { createFetchClient } from "./upstream/fetch-client.js";
 
 type WorkerEnv = Record<string, unknown>;
+
+/** The static-assets binding of wrangler.toml's [assets] (the built dashboard, web/dist). */
+interface AssetsBinding {
+  fetch(request: Request): Promise<Response>;
+}
+
+const DASHBOARD = "/dashboard";
+/** How often an idle /api/events stream gets a comment line from its own invocation, ms. */
+const SSE_KEEPALIVE_MS = 10_000;
+const SSE_KEEPALIVE = new TextEncoder().encode(": keep-alive\n\n");
 
 interface Isolate {
   composition: Composition;
@@ -16,6 +27,10 @@ interface Isolate {
 let isolate: Isolate | null = null;
 /** The context of the invocation being served; background work is handed to its waitUntil. */
 let currentContext: ExecutionContext | null = null;
+/** The invocation whose code is running (nodejs_compat); falls back to the latest one. */
+const invocation = new AsyncLocalStorage<ExecutionContext>();
+/** Finished requests are written this long after the first of a burst (one batch per burst), ms. */
+const FLUSH_DELAY_MS = 250;
 
 function stringVariables(env: WorkerEnv): Record<string, string | undefined> {
   const raw: Record<string, string | undefined> = {};
@@ -35,13 +50,43 @@ function isolateFor(env: WorkerEnv): Isolate {
     random: Math.random,
     instanceId: `worker-${crypto.randomUUID().slice(0, 8)}`,
     clientAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
-    defer: (work) => {
-      const guarded = work.catch((error: unknown) => console.error("background work failed", error));
-      if (currentContext) currentContext.waitUntil(guarded);
-    },
+    defer,
   });
+  flushAfterCompletions(composition);
   isolate = { composition, started: composition.start() };
   return isolate;
+}
+
+function defer(work: Promise<unknown>): void {
+  const guarded = work.catch((error: unknown) => console.error("background work failed", error));
+  try {
+    (invocation.getStore() ?? currentContext)?.waitUntil(guarded);
+  } catch {
+    // That invocation is over; the promise still runs while the isolate lives.
+  }
+}
+
+/**
+ * There are no timers between invocations, so each finished request schedules (via waitUntil) one flush of
+ * the statistics a moment later; the cron's flush catches anything left behind.
+ */
+function flushAfterCompletions(composition: Composition): void {
+  const flush = composition.jobs.find((job) => job.name === "stats-flush");
+  if (!flush) return;
+  const sink = composition.deps.completions;
+  let scheduled: Promise<void> | null = null;
+  composition.deps.completions = {
+    record(completion, bodies) {
+      sink.record(completion, bodies);
+      if (scheduled) return;
+      scheduled = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_DELAY_MS))
+        .then(() => flush.run())
+        .finally(() => {
+          scheduled = null;
+        });
+      defer(scheduled);
+    },
+  };
 }
 
 function configErrorResponse(error: ConfigError): Response {
@@ -49,13 +94,64 @@ function configErrorResponse(error: ConfigError): Response {
   return new Response(JSON.stringify(body), { status: 500, headers: { "content-type": "application/json" } });
 }
 
+/** /dashboard/* from the assets (built with base "/dashboard/", stored without it); null for other paths. */
+function dashboardAsset(request: Request, env: WorkerEnv): Promise<Response> | null {
+  const url = new URL(request.url);
+  const assets = env.ASSETS as AssetsBinding | undefined;
+  if (!assets || !(url.pathname === DASHBOARD || url.pathname.startsWith(`${DASHBOARD}/`))) return null;
+  if (url.pathname === DASHBOARD)
+    return Promise.resolve(Response.redirect(`${url.origin}${DASHBOARD}/`, 308));
+  url.pathname = url.pathname.slice(DASHBOARD.length);
+  return assets.fetch(new Request(url, request));
+}
+
+/**
+ * /api/events on Workers: the events are enqueued by other invocations (the requests that finish), so the
+ * SSE invocation itself would have nothing pending and workerd cancels it as hung. A timer of its own keeps
+ * it alive (and sends a comment between whole event frames, which also keeps idle connections open).
+ */
+function keptAlive(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      timer = setInterval(() => {
+        try {
+          controller.enqueue(SSE_KEEPALIVE);
+        } catch {
+          clearInterval(timer);
+        }
+      }, SSE_KEEPALIVE_MS);
+    },
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        clearInterval(timer);
+        controller.close();
+        return;
+      }
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      clearInterval(timer);
+      return reader.cancel(reason);
+    },
+  });
+}
+
 export default {
   async fetch(request: Request, env: WorkerEnv, context: ExecutionContext): Promise<Response> {
     currentContext = context;
+    const asset = dashboardAsset(request, env);
+    if (asset) return asset;
     try {
       const { composition, started } = isolateFor(env);
       await started;
-      return await composition.app.fetch(request, env, context);
+      const response = await invocation.run(context, () => composition.app.fetch(request, env, context));
+      const eventStream = response.body && new URL(request.url).pathname === "/api/events";
+      return eventStream && response.body
+        ? new Response(keptAlive(response.body), { status: response.status, headers: response.headers })
+        : response;
     } catch (error) {
       if (error instanceof ConfigError) return configErrorResponse(error);
       throw error;
@@ -66,6 +162,6 @@ export default {
     currentContext = context;
     const { composition, started } = isolateFor(env);
     await started;
-    await Promise.allSettled(composition.jobs.map((job) => job.run()));
+    await invocation.run(context, () => Promise.allSettled(composition.jobs.map((job) => job.run())));
   },
 };

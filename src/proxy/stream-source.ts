@@ -19,23 +19,33 @@ export class StreamSource implements UnderlyingDefaultSource<Uint8Array> {
     if (this.head) controller.enqueue(this.head);
   }
 
+  /**
+   * Enqueues at least one chunk (or ends the stream) per call: a pull that resolves without enqueuing is
+   * never called again (WHATWG streams), and a partial line held back by the relay enqueues nothing —
+   * workerd hands the body over in small pieces, so this loops until there is something to forward.
+   */
   async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
-    let next: IteratorResult<Uint8Array>;
-    try {
-      next = await this.upstream.next();
-    } catch (error) {
-      this.fail(controller, error);
-      return;
+    while (true) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await this.upstream.next();
+      } catch (error) {
+        this.fail(controller, error);
+        return;
+      }
+      if (next.done) {
+        const rest = this.relay.finish();
+        if (rest) controller.enqueue(rest);
+        controller.close();
+        this.exchange.end({ statusCode: this.statusCode, error: null, verdict: "success" });
+        return;
+      }
+      const out = this.relay.push(next.value);
+      if (out) {
+        controller.enqueue(out);
+        return;
+      }
     }
-    if (next.done) {
-      const rest = this.relay.finish();
-      if (rest) controller.enqueue(rest);
-      controller.close();
-      this.exchange.end({ statusCode: this.statusCode, error: null, verdict: "success" });
-      return;
-    }
-    const out = this.relay.push(next.value);
-    if (out) controller.enqueue(out);
   }
 
   /**

@@ -1,0 +1,82 @@
+// Owns GET /api/dashboard/fleet: fleet-wide persisted totals (read from the shared database, every instance's
+// flushed requests) beside this instance's live in-memory figures, each labelled with where it comes from.
+import { Hono } from "hono";
+import { readDailyStats, readEndpointCounters } from "../db/stats-reads.js";
+import type { AppDeps } from "../deps.js";
+import { countersJson } from "../stats/counters-json.js";
+import { oneDay } from "../stats/daily-report.js";
+import { utcDate } from "../stats/pending-writes.js";
+import type { RequestCounters } from "../stats/types.js";
+
+const ZERO: RequestCounters = {
+  totalRequests: 0,
+  successfulRequests: 0,
+  failedRequests: 0,
+  totalInputTokens: 0,
+  totalOutputTokens: 0,
+};
+
+function sum(rows: RequestCounters[]): RequestCounters {
+  const total = { ...ZERO };
+  for (const row of rows) {
+    total.totalRequests += row.totalRequests;
+    total.successfulRequests += row.successfulRequests;
+    total.failedRequests += row.failedRequests;
+    total.totalInputTokens += row.totalInputTokens;
+    total.totalOutputTokens += row.totalOutputTokens;
+  }
+  return total;
+}
+
+/** What the database holds for the whole fleet; `available: false` (never an error) when it can't be read. */
+async function persistedTotals(deps: AppDeps) {
+  const today = utcDate(deps.clock.now());
+  try {
+    const [counters, daily] = await Promise.all([
+      readEndpointCounters(deps.database.db),
+      readDailyStats(deps.database.db, today),
+    ]);
+    return {
+      source: "database" as const,
+      available: true,
+      totals: countersJson(sum(counters)),
+      today: oneDay(daily, today),
+      endpoints: counters.map((row) => ({ endpoint_id: row.id, ...countersJson(row) })),
+    };
+  } catch (error) {
+    deps.logger.warn("fleet totals unavailable: the database cannot be read", { error });
+    return { source: "database" as const, available: false, totals: null, today: null, endpoints: [] };
+  }
+}
+
+export function fleetRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+  /** Requests this process / isolate itself finished since it started (nothing from the database). */
+  const served = { ...ZERO };
+  deps.events.subscribe((event) => {
+    if (event.type !== "RequestCompleted") return;
+    const completion = event.data;
+    served.totalRequests += 1;
+    if (completion.status === "success") served.successfulRequests += 1;
+    else served.failedRequests += 1;
+    served.totalInputTokens += completion.input_tokens;
+    served.totalOutputTokens += completion.output_tokens;
+  });
+  app.get("/api/dashboard/fleet", async (c) =>
+    c.json({
+      // Every instance's requests once flushed (the recorder writes at most ~1 s after a request; on
+      // Workers at the next cron tick or waitUntil flush).
+      fleet: await persistedTotals(deps),
+      instance: {
+        source: "memory" as const,
+        instance_id: deps.instanceId,
+        // Only this instance's own requests since it started.
+        served_since_start: countersJson(served),
+        // The live counters endpoint JSON shows: the database as of this instance's last write plus its
+        // requests not written yet (other instances' requests appear after this instance's next flush).
+        totals: countersJson(deps.stats.totals()),
+      },
+    }),
+  );
+  return app;
+}
