@@ -1,8 +1,23 @@
 // Owns the HTTP composition: request id, access log, error rendering, and the mounted route modules.
 import { Hono } from "hono";
+import { authGuard } from "./auth/guard.js";
 import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
+import { apiKeyRoutes } from "./routes/api-keys.js";
+import { authRoutes } from "./routes/auth.js";
+import { endpointStatsRoutes } from "./routes/endpoint-stats.js";
+import { endpointRoutes } from "./routes/endpoints.js";
 import { healthRoutes } from "./routes/health.js";
+import { modelRoutes } from "./routes/models.js";
+import { openaiRoutes } from "./routes/openai.js";
+import { countersJson } from "./stats/counters-json.js";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** This request's id (the client's valid `x-request-id`, else a new uuid). */
+    requestId: string;
+  }
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -14,6 +29,7 @@ export function createApp(deps: AppDeps): Hono {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     c.header("x-request-id", requestId);
+    c.set("requestId", requestId);
     const started = deps.clock.monotonic();
     await next();
     // Set again: handlers that build their own Response would otherwise drop it.
@@ -27,7 +43,16 @@ export function createApp(deps: AppDeps): Hono {
     });
   });
 
+  // Every request passes the access table (src/auth/access-rules.ts) before any route module.
+  app.use(authGuard(deps));
+
   app.route("/", healthRoutes(deps));
+  app.route("/", authRoutes(deps));
+  app.route("/", apiKeyRoutes(deps));
+  app.route("/", endpointRoutes(deps, { countersOf: (id) => countersJson(deps.stats.countersOf(id)) }));
+  app.route("/", modelRoutes(deps));
+  app.route("/api/endpoints", endpointStatsRoutes(deps));
+  app.route("/", openaiRoutes(deps));
 
   app.notFound((c) => {
     const error = new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`, {

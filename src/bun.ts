@@ -8,6 +8,7 @@ import {
   localMigrations,
   newInstanceId,
   scheduleJobs,
+  secretKeyMaterial,
   systemClock,
 } from "./runtime/local.js";
 import { createFetchClient } from "./upstream/fetch-client.js";
@@ -39,6 +40,7 @@ const composition = compose({
   clock: systemClock,
   random: Math.random,
   instanceId: newInstanceId(),
+  secretKey: secretKeyMaterial(config),
   clientAddress: (c) => {
     const server = (c.env as { bunServer?: BunServer } | undefined)?.bunServer;
     return server?.requestIP(c.req.raw)?.address ?? null;

@@ -2,12 +2,18 @@
 // background jobs and start/stop steps that entries schedule and run.
 import type { Context, Hono } from "hono";
 import { createApp } from "./app.js";
+import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
 import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createLogger } from "./logger.js";
+import { composeProxy } from "./proxy/compose-proxy.js";
+import { createHealthSweep } from "./registry/health-sweep.js";
+import { createEndpointRegistry } from "./registry/registry.js";
+import { createSecretBox } from "./registry/secret-box.js";
+import { createStatsRecorder } from "./stats/recorder.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface RuntimeParts {
@@ -23,6 +29,8 @@ export interface RuntimeParts {
   /** waitUntil where the runtime has it; otherwise the promise just runs. */
   defer?: (work: Promise<unknown>) => void;
   clientAddress: (c: Context) => string | null;
+  /** Key material for upstream API keys at rest; defaults to config.secretKey (Node/Bun pass a key file's). */
+  secretKey?: string;
 }
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
@@ -43,6 +51,11 @@ export interface Composition {
 }
 
 const MIGRATION_RETRY_MS = 10_000;
+/** Recorder batches reach the database at most this long after the request (and on stop). */
+const STATS_FLUSH_MS = 1_000;
+const HISTORY_RETENTION_MS = 10_000;
+/** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
+const HEALTH_SWEEP_TICK_MS = 2_000;
 
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
@@ -65,6 +78,31 @@ export function compose(parts: RuntimeParts): Composition {
     });
 
   const tracker = createTpsTracker();
+  const recorder = createStatsRecorder({
+    config,
+    database,
+    tracker,
+    events,
+    logger,
+    clock,
+    instanceId: parts.instanceId,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+  const auth = createAuth({ config, database, clock, logger });
+  const registry = createEndpointRegistry({
+    database,
+    probes: {
+      upstream: parts.upstream,
+      timeoutMs: config.probeTimeoutMs,
+      monotonic: () => clock.monotonic(),
+    },
+    clock,
+    events,
+    logger,
+    secrets: createSecretBox(parts.secretKey ?? config.secretKey),
+    defaultHealthCheckIntervalSecs: config.healthCheckIntervalSecs,
+  });
+  recorder.setLatencySource(() => registry.list().map((endpoint) => endpoint.latencyMs));
   const deps: AppDeps = {
     config,
     database,
@@ -72,12 +110,26 @@ export function compose(parts: RuntimeParts): Composition {
     random: parts.random,
     upstream: parts.upstream,
     events,
+    registry,
     tracker,
-    completions: { record: (completion) => void tracker.observe(completion) },
+    completions: recorder,
+    stats: recorder,
     logger,
     instanceId: parts.instanceId,
     defer,
     clientAddress: parts.clientAddress,
+    auth,
+    ...composeProxy({
+      config,
+      clock,
+      random: parts.random,
+      speeds: tracker,
+      directory: registry,
+      upstream: parts.upstream,
+      // Late-bound: whatever sink ends up on deps.completions receives every record.
+      completions: { record: (completion) => deps.completions.record(completion) },
+      logger,
+    }),
   };
 
   const migrateOrWarn = async () => {
@@ -92,23 +144,67 @@ export function compose(parts: RuntimeParts): Composition {
       reason: readiness.ready ? "unknown" : readiness.reason,
     });
   };
+  /** Restores the statistics once the schema is there (at boot, or when the retry job succeeds). */
+  const migrateAndRestore = async () => {
+    await migrateOrWarn();
+    if (database.migrated) await recorder.restore();
+  };
+
+  let adminReady = false;
+  const bootstrapAdmin = async () => {
+    if (!adminReady && database.migrated) adminReady = await auth.accounts.bootstrapAdmin();
+  };
+
+  const loadRegistry = async () => {
+    if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
+  };
+  const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
 
   const jobs: BackgroundJob[] = [
     {
       name: "database-migration-retry",
       intervalMs: MIGRATION_RETRY_MS,
       run: async () => {
-        if (!database.migrated) await migrateOrWarn();
+        if (!database.migrated) await migrateAndRestore();
+        await bootstrapAdmin();
       },
     },
+    {
+      name: "api-key-last-used-flush",
+      intervalMs: LAST_USED_FLUSH_MS,
+      run: () => auth.apiKeys.flushLastUsed(),
+    },
+    { name: "stats-flush", intervalMs: STATS_FLUSH_MS, run: async () => void (await recorder.flush()) },
+    { name: "tps-checkpoint", intervalMs: config.tpsCheckpointIntervalSecs * 1000, run: recorder.checkpoint },
+    {
+      name: "request-history-retention",
+      intervalMs: HISTORY_RETENTION_MS,
+      run: async () => void (await recorder.pruneHistory()),
+    },
+    { name: "health-sweep", intervalMs: HEALTH_SWEEP_TICK_MS, run: () => healthSweep.run() },
   ];
 
   return {
     deps,
     app: createApp(deps),
     jobs,
-    start: migrateOrWarn,
+    async start() {
+      if (config.authDisabled) {
+        const msg =
+          "AUTHENTICATION DISABLED for /v1/*: anyone who can reach this port can use every endpoint";
+        logger.warn(msg, { variable: "LLMLB_AUTH_DISABLED" });
+      }
+      await migrateAndRestore();
+      await bootstrapAdmin();
+      await loadRegistry();
+    },
     async stop() {
+      // One last chance for a database that was unavailable so far, so buffered statistics get written.
+      if (!database.migrated) await migrateAndRestore();
+      await recorder.stop();
+      await auth.apiKeys
+        .flushLastUsed()
+        .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
       database.close();
       await parts.upstream.close();
     },

@@ -19,6 +19,8 @@ export interface Config {
   loadBalancerMode: LoadBalancerMode;
   /** Default probe interval for endpoints that do not set their own, seconds (5–300). */
   healthCheckIntervalSecs: number;
+  /** Bound on each health / detection / model-list probe (headers and each body gap), ms. */
+  probeTimeoutMs: number;
   /** Per-model wait queue length when every candidate is at max_concurrency. */
   queueMax: number;
   queueTimeoutSecs: number;
@@ -31,6 +33,8 @@ export interface Config {
   adminPassword: string | undefined;
   authDisabled: boolean;
   sessionTtlHours: number;
+  /** Failed-login window and lockout length, seconds: 10 failures per username or IP inside it lock both out. */
+  loginLockoutSecs: number;
   metricsPublic: boolean;
   /** Key material for encrypting upstream API keys at rest; when unset a key file in dataDir is used. */
   secretKey: string | undefined;
@@ -40,6 +44,10 @@ export interface Config {
   shutdownTimeoutSecs: number;
   /** How often the in-memory TPS state is checkpointed to the database, seconds. */
   tpsCheckpointIntervalSecs: number;
+  /** Consecutive live proxy failures that open an endpoint's circuit. */
+  circuitFailureThreshold: number;
+  /** How long an open circuit refuses traffic before one half-open trial, seconds. */
+  circuitCooldownSecs: number;
 }
 
 export interface DeclaredEndpoint {
@@ -175,6 +183,7 @@ export function parseConfig(raw: Raw): Config {
     logLevel: oneOf(raw, "LLMLB_LOG_LEVEL", "info", LOG_LEVELS),
     loadBalancerMode: oneOf(raw, "LLMLB_LOAD_BALANCER_MODE", "auto", LOAD_BALANCER_MODES),
     healthCheckIntervalSecs: integer(raw, "LLMLB_HEALTH_CHECK_INTERVAL", 30, 5, 300),
+    probeTimeoutMs: integer(raw, "LLMLB_PROBE_TIMEOUT_MS", 5000, 100, 60_000),
     queueMax: integer(raw, "LLMLB_QUEUE_MAX", 100, 0, 100_000),
     queueTimeoutSecs: integer(raw, "LLMLB_QUEUE_TIMEOUT_SECS", 30, 1, 3600),
     requestHistoryRetentionDays: integer(raw, "LLMLB_REQUEST_HISTORY_RETENTION_DAYS", 7, 1, 3650),
@@ -185,10 +194,13 @@ export function parseConfig(raw: Raw): Config {
     adminPassword: present(raw, "LLMLB_ADMIN_PASSWORD"),
     authDisabled: flag(raw, "LLMLB_AUTH_DISABLED"),
     sessionTtlHours: integer(raw, "LLMLB_SESSION_TTL_HOURS", 24, 1, 24 * 365),
+    loginLockoutSecs: integer(raw, "LLMLB_LOGIN_LOCKOUT_SECS", 300, 1, 86_400),
     metricsPublic: flag(raw, "LLMLB_METRICS_PUBLIC"),
     secretKey: present(raw, "LLMLB_SECRET_KEY"),
     declaredEndpoints: declaredEndpoints(raw),
     shutdownTimeoutSecs: integer(raw, "LLMLB_SHUTDOWN_TIMEOUT_SECS", 30, 0, 3600),
     tpsCheckpointIntervalSecs: integer(raw, "LLMLB_TPS_CHECKPOINT_INTERVAL_SECS", 60, 1, 86_400),
+    circuitFailureThreshold: integer(raw, "LLMLB_CIRCUIT_FAILURE_THRESHOLD", 3, 1, 1000),
+    circuitCooldownSecs: integer(raw, "LLMLB_CIRCUIT_COOLDOWN_SECS", 15, 1, 3600),
   };
 }

@@ -1,11 +1,14 @@
 // Owns the shape of what the HTTP layer is given: every dependency built once by an entry.
 import type { Context } from "hono";
+import type { Auth } from "./auth/service.js";
 import type { TpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import type { Logger } from "./logger.js";
-import type { CompletionSink } from "./stats/types.js";
+import type { ProxyParts } from "./proxy/compose-proxy.js";
+import type { EndpointRegistry } from "./registry/registry.js";
+import type { CompletionSink, LiveStats } from "./stats/types.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface Clock {
@@ -15,17 +18,22 @@ export interface Clock {
   monotonic(): number;
 }
 
-export interface AppDeps {
+/** proxy, liveLoad and circuits come from ProxyParts (src/proxy/compose-proxy.ts). */
+export interface AppDeps extends ProxyParts {
   config: Config;
   database: DatabaseHandle;
   clock: Clock;
   random: () => number;
   upstream: UpstreamClient;
   events: EventBus;
+  /** Upstream endpoints and their models; the in-memory directory the router reads (never the database). */
+  registry: EndpointRegistry;
   /** Speed measurements per endpoint × model × api kind (routing signals, TPS). */
   tracker: TpsTracker;
   /** Where the proxy hands every finished request. */
   completions: CompletionSink;
+  /** Live request counters, the 60-minute timeline and the average response time (memory only). */
+  stats: LiveStats;
   logger: Logger;
   /** Identifies this process among instances sharing one database. */
   instanceId: string;
@@ -33,4 +41,6 @@ export interface AppDeps {
   defer: (work: Promise<unknown>) => void;
   /** The peer address of the request's connection (runtime-specific); null when unknown. */
   clientAddress: (c: Context) => string | null;
+  /** Sessions, API keys and accounts; the guard in src/auth/guard.ts reads the principal from them. */
+  auth: Auth;
 }

@@ -11,6 +11,7 @@ import {
   newInstanceId,
   nodeClientAddress,
   scheduleJobs,
+  secretKeyMaterial,
   systemClock,
 } from "./runtime/local.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
@@ -27,6 +28,7 @@ const composition = compose({
   clock: systemClock,
   random: Math.random,
   instanceId: newInstanceId(),
+  secretKey: secretKeyMaterial(config),
   clientAddress: nodeClientAddress,
 });
 

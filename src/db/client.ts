@@ -88,9 +88,15 @@ function reopeningClient(open: () => Client): Client {
   }) as unknown as Client;
 }
 
+/**
+ * How long a local file waits for another process's write lock (e.g. two instances on one file) before
+ * SQLITE_BUSY, ms. Ignored by remote (HTTP / WebSocket) databases.
+ */
+const FILE_BUSY_TIMEOUT_MS = 2_000;
+
 export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   const client = reopeningClient(() =>
-    options.createClient({ url: options.url, authToken: options.authToken }),
+    options.createClient({ url: options.url, authToken: options.authToken, timeout: FILE_BUSY_TIMEOUT_MS }),
   );
   const db = drizzle(client, { schema });
   let migrated = options.runMigrations === undefined;

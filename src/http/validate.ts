@@ -23,7 +23,11 @@ export function validate<S extends Schema>(schema: S, value: unknown, where: str
 
 /** Parses the JSON body once; bad JSON → 400 `invalid_json`. */
 export async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  return parseJsonText(await c.req.text());
+}
+
+/** Parses a JSON body already read as text (when the raw text is needed too); bad JSON → 400. */
+export function parseJsonText(text: string): unknown {
   if (text.trim() === "") {
     throw new AppError("bad_request", "Request body is empty; expected a JSON object", {
       code: "invalid_json",

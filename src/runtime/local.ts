@@ -1,7 +1,7 @@
 // Owns what the Node and Bun entries share: config from the raw environment (exit on error), the data
 // directory, the migrations folder, job timers and graceful shutdown. Entries alone call it.
-import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +39,31 @@ export function ensureDatabaseDirectory(config: Config): void {
 /** drizzle/ sits one level above both src/ (bun, tsx) and dist/ (the Node bundle). */
 export function localMigrations(entryUrl: string) {
   return migrationsFrom(join(dirname(fileURLToPath(entryUrl)), "..", "drizzle"));
+}
+
+const SECRET_KEY_FILE = "secret.key";
+
+/**
+ * Key material for upstream API keys at rest: LLMLB_SECRET_KEY, else `secret.key` in the data directory,
+ * generated once (32 random bytes, base64, mode 0600). undefined when neither is available (then storing
+ * an API key is refused with a clear error; everything else works).
+ */
+export function secretKeyMaterial(config: Config): string | undefined {
+  if (config.secretKey !== undefined) return config.secretKey;
+  const file = join(config.dataDir, SECRET_KEY_FILE);
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    // Not there yet: create it below.
+  }
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+    return readFileSync(file, "utf8").trim();
+  } catch (error) {
+    process.stderr.write(`llmlb: cannot create ${file}: ${(error as Error).message}\n`);
+    return undefined;
+  }
 }
 
 export const systemClock: Clock = {

@@ -1,7 +1,67 @@
-// Owns the contract between the proxy (which produces completion records) and their consumers.
+// Owns the contract between the proxy (which produces completion records) and their consumers, and the
+// read side of the live request statistics (dashboard, metrics, endpoint JSON).
 import type { CompletionRecord } from "../events/types.js";
+
+/** Request/response bodies of one request; stored in request_history only with LLMLB_LOG_BODIES=1. */
+export interface RecordedBodies {
+  request: string | null;
+  response: string | null;
+}
 
 export interface CompletionSink {
   /** Called once per finished request; must return at once (no I/O on the caller's path). */
-  record(completion: CompletionRecord): void;
+  record(completion: CompletionRecord, bodies?: RecordedBodies): void;
+}
+
+/** Request counters of one endpoint (or all of them); the same columns as the `endpoints` table. */
+export interface RequestCounters {
+  totalRequests: number;
+  successfulRequests: number;
+  failedRequests: number;
+  totalInputTokens: number;
+  totalOutputTokens: number;
+}
+
+/** One minute of the request timeline; `minute` is the ISO-8601 UTC start of the minute. */
+export interface MinutePoint {
+  minute: string;
+  success: number;
+  error: number;
+}
+
+/** One (model, UTC date, api kind) row of daily statistics for an endpoint. */
+export interface DailyStatsRow {
+  endpointId: string;
+  modelId: string;
+  /** YYYY-MM-DD, UTC. */
+  date: string;
+  apiKind: string;
+  totalRequests: number;
+  successfulRequests: number;
+  failedRequests: number;
+  totalInputTokens: number;
+  /** Output tokens of successful requests that produced tokens. */
+  totalOutputTokens: number;
+  /** Whole-request durations of those same requests, ms; daily TPS = tokens / (ms / 1000). */
+  totalDurationMs: number;
+}
+
+/**
+ * Live request statistics, always at least as new as the database (memory only, never blocks).
+ * Counters are the persisted `endpoints` counters plus what this instance recorded and not yet flushed.
+ */
+export interface LiveStats {
+  /** Zeros for an endpoint with no requests. */
+  countersOf(endpointId: string): RequestCounters;
+  /** Sum over endpoints. */
+  totals(): RequestCounters;
+  /** The last 60 minutes, oldest first, gap-filled with zeros (the current minute last). */
+  history(): MinutePoint[];
+  /**
+   * Mean duration of the most recent successful requests (carried over a restart from request_history);
+   * without any, the mean measured endpoint latency; null when nothing was ever measured.
+   */
+  averageResponseTimeMs(): number | null;
+  /** Daily rows recorded by this instance and not yet in the database (merge them into database reads). */
+  pendingDaily(endpointId: string): DailyStatsRow[];
 }

@@ -20,13 +20,17 @@ describe("parseConfig", () => {
     expect(config.loadBalancerMode).toBe("auto");
     expect(config.logLevel).toBe("info");
     expect(config.healthCheckIntervalSecs).toBe(30);
+    expect(config.probeTimeoutMs).toBe(5000);
     expect(config.requestHistoryRetentionDays).toBe(7);
     expect(config.maxBodyBytes).toBe(20 * 1024 * 1024);
     expect(config.adminUsername).toBe("admin");
     expect(config.adminPassword).toBeUndefined();
     expect(config.authDisabled).toBe(false);
     expect(config.sessionTtlHours).toBe(24);
+    expect(config.loginLockoutSecs).toBe(300);
     expect(config.declaredEndpoints).toEqual([]);
+    expect(config.circuitFailureThreshold).toBe(3);
+    expect(config.circuitCooldownSecs).toBe(15);
   });
 
   it("reads every variable it is given", () => {
@@ -38,12 +42,16 @@ describe("parseConfig", () => {
       LLMLB_LOG_LEVEL: "debug",
       LLMLB_LOAD_BALANCER_MODE: "least_connections",
       LLMLB_HEALTH_CHECK_INTERVAL: "5",
+      LLMLB_PROBE_TIMEOUT_MS: "750",
       LLMLB_QUEUE_MAX: "7",
       LLMLB_QUEUE_TIMEOUT_SECS: "9",
       LLMLB_REQUEST_HISTORY_RETENTION_DAYS: "30",
       LLMLB_AUTH_DISABLED: "1",
+      LLMLB_LOGIN_LOCKOUT_SECS: "60",
       LLMLB_LOG_BODIES: "true",
       LLMLB_ENDPOINTS: "gpu1=http://10.0.0.1:11434/, http://10.0.0.2:8000",
+      LLMLB_CIRCUIT_FAILURE_THRESHOLD: "5",
+      LLMLB_CIRCUIT_COOLDOWN_SECS: "60",
     });
     expect(config).toMatchObject({
       host: "127.0.0.1",
@@ -53,11 +61,15 @@ describe("parseConfig", () => {
       logLevel: "debug",
       loadBalancerMode: "least_connections",
       healthCheckIntervalSecs: 5,
+      probeTimeoutMs: 750,
       queueMax: 7,
       queueTimeoutSecs: 9,
       requestHistoryRetentionDays: 30,
       authDisabled: true,
+      loginLockoutSecs: 60,
       logBodies: true,
+      circuitFailureThreshold: 5,
+      circuitCooldownSecs: 60,
       declaredEndpoints: [
         { name: "gpu1", baseUrl: "http://10.0.0.1:11434" },
         { name: undefined, baseUrl: "http://10.0.0.2:8000" },
@@ -78,11 +90,15 @@ describe("parseConfig", () => {
     ["LLMLB_LOAD_BALANCER_MODE", "fastest", "one of auto, round_robin, least_connections"],
     ["LLMLB_HEALTH_CHECK_INTERVAL", "-5", "an integer from 5 to 300"],
     ["LLMLB_HEALTH_CHECK_INTERVAL", "1", "an integer from 5 to 300"],
+    ["LLMLB_PROBE_TIMEOUT_MS", "50", "an integer from 100 to 60000"],
     ["LLMLB_LOG_LEVEL", "verbose", "one of debug, info, warn, error"],
     ["LLMLB_AUTH_DISABLED", "maybe", "a boolean"],
     ["LLMLB_DATABASE_URL", "postgres://x", "a URL starting with file:"],
     ["LLMLB_ENDPOINTS", "gpu1=not a url", "comma-separated http(s) URLs"],
     ["LLMLB_QUEUE_TIMEOUT_SECS", "0", "an integer from 1 to 3600"],
+    ["LLMLB_CIRCUIT_FAILURE_THRESHOLD", "0", "an integer from 1 to 1000"],
+    ["LLMLB_CIRCUIT_COOLDOWN_SECS", "0", "an integer from 1 to 3600"],
+    ["LLMLB_LOGIN_LOCKOUT_SECS", "0", "an integer from 1 to 86400"],
   ])("rejects %s=%s naming the variable, the value and what is allowed", (variable, value, allowed) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);

@@ -1,0 +1,59 @@
+// Owns who a request acts as: permission names, roles, the principal put on the Hono context, apiKeyIdOf().
+import type { Context } from "hono";
+
+export const PERMISSIONS = [
+  "openai.inference",
+  "openai.models.read",
+  "endpoints.read",
+  "endpoints.manage",
+  "metrics.read",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const ROLES = ["admin", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface SessionUser {
+  id: string;
+  username: string;
+  role: Role;
+  mustChangePassword: boolean;
+}
+
+export interface SessionInfo {
+  user: SessionUser;
+  /** SHA-256 of the session token (the row's key). */
+  tokenHash: string;
+  csrfToken: string;
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+export type Principal =
+  | { kind: "session"; session: SessionInfo; user: SessionUser; via: "cookie" | "bearer" }
+  | { kind: "api_key"; keyId: string; permissions: readonly Permission[] }
+  /** Public routes, and /v1/* under LLMLB_AUTH_DISABLED=1 without a valid key. */
+  | { kind: "anonymous" };
+
+declare module "hono" {
+  interface ContextVariableMap {
+    principal: Principal;
+  }
+}
+
+export const ANONYMOUS: Principal = { kind: "anonymous" };
+
+/** The API key a request was made with (for the completion record); null for sessions and anonymous. */
+export function apiKeyIdOf(c: Context): string | null {
+  const principal = c.get("principal");
+  return principal?.kind === "api_key" ? principal.keyId : null;
+}
+
+export function userView(user: SessionUser) {
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    must_change_password: user.mustChangePassword,
+  };
+}

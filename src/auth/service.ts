@@ -1,0 +1,45 @@
+// Owns building the auth services once (sessions, API keys, throttle, accounts) and their periodic work.
+import type { Config } from "../config.js";
+import type { DatabaseHandle } from "../db/client.js";
+import type { Clock } from "../deps.js";
+import type { Logger } from "../logger.js";
+import { type Accounts, createAccounts } from "./accounts.js";
+import { type ApiKeyStore, createApiKeyStore } from "./api-keys.js";
+import { createSessionStore, type SessionStore } from "./sessions.js";
+import { createLoginThrottle } from "./throttle.js";
+
+/** Failed logins per username or client IP, inside LLMLB_LOGIN_LOCKOUT_SECS, before the lockout. */
+export const MAX_LOGIN_FAILURES = 10;
+/** How often buffered API-key last-used times are written, ms. */
+export const LAST_USED_FLUSH_MS = 10_000;
+
+export interface Auth {
+  sessions: SessionStore;
+  apiKeys: ApiKeyStore;
+  accounts: Accounts;
+}
+
+export function createAuth(options: {
+  config: Config;
+  database: DatabaseHandle;
+  clock: Clock;
+  logger: Logger;
+}): Auth {
+  const { config, database, clock, logger } = options;
+  const sessions = createSessionStore({ database, clock, ttlMs: config.sessionTtlHours * 3_600_000 });
+  const throttle = createLoginThrottle({
+    now: () => clock.now(),
+    windowMs: config.loginLockoutSecs * 1000,
+    maxFailures: MAX_LOGIN_FAILURES,
+  });
+  const accounts = createAccounts({
+    database,
+    clock,
+    logger,
+    sessions,
+    throttle,
+    adminUsername: config.adminUsername,
+    adminPassword: config.adminPassword,
+  });
+  return { sessions, apiKeys: createApiKeyStore({ database, clock }), accounts };
+}

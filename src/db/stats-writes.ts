@@ -1,0 +1,159 @@
+// Owns the recorder's writes: one flush batch per transaction (additive counters and daily stats, history
+// rows), TPS checkpoints per instance, and bounded deletes of expired history.
+import { eq, inArray, lt, sql } from "drizzle-orm";
+import type { TpsEntry } from "../balancer/tps-tracker.js";
+import type { Batch } from "../stats/pending-writes.js";
+import type { CheckpointRow } from "../stats/tps-restore.js";
+import type { RequestCounters } from "../stats/types.js";
+import type { AppDatabase } from "./client.js";
+import { endpointDailyStats, endpoints, modelTpsState, requestHistory } from "./schema.js";
+
+/** Rows per multi-row INSERT (19 history columns stay well under SQLite's bound-variable limit). */
+const ROWS_PER_INSERT = 100;
+
+type BatchItems = Parameters<AppDatabase["batch"]>[0];
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const plus = (column: { name: string }, amount: number) => sql`${sql.identifier(column.name)} + ${amount}`;
+const plusExcluded = (column: { name: string }) =>
+  sql`${sql.identifier(column.name)} + excluded.${sql.identifier(column.name)}`;
+
+/**
+ * Writes one batch in one transaction, additively (several instances may share the database), and reads
+ * the resulting counters of every endpoint in the same transaction.
+ */
+export async function writeBatch(db: AppDatabase, batch: Batch): Promise<Map<string, RequestCounters>> {
+  const statements: unknown[] = [];
+  for (const [id, delta] of batch.counters) {
+    statements.push(
+      db
+        .update(endpoints)
+        .set({
+          totalRequests: plus(endpoints.totalRequests, delta.totalRequests),
+          successfulRequests: plus(endpoints.successfulRequests, delta.successfulRequests),
+          failedRequests: plus(endpoints.failedRequests, delta.failedRequests),
+          totalInputTokens: plus(endpoints.totalInputTokens, delta.totalInputTokens),
+          totalOutputTokens: plus(endpoints.totalOutputTokens, delta.totalOutputTokens),
+        })
+        .where(eq(endpoints.id, id)),
+    );
+  }
+  for (const rows of chunks([...batch.daily.values()], ROWS_PER_INSERT)) {
+    statements.push(
+      db
+        .insert(endpointDailyStats)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: [
+            endpointDailyStats.endpointId,
+            endpointDailyStats.modelId,
+            endpointDailyStats.date,
+            endpointDailyStats.apiKind,
+          ],
+          set: {
+            totalRequests: plusExcluded(endpointDailyStats.totalRequests),
+            successfulRequests: plusExcluded(endpointDailyStats.successfulRequests),
+            failedRequests: plusExcluded(endpointDailyStats.failedRequests),
+            totalInputTokens: plusExcluded(endpointDailyStats.totalInputTokens),
+            totalOutputTokens: plusExcluded(endpointDailyStats.totalOutputTokens),
+            totalDurationMs: plusExcluded(endpointDailyStats.totalDurationMs),
+          },
+        }),
+    );
+  }
+  for (const rows of chunks(batch.history, ROWS_PER_INSERT)) {
+    statements.push(db.insert(requestHistory).values(rows));
+  }
+  const readBack = db.select(COUNTER_COLUMNS).from(endpoints);
+  const results = await db.batch([...statements, readBack] as unknown as BatchItems);
+  const rows = results[results.length - 1] as CounterRow[];
+  return new Map(rows.map((row) => [row.id, countersFromRow(row)]));
+}
+
+export const COUNTER_COLUMNS = {
+  id: endpoints.id,
+  totalRequests: endpoints.totalRequests,
+  successfulRequests: endpoints.successfulRequests,
+  failedRequests: endpoints.failedRequests,
+  totalInputTokens: endpoints.totalInputTokens,
+  totalOutputTokens: endpoints.totalOutputTokens,
+};
+
+export type CounterRow = RequestCounters & { id: string };
+
+export function countersFromRow(row: CounterRow): RequestCounters {
+  const { id: _id, ...counters } = row;
+  return counters;
+}
+
+function checkpointValues(instanceId: string, entries: TpsEntry[], now: number) {
+  return entries.map((entry) => ({
+    instanceId,
+    endpointId: entry.endpointId,
+    modelId: entry.model,
+    apiKind: entry.apiKind,
+    tpsEma: entry.tps,
+    ttftEmaMs: entry.ttftMs,
+    decodeTpsEma: entry.decodeTps,
+    requestCount: entry.requestCount,
+    totalOutputTokens: entry.totalOutputTokens,
+    totalDurationMs: Math.round(entry.totalDurationMs),
+    updatedAt: now,
+  }));
+}
+
+/** Replaces this instance's checkpoint rows with the given tracker state, in one transaction. */
+export async function writeCheckpoint(
+  db: AppDatabase,
+  instanceId: string,
+  entries: TpsEntry[],
+  now: number,
+): Promise<void> {
+  const statements: unknown[] = [db.delete(modelTpsState).where(eq(modelTpsState.instanceId, instanceId))];
+  for (const rows of chunks(checkpointValues(instanceId, entries, now), ROWS_PER_INSERT)) {
+    statements.push(db.insert(modelTpsState).values(rows));
+  }
+  await db.batch(statements as unknown as BatchItems);
+}
+
+/**
+ * Boot: reads every instance's checkpoint rows, merges them with `merge`, and in the same write
+ * transaction replaces the rows it read with the merged state under this instance's id (so checkpoints of
+ * finished processes do not pile up; instances still running rewrite theirs at their next checkpoint).
+ */
+export async function adoptCheckpoints(
+  db: AppDatabase,
+  instanceId: string,
+  now: number,
+  merge: (rows: CheckpointRow[]) => TpsEntry[],
+): Promise<TpsEntry[]> {
+  return db.transaction(async (tx) => {
+    const rows = await tx.select().from(modelTpsState);
+    const merged = merge(rows);
+    const instances = [...new Set(rows.map((row) => row.instanceId))];
+    if (instances.length > 0) {
+      await tx.delete(modelTpsState).where(inArray(modelTpsState.instanceId, instances));
+    }
+    for (const values of chunks(checkpointValues(instanceId, merged, now), ROWS_PER_INSERT)) {
+      await tx.insert(modelTpsState).values(values);
+    }
+    return merged;
+  });
+}
+
+/** Deletes at most `limit` history rows older than `before` (epoch ms); returns how many it deleted. */
+export async function deleteHistoryBefore(db: AppDatabase, before: number, limit: number): Promise<number> {
+  const oldest = db
+    .select({ id: requestHistory.id })
+    .from(requestHistory)
+    .where(lt(requestHistory.createdAt, before))
+    .orderBy(requestHistory.createdAt)
+    .limit(limit);
+  const result = await db.delete(requestHistory).where(inArray(requestHistory.id, oldest));
+  return result.rowsAffected;
+}

@@ -1,0 +1,93 @@
+// Owns reading a request body as text under a byte limit (413 above it). On Node it reads the
+// IncomingMessage that @hono/node-server exposes, skipping the web Request and stream adapters it would
+// otherwise build for every request; elsewhere it reads the standard Request body.
+import type { Context } from "hono";
+import { AppError } from "../errors.js";
+
+/** The part of Node's IncomingMessage used here (duck-typed: this module imports nothing from Node). */
+interface NodeIncoming {
+  readableDidRead: boolean;
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "end" | "close", listener: () => void): unknown;
+  on(event: "error", listener: (error: unknown) => void): unknown;
+}
+
+function tooLarge(maxBytes: number): AppError {
+  return new AppError("payload_too_large", `Request body exceeds ${maxBytes} bytes`, {
+    code: "request_too_large",
+  });
+}
+
+function nodeIncoming(c: Context): NodeIncoming | null {
+  const incoming = (c.env as { incoming?: Partial<NodeIncoming> } | undefined)?.incoming;
+  // Untouched only: once anything else started reading, the standard path is the safe one.
+  return incoming && typeof incoming.on === "function" && incoming.readableDidRead === false
+    ? (incoming as NodeIncoming)
+    : null;
+}
+
+export async function readBodyText(c: Context, maxBytes: number): Promise<string> {
+  const declared = c.req.header("content-length");
+  if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  const incoming = nodeIncoming(c);
+  if (incoming) return readNode(incoming, maxBytes);
+  const body = c.req.raw.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    size += value.length;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+function readNode(incoming: NodeIncoming, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const decoder = new TextDecoder();
+    let text = "";
+    let size = 0;
+    let settled = false;
+    incoming.on("data", (chunk) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        settled = true;
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      text += decoder.decode(chunk, { stream: true });
+    });
+    incoming.on("end", () => {
+      if (settled) return;
+      settled = true;
+      resolve(text + decoder.decode());
+    });
+    incoming.on("close", () => {
+      if (settled) return;
+      settled = true;
+      reject(
+        new AppError("bad_request", "The client closed the connection before sending the body", {
+          code: "incomplete_body",
+        }),
+      );
+    });
+    incoming.on("error", (error) => {
+      if (settled) return;
+      settled = true;
+      reject(
+        new AppError("bad_request", "Could not read the request body", {
+          code: "incomplete_body",
+          cause: error,
+        }),
+      );
+    });
+  });
+}

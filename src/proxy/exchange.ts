@@ -1,0 +1,122 @@
+// Owns the state of one proxied request across its attempts: the upstream abort, timings, the meter, and
+// the single completion record (with slot release and circuit verdict) produced when it ends.
+import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
+import type { Clock } from "../deps.js";
+import type { CompletionRecord } from "../events/types.js";
+import type { ModelRoute } from "../registry/types.js";
+import type { CompletionSink } from "../stats/types.js";
+import type { Dispatcher } from "./dispatcher.js";
+import { type ProxyCall, wantsStream } from "./proxy-request.js";
+import { UsageMeter } from "./usage-meter.js";
+
+export interface ExchangeDeps {
+  dispatcher: Dispatcher;
+  circuits: CircuitBreakers;
+  completions: CompletionSink;
+  clock: Clock;
+}
+
+/** What an ended attempt says about its endpoint's health. */
+export type Verdict = "success" | "failure" | "neutral";
+
+export interface Ending {
+  /** HTTP status the client got (0: the client went away before headers). */
+  statusCode: number;
+  error: string | null;
+  /** Only for a request that held an endpoint slot. */
+  verdict?: Verdict;
+}
+
+export class Exchange {
+  readonly meter = new UsageMeter();
+  /** The endpoint currently holding this request's slot. */
+  route: ModelRoute | null = null;
+  /** The endpoint of the latest attempt (kept for the record after its slot is freed). */
+  private lastRoute: ModelRoute | null = null;
+  /** Monotonic ms at the start of the request and of the current attempt. */
+  readonly startedAt: number;
+  attemptStartedAt = 0;
+  /** First upstream body byte of the current attempt, ms after its start. */
+  ttftMs: number | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly deps: ExchangeDeps,
+    readonly call: ProxyCall,
+  ) {
+    this.startedAt = deps.clock.monotonic();
+  }
+
+  get clientGone(): boolean {
+    return this.call.signal?.aborted === true;
+  }
+
+  beginAttempt(route: ModelRoute): void {
+    this.route = route;
+    this.lastRoute = route;
+    this.attemptStartedAt = this.deps.clock.monotonic();
+    this.ttftMs = null;
+  }
+
+  markFirstByte(): void {
+    if (this.ttftMs === null) this.ttftMs = this.deps.clock.monotonic() - this.attemptStartedAt;
+  }
+
+  /** Ends an attempt that will be retried elsewhere: frees its slot with the endpoint's verdict. */
+  abandonAttempt(verdict: Verdict): void {
+    const route = this.route;
+    if (!route) return;
+    this.route = null;
+    this.settle(route.endpoint.id, verdict);
+  }
+
+  /** Ends the request: frees the slot, gives the circuit its verdict, records exactly once. */
+  end(ending: Ending): void {
+    if (this.ended) return;
+    this.ended = true;
+    const route = this.route;
+    this.route = null;
+    if (route) this.settle(route.endpoint.id, ending.verdict ?? "neutral");
+    const now = this.deps.clock.monotonic();
+    const answered = route !== null && ending.statusCode >= 200 && ending.statusCode < 300;
+    const success = answered && ending.error === null;
+    // Tokens only for a relayed answer (a partial stream included); errors carry none.
+    const tokens = answered ? this.meter.result(this.call.body, this.call.apiKind === "embeddings") : null;
+    const endpoint = this.lastRoute;
+    const record: CompletionRecord = {
+      request_id: this.call.requestId,
+      finished_at: this.deps.clock.now(),
+      endpoint_id: endpoint?.endpoint.id ?? null,
+      endpoint_name: endpoint?.endpoint.name ?? null,
+      model: this.call.body.model,
+      endpoint_model: endpoint?.upstreamModelId ?? null,
+      api_kind: this.call.apiKind,
+      status: success ? "success" : "error",
+      status_code: ending.statusCode,
+      error: ending.error,
+      input_tokens: tokens?.inputTokens ?? 0,
+      output_tokens: tokens?.outputTokens ?? 0,
+      estimated: tokens?.estimated ?? false,
+      ttft_ms: answered ? round(this.ttftMs) : null,
+      // From the dispatch of the attempt that answered (queue wait and failed attempts excluded, so TPS
+      // measures the endpoint); from the request's start when no endpoint answered.
+      duration_ms: round(now - (route ? this.attemptStartedAt : this.startedAt)) ?? 0,
+      stream: wantsStream(this.call),
+      client_ip: this.call.clientIp,
+      api_key_id: this.call.apiKeyId,
+    };
+    this.deps.completions.record(record);
+  }
+
+  private settle(endpointId: string, verdict: Verdict): void {
+    this.deps.dispatcher.release(endpointId);
+    const circuits = this.deps.circuits;
+    if (verdict === "success") circuits.onSuccess(endpointId);
+    else if (verdict === "failure") circuits.onFailure(endpointId, this.deps.clock.monotonic());
+    else circuits.onNeutral(endpointId);
+  }
+}
+
+function round(ms: number | null): number | null {
+  return ms === null ? null : Math.round(ms * 10) / 10;
+}

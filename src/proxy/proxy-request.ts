@@ -1,0 +1,102 @@
+// Owns what the proxy needs from a client request: the validated body fields, the upstream body (model
+// rewritten, usage injected — re-serialised only when something changes) and the upstream headers.
+import * as v from "valibot";
+import { TYPICAL_OUTPUT_TOKENS } from "../balancer/router.js";
+import type { ApiKind } from "../events/types.js";
+
+const tokenLimit = v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))));
+
+/** Only the fields llmlb reads are checked; everything else is the upstream's business and passes as is. */
+export const ProxyBodySchema = v.looseObject({
+  model: v.pipe(v.string(), v.minLength(1, "model is required")),
+  stream: v.optional(v.nullable(v.boolean())),
+  stream_options: v.optional(
+    v.nullable(v.looseObject({ include_usage: v.optional(v.nullable(v.boolean())) })),
+  ),
+  max_tokens: tokenLimit,
+  max_completion_tokens: tokenLimit,
+  max_output_tokens: tokenLimit,
+});
+
+export type ProxyBody = v.InferOutput<typeof ProxyBodySchema>;
+
+/** One client request as the proxy service sees it. */
+export interface ProxyCall {
+  apiKind: ApiKind;
+  /** Upstream path, e.g. `/v1/chat/completions`. */
+  path: string;
+  body: ProxyBody;
+  /** The body exactly as the client sent it (forwarded untouched when nothing needs changing). */
+  rawBody: string;
+  requestId: string;
+  clientIp: string | null;
+  apiKeyId: string | null;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal | null;
+  /** The client's Accept header, if any. */
+  accept: string | undefined;
+}
+
+export function wantsStream(call: ProxyCall): boolean {
+  return call.apiKind !== "embeddings" && call.body.stream === true;
+}
+
+/** Streaming chat/completions get `stream_options.include_usage` so usage can be counted. */
+export function injectsUsage(call: ProxyCall): boolean {
+  return (
+    (call.apiKind === "chat_completions" || call.apiKind === "completions") &&
+    call.body.stream === true &&
+    call.body.stream_options?.include_usage !== true
+  );
+}
+
+export function expectedOutputTokens(body: ProxyBody): number {
+  return body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? TYPICAL_OUTPUT_TOKENS;
+}
+
+/** The upstream body for an endpoint that names the model `upstreamModelId`. */
+export function upstreamBody(call: ProxyCall, upstreamModelId: string): string {
+  const rename = upstreamModelId !== call.body.model;
+  const inject = injectsUsage(call);
+  if (!rename && !inject) return call.rawBody;
+  const body: Record<string, unknown> = { ...call.body };
+  if (rename) body.model = upstreamModelId;
+  if (inject) body.stream_options = { ...call.body.stream_options, include_usage: true };
+  return JSON.stringify(body);
+}
+
+export function upstreamHeaders(call: ProxyCall, apiKey: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: call.accept ?? "*/*",
+    // Streams must arrive as they are produced: no compression to undo, no hop-by-hop surprises.
+    "accept-encoding": "identity",
+    "x-request-id": call.requestId,
+  };
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  return headers;
+}
+
+/** Response headers that describe the connection or the encoding, not the content: never relayed. */
+const DROPPED = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "te",
+  "trailer",
+  "upgrade",
+  "proxy-authenticate",
+  "content-length",
+  "content-encoding",
+  "x-request-id",
+]);
+
+/** The upstream's end-to-end response headers, plus ours. */
+export function clientHeaders(upstream: Record<string, string>, requestId: string): Record<string, string> {
+  const headers: Record<string, string> = { "x-request-id": requestId };
+  for (const name in upstream) {
+    if (!DROPPED.has(name)) headers[name] = upstream[name] as string;
+  }
+  return headers;
+}

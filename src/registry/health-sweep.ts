@@ -1,0 +1,54 @@
+// Owns the health sweep: one round per call, probing concurrently every endpoint whose own interval has
+// elapsed (a dead endpoint costs at most one probe timeout and never delays the others).
+import type { Clock } from "../deps.js";
+import type { EndpointRegistry } from "./registry.js";
+
+export interface HealthSweep {
+  /** Probes the endpoints that are due and waits for all of them. */
+  run(): Promise<void>;
+}
+
+export interface HealthSweepOptions {
+  registry: EndpointRegistry;
+  clock: Clock;
+  /** Boot work to retry while the registry could not load (e.g. the database was down). */
+  whenUnloaded?: () => Promise<void>;
+}
+
+export function createHealthSweep(options: HealthSweepOptions): HealthSweep {
+  const { registry, clock } = options;
+  /** endpoint id → wall-clock ms the last probe started. */
+  const lastProbe = new Map<string, number>();
+  const inFlight = new Set<string>();
+
+  const probe = async (id: string) => {
+    inFlight.add(id);
+    try {
+      await registry.checkHealth(id);
+    } finally {
+      inFlight.delete(id);
+    }
+  };
+
+  return {
+    async run() {
+      if (!registry.loaded) {
+        await options.whenUnloaded?.();
+        if (!registry.loaded) return;
+      }
+      const now = clock.now();
+      const known = new Set<string>();
+      const due: string[] = [];
+      for (const endpoint of registry.list()) {
+        known.add(endpoint.id);
+        const last = lastProbe.get(endpoint.id);
+        if (inFlight.has(endpoint.id)) continue;
+        if (last !== undefined && now - last < endpoint.healthCheckIntervalSecs * 1000) continue;
+        lastProbe.set(endpoint.id, now);
+        due.push(endpoint.id);
+      }
+      for (const id of lastProbe.keys()) if (!known.has(id)) lastProbe.delete(id);
+      await Promise.all(due.map(probe));
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// Owns the cheap upstream calls the registry makes (detection, health probes, model listings): GETs only,
+// each bounded by a timeout, with the endpoint's key as a bearer token. Never a completion.
+import type { UpstreamClient } from "../upstream/types.js";
+import { type Detection, type DetectionAnswers, decideType, type ProbeAnswer } from "./detect-type.js";
+import type { ProbeOutcome } from "./health-status.js";
+import { type ListedModel, parseModelList } from "./model-list.js";
+import type { EndpointType } from "./types.js";
+
+export interface ProbeContext {
+  upstream: UpstreamClient;
+  /** Per-probe bound on headers and on each body gap, ms. */
+  timeoutMs: number;
+  monotonic: () => number;
+}
+
+export interface Target {
+  baseUrl: string;
+  apiKey: string | undefined;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** One GET; any HTTP status is an answer, only transport failures are errors. */
+export async function probeGet(context: ProbeContext, target: Target, path: string): Promise<ProbeAnswer> {
+  const headers: Record<string, string> = { accept: "application/json", "accept-encoding": "identity" };
+  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  try {
+    const response = await context.upstream.request({
+      method: "GET",
+      url: `${target.baseUrl}${path}`,
+      headers,
+      headersTimeoutMs: context.timeoutMs,
+      bodyTimeoutMs: context.timeoutMs,
+    });
+    const text = await response.text();
+    let json: unknown = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // Not JSON: the status and headers still count as an answer.
+    }
+    return { status: response.status, headers: response.headers, json };
+  } catch (error) {
+    return { error: `GET ${path}: ${describe(error)}` };
+  }
+}
+
+/** All detection probes at once (total time ≈ one probe timeout), then the priority decision. */
+export async function detectEndpointType(context: ProbeContext, target: Target): Promise<Detection> {
+  const [system, lmStudioModels, tags, models] = await Promise.all([
+    probeGet(context, target, "/api/system"),
+    probeGet(context, target, "/api/v1/models"),
+    probeGet(context, target, "/api/tags"),
+    probeGet(context, target, "/v1/models"),
+  ]);
+  const answers: DetectionAnswers = { system, lmStudioModels, tags, models };
+  return decideType(answers);
+}
+
+/** The cheapest liveness path each server type offers. */
+export function healthPath(type: EndpointType): string {
+  if (type === "ollama") return "/api/tags";
+  if (type === "llamacpp") return "/health";
+  return "/v1/models";
+}
+
+/** A 2xx answer within the timeout is a success; latency is the round trip including the body, ms. */
+export async function probeHealth(
+  context: ProbeContext,
+  target: Target,
+  type: EndpointType,
+): Promise<ProbeOutcome> {
+  const path = healthPath(type);
+  const started = context.monotonic();
+  const answer = await probeGet(context, target, path);
+  if ("error" in answer) return { ok: false, error: answer.error };
+  if (answer.status < 200 || answer.status >= 300) {
+    return { ok: false, error: `GET ${path}: HTTP ${answer.status}` };
+  }
+  return { ok: true, latencyMs: Math.round((context.monotonic() - started) * 10) / 10 };
+}
+
+/** GET /v1/models; throws an Error with a readable message when there is no usable listing. */
+export async function fetchModelList(context: ProbeContext, target: Target): Promise<ListedModel[]> {
+  const answer = await probeGet(context, target, "/v1/models");
+  if ("error" in answer) throw new Error(answer.error);
+  if (answer.status < 200 || answer.status >= 300) throw new Error(`GET /v1/models: HTTP ${answer.status}`);
+  const models = parseModelList(answer.json);
+  if (!models) throw new Error("GET /v1/models: the answer is not a model list");
+  return models;
+}

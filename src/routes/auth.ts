@@ -1,0 +1,74 @@
+// Owns the login API: POST /api/auth/login (public), /logout, GET /me, POST /change-password.
+import { Hono } from "hono";
+import { deleteCookie, setCookie } from "hono/cookie";
+import * as v from "valibot";
+import { requestIsHttps, SESSION_COOKIE, sessionOf } from "../auth/guard.js";
+import { userView } from "../auth/principal.js";
+import type { AppDeps } from "../deps.js";
+import { AppError } from "../errors.js";
+import { validBody } from "../http/validate.js";
+
+const LoginBody = v.object({
+  username: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
+  password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
+});
+
+const ChangePasswordBody = v.object({
+  current_password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
+  new_password: v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"), v.maxLength(1024)),
+});
+
+export function authRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.post("/api/auth/login", async (c) => {
+    // JSON only: a cross-site HTML form cannot send it, so nobody can log a browser into their account.
+    if (!c.req.header("content-type")?.toLowerCase().startsWith("application/json")) {
+      throw new AppError("bad_request", "Send the credentials as application/json", { code: "invalid_json" });
+    }
+    const body = await validBody(c, LoginBody);
+    const result = await deps.auth.accounts.login(body.username, body.password, deps.clientAddress(c));
+    setCookie(c, SESSION_COOKIE, result.token, {
+      httpOnly: true,
+      sameSite: "Strict",
+      path: "/",
+      secure: requestIsHttps(c),
+      maxAge: Math.max(0, Math.floor((result.expiresAt - deps.clock.now()) / 1000)),
+    });
+    return c.json({
+      token: result.token,
+      csrf_token: result.csrfToken,
+      expires_at: result.expiresAt,
+      user: userView(result.user),
+    });
+  });
+
+  app.post("/api/auth/logout", async (c) => {
+    await deps.auth.sessions.revoke(sessionOf(c).tokenHash);
+    deleteCookie(c, SESSION_COOKIE, {
+      path: "/",
+      httpOnly: true,
+      sameSite: "Strict",
+      secure: requestIsHttps(c),
+    });
+    return c.body(null, 204);
+  });
+
+  app.get("/api/auth/me", (c) => {
+    const session = sessionOf(c);
+    return c.json({
+      user: userView(session.user),
+      csrf_token: session.csrfToken,
+      expires_at: session.expiresAt,
+    });
+  });
+
+  app.post("/api/auth/change-password", async (c) => {
+    const session = sessionOf(c);
+    const body = await validBody(c, ChangePasswordBody);
+    await deps.auth.accounts.changePassword(session, body.current_password, body.new_password);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -1,0 +1,141 @@
+// Owns /api/endpoints: registration, listing, editing and removal of upstream endpoints, their models,
+// manual test and sync. Responses never carry an API key, only `has_api_key`.
+import { Hono } from "hono";
+import * as v from "valibot";
+import type { AppDeps } from "../deps.js";
+import { validBody, validParams, validQuery } from "../http/validate.js";
+import { normaliseBaseUrl } from "../registry/base-url.js";
+import { type CountersOf, endpointJson, modelJson } from "../registry/endpoint-json.js";
+import { endpointNotFound } from "../registry/registry.js";
+import { ENDPOINT_TYPES } from "../registry/types.js";
+
+const STATUSES = ["pending", "online", "offline", "error"] as const;
+
+const name = v.pipe(v.string(), v.trim(), v.minLength(1, "must not be empty"), v.maxLength(200));
+const baseUrl = v.pipe(
+  v.string(),
+  v.check((value) => normaliseBaseUrl(value) !== null, "must be an http(s) URL without query or fragment"),
+);
+const apiKey = v.nullable(v.pipe(v.string(), v.maxLength(4096)));
+const endpointType = v.picklist(ENDPOINT_TYPES, `must be one of ${ENDPOINT_TYPES.join(", ")}`);
+const interval = v.pipe(v.number(), v.integer(), v.minValue(5), v.maxValue(300));
+const inferenceTimeout = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86_400));
+const maxConcurrency = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)));
+const notes = v.nullable(v.pipe(v.string(), v.maxLength(4000)));
+
+const CreateBody = v.object({
+  name,
+  base_url: baseUrl,
+  api_key: v.optional(apiKey),
+  endpoint_type: v.optional(endpointType),
+  health_check_interval_secs: v.optional(interval),
+  inference_timeout_secs: v.optional(inferenceTimeout),
+  max_concurrency: v.optional(maxConcurrency),
+  notes: v.optional(notes),
+});
+
+const UpdateBody = v.object({
+  name: v.optional(name),
+  base_url: v.optional(baseUrl),
+  api_key: v.optional(apiKey),
+  endpoint_type: v.optional(endpointType),
+  health_check_interval_secs: v.optional(interval),
+  inference_timeout_secs: v.optional(inferenceTimeout),
+  max_concurrency: v.optional(maxConcurrency),
+  notes: v.optional(notes),
+});
+
+const ListQuery = v.object({
+  status: v.optional(v.picklist(STATUSES, `must be one of ${STATUSES.join(", ")}`)),
+  type: v.optional(endpointType),
+});
+
+const IdParams = v.object({ id: v.pipe(v.string(), v.minLength(1)) });
+
+type Body = v.InferOutput<typeof UpdateBody>;
+
+function toInput(body: Body) {
+  return {
+    name: body.name,
+    baseUrl: body.base_url,
+    apiKey: body.api_key,
+    endpointType: body.endpoint_type,
+    healthCheckIntervalSecs: body.health_check_interval_secs,
+    inferenceTimeoutSecs: body.inference_timeout_secs,
+    maxConcurrency: body.max_concurrency,
+    notes: body.notes,
+  };
+}
+
+export interface EndpointRoutesOptions {
+  /** Live request counters per endpoint; defaults to the values persisted when the registry loaded. */
+  countersOf?: CountersOf;
+}
+
+export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {}): Hono {
+  const { registry } = deps;
+  const countersOf = options.countersOf ?? ((id: string) => registry.persistedCounters(id));
+  const json = (id: string) => {
+    const record = registry.get(id);
+    return record ? endpointJson(record, countersOf(id), deps.circuits.circuitState(id)) : null;
+  };
+  const found = (id: string) => {
+    const body = json(id);
+    if (!body) throw endpointNotFound(id);
+    return body;
+  };
+  const app = new Hono();
+
+  app.post("/api/endpoints", async (c) => {
+    const body = await validBody(c, CreateBody);
+    const record = await registry.create({ ...toInput(body), name: body.name, baseUrl: body.base_url });
+    return c.json(endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)), 201);
+  });
+
+  app.get("/api/endpoints", (c) => {
+    const query = validQuery(c, ListQuery);
+    const endpoints = registry
+      .list()
+      .filter((record) => !query.status || record.status === query.status)
+      .filter((record) => !query.type || record.endpointType === query.type)
+      .map((record) => endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)));
+    return c.json({ endpoints, total: endpoints.length });
+  });
+
+  app.get("/api/endpoints/:id", async (c) => {
+    const { id } = validParams(c, IdParams);
+    const body = found(id);
+    return c.json({ ...body, models: registry.modelsOf(id).map((model) => modelJson(id, model)) });
+  });
+
+  app.get("/api/endpoints/:id/models", async (c) => {
+    const { id } = validParams(c, IdParams);
+    found(id);
+    return c.json({ models: registry.modelsOf(id).map((model) => modelJson(id, model)) });
+  });
+
+  app.put("/api/endpoints/:id", async (c) => {
+    const { id } = validParams(c, IdParams);
+    const body = await validBody(c, UpdateBody);
+    const record = await registry.update(id, toInput(body));
+    return c.json(endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)));
+  });
+
+  app.delete("/api/endpoints/:id", async (c) => {
+    const { id } = validParams(c, IdParams);
+    await registry.remove(id);
+    return c.body(null, 204);
+  });
+
+  app.post("/api/endpoints/:id/test", async (c) => {
+    const { id } = validParams(c, IdParams);
+    return c.json(await registry.test(id));
+  });
+
+  app.post("/api/endpoints/:id/sync", async (c) => {
+    const { id } = validParams(c, IdParams);
+    return c.json(await registry.syncModels(id));
+  });
+
+  return app;
+}

@@ -1,0 +1,48 @@
+// Owns GET /v1/models and /v1/models/{id}: the union of the models online endpoints list (OpenAI shape,
+// each item with the `endpoint_ids` serving it).
+import { Hono } from "hono";
+import * as v from "valibot";
+import type { AppDeps } from "../deps.js";
+import { AppError } from "../errors.js";
+import { validParams } from "../http/validate.js";
+import type { ModelListing } from "../registry/types.js";
+
+const ModelParams = v.object({ id: v.pipe(v.string(), v.minLength(1)) });
+
+function modelObject(listing: ModelListing, created: number) {
+  return {
+    id: listing.id,
+    object: "model" as const,
+    created,
+    owned_by: listing.ownedBy ?? "llmlb",
+    endpoint_ids: listing.endpointIds,
+  };
+}
+
+export function modelRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+  const created = () => Math.floor(deps.clock.now() / 1000);
+
+  app.get("/v1/models", (c) => {
+    const now = created();
+    return c.json({
+      object: "list",
+      data: deps.registry.listModels().map((listing) => modelObject(listing, now)),
+    });
+  });
+
+  // Model ids may contain slashes (`org/model`).
+  app.get("/v1/models/:id{.+}", (c) => {
+    const { id } = validParams(c, ModelParams);
+    const listing = deps.registry.listModels().find((model) => model.id === id);
+    if (!listing) {
+      throw new AppError("not_found", `The model '${id}' is not served by any online endpoint`, {
+        code: "model_not_found",
+        param: "model",
+      });
+    }
+    return c.json(modelObject(listing, created()));
+  });
+
+  return app;
+}

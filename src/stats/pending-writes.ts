@@ -1,0 +1,199 @@
+// Owns what the recorder has not yet written: counter and daily-stats deltas aggregated per key, and
+// history rows in a bounded FIFO. Pure. Invariant: aggregates are never dropped; when the history buffer
+// is full the oldest rows go first.
+import type { requestHistory } from "../db/schema.js";
+import type { CompletionRecord } from "../events/types.js";
+import type { DailyStatsRow, RecordedBodies, RequestCounters } from "./types.js";
+
+export type HistoryRow = typeof requestHistory.$inferInsert;
+
+/** One flush: everything aggregated so far plus the oldest history rows. */
+export interface Batch {
+  counters: Map<string, RequestCounters>;
+  daily: Map<string, DailyStatsRow>;
+  history: HistoryRow[];
+}
+
+export interface PendingWrites {
+  /** Returns how many history rows were dropped to make room (0 normally). */
+  add(completion: CompletionRecord, bodies: RecordedBodies | null): number;
+  /** Moves the aggregates and up to maxRows history rows in flight; null when nothing waits. */
+  take(maxRows: number): Batch | null;
+  /** The in-flight batch was committed. */
+  settle(): void;
+  /** The in-flight batch failed: its contents wait again. Returns history rows dropped to stay bounded. */
+  putBack(): number;
+  /** Unwritten (waiting + in flight) counter deltas of one endpoint. */
+  counters(endpointId: string): RequestCounters | undefined;
+  /** Endpoint ids with unwritten counter deltas. */
+  counterIds(): string[];
+  daily(endpointId: string): DailyStatsRow[];
+  /** History rows waiting (not in flight). */
+  readonly waitingRows: number;
+}
+
+export const zeroCounters = (): RequestCounters => ({
+  totalRequests: 0,
+  successfulRequests: 0,
+  failedRequests: 0,
+  totalInputTokens: 0,
+  totalOutputTokens: 0,
+});
+
+export function addCounters(into: RequestCounters, delta: RequestCounters): RequestCounters {
+  into.totalRequests += delta.totalRequests;
+  into.successfulRequests += delta.successfulRequests;
+  into.failedRequests += delta.failedRequests;
+  into.totalInputTokens += delta.totalInputTokens;
+  into.totalOutputTokens += delta.totalOutputTokens;
+  return into;
+}
+
+function addDaily(into: DailyStatsRow, delta: DailyStatsRow): void {
+  into.totalRequests += delta.totalRequests;
+  into.successfulRequests += delta.successfulRequests;
+  into.failedRequests += delta.failedRequests;
+  into.totalInputTokens += delta.totalInputTokens;
+  into.totalOutputTokens += delta.totalOutputTokens;
+  into.totalDurationMs += delta.totalDurationMs;
+}
+
+/** YYYY-MM-DD of epoch ms `at`, in UTC. */
+export const utcDate = (at: number): string => new Date(at).toISOString().slice(0, 10);
+
+export const dailyKey = (row: Pick<DailyStatsRow, "endpointId" | "modelId" | "date" | "apiKind">) =>
+  `${row.endpointId}\u0000${row.modelId}\u0000${row.date}\u0000${row.apiKind}`;
+
+/** The record's contribution to its endpoint's counters. */
+export function countersOf(completion: CompletionRecord): RequestCounters {
+  const ok = completion.status === "success";
+  return {
+    totalRequests: 1,
+    successfulRequests: ok ? 1 : 0,
+    failedRequests: ok ? 0 : 1,
+    totalInputTokens: completion.input_tokens,
+    totalOutputTokens: completion.output_tokens,
+  };
+}
+
+/** The record's daily-stats row; tokens and duration only from successful requests that produced tokens. */
+export function dailyOf(completion: CompletionRecord, endpointId: string): DailyStatsRow {
+  const ok = completion.status === "success";
+  const measured = ok && completion.output_tokens > 0;
+  return {
+    endpointId,
+    modelId: completion.endpoint_model ?? completion.model,
+    date: utcDate(completion.finished_at),
+    apiKind: completion.api_kind,
+    totalRequests: 1,
+    successfulRequests: ok ? 1 : 0,
+    failedRequests: ok ? 0 : 1,
+    totalInputTokens: completion.input_tokens,
+    totalOutputTokens: measured ? completion.output_tokens : 0,
+    totalDurationMs: measured ? Math.round(completion.duration_ms) : 0,
+  };
+}
+
+export function historyOf(completion: CompletionRecord, bodies: RecordedBodies | null): HistoryRow {
+  return {
+    requestId: completion.request_id,
+    createdAt: Math.round(completion.finished_at),
+    endpointId: completion.endpoint_id,
+    endpointName: completion.endpoint_name,
+    model: completion.model,
+    apiKind: completion.api_kind,
+    stream: completion.stream,
+    status: completion.status,
+    statusCode: completion.status_code,
+    error: completion.error,
+    durationMs: Math.round(completion.duration_ms),
+    ttftMs: completion.ttft_ms === null ? null : Math.round(completion.ttft_ms),
+    inputTokens: completion.input_tokens,
+    outputTokens: completion.output_tokens,
+    tokensEstimated: completion.estimated,
+    clientIp: completion.client_ip,
+    apiKeyId: completion.api_key_id,
+    requestBody: bodies?.request ?? null,
+    responseBody: bodies?.response ?? null,
+  };
+}
+
+export function createPendingWrites(maxHistoryRows: number): PendingWrites {
+  let counters = new Map<string, RequestCounters>();
+  let daily = new Map<string, DailyStatsRow>();
+  let history: HistoryRow[] = [];
+  let inFlight: Batch | null = null;
+
+  const mergeCounters = (into: Map<string, RequestCounters>, id: string, delta: RequestCounters) => {
+    const existing = into.get(id);
+    if (existing) addCounters(existing, delta);
+    else into.set(id, { ...delta });
+  };
+  const mergeDaily = (into: Map<string, DailyStatsRow>, row: DailyStatsRow) => {
+    const key = dailyKey(row);
+    const existing = into.get(key);
+    if (existing) addDaily(existing, row);
+    else into.set(key, { ...row });
+  };
+  const trim = () => {
+    const excess = history.length - maxHistoryRows;
+    if (excess <= 0) return 0;
+    history.splice(0, excess);
+    return excess;
+  };
+
+  return {
+    add(completion, bodies) {
+      const endpointId = completion.endpoint_id;
+      if (endpointId !== null) {
+        mergeCounters(counters, endpointId, countersOf(completion));
+        mergeDaily(daily, dailyOf(completion, endpointId));
+      }
+      history.push(historyOf(completion, bodies));
+      return trim();
+    },
+    take(maxRows) {
+      if (inFlight) throw new Error("a batch is already in flight");
+      if (counters.size === 0 && daily.size === 0 && history.length === 0) return null;
+      inFlight = { counters, daily, history: history.slice(0, maxRows) };
+      history = history.slice(maxRows);
+      counters = new Map();
+      daily = new Map();
+      return inFlight;
+    },
+    settle() {
+      inFlight = null;
+    },
+    putBack() {
+      const batch = inFlight;
+      inFlight = null;
+      if (!batch) return 0;
+      for (const [id, delta] of batch.counters) mergeCounters(counters, id, delta);
+      for (const row of batch.daily.values()) mergeDaily(daily, row);
+      history = batch.history.concat(history);
+      return trim();
+    },
+    counters(endpointId) {
+      const waiting = counters.get(endpointId);
+      const flying = inFlight?.counters.get(endpointId);
+      if (!waiting && !flying) return undefined;
+      const sum = zeroCounters();
+      if (waiting) addCounters(sum, waiting);
+      if (flying) addCounters(sum, flying);
+      return sum;
+    },
+    counterIds() {
+      return [...new Set([...counters.keys(), ...(inFlight?.counters.keys() ?? [])])];
+    },
+    daily(endpointId) {
+      const merged = new Map<string, DailyStatsRow>();
+      for (const source of [daily, inFlight?.daily]) {
+        for (const row of source?.values() ?? []) if (row.endpointId === endpointId) mergeDaily(merged, row);
+      }
+      return [...merged.values()];
+    },
+    get waitingRows() {
+      return history.length;
+    },
+  };
+}

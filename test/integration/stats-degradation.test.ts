@@ -1,0 +1,104 @@
+// A database that is corrupt, unwritable or shared by two instances: the balancer starts, metrics begin
+// empty, writes wait and are retried, and concurrent instances add up instead of overwriting each other.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { afterEach, describe, expect, it } from "vitest";
+import { completion, runJob } from "../fixtures/completions.js";
+import { ROOT, runProcess } from "../fixtures/process.js";
+import { createTempDatabase, type TempDatabase, type TempDir, tempDir } from "../fixtures/temp-db.js";
+import { startTestApp, type TestApp } from "../fixtures/test-app.js";
+
+describe("statistics when the database misbehaves", () => {
+  let app: TestApp | undefined;
+  let dir: TempDir | undefined;
+  let database: TempDatabase | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    dir?.remove();
+    dir = undefined;
+    database?.cleanup();
+    database = undefined;
+  });
+
+  it("a corrupt database file: starts, /ready reports it, metrics start empty and still count live", async () => {
+    dir = tempDir();
+    const file = join(dir.path, "llmlb.db");
+    writeFileSync(file, Buffer.alloc(16_384, 0x5a));
+    app = await startTestApp({ env: { LLMLB_DATABASE_URL: `file:${file}` } });
+    const ready = await fetch(`${app.url}/ready`);
+    expect(ready.status).toBe(503);
+    const stats = app.composition.deps.stats;
+    expect(stats.totals().totalRequests).toBe(0);
+    expect(stats.history().every((point) => point.success === 0 && point.error === 0)).toBe(true);
+    expect(stats.averageResponseTimeMs()).toBeNull();
+
+    app.composition.deps.completions.record(completion());
+    expect(stats.countersOf("e1").totalRequests).toBe(1);
+    expect(stats.history().at(-1)?.success).toBe(1);
+    expect(app.composition.deps.tracker.entries("e1")[0]?.tps).toBe(50);
+    expect(
+      app.logs.some((line) => line.level === "warn" && String(line.msg).includes("database unavailable")),
+    ).toBe(true);
+  });
+
+  it("an unwritable database: records wait in memory and are written once the database is back", async () => {
+    dir = tempDir();
+    const blocked = join(dir.path, "blocked");
+    writeFileSync(blocked, "a file where the data directory should be");
+    app = await startTestApp({ env: { LLMLB_DATABASE_URL: `file:${join(blocked, "llmlb.db")}` } });
+    expect((await fetch(`${app.url}/ready`)).status).toBe(503);
+    for (let i = 0; i < 3; i++) app.composition.deps.completions.record(completion({ endpoint_id: "e1" }));
+    await runJob(app, "stats-flush");
+    await runJob(app, "database-migration-retry");
+    expect((await fetch(`${app.url}/ready`)).status).toBe(503);
+
+    rmSync(blocked);
+    mkdirSync(blocked);
+    await runJob(app, "database-migration-retry");
+    expect((await fetch(`${app.url}/ready`)).status).toBe(200);
+    await runJob(app, "stats-flush");
+    const db = app.composition.deps.database.db;
+    expect(await db.all(sql`SELECT count(*) AS n FROM request_history`)).toEqual([{ n: 3 }]);
+    expect(await db.all(sql`SELECT total_requests FROM endpoint_daily_stats`)).toEqual([
+      { total_requests: 3 },
+    ]);
+    // Restored after migration, before the flush: the timeline counts each request once.
+    expect(app.composition.deps.stats.history().at(-1)?.success).toBe(3);
+  });
+
+  it("two instances writing the same database file concurrently: daily totals are the sum of both", async () => {
+    database = await createTempDatabase();
+    await database.handle.db.run(sql`INSERT INTO endpoints (id, name, base_url, registered_at, updated_at)
+      VALUES ('e1', 'gpu1', 'http://127.0.0.1:1', 1, 1)`);
+    const perInstance = 400;
+    const run = () =>
+      runProcess(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          join(ROOT, "test/fixtures/record-load.ts"),
+          database?.url ?? "",
+          String(perInstance),
+        ],
+        {},
+      );
+    const instances = [run(), run()];
+    const codes = await Promise.all(instances.map((instance) => instance.exited));
+    for (const instance of instances) expect(instance.output()).toContain('"recorded":400');
+    expect(codes).toEqual([0, 0]);
+
+    const db = database.handle.db;
+    expect(
+      await db.all(
+        sql`SELECT sum(total_requests) AS n, sum(total_output_tokens) AS tokens FROM endpoint_daily_stats`,
+      ),
+    ).toEqual([{ n: 2 * perInstance, tokens: 2 * perInstance * 10 }]);
+    expect(await db.all(sql`SELECT total_requests FROM endpoints WHERE id = 'e1'`)).toEqual([
+      { total_requests: 2 * perInstance },
+    ]);
+    expect(await db.all(sql`SELECT count(*) AS n FROM request_history`)).toEqual([{ n: 2 * perInstance }]);
+  });
+});

@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createCircuitBreakers } from "../../src/balancer/circuit-breaker.js";
+import { AppError } from "../../src/errors.js";
+import { type Admission, ClientGoneError, Dispatcher } from "../../src/proxy/dispatcher.js";
+import type { EndpointRecord, ModelRoute } from "../../src/registry/types.js";
+
+function route(id: string, maxConcurrency: number | null): ModelRoute {
+  const endpoint = { id, name: id, latencyMs: 1, maxConcurrency } as EndpointRecord;
+  return { endpoint, upstreamModelId: "m" };
+}
+
+function setup(routes: ModelRoute[], queueMax: number) {
+  let now = 0;
+  const circuits = createCircuitBreakers({ failureThreshold: 1, cooldownMs: 1000 });
+  const dispatcher = new Dispatcher({
+    mode: "least_connections",
+    speeds: { speedOf: () => undefined },
+    circuits,
+    routesFor: () => routes,
+    monotonic: () => now,
+    random: () => 0,
+    queueMax,
+    queueTimeoutMs: 5_000,
+  });
+  const admission = (signal: AbortSignal | null = null): Admission => ({
+    model: "m",
+    apiKind: "chat_completions",
+    expectedOutputTokens: 16,
+    exclude: null,
+    signal,
+  });
+  return { dispatcher, admission, circuits, advance: (ms: number) => (now += ms) };
+}
+
+const idOf = (value: unknown) => (value as ModelRoute | null)?.endpoint.id;
+
+describe("dispatcher", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("counts in-flight per endpoint and in total", () => {
+    const { dispatcher, admission } = setup([route("a", null), route("b", null)], 0);
+    const first = dispatcher.acquire(admission());
+    const second = dispatcher.acquire(admission());
+    expect([idOf(first), idOf(second)].sort()).toEqual(["a", "b"]);
+    expect(dispatcher.totalInFlight()).toBe(2);
+    dispatcher.release("a");
+    expect(dispatcher.inFlight("a")).toBe(0);
+    expect(dispatcher.inFlight("b")).toBe(1);
+    expect(dispatcher.totalInFlight()).toBe(1);
+  });
+
+  it("max_concurrency 1 on two endpoints, queue of 1: two served, one queued then served, one 429", async () => {
+    const { dispatcher, admission } = setup([route("a", 1), route("b", 1)], 1);
+    const served = [dispatcher.acquire(admission()), dispatcher.acquire(admission())];
+    expect(served.map(idOf).sort()).toEqual(["a", "b"]);
+    const queued = dispatcher.acquire(admission());
+    expect(queued).toBeInstanceOf(Promise);
+    expect(dispatcher.queued()).toBe(1);
+    const rejected = dispatcher.acquire(admission()) as Promise<unknown>;
+    await expect(rejected).rejects.toMatchObject({
+      kind: "rate_limited",
+      code: "queue_full",
+      retryAfterSecs: 1,
+    });
+    dispatcher.release("b");
+    expect(idOf(await queued)).toBe("b");
+    expect(dispatcher.queued()).toBe(0);
+    expect(dispatcher.inFlight("b")).toBe(1);
+  });
+
+  it("answers 429 when the wait expires", async () => {
+    vi.useFakeTimers();
+    const { dispatcher, admission } = setup([route("a", 1)], 5);
+    dispatcher.acquire(admission());
+    const waiting = dispatcher.acquire(admission()) as Promise<unknown>;
+    const outcome = waiting.catch((error: unknown) => error);
+    await vi.advanceTimersByTimeAsync(5_001);
+    const error = await outcome;
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: "queue_timeout" });
+    expect(dispatcher.queued()).toBe(0);
+  });
+
+  it("drops a waiter whose client went away", async () => {
+    const { dispatcher, admission } = setup([route("a", 1)], 5);
+    dispatcher.acquire(admission());
+    const controller = new AbortController();
+    const waiting = dispatcher.acquire(admission(controller.signal)) as Promise<unknown>;
+    controller.abort();
+    await expect(waiting).rejects.toBeInstanceOf(ClientGoneError);
+    expect(dispatcher.queued()).toBe(0);
+  });
+
+  it("returns null when nothing can serve: all tried, or every circuit open", () => {
+    const { dispatcher, admission, circuits } = setup([route("a", null)], 5);
+    expect(dispatcher.acquire({ ...admission(), exclude: new Set(["a"]) })).toBeNull();
+    circuits.onFailure("a", 0);
+    expect(dispatcher.acquire(admission())).toBeNull();
+  });
+
+  it("gives a half-open endpoint a single trial request", () => {
+    const { dispatcher, admission, circuits, advance } = setup([route("a", null)], 0);
+    circuits.onFailure("a", 0);
+    advance(1000);
+    expect(idOf(dispatcher.acquire(admission()))).toBe("a");
+    expect(dispatcher.acquire(admission())).toBeNull();
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import type { CompletionRecord } from "../../src/events/types.js";
+import { createPendingWrites, dailyOf, utcDate } from "../../src/stats/pending-writes.js";
+
+const NOW = Date.UTC(2026, 10, 22, 23, 59, 59);
+
+function completion(overrides: Partial<CompletionRecord> = {}): CompletionRecord {
+  return {
+    request_id: "r",
+    finished_at: NOW,
+    endpoint_id: "e1",
+    endpoint_name: "gpu1",
+    model: "llama3",
+    endpoint_model: "llama3:latest",
+    api_kind: "chat_completions",
+    status: "success",
+    status_code: 200,
+    error: null,
+    input_tokens: 10,
+    output_tokens: 100,
+    estimated: false,
+    ttft_ms: 200,
+    duration_ms: 2000,
+    stream: true,
+    client_ip: null,
+    api_key_id: null,
+    ...overrides,
+  };
+}
+
+describe("pending writes", () => {
+  it("keys daily stats by the endpoint's model id and the UTC date; tokens and time only from successes", () => {
+    expect(utcDate(NOW)).toBe("2026-11-22");
+    expect(utcDate(NOW + 1000)).toBe("2026-11-23");
+    expect(dailyOf(completion(), "e1")).toMatchObject({
+      modelId: "llama3:latest",
+      date: "2026-11-22",
+      totalOutputTokens: 100,
+      totalDurationMs: 2000,
+    });
+    const failed = dailyOf(completion({ status: "error", output_tokens: 7 }), "e1");
+    expect(failed).toMatchObject({ failedRequests: 1, totalOutputTokens: 0, totalDurationMs: 0 });
+    expect(dailyOf(completion({ endpoint_model: null }), "e1").modelId).toBe("llama3");
+  });
+
+  it("aggregates one delta per key per batch, and takes history rows oldest first", () => {
+    const pending = createPendingWrites(100);
+    for (let i = 0; i < 5; i++) pending.add(completion({ request_id: `r${i}` }), null);
+    pending.add(completion({ status: "error", request_id: "bad" }), null);
+    pending.add(completion({ endpoint_id: null, endpoint_model: null, request_id: "none" }), null);
+    expect(pending.counters("e1")).toMatchObject({
+      totalRequests: 6,
+      successfulRequests: 5,
+      failedRequests: 1,
+    });
+    const batch = pending.take(3);
+    expect(batch?.counters.size).toBe(1);
+    expect(batch?.daily.size).toBe(1);
+    expect([...(batch?.daily.values() ?? [])][0]).toMatchObject({ totalRequests: 6, totalOutputTokens: 500 });
+    expect(batch?.history.map((row) => row.requestId)).toEqual(["r0", "r1", "r2"]);
+    expect(pending.waitingRows).toBe(4);
+    // In flight still counts as unwritten until settled.
+    expect(pending.counters("e1")?.totalRequests).toBe(6);
+    pending.settle();
+    expect(pending.counters("e1")).toBeUndefined();
+    expect(pending.take(10)?.history.map((row) => row.requestId)).toEqual(["r3", "r4", "bad", "none"]);
+  });
+
+  it("on a failed write puts everything back; when full drops the oldest history rows but keeps aggregates", () => {
+    const pending = createPendingWrites(3);
+    for (let i = 0; i < 3; i++) expect(pending.add(completion({ request_id: `a${i}` }), null)).toBe(0);
+    pending.take(10);
+    expect(pending.add(completion({ request_id: "b0" }), null)).toBe(0);
+    expect(pending.add(completion({ request_id: "b1" }), null)).toBe(0);
+    expect(pending.putBack()).toBe(2);
+    expect(pending.counters("e1")?.totalRequests).toBe(5);
+    expect(pending.daily("e1")[0]?.totalRequests).toBe(5);
+    expect(pending.take(10)?.history.map((row) => row.requestId)).toEqual(["a2", "b0", "b1"]);
+  });
+});
