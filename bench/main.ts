@@ -1,11 +1,13 @@
 // Bench entry (via run.mjs): starts the mock upstream, the bare proxy and llmlb on Node and Bun, runs every
 // scenario interleaved after a warm-up, prints the tables and writes bench/results.md.
-// Flags: --quick (≈2 min), --no-write (print only), --skip-llmlb (harness check: direct + bare proxy only).
+// Flags: --quick (≈2 min), --no-write (print only), --skip-llmlb (harness check: direct + bare proxy only),
+// --only=N,M (sections; implies --no-write), --keep-logs (keep llmlb logs and CPU profiles).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { type LoadDriver, pickLoadDriver } from "./lib/load.js";
+import { scanLogs } from "./lib/log-scan.js";
 import {
   FULL,
   type Plan,
@@ -16,14 +18,27 @@ import {
   STREAM_INTERVAL_MS,
 } from "./lib/plan.js";
 import { installCleanup, ROOT, rssMiB, sampleRss, sleep, stopAll } from "./lib/processes.js";
+import { profileShare } from "./lib/profile.js";
+import { blockRecorderWrites } from "./lib/recorder-off.js";
 import { type BenchResults, BUN_TARGET, DIRECT, NODE, renderReport } from "./lib/report.js";
 import { idealMakespanMs, type RoutingResult, runRouting } from "./lib/routing.js";
-import { CHAT_BODY, type EndpointTarget, runLoadLevels, runStreaming, slowLevel } from "./lib/scenarios.js";
+import {
+  CHAT_BODY,
+  type EndpointTarget,
+  type LoadResults,
+  runLoadLevels,
+  runStreaming,
+  slowLevel,
+} from "./lib/scenarios.js";
+import type { StreamRunSummary } from "./lib/stream-client.js";
 import { BUN, type Llmlb, startBareProxy, startLlmlb, startMock } from "./lib/targets.js";
 
 const args = new Set(process.argv.slice(2));
 const plan: Plan = args.has("--quick") ? QUICK : FULL;
 const skipLlmlb = args.has("--skip-llmlb");
+/** --only=1,3: run just these sections (1 non-stream, 2 streaming, 3 persistence, 4 cold start, 5 routing). */
+const only = [...args].find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
+const section = (n: number) => only === undefined || only.split(",").includes(String(n));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const began = performance.now();
 const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0)} s`;
@@ -55,22 +70,25 @@ function header(driver: LoadDriver, mockRuntime: string): string[] {
   ];
 }
 
-async function coldStarts(runtime: "node" | "bun", count: number, mockUrl: string): Promise<number[]> {
-  const times: number[] = [];
+/** Spawn → /ready: a first boot on a fresh data directory (migrations, admin user), then a restart on it. */
+async function coldStarts(runtime: "node" | "bun", count: number, mockUrl: string) {
+  const fresh: number[] = [];
+  const restart: number[] = [];
   for (let i = 0; i < count; i++) {
-    const instance = await startLlmlb({
-      name: `${runtime} cold start ${i + 1}`,
-      runtime,
-      endpoints: `mock=${mockUrl}`,
-      apiKey: false,
-      model: "m0",
-      logDir,
+    const options = { runtime, endpoints: `mock=${mockUrl}`, apiKey: false, model: "m0", logDir };
+    const first = await startLlmlb({ ...options, name: `${runtime} first boot ${i + 1}` });
+    dataDirs.push(first.dataDir);
+    fresh.push(first.coldStartMs);
+    await first.process.stop();
+    const again = await startLlmlb({
+      ...options,
+      name: `${runtime} restart ${i + 1}`,
+      dataDir: first.dataDir,
     });
-    dataDirs.push(instance.dataDir);
-    times.push(instance.coldStartMs);
-    await instance.process.stop();
+    restart.push(again.coldStartMs);
+    await again.process.stop();
   }
-  return times;
+  return { fresh, restart };
 }
 
 async function main() {
@@ -135,51 +153,67 @@ async function main() {
     1,
     () => {},
   );
-  log(`[${elapsed()}] 1. non-streaming`);
-  const load = await runLoadLevels(
-    driver,
-    targets,
-    [
-      { key: "c=50", connections: 50, durationS: plan.sliceS.c50, body: CHAT_BODY },
-      { key: "c=1", connections: 1, durationS: plan.sliceS.c1, body: CHAT_BODY },
-      { key: "c=10", connections: 10, durationS: plan.sliceS.c10, body: CHAT_BODY },
-    ],
-    plan.rounds,
-    log,
-  );
-  if (plan.concurrencyS > 0) {
-    log(`[${elapsed()}] 1b. concurrency at ${SLOW_LATENCY_MS} ms upstream latency`);
-    const slow = await runLoadLevels(driver, targets, [slowLevel(plan.concurrencyS)], 1, log);
-    for (const [key, value] of slow) load.set(key, value);
+  const load = new Map<string, LoadResults>();
+  if (section(1)) {
+    log(`[${elapsed()}] 1. non-streaming`);
+    const levels = await runLoadLevels(
+      driver,
+      targets,
+      [
+        { key: "c=50", connections: 50, durationS: plan.sliceS.c50, body: CHAT_BODY },
+        { key: "c=1", connections: 1, durationS: plan.sliceS.c1, body: CHAT_BODY },
+        { key: "c=10", connections: 10, durationS: plan.sliceS.c10, body: CHAT_BODY },
+      ],
+      plan.rounds,
+      log,
+    );
+    for (const [key, value] of levels) load.set(key, value);
+    if (plan.concurrencyS > 0) {
+      log(`[${elapsed()}] 1b. concurrency at ${SLOW_LATENCY_MS} ms upstream latency`);
+      const slow = await runLoadLevels(driver, targets, [slowLevel(plan.concurrencyS)], 1, log);
+      for (const [key, value] of slow) load.set(key, value);
+    }
   }
-  log(`[${elapsed()}] 2. streaming`);
-  const streaming = await runStreaming(targets, plan, log);
+  let streaming = new Map<string, Map<string, StreamRunSummary>>();
+  if (section(2)) {
+    log(`[${elapsed()}] 2. streaming`);
+    streaming = await runStreaming(targets, plan, log);
+  }
   const memoryRows = memory.map((m) => {
     m.sampler.stop();
-    return { name: m.name, idleMiB: m.idleMiB, peakMiB: m.sampler.peak, coldStartMs: [] as number[] };
+    return {
+      name: m.name,
+      idleMiB: m.idleMiB,
+      peakMiB: m.sampler.peak,
+      firstBootMs: [] as number[],
+      restartMs: [] as number[],
+    };
   });
   for (const instance of llmlbs) await instance.process.stop();
 
   let persistence: BenchResults["persistence"] = null;
   let routing: RoutingResult[] = [];
   if (!skipLlmlb) {
-    log(`[${elapsed()}] 3. persistence on vs off`);
-    persistence = await runPersistence(driver, mockUrl);
-    log(`[${elapsed()}] 4. cold starts`);
-    const extra = plan.name === "full" ? 2 : 1;
-    const [nodeRow, bunRow] = memoryRows;
-    if (nodeRow)
-      nodeRow.coldStartMs = [
-        llmlbs[0]?.coldStartMs ?? Number.NaN,
-        ...(await coldStarts("node", extra, mockUrl)),
-      ];
-    if (bunRow)
-      bunRow.coldStartMs = [
-        llmlbs[1]?.coldStartMs ?? Number.NaN,
-        ...(await coldStarts("bun", extra, mockUrl)),
-      ];
-    log(`[${elapsed()}] 5. routing quality`);
-    routing = await runRouting(ROUTING_ENDPOINTS, mock.urls, plan.routing, { apiKey: true, logDir }, log);
+    if (section(3)) {
+      log(`[${elapsed()}] 3. persistence on vs off`);
+      persistence = await runPersistence(driver, mockUrl);
+    }
+    if (section(4)) {
+      log(`[${elapsed()}] 4. cold starts`);
+      for (const [row, runtime] of [
+        [memoryRows[0], "node"],
+        [memoryRows[1], "bun"],
+      ] as const) {
+        if (!row) continue;
+        const starts = await coldStarts(runtime, plan.coldStarts, mockUrl);
+        row.firstBootMs = starts.fresh;
+        row.restartMs = starts.restart;
+      }
+    }
+    if (section(5)) {
+      log(`[${elapsed()}] 5. routing quality`);
+      routing = await runRouting(ROUTING_ENDPOINTS, mock.urls, plan.routing, { apiKey: true, logDir }, log);
+    }
   }
   await stopAll();
 
@@ -196,60 +230,77 @@ async function main() {
     idealMakespanMs: idealMakespanMs(ROUTING_ENDPOINTS, plan.routing),
     notes: [
       "llmlb runs with a real API key (created through /api/auth/login + /api/api-keys), so key checking is included; its default log level; a fresh database file per process.",
+      ...(driver.note ? [driver.note] : []),
+      ...scanLogs(logDir),
       "Load and mock share the machine's cores with the proxy under test: ratios measured in the same run are the figures to compare, not absolute req/s.",
     ],
   };
   const report = renderReport(results);
   log(`\n${report}`);
-  if (!args.has("--no-write")) {
+  if (!args.has("--no-write") && only === undefined) {
     writeFileSync(join(ROOT, "bench/results.md"), report);
     log("wrote bench/results.md");
   }
 }
 
+/**
+ * The recorder's flush: building the batch (src/stats/recorder.ts writeOne → src/db/stats-writes.ts writeBatch)
+ * and executing it (@libsql/client executeStmt, which runs in a later microtask, so it is matched by name;
+ * under load nearly every statement executed is the recorder's).
+ */
+const RECORDER_FLUSH_FUNCTIONS = ["writeOne", "writeBatch", "executeStmt"];
+
 async function runPersistence(
   driver: LoadDriver,
   mockUrl: string,
 ): Promise<NonNullable<BenchResults["persistence"]>> {
+  const profiled = (name: string) => {
+    const dir = join(logDir, `profile-${name}`);
+    mkdirSync(dir);
+    return { dir, args: ["--cpu-prof", `--cpu-prof-dir=${dir}`] };
+  };
+  const onProfile = profiled("on");
+  const offProfile = profiled("off");
   const common = {
     runtime: "node" as const,
     endpoints: `mock=${mockUrl}`,
-    apiKey: false,
+    apiKey: true,
     model: "m0",
     logDir,
   };
-  const on = await startLlmlb({ ...common, name: "persistence on" });
-  const off = await startLlmlb({
-    ...common,
-    name: "persistence off",
-    env: { LLMLB_DATABASE_URL: "http://127.0.0.1:9" },
-    readyPath: "/health",
-  });
+  const on = await startLlmlb({ ...common, name: "persistence on", nodeArgs: onProfile.args });
+  const off = await startLlmlb({ ...common, name: "persistence off", nodeArgs: offProfile.args });
   dataDirs.push(on.dataDir, off.dataDir);
-  const targets = [on, off];
-  await runLoadLevels(
-    driver,
-    targets,
-    [{ key: "warm-up", connections: 50, durationS: plan.warmupS, body: CHAT_BODY }],
-    1,
-    () => {},
-  );
-  const results = await runLoadLevels(
-    driver,
-    targets,
-    [{ key: "c=50", connections: 50, durationS: plan.persistenceSliceS, body: CHAT_BODY }],
-    plan.persistenceRounds,
-    log,
-  );
-  await on.process.stop();
-  await off.process.stop();
-  const perTarget = results.get("c=50");
-  return {
-    on: perTarget?.get(on.name) ?? [],
-    off: perTarget?.get(off.name) ?? [],
-    definition:
-      "Both with auth disabled (API keys live in the database). “on”: a database file, the recorder batches history and daily stats into it. “off”: LLMLB_DATABASE_URL=http://127.0.0.1:9 (nothing listens): llmlb starts degraded, no SQL runs; the recorder's periodic flush fails on connect.",
-  };
+  const block = await blockRecorderWrites(join(off.dataDir, "llmlb.db"));
+  try {
+    const targets = [on, off];
+    const warmup = { key: "warm-up", connections: 50, durationS: plan.warmupS, body: CHAT_BODY };
+    await runLoadLevels(driver, targets, [warmup], 1, () => {});
+    const results = await runLoadLevels(
+      driver,
+      targets,
+      [{ key: "c=50", connections: 50, durationS: plan.persistenceSliceS, body: CHAT_BODY }],
+      plan.persistenceRounds,
+      log,
+    );
+    const perTarget = results.get("c=50");
+    await block.release();
+    // SIGTERM → graceful exit, which is when node writes the CPU profile.
+    await Promise.all([on.process.stop(15_000), off.process.stop(15_000)]);
+    return {
+      on: perTarget?.get(on.name) ?? [],
+      off: perTarget?.get(off.name) ?? [],
+      flushShare: {
+        on: profileShare(onProfile.dir, RECORDER_FLUSH_FUNCTIONS),
+        off: profileShare(offProfile.dir, RECORDER_FLUSH_FUNCTIONS),
+      },
+      definition:
+        "Two llmlb node processes (both under `node --cpu-prof`), each with its own database file and a real API key. “on”: the recorder batches counters, daily stats and request history into the file (one batch of ≤ 2000 history rows per second). “off”: after boot the bench adds SQLite triggers to that process's file that abort the recorder's first write of every flush, so no row is written — but the recorder still builds each batch's SQL (the same ≤ 2000 rows, retried every second) before the database rejects it, so “off” removes only SQLite's execution. “flush CPU” = share of the process's busy CPU samples inside the recorder's flush (building: writeOne/writeBatch; executing: libsql executeStmt); for a CPU-bound proxy this share is the throughput persistence costs, and it is the figure the target is checked against.",
+    };
+  } finally {
+    await block.release();
+    await Promise.all([on.process.stop(), off.process.stop()]);
+  }
 }
 
 let failed = false;
@@ -263,6 +314,7 @@ try {
 } finally {
   await stopAll();
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-  if (!failed) rmSync(logDir, { recursive: true, force: true });
+  if (!failed && !args.has("--keep-logs")) rmSync(logDir, { recursive: true, force: true });
+  else log(`logs and CPU profiles kept in ${logDir}`);
 }
 process.exit(failed ? 1 : 0);

@@ -26,7 +26,13 @@ export interface LoadResult {
   non2xx: number;
 }
 
-export type LoadDriver = { name: string; version: string; run(spec: LoadSpec): Promise<LoadResult> };
+export interface LoadDriver {
+  name: string;
+  version: string;
+  /** Caveat to print with the results, if any. */
+  note?: string;
+  run(spec: LoadSpec): Promise<LoadResult>;
+}
 
 function wrkScript(spec: LoadSpec): string {
   const headers = Object.entries({ "Content-Type": "application/json", ...spec.headers })
@@ -95,7 +101,8 @@ type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult
 function autocannonDriver(autocannon: Autocannon): LoadDriver {
   return {
     name: "autocannon",
-    version: "npm",
+    version: "(npm)",
+    note: "wrk was not on PATH: autocannon drove the load; it reports latency in whole milliseconds, so sub-millisecond added latency is not resolved (apt-get install -y wrk).",
     async run(spec) {
       const result = await autocannon({
         url: spec.url,

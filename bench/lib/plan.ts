@@ -14,6 +14,8 @@ export interface Plan {
   /** Streams per target per round at c=1, and per worker at c=50. */
   streamsC1: number;
   streamsPerWorkerC50: number;
+  /** First boot + restart pairs per runtime for the cold-start figure. */
+  coldStarts: number;
   persistenceRounds: number;
   persistenceSliceS: number;
   /** Routing workload: requests, concurrency, output tokens per request (max_tokens). */
@@ -28,7 +30,8 @@ export const FULL: Plan = {
   sliceS: { c50: 3, c1: 2, c10: 2 },
   concurrencyS: 5,
   streamsC1: 10,
-  streamsPerWorkerC50: 2,
+  streamsPerWorkerC50: 3,
+  coldStarts: 3,
   persistenceRounds: 3,
   persistenceSliceS: 3,
   routing: { requests: 300, concurrency: 12, tokens: 24 },
@@ -42,7 +45,8 @@ export const QUICK: Plan = {
   sliceS: { c50: 2, c1: 1, c10: 1 },
   concurrencyS: 0,
   streamsC1: 5,
-  streamsPerWorkerC50: 1,
+  streamsPerWorkerC50: 2,
+  coldStarts: 1,
   persistenceRounds: 1,
   persistenceSliceS: 2,
   routing: { requests: 300, concurrency: 12, tokens: 8 },

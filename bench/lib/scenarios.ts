@@ -100,7 +100,9 @@ export async function runStreaming(
     concurrency: level.concurrency,
     count: level.count,
     expectedEvents: STREAM_EVENTS,
-    staggerMs: STREAM_INTERVAL_MS / level.concurrency,
+    // Starts spread over one stream's duration: c=50 means 50 streams open at once in steady state, not a
+    // burst of 50 requests in the same millisecond.
+    staggerMs: (STREAM_CHUNKS * STREAM_INTERVAL_MS) / level.concurrency,
     agent: agents.get(target.name) as Agent,
   });
   for (const target of targets)

@@ -75,6 +75,10 @@ export interface LlmlbOptions {
   model: string;
   minEndpoints?: number;
   logDir: string;
+  /** Extra node flags, e.g. --cpu-prof (Node runtime only). */
+  nodeArgs?: string[];
+  /** Reuse a data directory (restart); a fresh temporary one otherwise. */
+  dataDir?: string;
 }
 
 export interface Llmlb extends Target {
@@ -130,7 +134,7 @@ async function createApiKey(url: string, password: string): Promise<string> {
 
 export async function startLlmlb(options: LlmlbOptions): Promise<Llmlb> {
   const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), "llmlb-bench-"));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "llmlb-bench-"));
   const password = randomBytes(12).toString("hex");
   const logFile = join(options.logDir, `${options.name.replace(/\W+/g, "-")}.log`);
   const env: Record<string, string> = {
@@ -143,7 +147,9 @@ export async function startLlmlb(options: LlmlbOptions): Promise<Llmlb> {
     ...options.env,
   };
   const [command, args] =
-    options.runtime === "node" ? [process.execPath, ["dist/server.js"]] : [BUN, ["src/bun.ts"]];
+    options.runtime === "node"
+      ? [process.execPath, [...(options.nodeArgs ?? []), "dist/server.js"]]
+      : [BUN, ["src/bun.ts"]];
   const started = performance.now();
   const child = spawnTracked(options.name, command, args, { env, logFile });
   const url = `http://127.0.0.1:${port}`;
