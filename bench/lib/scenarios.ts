@@ -3,7 +3,7 @@
 
 import { Agent } from "node:http";
 import type { LoadDriver, LoadResult } from "./load.js";
-import { SLOW_LATENCY_MS, STREAM_CHUNKS, STREAM_INTERVAL_MS } from "./plan.js";
+import { STREAM_CHUNKS, STREAM_INTERVAL_MS } from "./plan.js";
 import { aggregate, runStreams, type StreamRunSummary } from "./stream-client.js";
 
 export interface EndpointTarget {
@@ -77,8 +77,6 @@ export const slowLevel = (durationS: number) => ({
   connections: 100,
   durationS,
   body: SLOW_BODY,
-  /** Ideal req/s when nothing queues: connections / upstream latency. */
-  idealRps: 100 / (SLOW_LATENCY_MS / 1000),
 });
 
 /** key "c=1" | "c=50" → target name → merged summary over rounds. */
