@@ -17,7 +17,7 @@ import {
   SLOW_LATENCY_MS,
   STREAM_INTERVAL_MS,
 } from "./lib/plan.js";
-import { installCleanup, ROOT, rssMiB, sampleRss, sleep, stopAll } from "./lib/processes.js";
+import { installCleanup, ROOT, rssMiB, sampleRss, sleep, stopAll, stoppingWith } from "./lib/processes.js";
 import { profileShare } from "./lib/profile.js";
 import { blockRecorderWrites } from "./lib/recorder-off.js";
 import { type BenchResults, BUN_TARGET, DIRECT, NODE, renderReport } from "./lib/report.js";
@@ -44,7 +44,10 @@ const began = performance.now();
 const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0)} s`;
 const logDir = mkdtempSync(join(tmpdir(), "llmlb-bench-logs-"));
 const dataDirs: string[] = [];
-installCleanup(plan.boundMs, () => log(`logs kept in ${logDir}`));
+installCleanup(plan.boundMs, () => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  log(`logs kept in ${logDir}`);
+});
 
 function command(file: string, argv: string[]): string {
   try {
@@ -309,13 +312,14 @@ try {
   await main();
 } catch (error) {
   failed = true;
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? error.stack : String(error)}\nlogs kept in ${logDir}\n`,
-  );
+  if (stoppingWith() === null)
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? error.stack : String(error)}\nlogs kept in ${logDir}\n`,
+    );
 } finally {
   await stopAll();
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   if (!failed && !args.has("--keep-logs")) rmSync(logDir, { recursive: true, force: true });
   else log(`logs and CPU profiles kept in ${logDir}`);
 }
-process.exit(failed ? 1 : 0);
+process.exit(stoppingWith() ?? (failed ? 1 : 0));

@@ -21,6 +21,10 @@ export interface Tracked {
 }
 
 const running = new Set<Tracked>();
+let stopping: number | null = null;
+
+/** The exit code once Ctrl-C, SIGTERM, an uncaught error or the time bound started stopping everything. */
+export const stoppingWith = () => stopping;
 
 export interface SpawnOptions {
   env?: Record<string, string>;
@@ -97,10 +101,15 @@ export async function stopAll(): Promise<void> {
 }
 
 /** On Ctrl-C, SIGTERM, an uncaught error or the time bound: stop every child, then exit. */
-export function installCleanup(boundMs: number, onBound: () => void): () => void {
+/** `afterStop` runs once the children are gone (remove temporary data), just before the exit. */
+export function installCleanup(boundMs: number, afterStop: () => void): () => void {
   const bail = (code: number, message: string) => {
+    if (stopping !== null) return;
+    stopping = code;
     process.stderr.write(`\nbench: ${message}; stopping ${running.size} child process(es)\n`);
-    void stopAll().finally(() => process.exit(code));
+    void stopAll()
+      .then(afterStop)
+      .finally(() => process.exit(code));
   };
   const onSigint = () => bail(130, "interrupted");
   const onSigterm = () => bail(143, "terminated");
@@ -111,7 +120,6 @@ export function installCleanup(boundMs: number, onBound: () => void): () => void
   process.on("uncaughtException", onError);
   process.on("unhandledRejection", onError);
   const bound = setTimeout(() => {
-    onBound();
     bail(1, `time bound of ${Math.round(boundMs / 1000)} s exceeded`);
   }, boundMs);
   bound.unref();
