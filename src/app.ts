@@ -3,11 +3,15 @@ import { Hono } from "hono";
 import { authGuard } from "./auth/guard.js";
 import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
+import { DASHBOARD_PREFIX } from "./http/dashboard.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { authRoutes } from "./routes/auth.js";
+import { dashboardRoutes } from "./routes/dashboard.js";
 import { endpointStatsRoutes } from "./routes/endpoint-stats.js";
 import { endpointRoutes } from "./routes/endpoints.js";
+import { eventsRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
+import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
 import { countersJson } from "./stats/counters-json.js";
@@ -53,6 +57,13 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", modelRoutes(deps));
   app.route("/api/endpoints", endpointStatsRoutes(deps));
   app.route("/", openaiRoutes(deps));
+  app.route("/", eventsRoutes(deps));
+  app.route("/", dashboardRoutes(deps));
+  app.route("/", metricsRoutes(deps));
+
+  app.get("/", (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
+  app.get(DASHBOARD_PREFIX, (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
+  if (deps.serveDashboard) app.use(`${DASHBOARD_PREFIX}/*`, deps.serveDashboard);
 
   app.notFound((c) => {
     const error = new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`, {

@@ -1,8 +1,12 @@
 // Bun entry: the same app under Bun.serve, with Bun's fetch as the upstream client.
+import { existsSync } from "node:fs";
 import { createClient } from "@libsql/client";
+import { serveStatic } from "hono/bun";
 import { compose } from "./compose.js";
+import { dashboardFiles } from "./http/dashboard.js";
 import {
   configOrExit,
+  dashboardRoot,
   ensureDatabaseDirectory,
   handleShutdownSignals,
   localMigrations,
@@ -30,6 +34,7 @@ declare const Bun: {
 
 const config = configOrExit(Bun.env);
 ensureDatabaseDirectory(config);
+const webRoot = dashboardRoot(import.meta.url);
 
 const composition = compose({
   config,
@@ -45,6 +50,7 @@ const composition = compose({
     const server = (c.env as { bunServer?: BunServer } | undefined)?.bunServer;
     return server?.requestIP(c.req.raw)?.address ?? null;
   },
+  serveDashboard: existsSync(webRoot) ? dashboardFiles(serveStatic, webRoot) : undefined,
 });
 
 await composition.start();

@@ -1,14 +1,18 @@
 // Owns the composition root: builds every dependency once from runtime-specific parts, plus the
 // background jobs and start/stop steps that entries schedule and run.
-import type { Context, Hono } from "hono";
+import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createApp } from "./app.js";
 import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
+import { createMetricsPublisher } from "./dashboard/metrics-publisher.js";
+import { dashboardSnapshot } from "./dashboard/views.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
 import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
+import { createEventStreamHub } from "./events/event-stream.js";
 import { createLogger } from "./logger.js";
+import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
 import { composeProxy } from "./proxy/compose-proxy.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
 import { createEndpointRegistry } from "./registry/registry.js";
@@ -31,6 +35,8 @@ export interface RuntimeParts {
   clientAddress: (c: Context) => string | null;
   /** Key material for upstream API keys at rest; defaults to config.secretKey (Node/Bun pass a key file's). */
   secretKey?: string;
+  /** Serves web/dist under /dashboard/ (Node, Bun); Workers use static assets instead. */
+  serveDashboard?: MiddlewareHandler;
 }
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
@@ -56,6 +62,10 @@ const STATS_FLUSH_MS = 1_000;
 const HISTORY_RETENTION_MS = 10_000;
 /** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
 const HEALTH_SWEEP_TICK_MS = 2_000;
+/** Below the 15 s that proxies and the dashboard treat as the longest silence on an SSE stream. */
+const SSE_HEARTBEAT_MS = 10_000;
+/** MetricsUpdated goes out at most this often, and only when the snapshot changed. */
+const METRICS_UPDATED_MS = 1_000;
 
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
@@ -77,6 +87,15 @@ export function compose(parts: RuntimeParts): Composition {
       work.catch((error: unknown) => logger.error("background work failed", { error }));
     });
 
+  const eventStream = createEventStreamHub({
+    bus: events,
+    maxBacklogBytes: config.sseClientBacklogBytes,
+    schedule: (fn, delayMs) => void setTimeout(fn, delayMs),
+    onSlowClient: (info) =>
+      logger.warn("SSE client fell too far behind; disconnected", { backlog_bytes: info.backlogBytes }),
+  });
+  const requestMetrics = createRequestMetrics();
+  observeCompletions(events, requestMetrics);
   const tracker = createTpsTracker();
   const recorder = createStatsRecorder({
     config,
@@ -111,6 +130,8 @@ export function compose(parts: RuntimeParts): Composition {
     upstream: parts.upstream,
     events,
     registry,
+    eventStream,
+    requestMetrics,
     tracker,
     completions: recorder,
     stats: recorder,
@@ -129,7 +150,9 @@ export function compose(parts: RuntimeParts): Composition {
       // Late-bound: whatever sink ends up on deps.completions receives every record.
       completions: { record: (completion) => deps.completions.record(completion) },
       logger,
+      events,
     }),
+    serveDashboard: parts.serveDashboard,
   };
 
   const migrateOrWarn = async () => {
@@ -157,9 +180,11 @@ export function compose(parts: RuntimeParts): Composition {
 
   const loadRegistry = async () => {
     if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
+    else registry.serveDeclaredWithoutDatabase(config.declaredEndpoints);
   };
   const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
 
+  const metricsPublisher = createMetricsPublisher(events, () => dashboardSnapshot(deps));
   const jobs: BackgroundJob[] = [
     {
       name: "database-migration-retry",
@@ -182,6 +207,13 @@ export function compose(parts: RuntimeParts): Composition {
       run: async () => void (await recorder.pruneHistory()),
     },
     { name: "health-sweep", intervalMs: HEALTH_SWEEP_TICK_MS, run: () => healthSweep.run() },
+    // One timer for every SSE connection: a comment written to each client keeps proxies from closing it.
+    { name: "sse-heartbeat", intervalMs: SSE_HEARTBEAT_MS, run: async () => eventStream.heartbeat() },
+    {
+      name: "metrics-updated",
+      intervalMs: METRICS_UPDATED_MS,
+      run: async () => void metricsPublisher.tick(),
+    },
   ];
 
   return {
@@ -205,6 +237,7 @@ export function compose(parts: RuntimeParts): Composition {
       await auth.apiKeys
         .flushLastUsed()
         .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
+      eventStream.closeAll();
       database.close();
       await parts.upstream.close();
     },

@@ -48,6 +48,8 @@ export interface Config {
   circuitFailureThreshold: number;
   /** How long an open circuit refuses traffic before one half-open trial, seconds. */
   circuitCooldownSecs: number;
+  /** Bytes an SSE client may fall behind before it is disconnected (it reconnects with Last-Event-ID). */
+  sseClientBacklogBytes: number;
 }
 
 export interface DeclaredEndpoint {
@@ -202,5 +204,6 @@ export function parseConfig(raw: Raw): Config {
     tpsCheckpointIntervalSecs: integer(raw, "LLMLB_TPS_CHECKPOINT_INTERVAL_SECS", 60, 1, 86_400),
     circuitFailureThreshold: integer(raw, "LLMLB_CIRCUIT_FAILURE_THRESHOLD", 3, 1, 1000),
     circuitCooldownSecs: integer(raw, "LLMLB_CIRCUIT_COOLDOWN_SECS", 15, 1, 3600),
+    sseClientBacklogBytes: integer(raw, "LLMLB_SSE_CLIENT_BUFFER_KB", 1024, 4, 1024 * 1024) * 1024,
   };
 }

@@ -1,11 +1,13 @@
 // Owns the shape of what the HTTP layer is given: every dependency built once by an entry.
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Auth } from "./auth/service.js";
 import type { TpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
+import type { EventStreamHub } from "./events/event-stream.js";
 import type { Logger } from "./logger.js";
+import type { RequestMetrics } from "./metrics/request-metrics.js";
 import type { ProxyParts } from "./proxy/compose-proxy.js";
 import type { EndpointRegistry } from "./registry/registry.js";
 import type { CompletionSink, LiveStats } from "./stats/types.js";
@@ -28,6 +30,10 @@ export interface AppDeps extends ProxyParts {
   events: EventBus;
   /** Upstream endpoints and their models; the in-memory directory the router reads (never the database). */
   registry: EndpointRegistry;
+  /** Fans bus events out to SSE clients (GET /api/events). */
+  eventStream: EventStreamHub;
+  /** Prometheus request counters and histograms, fed by RequestCompleted events. */
+  requestMetrics: RequestMetrics;
   /** Speed measurements per endpoint × model × api kind (routing signals, TPS). */
   tracker: TpsTracker;
   /** Where the proxy hands every finished request. */
@@ -43,4 +49,6 @@ export interface AppDeps extends ProxyParts {
   clientAddress: (c: Context) => string | null;
   /** Sessions, API keys and accounts; the guard in src/auth/guard.ts reads the principal from them. */
   auth: Auth;
+  /** Serves the built dashboard under /dashboard/ (runtime-specific file access); absent on Workers (static assets). */
+  serveDashboard?: MiddlewareHandler;
 }

@@ -1,10 +1,15 @@
 // Node entry (bundled to dist/server.js): reads the environment, builds the app once, serves it.
+
+import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
+import { serveStatic } from "@hono/node-server/serve-static";
 import { createClient } from "@libsql/client";
 import { compose } from "./compose.js";
+import { dashboardFiles } from "./http/dashboard.js";
 import {
   configOrExit,
+  dashboardRoot,
   ensureDatabaseDirectory,
   handleShutdownSignals,
   localMigrations,
@@ -18,6 +23,7 @@ import { createUndiciClient } from "./upstream/undici-client.js";
 
 const config = configOrExit(process.env);
 ensureDatabaseDirectory(config);
+const webRoot = dashboardRoot(import.meta.url);
 
 const composition = compose({
   config,
@@ -30,6 +36,7 @@ const composition = compose({
   instanceId: newInstanceId(),
   secretKey: secretKeyMaterial(config),
   clientAddress: nodeClientAddress,
+  serveDashboard: existsSync(webRoot) ? dashboardFiles(serveStatic, webRoot) : undefined,
 });
 
 await composition.start();
@@ -50,7 +57,13 @@ server.on("error", (error) => {
 handleShutdownSignals(
   composition,
   {
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections that go idle while draining close now, not after the keep-alive timeout.
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
+        idle.unref();
+      }),
     forceClose: () => server.closeAllConnections(),
   },
   stopJobs,

@@ -60,8 +60,15 @@ export interface EventPayloads {
     api_kind: ApiKind;
     /** EMA after this update, tokens/s (output tokens / whole-request seconds). */
     tps: number | null;
+    /** This request's output tokens and whole-request duration, ms. */
     output_tokens: number;
     duration_ms: number;
+    /** The key's totals and routing signals after the update (what model-tps reports, unrounded). */
+    request_count: number;
+    total_output_tokens: number;
+    average_duration_ms: number | null;
+    ttft_ms: number | null;
+    decode_tps: number | null;
   };
   RequestCompleted: CompletionRecord;
   EndpointStatusChanged: {

@@ -1,9 +1,14 @@
 // Owns building the proxy's parts once per process/isolate: circuits, dispatcher (the LiveLoad) and the
 // service; what compose() puts on AppDeps.
-import { type CircuitReader, createCircuitBreakers } from "../balancer/circuit-breaker.js";
+import {
+  type CircuitBreakers,
+  type CircuitReader,
+  createCircuitBreakers,
+} from "../balancer/circuit-breaker.js";
 import type { SpeedReader } from "../balancer/types.js";
 import type { Config } from "../config.js";
 import type { Clock } from "../deps.js";
+import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
 import type { EndpointDirectory } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
@@ -29,13 +34,21 @@ export function composeProxy(input: {
   upstream: UpstreamClient;
   completions: CompletionSink;
   logger: Logger;
+  events: EventBus;
 }): ProxyParts {
   const { config, clock } = input;
-  const circuits = createCircuitBreakers({
-    failureThreshold: config.circuitFailureThreshold,
-    cooldownMs: config.circuitCooldownSecs * 1000,
-  });
-  const dispatcher = new Dispatcher({
+  const cooldownMs = config.circuitCooldownSecs * 1000;
+  const breakers = createCircuitBreakers({ failureThreshold: config.circuitFailureThreshold, cooldownMs });
+  // A circuit that opens wakes the queue when its cooldown ends (its half-open trial may serve a waiter).
+  const circuits: CircuitBreakers = {
+    ...breakers,
+    onFailure(endpointId, now) {
+      const wasOpen = breakers.stateOf(endpointId, now) === "open";
+      breakers.onFailure(endpointId, now);
+      if (!wasOpen && breakers.stateOf(endpointId, now) === "open") dispatcher.wakeAfter(cooldownMs);
+    },
+  };
+  const dispatcher: Dispatcher = new Dispatcher({
     mode: config.loadBalancerMode,
     speeds: input.speeds,
     circuits,
@@ -54,6 +67,17 @@ export function composeProxy(input: {
     clock,
     logger: input.logger,
     maxAttempts: config.maxAttempts,
+  });
+  input.events.subscribe((event) => {
+    // A deleted endpoint's circuit goes with it; any endpoint change may free a queued request.
+    if (event.type === "EndpointRemoved") breakers.forget(event.data.endpoint_id);
+    if (
+      event.type === "EndpointRemoved" ||
+      event.type === "EndpointUpdated" ||
+      (event.type === "EndpointStatusChanged" && event.data.new_status === "online")
+    ) {
+      dispatcher.wake();
+    }
   });
   return {
     proxy,

@@ -105,6 +105,17 @@ export class Dispatcher implements LiveLoad {
     if (this.waiting > 0) this.drain();
   }
 
+  /** Routing may have changed (an endpoint came online, was edited or removed): serve waiters that can go. */
+  wake(): void {
+    if (this.waiting > 0) this.drain();
+  }
+
+  /** Wakes the queue once `ms` have passed (a circuit that just opened admits its trial then). */
+  wakeAfter(ms: number): void {
+    const timer = setTimeout(() => this.wake(), ms);
+    (timer as { unref?: () => void }).unref?.();
+  }
+
   private routeRequest(admission: Admission): RouteRequest {
     return {
       apiKind: admission.apiKind,

@@ -25,6 +25,8 @@ export interface DirectoryEntry {
   typeExplicit: boolean;
   apiKey: string | undefined;
   counters: PersistedCounters;
+  /** A declared endpoint served while the database is unusable: never written, dropped when load() succeeds. */
+  memoryOnly?: boolean;
 }
 
 const LATEST = ":latest";

@@ -32,10 +32,8 @@ export function createHealthSweep(options: HealthSweepOptions): HealthSweep {
 
   return {
     async run() {
-      if (!registry.loaded) {
-        await options.whenUnloaded?.();
-        if (!registry.loaded) return;
-      }
+      // Still unloaded: probe what memory holds (declared endpoints served without a database).
+      if (!registry.loaded) await options.whenUnloaded?.();
       const now = clock.now();
       const known = new Set<string>();
       const due: string[] = [];

@@ -138,7 +138,7 @@ export function createRegistryCore(options: RegistryOptions) {
     async commit(entry: DirectoryEntry, changes: EndpointChangeSet, bestEffort = false): Promise<void> {
       const stamped = { ...changes, updatedAt: clock.now() };
       try {
-        await store.updateEndpoint(database.db, entry.record.id, stamped);
+        if (!entry.memoryOnly) await store.updateEndpoint(database.db, entry.record.id, stamped);
       } catch (error) {
         if (!bestEffort) throw error;
         log.warn("could not persist endpoint state; kept in memory", { endpoint_id: entry.record.id, error });
@@ -161,7 +161,7 @@ export function createRegistryCore(options: RegistryOptions) {
       }));
       const diff = diffModels(stored, listed);
       const now = clock.now();
-      await store.applyModelDiff(database.db, id, diff, now);
+      if (!entry.memoryOnly) await store.applyModelDiff(database.db, id, diff, now);
       const previous = new Map(before.map((model) => [model.id, model]));
       const changed = new Set(diff.updated.map((model) => model.id));
       directory.setModels(
@@ -216,6 +216,53 @@ export function createRegistryCore(options: RegistryOptions) {
       log.info("endpoint registered", { endpoint_id: row.id, name: row.name, base_url: row.baseUrl });
       events.publish({ type: "EndpointRegistered", data: core.summary(entry.record) });
       return entry;
+    },
+
+    /**
+     * Declared endpoints kept in memory only, while the database cannot be loaded: the health sweep probes
+     * them and the proxy routes to them (the balancer never stops proxying); load() later replaces them.
+     */
+    serveWithoutDatabase(declared: { name: string; baseUrl: string }[]): void {
+      for (const { name, baseUrl } of declared) {
+        if (directory.findByBaseUrl(baseUrl) || directory.findByName(name)) continue;
+        const now = clock.now();
+        const entry: DirectoryEntry = {
+          record: toRecord(
+            {
+              id: newId(),
+              name,
+              baseUrl,
+              apiKeyEncrypted: null,
+              endpointType: "openai_compatible",
+              typeExplicit: false,
+              status: "pending",
+              latencyMs: null,
+              lastSeen: null,
+              lastError: null,
+              errorCount: 0,
+              healthCheckIntervalSecs: options.defaultHealthCheckIntervalSecs,
+              inferenceTimeoutSecs: 120,
+              maxConcurrency: null,
+              notes: null,
+              registeredAt: now,
+              updatedAt: now,
+            },
+            false,
+          ),
+          typeExplicit: false,
+          apiKey: undefined,
+          counters: { ...ZERO_COUNTERS },
+          memoryOnly: true,
+        };
+        directory.put(entry);
+        directory.setModels(entry.record.id, []);
+        log.warn("serving a declared endpoint from memory while the database is unusable", {
+          endpoint_id: entry.record.id,
+          name,
+          base_url: baseUrl,
+        });
+        events.publish({ type: "EndpointRegistered", data: core.summary(entry.record) });
+      }
     },
 
     /** Reads every endpoint and model into memory; false (nothing changed) when the database fails. */

@@ -64,6 +64,11 @@ export interface EndpointRegistry extends EndpointDirectory {
   checkHealth(id: string): Promise<void>;
   /** One endpoint per declared base URL (same URL → same endpoint); detection is left to the sweep. */
   upsertDeclared(declared: { name: string | undefined; baseUrl: string }[]): Promise<void>;
+  /**
+   * While load() fails (database unusable): keeps the declared endpoints in memory only, so they are
+   * probed and proxied to anyway; the next successful load() replaces them with the persisted ones.
+   */
+  serveDeclaredWithoutDatabase(declared: { name: string | undefined; baseUrl: string }[]): void;
 }
 
 export function endpointNotFound(id: string): AppError {
@@ -112,6 +117,14 @@ export function createEndpointRegistry(options: RegistryOptions): EndpointRegist
     if (apiKey === null || apiKey === "") return null;
     return secrets.encrypt(apiKey);
   };
+
+  const usableDeclared = (declared: { name: string | undefined; baseUrl: string }[]) =>
+    declared.flatMap((item) => {
+      const baseUrl = normaliseBaseUrl(item.baseUrl);
+      if (baseUrl) return [{ name: item.name ?? nameFromBaseUrl(baseUrl), baseUrl }];
+      log.warn("ignoring a declared endpoint with an unusable URL", { base_url: item.baseUrl });
+      return [];
+    });
 
   const registry: EndpointRegistry = {
     get loaded() {
@@ -249,6 +262,10 @@ export function createEndpointRegistry(options: RegistryOptions): EndpointRegist
           log.error("health check failed", { endpoint_id: id, error });
         }
       }),
+
+    serveDeclaredWithoutDatabase(declared) {
+      if (!core.state.loaded) core.serveWithoutDatabase(usableDeclared(declared));
+    },
 
     async upsertDeclared(declared) {
       for (const item of declared) {

@@ -36,6 +36,11 @@ export function ensureDatabaseDirectory(config: Config): void {
   }
 }
 
+/** The built dashboard: web/dist, one level above both src/ (bun, tsx) and dist/ (the Node bundle). */
+export function dashboardRoot(entryUrl: string): string {
+  return join(dirname(fileURLToPath(entryUrl)), "..", "web", "dist");
+}
+
 /** drizzle/ sits one level above both src/ (bun, tsx) and dist/ (the Node bundle). */
 export function localMigrations(entryUrl: string) {
   return migrationsFrom(join(dirname(fileURLToPath(entryUrl)), "..", "drizzle"));
@@ -126,6 +131,9 @@ export function handleShutdownSignals(
     const boundMs = composition.deps.config.shutdownTimeoutSecs * 1000;
     log.info("shutting down", { signal, drain_timeout_secs: composition.deps.config.shutdownTimeoutSecs });
     stopJobs();
+    // Event streams never end by themselves: end them now so the drain waits only for real requests
+    // (clients reconnect elsewhere with Last-Event-ID).
+    composition.deps.eventStream.closeAll();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const bound = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), boundMs);

@@ -118,11 +118,25 @@ export function historyOf(completion: CompletionRecord, bodies: RecordedBodies |
   };
 }
 
+const DAY_MS = 86_400_000;
+
 export function createPendingWrites(maxHistoryRows: number): PendingWrites {
   let counters = new Map<string, RequestCounters>();
   let daily = new Map<string, DailyStatsRow>();
+  // FIFO of rows waiting: history[head..] (dropping or taking the oldest only moves head; O(1) per row).
   let history: HistoryRow[] = [];
+  let head = 0;
   let inFlight: Batch | null = null;
+  // UTC date of the current day, formatted once per day instead of once per request.
+  let dayStart = Number.NaN;
+  let dayText = "";
+  const dateOf = (at: number): string => {
+    if (!(at >= dayStart && at < dayStart + DAY_MS)) {
+      dayStart = Math.floor(at / DAY_MS) * DAY_MS;
+      dayText = utcDate(at);
+    }
+    return dayText;
+  };
 
   const mergeCounters = (into: Map<string, RequestCounters>, id: string, delta: RequestCounters) => {
     const existing = into.get(id);
@@ -135,10 +149,18 @@ export function createPendingWrites(maxHistoryRows: number): PendingWrites {
     if (existing) addDaily(existing, row);
     else into.set(key, { ...row });
   };
+  const waiting = () => history.length - head;
+  const compact = () => {
+    if (head > 1024 && head * 2 > history.length) {
+      history = history.slice(head);
+      head = 0;
+    }
+  };
   const trim = () => {
-    const excess = history.length - maxHistoryRows;
+    const excess = waiting() - maxHistoryRows;
     if (excess <= 0) return 0;
-    history.splice(0, excess);
+    head += excess;
+    compact();
     return excess;
   };
 
@@ -146,17 +168,49 @@ export function createPendingWrites(maxHistoryRows: number): PendingWrites {
     add(completion, bodies) {
       const endpointId = completion.endpoint_id;
       if (endpointId !== null) {
-        mergeCounters(counters, endpointId, countersOf(completion));
-        mergeDaily(daily, dailyOf(completion, endpointId));
+        // Aggregated in place: the common case (a key already waiting) allocates nothing.
+        const ok = completion.status === "success";
+        const measured = ok && completion.output_tokens > 0;
+        const counter = counters.get(endpointId);
+        if (counter) {
+          counter.totalRequests += 1;
+          counter.successfulRequests += ok ? 1 : 0;
+          counter.failedRequests += ok ? 0 : 1;
+          counter.totalInputTokens += completion.input_tokens;
+          counter.totalOutputTokens += completion.output_tokens;
+        } else {
+          counters.set(endpointId, countersOf(completion));
+        }
+        const modelId = completion.endpoint_model ?? completion.model;
+        const date = dateOf(completion.finished_at);
+        const key = `${endpointId}\u0000${modelId}\u0000${date}\u0000${completion.api_kind}`;
+        const row = daily.get(key);
+        if (row) {
+          row.totalRequests += 1;
+          row.successfulRequests += ok ? 1 : 0;
+          row.failedRequests += ok ? 0 : 1;
+          row.totalInputTokens += completion.input_tokens;
+          row.totalOutputTokens += measured ? completion.output_tokens : 0;
+          row.totalDurationMs += measured ? Math.round(completion.duration_ms) : 0;
+        } else {
+          daily.set(key, dailyOf(completion, endpointId));
+        }
       }
       history.push(historyOf(completion, bodies));
       return trim();
     },
     take(maxRows) {
       if (inFlight) throw new Error("a batch is already in flight");
-      if (counters.size === 0 && daily.size === 0 && history.length === 0) return null;
-      inFlight = { counters, daily, history: history.slice(0, maxRows) };
-      history = history.slice(maxRows);
+      if (counters.size === 0 && daily.size === 0 && waiting() === 0) return null;
+      const end = Math.min(history.length, head + maxRows);
+      inFlight = { counters, daily, history: history.slice(head, end) };
+      head = end;
+      if (head === history.length) {
+        history = [];
+        head = 0;
+      } else {
+        compact();
+      }
       counters = new Map();
       daily = new Map();
       return inFlight;
@@ -170,15 +224,16 @@ export function createPendingWrites(maxHistoryRows: number): PendingWrites {
       if (!batch) return 0;
       for (const [id, delta] of batch.counters) mergeCounters(counters, id, delta);
       for (const row of batch.daily.values()) mergeDaily(daily, row);
-      history = batch.history.concat(history);
+      history = batch.history.concat(history.slice(head));
+      head = 0;
       return trim();
     },
     counters(endpointId) {
-      const waiting = counters.get(endpointId);
+      const waitingDelta = counters.get(endpointId);
       const flying = inFlight?.counters.get(endpointId);
-      if (!waiting && !flying) return undefined;
+      if (!waitingDelta && !flying) return undefined;
       const sum = zeroCounters();
-      if (waiting) addCounters(sum, waiting);
+      if (waitingDelta) addCounters(sum, waitingDelta);
       if (flying) addCounters(sum, flying);
       return sum;
     },
@@ -193,7 +248,7 @@ export function createPendingWrites(maxHistoryRows: number): PendingWrites {
       return [...merged.values()];
     },
     get waitingRows() {
-      return history.length;
+      return waiting();
     },
   };
 }

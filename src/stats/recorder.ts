@@ -81,20 +81,22 @@ export function createStatsRecorder(options: RecorderOptions): StatsRecorder {
 
   const publish = (completion: CompletionRecord, entry: TpsEntry | undefined) => {
     events.publish({ type: "RequestCompleted", data: completion });
-    if (completion.endpoint_id === null) return;
-    const model = completion.endpoint_model ?? completion.model;
-    const tps = entry
-      ? entry.tps
-      : (tracker.speedOf(completion.endpoint_id, model, completion.api_kind)?.tps ?? null);
+    // Only a request the tracker took (a success on an endpoint) changes the speed figures.
+    if (!entry) return;
     events.publish({
       type: "TpsUpdated",
       data: {
-        endpoint_id: completion.endpoint_id,
-        model_id: model,
-        api_kind: completion.api_kind,
-        tps,
+        endpoint_id: entry.endpointId,
+        model_id: entry.model,
+        api_kind: entry.apiKind,
+        tps: entry.tps,
         output_tokens: completion.output_tokens,
         duration_ms: completion.duration_ms,
+        request_count: entry.requestCount,
+        total_output_tokens: entry.totalOutputTokens,
+        average_duration_ms: entry.requestCount > 0 ? entry.totalDurationMs / entry.requestCount : null,
+        ttft_ms: entry.ttftMs,
+        decode_tps: entry.decodeTps,
       },
     });
   };

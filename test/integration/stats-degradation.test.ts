@@ -3,8 +3,10 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
+import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { completion, runJob } from "../fixtures/completions.js";
+import { type InferenceServer, startInferenceServer } from "../fixtures/fake-inference.js";
 import { ROOT, runProcess } from "../fixtures/process.js";
 import { createTempDatabase, type TempDatabase, type TempDir, tempDir } from "../fixtures/temp-db.js";
 import { startTestApp, type TestApp } from "../fixtures/test-app.js";
@@ -13,9 +15,12 @@ describe("statistics when the database misbehaves", () => {
   let app: TestApp | undefined;
   let dir: TempDir | undefined;
   let database: TempDatabase | undefined;
+  let fake: InferenceServer | undefined;
   afterEach(async () => {
     await app?.close();
     app = undefined;
+    await fake?.stop();
+    fake = undefined;
     dir?.remove();
     dir = undefined;
     database?.cleanup();
@@ -42,6 +47,65 @@ describe("statistics when the database misbehaves", () => {
       app.logs.some((line) => line.level === "warn" && String(line.msg).includes("database unavailable")),
     ).toBe(true);
   });
+
+  for (const [broken, databaseFile] of [
+    [
+      "a corrupt database file",
+      (path: string) => {
+        const file = join(path, "llmlb.db");
+        writeFileSync(file, Buffer.alloc(16_384, 0x5a));
+        return file;
+      },
+    ],
+    [
+      "an unwritable database",
+      (path: string) => {
+        writeFileSync(join(path, "blocked"), "a file where the data directory should be");
+        return join(path, "blocked", "llmlb.db");
+      },
+    ],
+  ] as const) {
+    it(`${broken}: a declared endpoint is probed and proxied to, /ready reports it, metrics start empty`, async () => {
+      dir = tempDir();
+      fake = await startInferenceServer("vllm", { models: ["m"] });
+      app = await startTestApp({
+        env: {
+          LLMLB_DATABASE_URL: `file:${databaseFile(dir.path)}`,
+          LLMLB_ENDPOINTS: `gpu1=${fake.url}`,
+          LLMLB_AUTH_DISABLED: "1",
+        },
+      });
+      const ready = await fetch(`${app.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(app.composition.deps.stats.totals().totalRequests).toBe(0);
+      await runJob(app, "health-sweep");
+      const [endpoint] = app.composition.deps.registry.list();
+      expect(endpoint).toMatchObject({ name: "gpu1", status: "online" });
+
+      const client = new OpenAI({ baseURL: `${app.url}/v1`, apiKey: "unused", maxRetries: 0 });
+      const messages = [{ role: "user" as const, content: "hi" }];
+      const answer = await client.chat.completions.create({ model: "m", messages, max_tokens: 3 });
+      expect(answer.choices[0]?.message.content).toBe("w0 w1 w2 ");
+      let streamed = "";
+      for await (const chunk of await client.chat.completions.create({
+        model: "m",
+        messages,
+        stream: true,
+      })) {
+        streamed += chunk.choices[0]?.delta?.content ?? "";
+      }
+      expect(streamed).toBe("w0 w1 w2 w3 w4 w5 w6 w7 ");
+      expect((await client.models.list()).data.map((model) => model.id)).toEqual(["m"]);
+      const stats = app.composition.deps.stats;
+      expect(stats.countersOf(endpoint?.id ?? "").successfulRequests).toBe(2);
+      expect(app.composition.deps.tracker.entries(endpoint?.id)[0]?.requestCount).toBe(2);
+      expect(
+        app.logs.some(
+          (line) => line.level === "warn" && String(line.msg).includes("serving a declared endpoint"),
+        ),
+      ).toBe(true);
+    });
+  }
 
   it("an unwritable database: records wait in memory and are written once the database is back", async () => {
     dir = tempDir();

@@ -101,32 +101,51 @@ describe("statistics across restarts", () => {
     expect(daily).toEqual({ total_requests: 12, total_output_tokens: 900 });
   });
 
-  it("publishes RequestCompleted and TpsUpdated (the EMA after the update) for every request", async () => {
+  it("publishes RequestCompleted for every request and TpsUpdated (the figures after the update) for successes", async () => {
     const app = await start();
     const seen: PublishedEvent[] = [];
     app.composition.deps.events.subscribe((event) => seen.push(event));
-    app.composition.deps.completions.record(completion({ output_tokens: 100, duration_ms: 2000 }));
-    app.composition.deps.completions.record(completion({ output_tokens: 300, duration_ms: 2000 }));
+    app.composition.deps.completions.record(
+      completion({ output_tokens: 100, duration_ms: 2000, ttft_ms: 200 }),
+    );
+    app.composition.deps.completions.record(
+      completion({ status: "error", status_code: 502, output_tokens: 0 }),
+    );
+    app.composition.deps.completions.record(
+      completion({ output_tokens: 300, duration_ms: 2000, ttft_ms: 400 }),
+    );
     const updates = seen.filter((event) => event.type === "TpsUpdated").map((event) => event.data);
+    const common = {
+      endpoint_id: "e1",
+      model_id: "llama3:8b",
+      api_kind: "chat_completions",
+      duration_ms: 2000,
+    };
     expect(updates).toEqual([
       {
-        endpoint_id: "e1",
-        model_id: "llama3:8b",
-        api_kind: "chat_completions",
+        ...common,
         tps: 50,
         output_tokens: 100,
-        duration_ms: 2000,
+        request_count: 1,
+        total_output_tokens: 100,
+        average_duration_ms: 2000,
+        ttft_ms: 200,
+        decode_tps: 55,
       },
       {
-        endpoint_id: "e1",
-        model_id: "llama3:8b",
-        api_kind: "chat_completions",
+        ...common,
         tps: 70,
         output_tokens: 300,
-        duration_ms: 2000,
+        request_count: 2,
+        total_output_tokens: 400,
+        average_duration_ms: 2000,
+        // 200 + 0.2 × (400 − 200)
+        ttft_ms: 240,
+        // 55 + 0.2 × (299 / 1.6 − 55)
+        decode_tps: expect.closeTo(55 + 0.2 * (299 / 1.6 - 55), 9),
       },
     ]);
-    expect(seen.filter((event) => event.type === "RequestCompleted")).toHaveLength(2);
+    expect(seen.filter((event) => event.type === "RequestCompleted")).toHaveLength(3);
   });
 
   it("restores TPS from the checkpoint to 0.1 tok/s, merging the rows of every instance", async () => {

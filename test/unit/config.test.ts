@@ -107,6 +107,12 @@ describe("parseConfig", () => {
     expect(error.message).toContain(allowed);
   });
 
+  it("reads the SSE client backlog bound in KiB (default 1 MiB) and rejects values out of range", () => {
+    expect(parseConfig({}).sseClientBacklogBytes).toBe(1024 * 1024);
+    expect(parseConfig({ LLMLB_SSE_CLIENT_BUFFER_KB: "64" }).sseClientBacklogBytes).toBe(64 * 1024);
+    expect(configError({ LLMLB_SSE_CLIENT_BUFFER_KB: "2" }).variable).toBe("LLMLB_SSE_CLIENT_BUFFER_KB");
+  });
+
   it("treats an empty value as unset", () => {
     expect(parseConfig({ LLMLB_PORT: "  " }).port).toBe(32768);
   });

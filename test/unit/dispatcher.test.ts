@@ -105,4 +105,29 @@ describe("dispatcher", () => {
     expect(idOf(dispatcher.acquire(admission()))).toBe("a");
     expect(dispatcher.acquire(admission())).toBeNull();
   });
+
+  it("a waiter goes to an endpoint whose circuit cooldown ended, without waiting for a slot to free", async () => {
+    vi.useFakeTimers();
+    const { dispatcher, admission, circuits, advance } = setup([route("a", 1), route("b", 1)], 4);
+    circuits.onFailure("b", 0);
+    expect(idOf(dispatcher.acquire(admission()))).toBe("a");
+    const waiting = dispatcher.acquire(admission());
+    expect(dispatcher.queued()).toBe(1);
+    dispatcher.wakeAfter(1000);
+    advance(1000);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(idOf(await waiting)).toBe("b");
+    expect(dispatcher.inFlight("a")).toBe(1);
+  });
+
+  it("wake() serves a waiter once routing changed (here: a cap raised)", async () => {
+    const routes = [route("a", 1)];
+    const { dispatcher, admission } = setup(routes, 4);
+    dispatcher.acquire(admission());
+    const waiting = dispatcher.acquire(admission());
+    routes[0] = route("a", 2);
+    dispatcher.wake();
+    expect(idOf(await waiting)).toBe("a");
+    expect(dispatcher.inFlight("a")).toBe(2);
+  });
 });

@@ -77,4 +77,21 @@ describe("pending writes", () => {
     expect(pending.daily("e1")[0]?.totalRequests).toBe(5);
     expect(pending.take(10)?.history.map((row) => row.requestId)).toEqual(["a2", "b0", "b1"]);
   });
+
+  it("a long outage keeps exactly the newest rows, oldest first, and dates every request by its own UTC day", () => {
+    const pending = createPendingWrites(2000);
+    let dropped = 0;
+    for (let i = 0; i < 5000; i++) dropped += pending.add(completion({ request_id: `r${i}` }), null);
+    expect(dropped).toBe(3000);
+    expect(pending.waitingRows).toBe(2000);
+    const rows = pending.take(5000)?.history.map((row) => row.requestId) ?? [];
+    expect(rows).toEqual(Array.from({ length: 2000 }, (_, i) => `r${3000 + i}`));
+    pending.settle();
+
+    for (const at of [NOW, NOW + 1000, NOW]) pending.add(completion({ finished_at: at }), null);
+    expect(pending.daily("e1").map((row) => [row.date, row.totalRequests])).toEqual([
+      ["2026-11-22", 2],
+      ["2026-11-23", 1],
+    ]);
+  });
 });

@@ -1,21 +1,14 @@
-// Dashboard entry: mounts the app shell. Panels are added by the dashboard work (issue 9).
+// Dashboard entry: styles, the session check, and the app mounted on #app.
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { App } from "./app.js";
+import { checkSession } from "./state/session.js";
+import "./styles/theme.css";
+import "./styles/layout.css";
+import "./styles/overlays.css";
+import "./styles/tables.css";
+import "./styles/forms.css";
+import "./styles/phone.css";
 
-function App() {
-  const [health, setHealth] = useState<"checking" | "ok" | "unreachable">("checking");
-  useEffect(() => {
-    fetch("/health")
-      .then((response) => setHealth(response.ok ? "ok" : "unreachable"))
-      .catch(() => setHealth("unreachable"));
-  }, []);
-  return (
-    <main>
-      <h1>llmlb</h1>
-      <p>Balancer: {health}</p>
-    </main>
-  );
-}
-
+void checkSession();
 const root = document.getElementById("app");
 if (root) render(<App />, root);

@@ -1,0 +1,112 @@
+// Owns the dashboard's views of live state: stats, endpoints with their live load, per endpoint × model
+// speeds and the overview that bundles them. Memory only: registry, live stats, TPS tracker, proxy load.
+import type { TpsEntry } from "../balancer/tps-tracker.js";
+import type { MetricsSnapshot } from "../events/types.js";
+import type { LiveLoad } from "../proxy/types.js";
+import type { StoredModel } from "../registry/directory.js";
+import { endpointJson } from "../registry/endpoint-json.js";
+import type { EndpointRecord } from "../registry/types.js";
+import { countersJson } from "../stats/counters-json.js";
+import { modelTpsOf } from "../stats/daily-report.js";
+import type { LiveStats, MinutePoint } from "../stats/types.js";
+import {
+  buildStats,
+  type DashboardStats,
+  type EndpointTpsSummary,
+  metricsSnapshot,
+  summarizeEndpointTps,
+} from "./overview.js";
+
+export interface DashboardSources {
+  registry: { list(): EndpointRecord[]; modelsOf(endpointId: string): StoredModel[] };
+  stats: LiveStats;
+  tracker: { entries(endpointId?: string): TpsEntry[] };
+  liveLoad: LiveLoad;
+  circuits: { circuitState(endpointId: string): "closed" | "open" | "half_open" };
+}
+
+export function dashboardStats(sources: DashboardSources): DashboardStats {
+  return buildStats({
+    endpoints: sources.registry.list(),
+    totals: countersJson(sources.stats.totals()),
+    activeRequests: sources.liveLoad.totalInFlight(),
+    queuedRequests: sources.liveLoad.queued(),
+    averageResponseTimeMs: sources.stats.averageResponseTimeMs(),
+  });
+}
+
+export function dashboardSnapshot(sources: DashboardSources): MetricsSnapshot {
+  return metricsSnapshot(dashboardStats(sources));
+}
+
+/** The endpoint JSON of /api/endpoints (with circuit_state) plus tokens, live load, models and TPS. */
+export function dashboardEndpoints(sources: DashboardSources, summaries?: EndpointTpsSummary[]) {
+  const endpoints = sources.registry.list();
+  const tps =
+    summaries ??
+    summarizeEndpointTps(
+      endpoints.map((e) => e.id),
+      sources.tracker.entries(),
+    );
+  const tpsOf = new Map(tps.map((summary) => [summary.endpoint_id, summary.aggregate_tps]));
+  return endpoints.map((endpoint) => {
+    const counters = countersJson(sources.stats.countersOf(endpoint.id));
+    const models = sources.registry.modelsOf(endpoint.id).map((model) => model.id);
+    return {
+      ...endpointJson(endpoint, counters, sources.circuits.circuitState(endpoint.id)),
+      ...counters,
+      active_requests: sources.liveLoad.inFlight(endpoint.id),
+      models,
+      model_count: models.length,
+      aggregate_tps: tpsOf.get(endpoint.id) ?? null,
+    };
+  });
+}
+
+/** One row per (endpoint, model, api kind) measured: the per endpoint × model speed table. */
+export function dashboardModelStats(sources: DashboardSources) {
+  const names = new Map(sources.registry.list().map((endpoint) => [endpoint.id, endpoint.name]));
+  return sources.tracker
+    .entries()
+    .filter((entry) => names.has(entry.endpointId))
+    .map((entry) => ({
+      endpoint_id: entry.endpointId,
+      endpoint_name: names.get(entry.endpointId) ?? null,
+      ...modelTpsOf(entry),
+    }))
+    .sort(
+      (a, b) =>
+        a.model_id.localeCompare(b.model_id) ||
+        (a.endpoint_name ?? "").localeCompare(b.endpoint_name ?? "") ||
+        a.api_kind.localeCompare(b.api_kind),
+    );
+}
+
+export interface Overview {
+  endpoints: ReturnType<typeof dashboardEndpoints>;
+  stats: DashboardStats;
+  /** 60 minutes, oldest first; `minute` is the ISO-8601 UTC start of the minute. */
+  history: MinutePoint[];
+  endpoint_tps: EndpointTpsSummary[];
+  /** ISO-8601 UTC. */
+  generated_at: string;
+  generation_time_ms: number;
+}
+
+/** Everything the dashboard's first paint needs, from memory (no query, whatever the endpoint count). */
+export function dashboardOverview(
+  sources: DashboardSources,
+  clock: { now(): number; monotonic(): number },
+): Overview {
+  const started = clock.monotonic();
+  const endpointIds = sources.registry.list().map((endpoint) => endpoint.id);
+  const endpointTps = summarizeEndpointTps(endpointIds, sources.tracker.entries());
+  const overview = {
+    endpoints: dashboardEndpoints(sources, endpointTps),
+    stats: dashboardStats(sources),
+    history: sources.stats.history(),
+    endpoint_tps: endpointTps,
+    generated_at: new Date(clock.now()).toISOString(),
+  };
+  return { ...overview, generation_time_ms: Math.round((clock.monotonic() - started) * 1000) / 1000 };
+}

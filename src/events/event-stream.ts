@@ -1,0 +1,181 @@
+// Owns the fan-out of bus events to SSE clients: Last-Event-ID replay or reset, heartbeats, write
+// coalescing, and the per-client backlog bound that disconnects a client which stops reading
+// (publishers never wait).
+import type { EventBus } from "./bus.js";
+import {
+  formatComment,
+  formatEvent,
+  formatOpening,
+  formatReset,
+  parseLastEventId,
+  type ResetReason,
+} from "./sse-format.js";
+
+export interface EventStreamOptions {
+  bus: EventBus;
+  /** Bytes a client may have written but not yet taken; beyond it the client is disconnected. */
+  maxBacklogBytes: number;
+  /** Reconnect delay suggested to EventSource clients, ms. */
+  retryMs?: number;
+  onSlowClient?: (info: { backlogBytes: number }) => void;
+  /**
+   * Runs fn once after delayMs (a timer, passed in by the composition). Events published within that
+   * window reach each client as one write: fan-out costs one write per client per window, not per event.
+   */
+  schedule: (fn: () => void, delayMs: number) => void;
+  /** The coalescing window, ms (default 25). */
+  flushDelayMs?: number;
+}
+
+export interface EventStreamStats {
+  clients: number;
+  /** Clients disconnected since boot because their backlog exceeded the bound. */
+  slowDisconnects: number;
+}
+
+export interface EventStreamHub {
+  /** A new client stream; lastEventIdHeader is the raw Last-Event-ID request header, if any. */
+  connect(lastEventIdHeader: string | undefined): ReadableStream<Uint8Array>;
+  /** Writes a heartbeat comment to every client (run by a background job at least every 15 s). */
+  heartbeat(): void;
+  stats(): EventStreamStats;
+  /** Ends every client stream (shutdown). */
+  closeAll(): void;
+}
+
+interface Client {
+  controller: ReadableStreamDefaultController<Uint8Array>;
+}
+
+function concat(frames: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(frames.reduce((sum, frame) => sum + frame.byteLength, 0));
+  let offset = 0;
+  for (const frame of frames) {
+    out.set(frame, offset);
+    offset += frame.byteLength;
+  }
+  return out;
+}
+
+/** Erroring the stream drops its backlog and makes the server close the connection (Node logs the error). */
+function slowClientError(): Error {
+  const message = "SSE client fell too far behind and was disconnected; it reconnects with Last-Event-ID";
+  const error = new Error(message);
+  error.name = "SlowSseClient";
+  error.stack = `${error.name}: ${message}`; // an expected event, not a fault: no stack trace in logs
+  return error;
+}
+
+export function createEventStreamHub(options: EventStreamOptions): EventStreamHub {
+  const encoder = new TextEncoder();
+  const clients = new Set<Client>();
+  const retryMs = options.retryMs ?? 3000;
+  const flushDelayMs = options.flushDelayMs ?? 25;
+  let slowDisconnects = 0;
+  /** Encoded frames published since the last flush, in id order; shared by every client. */
+  let pending: Uint8Array[] = [];
+  let flushScheduled = false;
+
+  const drop = (client: Client) => clients.delete(client);
+
+  /**
+   * Enqueues without waiting. A client still holding more than the bound from earlier writes is
+   * disconnected instead (erroring drops its backlog); the new chunk itself never counts, so one large
+   * burst never disconnects a client that keeps up.
+   */
+  const send = (client: Client, bytes: Uint8Array) => {
+    if (!clients.has(client)) return;
+    const desired = client.controller.desiredSize;
+    if (desired !== null && desired < 0) {
+      drop(client);
+      slowDisconnects += 1;
+      options.onSlowClient?.({ backlogBytes: options.maxBacklogBytes - desired });
+      client.controller.error(slowClientError());
+      return;
+    }
+    try {
+      client.controller.enqueue(bytes);
+    } catch {
+      drop(client); // already closed by the runtime
+    }
+  };
+
+  /** One chunk per flush, the same bytes for every client. */
+  const flush = () => {
+    flushScheduled = false;
+    if (pending.length === 0) return;
+    const frames = pending;
+    pending = [];
+    if (clients.size === 0) return;
+    const chunk = frames.length === 1 ? (frames[0] as Uint8Array) : concat(frames);
+    for (const client of clients) send(client, chunk);
+  };
+
+  // One subscription for all clients: each event is formatted and encoded once.
+  options.bus.subscribe((event) => {
+    if (clients.size === 0) return;
+    pending.push(encoder.encode(formatEvent(event)));
+    if (!flushScheduled) {
+      flushScheduled = true;
+      options.schedule(flush, flushDelayMs);
+    }
+  });
+
+  /** What a (re)connecting client is owed first: replayed events, or a reset when replay is impossible. */
+  const openingFrames = (lastEventIdHeader: string | undefined): Uint8Array[] => {
+    const bus = options.bus;
+    const lastEventId = parseLastEventId(lastEventIdHeader);
+    if (lastEventId.kind === "none") return [encoder.encode(formatOpening(retryMs, bus.lastId()))];
+    const opening = encoder.encode(formatOpening(retryMs, null));
+    const reset = (reason: ResetReason) => [opening, encoder.encode(formatReset(bus.lastId(), reason))];
+    if (lastEventId.kind === "invalid") return reset("unknown_id");
+    const missed = bus.since(lastEventId.id);
+    if (missed === null) return reset(lastEventId.id > bus.lastId() ? "unknown_id" : "too_far_behind");
+    const frames = missed.map((event) => encoder.encode(formatEvent(event)));
+    const replayBytes = frames.reduce((sum, frame) => sum + frame.byteLength, 0);
+    // A replay larger than the backlog bound would disconnect the client at once, on every reconnect.
+    if (replayBytes > options.maxBacklogBytes) return reset("too_far_behind");
+    return [opening, ...frames];
+  };
+
+  return {
+    connect(lastEventIdHeader) {
+      let client: Client | undefined;
+      return new ReadableStream<Uint8Array>(
+        {
+          start(controller) {
+            // Pending frames go to the clients that were there; the replay below covers them for this one.
+            flush();
+            // Replay and subscription happen in one synchronous step: no event can fall between them.
+            client = { controller };
+            for (const frame of openingFrames(lastEventIdHeader)) controller.enqueue(frame);
+            clients.add(client);
+          },
+          cancel() {
+            if (client) drop(client);
+          },
+        },
+        { highWaterMark: options.maxBacklogBytes, size: (chunk) => chunk.byteLength },
+      );
+    },
+    heartbeat() {
+      if (clients.size === 0) return;
+      const bytes = encoder.encode(formatComment("heartbeat"));
+      for (const client of clients) send(client, bytes);
+    },
+    stats() {
+      return { clients: clients.size, slowDisconnects };
+    },
+    closeAll() {
+      flush();
+      for (const client of clients) {
+        drop(client);
+        try {
+          client.controller.close();
+        } catch {
+          // already closed
+        }
+      }
+    },
+  };
+}

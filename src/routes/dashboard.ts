@@ -1,0 +1,42 @@
+// Owns the dashboard read API under /api/dashboard: overview, stats, endpoints, request timeline,
+// model stats (all from memory) and the paged request history (from the database).
+import { Hono } from "hono";
+import { requestResponsesQuery, toRequestResponseJson } from "../dashboard/request-responses.js";
+import {
+  dashboardEndpoints,
+  dashboardModelStats,
+  dashboardOverview,
+  dashboardStats,
+} from "../dashboard/views.js";
+import { queryRequestResponses } from "../db/request-responses.js";
+import type { AppDeps } from "../deps.js";
+import { AppError } from "../errors.js";
+import { validQuery } from "../http/validate.js";
+
+export function dashboardRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.get("/api/dashboard/overview", (c) => c.json(dashboardOverview(deps, deps.clock)));
+  app.get("/api/dashboard/stats", (c) => c.json(dashboardStats(deps)));
+  app.get("/api/dashboard/endpoints", (c) => c.json(dashboardEndpoints(deps)));
+  app.get("/api/dashboard/request-history", (c) => c.json(deps.stats.history()));
+  app.get("/api/dashboard/model-stats", (c) => c.json(dashboardModelStats(deps)));
+
+  app.get("/api/dashboard/request-responses", async (c) => {
+    const filter = validQuery(c, requestResponsesQuery);
+    const result = await queryRequestResponses(deps.database.db, filter).catch((error: unknown) => {
+      throw new AppError("unavailable", "Request history is unavailable: the database did not answer", {
+        code: "database_unavailable",
+        cause: error,
+      });
+    });
+    return c.json({
+      records: result.rows.map(toRequestResponseJson),
+      total_count: result.totalCount,
+      page: filter.page,
+      per_page: filter.perPage,
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,24 @@
+// Owns GET /metrics: the Prometheus text exposition (access: a key with metrics.read, or public with
+// LLMLB_METRICS_PUBLIC=1 — decided by the central access table).
+import { Hono } from "hono";
+import type { AppDeps } from "../deps.js";
+import { metricsFamilies } from "../metrics/exposition.js";
+import { EXPOSITION_CONTENT_TYPE, renderExposition } from "../metrics/prom-text.js";
+
+export function metricsRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.get("/metrics", (c) => {
+    const text = renderExposition(
+      metricsFamilies(deps.requestMetrics, {
+        endpoints: () => deps.registry.list(),
+        inFlight: (id) => deps.liveLoad.inFlight(id),
+        queued: () => deps.liveLoad.queued(),
+        circuitState: (id) => deps.circuits.circuitState(id),
+        tps: () => deps.tracker.entries(),
+        eventStream: () => deps.eventStream.stats(),
+      }),
+    );
+    return c.body(text, 200, { "content-type": EXPOSITION_CONTENT_TYPE });
+  });
+  return app;
+}

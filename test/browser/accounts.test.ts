@@ -1,0 +1,116 @@
+// Accounts through the dashboard in Chromium: a generated admin password must be replaced first, logout
+// returns to the sign-in page, a wrong password says so, and API keys are created (shown once) and deleted.
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, type TestBrowser } from "../fixtures/browser.js";
+import { freePort, ROOT, type RunningProcess, runProcess, waitForOk } from "../fixtures/process.js";
+import { type TempDir, tempDir } from "../fixtures/temp-db.js";
+
+const WAIT = { timeout: 15_000 };
+
+describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () => {
+  let dir: TempDir;
+  let base: string;
+  let server: RunningProcess;
+  let browser: TestBrowser;
+  let page: Page;
+  let generated: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    // No LLMLB_ADMIN_PASSWORD: the first start generates one and logs it once.
+    server = runProcess(process.execPath, [join(ROOT, "dist", "server.js")], {
+      LLMLB_PORT: String(port),
+      LLMLB_HOST: "127.0.0.1",
+      LLMLB_DATA_DIR: dir.path,
+    });
+    await waitForOk(`${base}/ready`, server);
+    const line = server
+      .output()
+      .split("\n")
+      .map((text) => (text.startsWith("{") ? (JSON.parse(text) as { msg?: string; password?: string }) : {}))
+      .find((entry) => entry.msg === "generated admin password");
+    generated = line?.password ?? "";
+    expect(generated.length).toBeGreaterThan(8);
+    browser = await launchBrowser();
+    page = browser.page;
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop("SIGKILL");
+    dir?.remove();
+  });
+
+  const signIn = async (password: string) => {
+    await page.getByLabel("Username").fill("admin");
+    await page.getByLabel("Password", { exact: true }).fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+  };
+
+  it("a wrong password is refused with a message on the sign-in page", async () => {
+    await page.goto(`${base}/`);
+    await signIn("not-the-password");
+    const message = page.getByRole("alert");
+    await message.waitFor(WAIT);
+    expect(await message.innerText()).not.toBe("");
+    expect(await page.getByRole("button", { name: "Sign in" }).isVisible()).toBe(true);
+  });
+
+  it("with the generated password the admin must choose a new one, then reaches the dashboard", async () => {
+    await signIn(generated);
+    await page.getByRole("form", { name: "Change password" }).waitFor(WAIT);
+    await page.getByLabel("Current password").fill(generated);
+    await page.getByLabel("New password", { exact: true }).fill("a-new-password-1");
+    await page.getByLabel("Repeat new password").fill("a-new-password-2");
+    await page.getByRole("button", { name: "Save password" }).click();
+    expect(await page.getByRole("alert").innerText()).toContain("do not match");
+
+    await page.getByLabel("Repeat new password").fill("a-new-password-1");
+    await page.getByRole("button", { name: "Save password" }).click();
+    await page.getByRole("button", { name: "Log out" }).waitFor(WAIT);
+    expect(await page.getByRole("link", { name: "API keys" }).isVisible()).toBe(true);
+  });
+
+  it("logging out returns to the sign-in page, and the new password then signs straight in", async () => {
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor(WAIT);
+    // The server forgot the session (logout sent its CSRF header), not just the page.
+    expect(await page.evaluate(async () => (await fetch("/api/auth/me")).status)).toBe(401);
+    await page.reload();
+    await page.getByRole("button", { name: "Sign in" }).waitFor(WAIT);
+    await signIn("a-new-password-1");
+    await page.getByRole("button", { name: "Log out" }).waitFor(WAIT);
+    expect(await page.getByRole("form", { name: "Change password" }).count()).toBe(0);
+  });
+
+  it("an admin creates an API key that is shown once with a copy button, works on /v1, and is gone after delete", async () => {
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByText("No API keys yet").waitFor(WAIT);
+    await page.getByLabel("Name").fill("browser-key");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const shown = page.locator("[data-new-key]");
+    await shown.waitFor(WAIT);
+    const key = await shown.innerText();
+    expect(key).toMatch(/^sk_[A-Za-z0-9_-]{32,}$/);
+    await page.getByRole("button", { name: "Copy" }).click();
+    await page.getByRole("button", { name: "Copied" }).waitFor(WAIT);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
+    const models = await fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(models.status).toBe(200);
+
+    await page.getByRole("button", { name: "Done" }).click();
+    expect(await page.locator("[data-new-key]").count()).toBe(0);
+    const row = page.locator("tr", { hasText: "browser-key" });
+    await row.waitFor(WAIT);
+    expect(await row.innerText()).not.toContain(key);
+    await row.getByRole("button", { name: "Delete" }).click();
+    await row.getByRole("button", { name: "Delete" }).click(); // the confirmation
+    await page.getByText("No API keys yet").waitFor(WAIT);
+    const after = await fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+    expect(after.status).toBe(401);
+  });
+});

@@ -1,0 +1,207 @@
+import { describe, expect, it } from "vitest";
+import { createEventBus, type EventBus } from "../../src/events/bus.js";
+import { createEventStreamHub } from "../../src/events/event-stream.js";
+import { formatEvent, parseLastEventId } from "../../src/events/sse-format.js";
+import type { PublishedEvent } from "../../src/events/types.js";
+import { type SseMessage, SseParser } from "../fixtures/sse-client.js";
+
+const removed = (id: string) => ({ type: "EndpointRemoved" as const, data: { endpoint_id: id } });
+
+/** Reads whatever the stream has queued right now; a read still pending is kept for the next call. */
+function drainer(reader: ReadableStreamDefaultReader<Uint8Array>, parser: SseParser) {
+  const decoder = new TextDecoder();
+  let pending: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+  const none = Symbol("none");
+  return async (): Promise<SseMessage[]> => {
+    const out: SseMessage[] = [];
+    for (;;) {
+      pending ??= reader.read();
+      const next = await Promise.race([
+        pending,
+        new Promise<typeof none>((r) => setTimeout(() => r(none), 5)),
+      ]);
+      if (next === none) return out;
+      pending = null;
+      if (next.done) return out;
+      out.push(...parser.feed(decoder.decode(next.value, { stream: true })));
+    }
+  };
+}
+
+/** A manual clock with timers: schedule() registers, advance() runs what came due. */
+function manualTimers() {
+  let now = 0;
+  let timers: { at: number; fn: () => void }[] = [];
+  return {
+    schedule: (fn: () => void, delayMs: number) => void timers.push({ at: now + delayMs, fn }),
+    advance(ms: number) {
+      now += ms;
+      const due = timers.filter((timer) => timer.at <= now);
+      timers = timers.filter((timer) => timer.at > now);
+      for (const timer of due) timer.fn();
+    },
+    pending: () => timers.length,
+  };
+}
+
+function setup(options: { replayCapacity?: number; maxBacklogBytes?: number } = {}) {
+  const timers = manualTimers();
+  const bus: EventBus = createEventBus({
+    now: () => 0,
+    firstId: 100,
+    replayCapacity: options.replayCapacity,
+  });
+  const hub = createEventStreamHub({
+    bus,
+    maxBacklogBytes: options.maxBacklogBytes ?? 64 * 1024,
+    schedule: timers.schedule,
+    flushDelayMs: 25,
+  });
+  const open = (lastEventId?: string) => {
+    const reader = hub.connect(lastEventId).getReader();
+    const parser = new SseParser();
+    const drain = drainer(reader, parser);
+    // The client reads after the coalescing window has passed.
+    const read = () => {
+      timers.advance(25);
+      return drain();
+    };
+    return { reader, parser, read };
+  };
+  return { bus, hub, open, timers };
+}
+
+describe("SSE framing", () => {
+  it("frames an event as id, event type and one JSON data line", () => {
+    const event = { id: 7, at: 0, type: "EndpointRemoved", data: { endpoint_id: "a\nb" } } as PublishedEvent;
+    expect(formatEvent(event)).toBe('id: 7\nevent: EndpointRemoved\ndata: {"endpoint_id":"a\\nb"}\n\n');
+  });
+
+  it("reads Last-Event-ID as none, an id, or invalid", () => {
+    expect(parseLastEventId(undefined)).toEqual({ kind: "none" });
+    expect(parseLastEventId(" ")).toEqual({ kind: "none" });
+    expect(parseLastEventId("42")).toEqual({ kind: "id", id: 42 });
+    expect(parseLastEventId("4x")).toEqual({ kind: "invalid" });
+    expect(parseLastEventId("-1")).toEqual({ kind: "invalid" });
+  });
+});
+
+describe("event stream hub", () => {
+  it("gives a fresh client the current last id, then every new event with its id and payload", async () => {
+    const { bus, open } = setup();
+    bus.publish(removed("before"));
+    const client = open();
+    expect(await client.read()).toEqual([]);
+    expect(client.parser.lastEventId).toBe("100");
+    expect(client.parser.retryMs).toBe(3000);
+    bus.publish(removed("x"));
+    const [event] = await client.read();
+    expect(event).toEqual({ id: "101", event: "EndpointRemoved", data: '{"endpoint_id":"x"}' });
+  });
+
+  it("replays exactly the missed events after Last-Event-ID, then continues live without duplicates", async () => {
+    const { bus, open } = setup();
+    for (const name of ["a", "b", "c", "d", "e"]) bus.publish(removed(name));
+    const client = open("101");
+    bus.publish(removed("f"));
+    const ids = (await client.read()).map((event) => event.id);
+    expect(ids).toEqual(["102", "103", "104", "105"]);
+  });
+
+  it("sends a reset carrying the current last id when the missed events left the buffer", async () => {
+    const { bus, open } = setup({ replayCapacity: 3 });
+    for (const name of ["a", "b", "c", "d", "e"]) bus.publish(removed(name));
+    const client = open("100");
+    const events = await client.read();
+    expect(events).toEqual([
+      { id: "104", event: "reset", data: '{"last_id":104,"reason":"too_far_behind"}' },
+    ]);
+    bus.publish(removed("f"));
+    expect((await client.read()).map((event) => event.id)).toEqual(["105"]);
+  });
+
+  it("sends a reset for an id from a previous process or a malformed id", async () => {
+    const { bus, open } = setup();
+    bus.publish(removed("a"));
+    const future = await open("999999").read();
+    expect(future.map((event) => [event.event, JSON.parse(event.data).reason])).toEqual([
+      ["reset", "unknown_id"],
+    ]);
+    const malformed = await open("abc").read();
+    expect(malformed.map((event) => event.event)).toEqual(["reset"]);
+  });
+
+  it("resets instead of replaying more than a client's backlog bound", async () => {
+    const { bus, open } = setup({ maxBacklogBytes: 200 });
+    for (let i = 0; i < 10; i++) bus.publish(removed(`endpoint-${i}`));
+    expect((await open("100").read()).map((event) => event.event)).toEqual(["reset"]);
+  });
+
+  it("disconnects a client that stops reading while the others keep receiving everything", async () => {
+    const { bus, hub, open } = setup({ maxBacklogBytes: 4096 });
+    const reader = open();
+    const stalled = open();
+    await stalled.read();
+    const received: SseMessage[] = [];
+    for (let i = 0; i < 200; i++) {
+      bus.publish(removed(`endpoint-${i}`));
+      if (i % 10 === 9) received.push(...(await reader.read()));
+    }
+    expect(received).toHaveLength(200);
+    expect(received.map((event) => Number(event.id))).toEqual(Array.from({ length: 200 }, (_, i) => 100 + i));
+    expect(hub.stats()).toEqual({ clients: 1, slowDisconnects: 1 });
+    await expect(stalled.reader.read()).rejects.toThrow(/too far behind/);
+  });
+
+  it("coalesces the events of one window into a single write per client", async () => {
+    const { bus, hub, timers } = setup();
+    const reader = hub.connect(undefined).getReader();
+    await reader.read(); // the opening frame
+    for (const name of ["a", "b", "c"]) bus.publish(removed(name));
+    expect(timers.pending()).toBe(1);
+    timers.advance(25);
+    const chunk = await reader.read();
+    const events = new SseParser().feed(new TextDecoder().decode(chunk.value));
+    expect(events.map((event) => event.id)).toEqual(["100", "101", "102"]);
+  });
+
+  it("gives a client connecting while events await their flush each of them exactly once", async () => {
+    const { bus, open } = setup();
+    const early = open();
+    await early.read();
+    bus.publish(removed("a"));
+    bus.publish(removed("b"));
+    const late = open("100");
+    bus.publish(removed("c"));
+    expect((await early.read()).map((event) => event.id)).toEqual(["100", "101", "102"]);
+    expect((await late.read()).map((event) => event.id)).toEqual(["101", "102"]);
+  });
+
+  it("forgets a client whose reader cancels (the connection closed)", async () => {
+    const { hub, open } = setup();
+    const client = open();
+    expect(hub.stats().clients).toBe(1);
+    await client.reader.cancel();
+    expect(hub.stats().clients).toBe(0);
+  });
+
+  it("writes a heartbeat comment to every client", async () => {
+    const { hub, open } = setup();
+    const a = open();
+    const b = open();
+    hub.heartbeat();
+    await a.read();
+    await b.read();
+    expect(a.parser.comments).toEqual(["connected", "heartbeat"]);
+    expect(b.parser.comments).toEqual(["connected", "heartbeat"]);
+  });
+
+  it("ends every stream on closeAll", async () => {
+    const { hub, open } = setup();
+    const client = open();
+    await client.read();
+    hub.closeAll();
+    expect(await client.reader.read()).toEqual({ done: true, value: undefined });
+    expect(hub.stats().clients).toBe(0);
+  });
+});

@@ -1,0 +1,214 @@
+// Owns how each live event changes the dashboard's data. Pure functions over plain values (no signals,
+// no I/O) so the state model stays small and these rules are unit-tested.
+import type {
+  CompletionRecord,
+  EndpointSummaryEvent,
+  EventPayloads,
+  MetricsSnapshot,
+} from "../../../src/events/types.js";
+import type { Endpoint, EndpointTps, HistoryPoint, ModelTps, Overview, RequestRecord } from "../api/types.js";
+
+export const MINUTE_MS = 60_000;
+export const TIMELINE_MINUTES = 60;
+
+/** A timeline minute with `minute` as epoch ms of the minute's start. */
+export interface TimelinePoint {
+  minute: number;
+  success: number;
+  error: number;
+}
+
+export function toEpochMs(value: number | string | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "number") return value < 1e11 ? value * 1000 : value; // seconds → ms
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? null : parsed;
+}
+
+/** The last 60 minutes ending at `now`'s minute, gap-filled with zeros from `points`. */
+export function timelineWindow(points: (HistoryPoint | TimelinePoint)[], now: number): TimelinePoint[] {
+  const byMinute = new Map<number, TimelinePoint>();
+  for (const point of points) {
+    const minute = toEpochMs(point.minute);
+    if (minute !== null)
+      byMinute.set(Math.floor(minute / MINUTE_MS) * MINUTE_MS, { ...point, minute } as TimelinePoint);
+  }
+  const last = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+  const window: TimelinePoint[] = [];
+  for (let i = TIMELINE_MINUTES - 1; i >= 0; i--) {
+    const minute = last - i * MINUTE_MS;
+    const found = byMinute.get(minute);
+    window.push({ minute, success: found?.success ?? 0, error: found?.error ?? 0 });
+  }
+  return window;
+}
+
+/** Counts one finished request into its minute (moving the window forward when it is newer). */
+export function countInTimeline(timeline: TimelinePoint[], finishedAt: number, ok: boolean): TimelinePoint[] {
+  const newest = timeline[timeline.length - 1]?.minute ?? 0;
+  const window = finishedAt >= newest + MINUTE_MS ? timelineWindow(timeline, finishedAt) : timeline;
+  const minute = Math.floor(finishedAt / MINUTE_MS) * MINUTE_MS;
+  return window.map((point) =>
+    point.minute !== minute
+      ? point
+      : { ...point, success: point.success + (ok ? 1 : 0), error: point.error + (ok ? 0 : 1) },
+  );
+}
+
+/** Endpoint counters, fleet totals and per-endpoint token totals after one completed request. */
+export function applyCompletion(overview: Overview, record: CompletionRecord): Overview {
+  const ok = record.status === "success";
+  const stats = {
+    ...overview.stats,
+    total_requests: overview.stats.total_requests + 1,
+    successful_requests: overview.stats.successful_requests + (ok ? 1 : 0),
+    failed_requests: overview.stats.failed_requests + (ok ? 0 : 1),
+    total_output_tokens: overview.stats.total_output_tokens + record.output_tokens,
+    total_input_tokens: (overview.stats.total_input_tokens ?? 0) + record.input_tokens,
+  };
+  if (record.endpoint_id === null) return { ...overview, stats };
+  const endpoints = overview.endpoints.map((endpoint) =>
+    endpoint.id !== record.endpoint_id
+      ? endpoint
+      : {
+          ...endpoint,
+          total_requests: (endpoint.total_requests ?? 0) + 1,
+          successful_requests: (endpoint.successful_requests ?? 0) + (ok ? 1 : 0),
+          failed_requests: (endpoint.failed_requests ?? 0) + (ok ? 0 : 1),
+        },
+  );
+  const endpoint_tps = overview.endpoint_tps.map((row) =>
+    row.endpoint_id !== record.endpoint_id
+      ? row
+      : {
+          ...row,
+          total_requests: row.total_requests + 1,
+          total_output_tokens: row.total_output_tokens + (ok ? record.output_tokens : 0),
+        },
+  );
+  return { ...overview, stats, endpoints, endpoint_tps };
+}
+
+/** A model TPS table after a TpsUpdated event: the row takes the event's figures (the tracker's, after the update). */
+export function applyTps(rows: ModelTps[], event: EventPayloads["TpsUpdated"]): ModelTps[] {
+  const index = rows.findIndex((row) => row.model_id === event.model_id && row.api_kind === event.api_kind);
+  const next: ModelTps = {
+    model_id: event.model_id,
+    api_kind: event.api_kind,
+    tps: event.tps,
+    request_count: event.request_count,
+    total_output_tokens: event.total_output_tokens,
+    average_duration_ms: event.average_duration_ms,
+    ttft_ms: event.ttft_ms,
+    decode_tps: event.decode_tps,
+  };
+  return index < 0 ? [...rows, next] : rows.map((row, i) => (i === index ? next : row));
+}
+
+/** aggregate_tps: the sum of the endpoint's measured model TPS values; null when none is measured. */
+export function aggregateTps(rows: ModelTps[]): number | null {
+  const measured = rows.filter((row) => row.tps !== null);
+  return measured.length === 0 ? null : measured.reduce((sum, row) => sum + (row.tps ?? 0), 0);
+}
+
+export function withEndpointTps(overview: Overview, endpointId: string, rows: ModelTps[]): Overview {
+  const summary: EndpointTps = {
+    endpoint_id: endpointId,
+    model_count: new Set(rows.map((row) => row.model_id)).size,
+    aggregate_tps: aggregateTps(rows),
+    total_output_tokens: rows.reduce((sum, row) => sum + row.total_output_tokens, 0),
+    total_requests: rows.reduce((sum, row) => sum + row.request_count, 0),
+  };
+  const old = overview.endpoint_tps.find((row) => row.endpoint_id === endpointId);
+  const merged = old
+    ? {
+        ...old,
+        aggregate_tps: summary.aggregate_tps,
+        model_count: Math.max(old.model_count, summary.model_count),
+      }
+    : summary;
+  return {
+    ...overview,
+    endpoint_tps: old
+      ? overview.endpoint_tps.map((row) => (row.endpoint_id === endpointId ? merged : row))
+      : [...overview.endpoint_tps, merged],
+  };
+}
+
+function recount(overview: Overview, endpoints: Endpoint[]): Overview {
+  const online = endpoints.filter((endpoint) => endpoint.status === "online").length;
+  return {
+    ...overview,
+    endpoints,
+    stats: {
+      ...overview.stats,
+      total_endpoints: endpoints.length,
+      online_endpoints: online,
+      offline_endpoints: endpoints.length - online,
+    },
+  };
+}
+
+export function applyStatus(overview: Overview, event: EventPayloads["EndpointStatusChanged"]): Overview {
+  const endpoints = overview.endpoints.map((endpoint) =>
+    endpoint.id !== event.endpoint_id
+      ? endpoint
+      : {
+          ...endpoint,
+          status: event.new_status,
+          latency_ms: event.latency_ms ?? endpoint.latency_ms,
+          last_error: event.last_error,
+        },
+  );
+  return recount(overview, endpoints);
+}
+
+/** EndpointRegistered / EndpointUpdated: add the endpoint or merge the summary into it. */
+export function applyEndpoint(overview: Overview, event: EndpointSummaryEvent): Overview {
+  const summary = {
+    name: event.name,
+    base_url: event.base_url,
+    endpoint_type: event.endpoint_type,
+    status: event.status,
+  };
+  const exists = overview.endpoints.some((endpoint) => endpoint.id === event.endpoint_id);
+  const endpoints = exists
+    ? overview.endpoints.map((endpoint) =>
+        endpoint.id === event.endpoint_id ? { ...endpoint, ...summary } : endpoint,
+      )
+    : [...overview.endpoints, { id: event.endpoint_id, latency_ms: null, ...summary }];
+  return recount(overview, endpoints);
+}
+
+export function applyRemoved(overview: Overview, endpointId: string): Overview {
+  const next = recount(
+    overview,
+    overview.endpoints.filter((endpoint) => endpoint.id !== endpointId),
+  );
+  return { ...next, endpoint_tps: next.endpoint_tps.filter((row) => row.endpoint_id !== endpointId) };
+}
+
+export function applyMetrics(overview: Overview, snapshot: MetricsSnapshot): Overview {
+  return { ...overview, stats: { ...overview.stats, ...snapshot } };
+}
+
+/** A completion record as a request-history row (live rows at the top of the table). */
+export function completionRow(record: CompletionRecord): RequestRecord {
+  return {
+    request_id: record.request_id,
+    finished_at: record.finished_at,
+    endpoint_id: record.endpoint_id,
+    endpoint_name: record.endpoint_name,
+    model: record.model,
+    api_kind: record.api_kind,
+    status: record.status,
+    status_code: record.status_code,
+    error: record.error,
+    duration_ms: record.duration_ms,
+    ttft_ms: record.ttft_ms,
+    input_tokens: record.input_tokens,
+    output_tokens: record.output_tokens,
+    estimated: record.estimated,
+    client_ip: record.client_ip,
+  };
+}
