@@ -1,0 +1,321 @@
+// Bench report: turns raw results into the markdown tables printed to the terminal and written to
+// bench/results.md, plus the verdict against the issue's targets.
+import type { LoadResult } from "./load.js";
+import { type Plan, SLOW_LATENCY_MS } from "./plan.js";
+import type { RoutingResult } from "./routing.js";
+import type { LoadResults } from "./scenarios.js";
+import { added, median, ms, num, pct, summarize } from "./stats.js";
+import type { StreamRunSummary } from "./stream-client.js";
+
+export const DIRECT = "direct to mock";
+export const BARE = "bare node proxy";
+export const NODE = "llmlb node";
+export const BUN_TARGET = "llmlb bun";
+
+export interface BenchResults {
+  plan: Plan;
+  header: string[];
+  targets: string[];
+  load: Map<string, LoadResults>;
+  streaming: Map<string, Map<string, StreamRunSummary>>;
+  persistence: {
+    on: LoadResult[];
+    off: LoadResult[];
+    definition: string;
+    /** Share (0–1) of busy CPU inside the recorder's flush, from each process's CPU profile. */
+    flushShare: { on: number; off: number };
+  } | null;
+  memory: { name: string; idleMiB: number; peakMiB: number; firstBootMs: number[]; restartMs: number[] }[];
+  routing: RoutingResult[];
+  routingEndpoints: string[];
+  idealMakespanMs: number;
+  notes: string[];
+}
+
+export interface LoadFigures {
+  rps: number;
+  p50: number;
+  p99: number;
+  failed: number;
+  slices: number;
+}
+
+/** Median over interleaved slices of req/s, p50 and p99. */
+export function loadFigures(results: readonly LoadResult[] | undefined): LoadFigures {
+  const list = results ?? [];
+  return {
+    rps: median(list.map((r) => r.rps)),
+    p50: median(list.map((r) => r.p50Ms)),
+    p99: median(list.map((r) => r.p99Ms)),
+    failed: list.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
+    slices: list.length,
+  };
+}
+
+function table(head: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+function fig(results: BenchResults, level: string, target: string): LoadFigures {
+  return loadFigures(results.load.get(level)?.get(target));
+}
+
+function nonStreamTable(r: BenchResults): string {
+  const bare = fig(r, "c=50", BARE);
+  const rows = r.targets.map((t) => {
+    const c50 = fig(r, "c=50", t);
+    const c1 = fig(r, "c=1", t);
+    const c10 = fig(r, "c=10", t);
+    const d1 = fig(r, "c=1", DIRECT);
+    const d10 = fig(r, "c=10", DIRECT);
+    const failed = c50.failed + c1.failed + c10.failed;
+    return [
+      t,
+      num(c50.rps),
+      t === DIRECT ? "–" : pct(c50.rps / bare.rps),
+      ms(c1.p50),
+      ms(c1.p99),
+      ms(c10.p50),
+      ms(c10.p99),
+      t === DIRECT ? "–" : added(c1.p50, d1.p50),
+      t === DIRECT ? "–" : added(c10.p99, d10.p99),
+      String(failed),
+    ];
+  });
+  return table(
+    [
+      "target",
+      "req/s c=50",
+      "vs bare",
+      "p50 c=1",
+      "p99 c=1",
+      "p50 c=10",
+      "p99 c=10",
+      "added p50 c=1",
+      "added p99 c=10",
+      "failed",
+    ],
+    rows,
+  );
+}
+
+function slowTable(r: BenchResults): string | null {
+  const level = r.load.get("slow c=100");
+  if (!level || level.size === 0) return null;
+  const direct = fig(r, "slow c=100", DIRECT);
+  // wrk counts requests completed inside the slice: 100 connections finish floor(S / 1.5 s) waves in S seconds.
+  const seconds = r.plan.concurrencyS;
+  const ideal = (Math.floor(seconds / (SLOW_LATENCY_MS / 1000)) * 100) / seconds;
+  return table(
+    ["target", `req/s (ideal ${ideal.toFixed(1)} in ${seconds} s)`, "p50", "p99", "added p99", "failed"],
+    r.targets.map((t) => {
+      const f = fig(r, "slow c=100", t);
+      return [
+        t,
+        f.rps.toFixed(1),
+        ms(f.p50),
+        ms(f.p99),
+        t === DIRECT ? "–" : added(f.p99, direct.p99),
+        String(f.failed),
+      ];
+    }),
+  );
+}
+
+function streamFigures(summary: StreamRunSummary | undefined) {
+  const ttft = summarize(summary?.ttftMs ?? []);
+  const gaps = summarize(summary?.gapsMs ?? []);
+  const delivered = summary && summary.expected > 0 ? summary.delivered / summary.expected : Number.NaN;
+  return { ttft, gaps, delivered, streams: summary?.streams ?? 0, failed: summary?.failed ?? 0 };
+}
+
+function streamTable(r: BenchResults): string {
+  const rows: string[][] = [];
+  for (const [level, perTarget] of r.streaming) {
+    const direct = streamFigures(perTarget.get(DIRECT));
+    for (const t of r.targets) {
+      const s = streamFigures(perTarget.get(t));
+      const isDirect = t === DIRECT;
+      rows.push([
+        t,
+        level,
+        `${s.streams}${s.failed ? ` (${s.failed} failed)` : ""}`,
+        ms(s.ttft.p50),
+        ms(s.ttft.p99),
+        isDirect ? "–" : added(s.ttft.p50, direct.ttft.p50),
+        isDirect ? "–" : added(s.ttft.p99, direct.ttft.p99),
+        ms(s.gaps.p99),
+        isDirect ? "–" : added(s.gaps.p99, direct.gaps.p99),
+        pct(s.delivered),
+      ]);
+    }
+  }
+  return table(
+    [
+      "target",
+      "streams",
+      "n",
+      "TTFT p50",
+      "TTFT p99",
+      "added TTFT p50",
+      "added TTFT p99",
+      "gap p99",
+      "added lag p99",
+      "chunks delivered",
+    ],
+    rows,
+  );
+}
+
+function persistenceTable(r: BenchResults): string | null {
+  if (!r.persistence) return null;
+  const on = loadFigures(r.persistence.on);
+  const off = loadFigures(r.persistence.off);
+  const share = r.persistence.flushShare;
+  return table(
+    ["recorder", "req/s c=50", "p99", "failed", "flush CPU", "on / off"],
+    [
+      [
+        "on (writing the file)",
+        num(on.rps),
+        ms(on.p99),
+        String(on.failed),
+        pct(share.on),
+        pct(on.rps / off.rps),
+      ],
+      ["off (writes aborted)", num(off.rps), ms(off.p99), String(off.failed), pct(share.off), "–"],
+    ],
+  );
+}
+
+function memoryTable(r: BenchResults): string {
+  const starts = (values: number[]) => (values.length ? `${ms(median(values))} (n=${values.length})` : "–");
+  return table(
+    ["process", "RSS idle MiB", "RSS peak MiB", "first boot → /ready ms", "restart → /ready ms"],
+    r.memory.map((m) => [
+      m.name,
+      m.idleMiB.toFixed(1),
+      m.peakMiB.toFixed(1),
+      starts(m.firstBootMs),
+      starts(m.restartMs),
+    ]),
+  );
+}
+
+function routingTable(r: BenchResults): string | null {
+  if (r.routing.length === 0) return null;
+  const rr = r.routing.find((x) => x.mode === "round_robin");
+  return table(
+    ["mode", "makespan s", "vs round_robin", ...r.routingEndpoints.map((e) => `${e} share`), "failed"],
+    r.routing.map((x) => {
+      const total = Object.values(x.served).reduce((sum, n) => sum + n, 0);
+      return [
+        x.mode,
+        (x.makespanMs / 1000).toFixed(2),
+        rr && x !== rr
+          ? `${(((rr.makespanMs - x.makespanMs) / rr.makespanMs) * 100).toFixed(1)} % shorter`
+          : "–",
+        ...r.routingEndpoints.map((e) => pct((x.served[e] ?? 0) / total)),
+        String(x.streams.failed),
+      ];
+    }),
+  );
+}
+
+export interface Verdict {
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+export function verdicts(r: BenchResults): Verdict[] {
+  const out: Verdict[] = [];
+  const bare = fig(r, "c=50", BARE);
+  const node = fig(r, "c=50", NODE);
+  const bun = fig(r, "c=50", BUN_TARGET);
+  const push = (goal: string, value: number, shown: string, ok: (v: number) => boolean) => {
+    if (Number.isFinite(value)) out.push({ goal, measured: shown, met: ok(value) });
+  };
+  push("Node req/s ≥ 60 % of bare proxy", node.rps / bare.rps, pct(node.rps / bare.rps), (v) => v >= 0.6);
+  const p50c1 = fig(r, "c=1", NODE).p50 - fig(r, "c=1", DIRECT).p50;
+  push("Node added latency p50 c=1 ≤ 0.3 ms", p50c1, `${ms(p50c1)} ms`, (v) => v <= 0.3);
+  const p99c10 = fig(r, "c=10", NODE).p99 - fig(r, "c=10", DIRECT).p99;
+  push("Node added latency p99 c=10 ≤ 5 ms", p99c10, `${ms(p99c10)} ms`, (v) => v <= 5);
+  push("Bun req/s ≥ 3× Node", bun.rps / node.rps, `${(bun.rps / node.rps).toFixed(2)}×`, (v) => v >= 3);
+  for (const [level, perTarget] of r.streaming) {
+    const direct = streamFigures(perTarget.get(DIRECT));
+    for (const t of [NODE, BUN_TARGET]) {
+      const s = streamFigures(perTarget.get(t));
+      const ttft = s.ttft.p50 - direct.ttft.p50;
+      push(`${t} added TTFT p50 ≤ 1 ms (${level})`, ttft, `${ms(ttft)} ms`, (v) => v <= 1);
+      push(`${t} 100 % chunks delivered (${level})`, s.delivered, pct(s.delivered), (v) => v >= 1);
+    }
+  }
+  if (r.persistence) {
+    const cost = r.persistence.flushShare.on;
+    const ratio = loadFigures(r.persistence.on).rps / loadFigures(r.persistence.off).rps;
+    push(
+      "persistence costs ≤ 10 % throughput (flush CPU share)",
+      cost,
+      `${pct(cost)} of busy CPU (req/s on/off ${pct(ratio)})`,
+      (v) => v <= 0.1,
+    );
+  }
+  for (const m of r.memory) {
+    push(`${m.name} RSS peak ≤ 120 MiB`, m.peakMiB, `${m.peakMiB.toFixed(1)} MiB`, (v) => v <= 120);
+    const restart = median(m.restartMs);
+    push(`${m.name} cold start (restart) ≤ 0.5 s`, restart, `${ms(restart)} ms`, (v) => v <= 500);
+    const first = median(m.firstBootMs);
+    push(`${m.name} cold start (first boot) ≤ 0.5 s`, first, `${ms(first)} ms`, (v) => v <= 500);
+  }
+  const auto = r.routing.find((x) => x.mode === "auto");
+  const rr = r.routing.find((x) => x.mode === "round_robin");
+  if (auto && rr) {
+    const gain = (rr.makespanMs - auto.makespanMs) / rr.makespanMs;
+    push("auto makespan ≥ 25 % shorter than round_robin", gain, pct(gain), (v) => v >= 0.25);
+  }
+  return out;
+}
+
+export function renderReport(r: BenchResults): string {
+  const sections = [
+    "# llmlb benchmark results",
+    r.header.join("\n"),
+    "## 1. Non-streaming (≈1.4 KB completion, upstream latency 0 ms)",
+    "Latencies in ms; “added” = target − direct at the same percentile and concurrency (medians over interleaved slices).",
+    nonStreamTable(r),
+  ];
+  const slow = slowTable(r);
+  if (slow) sections.push("### Concurrency: upstream latency 1.5 s, 100 connections", slow);
+  sections.push(
+    "## 2. Streaming (20 chunks, 10 ms apart, usage chunk + [DONE])",
+    "TTFT = request sent → first content chunk; gap = between content chunks (mock sends every 10 ms); ms.",
+    streamTable(r),
+  );
+  const persistence = persistenceTable(r);
+  if (persistence && r.persistence)
+    sections.push("## 3. Persistence on vs off (llmlb node)", r.persistence.definition, persistence);
+  sections.push(
+    "## 4. Memory and cold start",
+    "RSS = VmRSS from /proc, idle after boot and peak while sections 1–2 ran (sampled every 100 ms; up to 100 connections in flight). Cold start = spawn → first 200 from /ready (medians).",
+    memoryTable(r),
+  );
+  const routing = routingTable(r);
+  if (routing) {
+    sections.push(
+      "## 5. Routing quality",
+      `${r.routingEndpoints.join(" / ")} decode at 200 / 100 / 50 tok/s (shared by their in-flight requests), ${r.plan.routing.requests} streaming requests of ${r.plan.routing.tokens} tokens at concurrency ${r.plan.routing.concurrency}, llmlb on Node from a cold start. Ideal makespan ≈ ${(r.idealMakespanMs / 1000).toFixed(2)} s (all capacity busy, speed-proportional shares 57 / 29 / 14 %).`,
+      routing,
+    );
+  }
+  sections.push(
+    "## Targets",
+    table(
+      ["goal", "measured", "met"],
+      verdicts(r).map((v) => [v.goal, v.measured, v.met ? "yes" : "**no**"]),
+    ),
+  );
+  if (r.notes.length > 0) sections.push("## Notes", r.notes.map((note) => `- ${note}`).join("\n"));
+  return `${sections.join("\n\n")}\n`;
+}
