@@ -4,6 +4,8 @@ import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/auth/password.js";
 import { apiKeys, users } from "../../src/db/schema.js";
+import { startInferenceServer } from "../fixtures/fake-inference.js";
+import { registerEndpoint } from "../fixtures/proxy-harness.js";
 import { startTestApp, type TestApp } from "../fixtures/test-app.js";
 
 const DENIED = [401, 403];
@@ -193,17 +195,29 @@ describe("route protection", () => {
     expect(await stored()).toBe(entry?.last_used_at);
   });
 
-  it("the official openai SDK authenticates with an llmlb key and is refused with a wrong one", async () => {
+  it("the official openai SDK works end to end with an llmlb key and is refused with a wrong one", async () => {
     app = await startTestApp();
-    const good = new OpenAI({ apiKey: await app.inferenceKey(), baseURL: `${app.url}/v1`, maxRetries: 0 });
-    const bad = new OpenAI({ apiKey: "sk_not_a_real_key", baseURL: `${app.url}/v1`, maxRetries: 0 });
-    await expect(bad.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
-    // Past auth: /v1/models itself is the registry's route; until it is mounted this is a 404, never 401/403.
-    const outcome = await good.models.list().then(
-      () => 200,
-      (error: unknown) => (error instanceof OpenAI.APIError ? error.status : -1),
-    );
-    expect(DENIED).not.toContain(outcome);
-    expect(outcome).not.toBe(-1);
+    const upstream = await startInferenceServer("openai", { models: ["m"] });
+    try {
+      await registerEndpoint(app, "gpu1", upstream.url);
+      const good = new OpenAI({ apiKey: await app.inferenceKey(), baseURL: `${app.url}/v1`, maxRetries: 0 });
+      const bad = new OpenAI({ apiKey: "sk_not_a_real_key", baseURL: `${app.url}/v1`, maxRetries: 0 });
+      await expect(bad.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+      await expect(bad.chat.completions.create({ model: "m", messages: [] })).rejects.toBeInstanceOf(
+        OpenAI.AuthenticationError,
+      );
+      const models = await good.models.list();
+      expect(models.data.map((model) => model.id)).toEqual(["m"]);
+      const reply = await good.chat.completions.create({
+        model: "m",
+        messages: [{ role: "user", content: "hi" }],
+      });
+      expect(reply.model).toBe("m");
+      expect(reply.choices[0]?.message.content).toBeTruthy();
+      // The upstream never sees the llmlb key.
+      expect(JSON.stringify(upstream.requests.map((request) => request.headers))).not.toContain("sk_");
+    } finally {
+      await upstream.stop();
+    }
   });
 });
