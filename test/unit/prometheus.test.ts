@@ -4,30 +4,11 @@ import { type MetricsSources, metricsFamilies } from "../../src/metrics/expositi
 import { escapeHelp, escapeLabelValue, renderExposition } from "../../src/metrics/prom-text.js";
 import { createRequestMetrics } from "../../src/metrics/request-metrics.js";
 import type { EndpointRecord } from "../../src/registry/types.js";
+import { completion } from "../fixtures/completions.js";
 
-function record(overrides: Partial<CompletionRecord> = {}): CompletionRecord {
-  return {
-    request_id: "r",
-    finished_at: 0,
-    endpoint_id: "e1",
-    endpoint_name: "gpu-1",
-    model: "llama",
-    endpoint_model: "llama:8b",
-    api_kind: "chat_completions",
-    status: "success",
-    status_code: 200,
-    error: null,
-    input_tokens: 10,
-    output_tokens: 100,
-    estimated: false,
-    ttft_ms: 200,
-    duration_ms: 2000,
-    stream: true,
-    client_ip: "127.0.0.1",
-    api_key_id: null,
-    ...overrides,
-  };
-}
+/** A completion on endpoint "gpu-1" serving "llama" as "llama:8b". */
+const record = (overrides: Partial<CompletionRecord> = {}): CompletionRecord =>
+  completion({ endpoint_name: "gpu-1", model: "llama", endpoint_model: "llama:8b", ...overrides });
 
 function endpoint(overrides: Partial<EndpointRecord> = {}): EndpointRecord {
   return {

@@ -1,37 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { createTpsTracker } from "../../src/balancer/tps-tracker.js";
-import type { CompletionRecord } from "../../src/events/types.js";
-
-function completion(overrides: Partial<CompletionRecord> = {}): CompletionRecord {
-  return {
-    request_id: "r",
-    finished_at: 0,
-    endpoint_id: "e1",
-    endpoint_name: "gpu1",
-    model: "llama3",
-    endpoint_model: "llama3:latest",
-    api_kind: "chat_completions",
-    status: "success",
-    status_code: 200,
-    error: null,
-    input_tokens: 10,
-    output_tokens: 100,
-    estimated: false,
-    ttft_ms: 200,
-    duration_ms: 2000,
-    stream: true,
-    client_ip: null,
-    api_key_id: null,
-    ...overrides,
-  };
-}
+import { completion } from "../fixtures/completions.js";
 
 describe("TPS tracker", () => {
   it("takes the first sample as is: 100 tokens in 2000 ms → 50 tok/s", () => {
     const tracker = createTpsTracker();
     const entry = tracker.observe(completion());
     expect(entry?.tps).toBe(50);
-    expect(entry?.model).toBe("llama3:latest");
+    expect(entry?.model).toBe("llama3:8b");
     expect(entry?.ttftMs).toBe(200);
     // 99 tokens after the first, in 1.8 s after the first byte.
     expect(entry?.decodeTps).toBeCloseTo(55, 6);
@@ -57,7 +33,7 @@ describe("TPS tracker", () => {
     expect(embedding?.tps).toBeNull();
     expect(embedding?.decodeTps).toBeNull();
     expect(embedding?.ttftMs).toBe(30);
-    expect(tracker.speedOf("e1", "llama3:latest", "chat_completions")).toBeUndefined();
+    expect(tracker.speedOf("e1", "llama3:8b", "chat_completions")).toBeUndefined();
   });
 
   it("keys by endpoint, endpoint model and api kind", () => {
@@ -76,7 +52,7 @@ describe("TPS tracker", () => {
     tracker.restore([
       {
         endpointId: "e1",
-        model: "llama3:latest",
+        model: "llama3:8b",
         apiKind: "chat_completions",
         tps: 40,
         ttftMs: 100,
