@@ -31,8 +31,24 @@ export function ema(previous: number | null, sample: number): number {
   return previous === null ? sample : previous + EMA_ALPHA * (sample - previous);
 }
 
-const keyOf = (endpointId: string, model: string, apiKind: string) =>
+/** The identity of one tracked (endpoint, model, api kind). */
+export const tpsKey = (endpointId: string, model: string, apiKind: string) =>
   `${endpointId}\u0000${model}\u0000${apiKind}`;
+
+/** An entry with nothing measured yet. */
+export function emptyTpsEntry(endpointId: string, model: string, apiKind: ApiKind): TpsEntry {
+  return {
+    endpointId,
+    model,
+    apiKind,
+    tps: null,
+    ttftMs: null,
+    decodeTps: null,
+    requestCount: 0,
+    totalOutputTokens: 0,
+    totalDurationMs: 0,
+  };
+}
 
 export function createTpsTracker(): TpsTracker {
   const state = new Map<string, TpsEntry>();
@@ -41,20 +57,10 @@ export function createTpsTracker(): TpsTracker {
     observe(record) {
       if (record.endpoint_id === null || record.status !== "success") return undefined;
       const model = record.endpoint_model ?? record.model;
-      const key = keyOf(record.endpoint_id, model, record.api_kind);
+      const key = tpsKey(record.endpoint_id, model, record.api_kind);
       let entry = state.get(key);
       if (!entry) {
-        entry = {
-          endpointId: record.endpoint_id,
-          model,
-          apiKind: record.api_kind,
-          tps: null,
-          ttftMs: null,
-          decodeTps: null,
-          requestCount: 0,
-          totalOutputTokens: 0,
-          totalDurationMs: 0,
-        };
+        entry = emptyTpsEntry(record.endpoint_id, model, record.api_kind);
         state.set(key, entry);
       }
       entry.requestCount += 1;
@@ -74,7 +80,7 @@ export function createTpsTracker(): TpsTracker {
       return { ...entry };
     },
     speedOf(endpointId, model, apiKind) {
-      return state.get(keyOf(endpointId, model, apiKind));
+      return state.get(tpsKey(endpointId, model, apiKind));
     },
     entries(endpointId) {
       const all = [...state.values()];
@@ -84,7 +90,7 @@ export function createTpsTracker(): TpsTracker {
     },
     restore(entries) {
       for (const entry of entries)
-        state.set(keyOf(entry.endpointId, entry.model, entry.apiKind), { ...entry });
+        state.set(tpsKey(entry.endpointId, entry.model, entry.apiKind), { ...entry });
     },
     forget(endpointId) {
       for (const [key, entry] of state) if (entry.endpointId === endpointId) state.delete(key);

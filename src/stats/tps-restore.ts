@@ -1,7 +1,7 @@
 // Owns rebuilding TPS tracker state at boot: checkpoints of every instance merged per key (weighted by
 // request count), keys without a checkpoint rebuilt from today's daily stats, then combined with anything
 // measured since boot. Pure.
-import type { TpsEntry } from "../balancer/tps-tracker.js";
+import { emptyTpsEntry, type TpsEntry, tpsKey } from "../balancer/tps-tracker.js";
 import type { ApiKind } from "../events/types.js";
 import type { DailyStatsRow } from "./types.js";
 
@@ -18,9 +18,6 @@ export interface CheckpointRow {
   totalOutputTokens: number;
   totalDurationMs: number;
 }
-
-export const tpsKey = (endpointId: string, model: string, apiKind: string) =>
-  `${endpointId}\u0000${model}\u0000${apiKind}`;
 
 const entryKey = (entry: TpsEntry) => tpsKey(entry.endpointId, entry.model, entry.apiKind);
 
@@ -68,17 +65,7 @@ export function entriesFromDaily(rows: DailyStatsRow[]): TpsEntry[] {
   const entries = new Map<string, TpsEntry>();
   for (const row of rows) {
     const key = tpsKey(row.endpointId, row.modelId, row.apiKind);
-    const entry = entries.get(key) ?? {
-      endpointId: row.endpointId,
-      model: row.modelId,
-      apiKind: row.apiKind as ApiKind,
-      tps: null,
-      ttftMs: null,
-      decodeTps: null,
-      requestCount: 0,
-      totalOutputTokens: 0,
-      totalDurationMs: 0,
-    };
+    const entry = entries.get(key) ?? emptyTpsEntry(row.endpointId, row.modelId, row.apiKind as ApiKind);
     entry.requestCount += row.successfulRequests;
     entry.totalOutputTokens += row.totalOutputTokens;
     entry.totalDurationMs += row.totalDurationMs;
