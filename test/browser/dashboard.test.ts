@@ -265,6 +265,10 @@ describe("dashboard in Chromium", { timeout: 90_000 }, () => {
   it("a phone-width view renders the same live data (screenshot)", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator(`tr[data-endpoint-id="${endpointId}"] [data-total-requests="5"]`).waitFor(WAIT);
+    // Nothing may be wider than the phone: the page scrolls vertically only.
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), WAIT)
+      .toBeLessThanOrEqual(0);
     await browser.screenshot("dashboard-overview-phone");
     await page.setViewportSize({ width: 1366, height: 860 });
   });
