@@ -57,8 +57,11 @@ export interface Composition {
 }
 
 const MIGRATION_RETRY_MS = 10_000;
-/** Recorder batches reach the database at most this long after the request (and on stop). */
-const STATS_FLUSH_MS = 1_000;
+/**
+ * Recorder batches reach the database at most this long after the request (and on stop); frequent small
+ * batches keep each synchronous write short.
+ */
+const STATS_FLUSH_MS = 200;
 const HISTORY_RETENTION_MS = 10_000;
 /** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
 const HEALTH_SWEEP_TICK_MS = 2_000;

@@ -16,6 +16,8 @@ export type Readiness = { ready: true } | { ready: false; reason: string };
 
 export interface DatabaseHandle {
   db: AppDatabase;
+  /** The libSQL client under `db`, for hot paths that run plain SQL (the recorder's flush). */
+  client: Client;
   /** Applies pending migrations once they succeed; returns false (and keeps the reason) on failure. */
   migrate(): Promise<boolean>;
   readonly migrated: boolean;
@@ -104,6 +106,7 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
 
   return {
     db,
+    client,
     get migrated() {
       return migrated;
     },
