@@ -14,6 +14,7 @@ import { createEventStreamHub } from "./events/event-stream.js";
 import { createLogger } from "./logger.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
 import { composeProxy } from "./proxy/compose-proxy.js";
+import { createTokenCounter, loadGptTokenizer } from "./proxy/token-counter.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
 import { createEndpointRegistry } from "./registry/registry.js";
 import { createSecretBox } from "./registry/secret-box.js";
@@ -154,6 +155,10 @@ export function compose(parts: RuntimeParts): Composition {
       completions: { record: (completion) => deps.completions.record(completion) },
       logger,
       events,
+      // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
+      tokens: createTokenCounter(loadGptTokenizer, (error) =>
+        logger.warn("token counter unavailable; estimating tokens from text length", { error }),
+      ),
     }),
     serveDashboard: parts.serveDashboard,
   };
