@@ -73,12 +73,14 @@ const METRICS_UPDATED_MS = 1_000;
 
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const logger = createLogger({ level: config.logLevel, now: () => clock.now(), write: parts.writeLog });
   const database = openDatabase({
     url: config.databaseUrl,
     authToken: config.databaseAuthToken,
     createClient: parts.createLibsqlClient,
     runMigrations: parts.runMigrations,
+    sleep,
   });
   const events = createEventBus({
     now: () => clock.now(),
@@ -109,7 +111,7 @@ export function compose(parts: RuntimeParts): Composition {
     logger,
     clock,
     instanceId: parts.instanceId,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep,
   });
   const auth = createAuth({ config, database, clock, logger });
   const registry = createEndpointRegistry({

@@ -4,7 +4,7 @@
 import type { TpsEntry, TpsTracker } from "../balancer/tps-tracker.js";
 import type { Config } from "../config.js";
 import { createBatchSql } from "../db/batch-sql.js";
-import type { DatabaseHandle } from "../db/client.js";
+import { type DatabaseHandle, retryWhileBusy } from "../db/client.js";
 import {
   readDailyStats,
   readEndpointCounters,
@@ -152,10 +152,13 @@ export function createStatsRecorder(options: RecorderOptions): StatsRecorder {
     return result;
   };
 
-  /** Restore steps are independent: one failing leaves its metric empty, the others still run. */
+  /**
+   * Restore steps are independent: one failing leaves its metric empty, the others still run. A step that
+   * meets a database busy with another instance (e.g. both booting) is retried first.
+   */
   const step = async (name: string, work: () => Promise<void>) => {
     try {
-      await work();
+      await retryWhileBusy(work, options.sleep);
     } catch (error) {
       log.warn("could not restore metric from the database; starting it empty", { metric: name, error });
     }
