@@ -30,13 +30,17 @@ import {
   runStreaming,
   slowLevel,
 } from "./lib/scenarios.js";
+import { runSseClients, type SseRun } from "./lib/sse-clients.js";
 import type { StreamRunSummary } from "./lib/stream-client.js";
 import { BUN, type Llmlb, startBareProxy, startLlmlb, startMock } from "./lib/targets.js";
 
 const args = new Set(process.argv.slice(2));
 const plan: Plan = args.has("--quick") ? QUICK : FULL;
 const skipLlmlb = args.has("--skip-llmlb");
-/** --only=1,3: run just these sections (1 non-stream, 2 streaming, 3 persistence, 4 cold start, 5 routing). */
+/**
+ * --only=1,3: run just these sections (1 non-stream, 2 streaming, 3 persistence, 4 cold start, 5 routing,
+ * 6 event-stream clients).
+ */
 const only = [...args].find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 const section = (n: number) => only === undefined || only.split(",").includes(String(n));
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -192,6 +196,12 @@ async function main() {
       restartMs: [] as number[],
     };
   });
+  let sse: SseRun[] = [];
+  const nodeLlmlb = llmlbs.find((l) => l.name === NODE);
+  if (section(6) && nodeLlmlb) {
+    log(`[${elapsed()}] 6. event-stream clients (llmlb node)`);
+    sse = await runSseClients(driver, nodeLlmlb, nodeLlmlb.adminHeaders, plan.rounds, plan.sliceS.c50, log);
+  }
   for (const instance of llmlbs) await instance.process.stop();
 
   let persistence: BenchResults["persistence"] = null;
@@ -227,6 +237,7 @@ async function main() {
     load,
     streaming,
     persistence,
+    sse,
     memory: memoryRows,
     routing,
     routingEndpoints: ROUTING_ENDPOINTS.map((e) => e.name),
