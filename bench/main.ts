@@ -30,13 +30,17 @@ import {
   runStreaming,
   slowLevel,
 } from "./lib/scenarios.js";
+import { runSseClients, type SseRun } from "./lib/sse-clients.js";
 import type { StreamRunSummary } from "./lib/stream-client.js";
 import { BUN, type Llmlb, startBareProxy, startLlmlb, startMock } from "./lib/targets.js";
 
 const args = new Set(process.argv.slice(2));
 const plan: Plan = args.has("--quick") ? QUICK : FULL;
 const skipLlmlb = args.has("--skip-llmlb");
-/** --only=1,3: run just these sections (1 non-stream, 2 streaming, 3 persistence, 4 cold start, 5 routing). */
+/**
+ * --only=1,3: run just these sections (1 non-stream, 2 streaming, 3 persistence, 4 cold start, 5 routing,
+ * 6 event-stream clients).
+ */
 const only = [...args].find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 const section = (n: number) => only === undefined || only.split(",").includes(String(n));
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -192,6 +196,12 @@ async function main() {
       restartMs: [] as number[],
     };
   });
+  let sse: SseRun[] = [];
+  const nodeLlmlb = llmlbs.find((l) => l.name === NODE);
+  if (section(6) && nodeLlmlb) {
+    log(`[${elapsed()}] 6. event-stream clients (llmlb node)`);
+    sse = await runSseClients(driver, nodeLlmlb, nodeLlmlb.adminHeaders, plan.rounds, plan.sliceS.c50, log);
+  }
   for (const instance of llmlbs) await instance.process.stop();
 
   let persistence: BenchResults["persistence"] = null;
@@ -227,6 +237,7 @@ async function main() {
     load,
     streaming,
     persistence,
+    sse,
     memory: memoryRows,
     routing,
     routingEndpoints: ROUTING_ENDPOINTS.map((e) => e.name),
@@ -248,11 +259,11 @@ async function main() {
 }
 
 /**
- * The recorder's flush: building the batch (src/stats/recorder.ts writeOne → src/db/stats-writes.ts writeBatch)
+ * The recorder's flush: building the batch (src/stats/recorder.ts writeOne → src/db/batch-sql.ts writeFlushBatch)
  * and executing it (@libsql/client executeStmt, which runs in a later microtask, so it is matched by name;
  * under load nearly every statement executed is the recorder's).
  */
-const RECORDER_FLUSH_FUNCTIONS = ["writeOne", "writeBatch", "executeStmt"];
+const RECORDER_FLUSH_FUNCTIONS = ["writeOne", "writeFlushBatch", "executeStmt"];
 
 async function runPersistence(
   driver: LoadDriver,
@@ -299,7 +310,7 @@ async function runPersistence(
         off: profileShare(offProfile.dir, RECORDER_FLUSH_FUNCTIONS),
       },
       definition:
-        "Two llmlb node processes (both under `node --cpu-prof`), each with its own database file and a real API key. “on”: the recorder batches counters, daily stats and request history into the file (one batch of ≤ 2000 history rows per second). “off”: after boot the bench adds SQLite triggers to that process's file that abort the recorder's first write of every flush, so no row is written — but the recorder still builds each batch's SQL (the same ≤ 2000 rows, retried every second) before the database rejects it, so “off” removes only SQLite's execution. “flush CPU” = share of the process's busy CPU samples inside the recorder's flush (building: writeOne/writeBatch; executing: libsql executeStmt); for a CPU-bound proxy this share is the throughput persistence costs, and it is the figure the target is checked against.",
+        "Two llmlb node processes (both under `node --cpu-prof`), each with its own database file and a real API key. “on”: the recorder batches counters, daily stats and request history into the file (batches of ≤ 256 history rows every 200 ms, more batches back to back while a backlog remains). “off”: after boot the bench adds SQLite triggers to that process's file that abort the recorder's first write of every flush, so no row is written — but the recorder still builds each batch's SQL (the same ≤ 256 rows, retried every 200 ms) before the database rejects it, so “off” removes only SQLite's execution. “flush CPU” = share of the process's busy CPU samples inside the recorder's flush (building: writeOne/writeFlushBatch; executing: libsql executeStmt); for a CPU-bound proxy this share is the throughput persistence costs, and it is the figure the target is checked against.",
     };
   } finally {
     await block.release();

@@ -14,6 +14,7 @@ import { createEventStreamHub } from "./events/event-stream.js";
 import { createLogger } from "./logger.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
 import { composeProxy } from "./proxy/compose-proxy.js";
+import { createTokenCounter, loadGptTokenizer } from "./proxy/token-counter.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
 import { createEndpointRegistry } from "./registry/registry.js";
 import { createSecretBox } from "./registry/secret-box.js";
@@ -57,8 +58,11 @@ export interface Composition {
 }
 
 const MIGRATION_RETRY_MS = 10_000;
-/** Recorder batches reach the database at most this long after the request (and on stop). */
-const STATS_FLUSH_MS = 1_000;
+/**
+ * Recorder batches reach the database at most this long after the request (and on stop); frequent small
+ * batches keep each synchronous write short.
+ */
+const STATS_FLUSH_MS = 200;
 const HISTORY_RETENTION_MS = 10_000;
 /** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
 const HEALTH_SWEEP_TICK_MS = 2_000;
@@ -69,12 +73,14 @@ const METRICS_UPDATED_MS = 1_000;
 
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const logger = createLogger({ level: config.logLevel, now: () => clock.now(), write: parts.writeLog });
   const database = openDatabase({
     url: config.databaseUrl,
     authToken: config.databaseAuthToken,
     createClient: parts.createLibsqlClient,
     runMigrations: parts.runMigrations,
+    sleep,
   });
   const events = createEventBus({
     now: () => clock.now(),
@@ -105,7 +111,7 @@ export function compose(parts: RuntimeParts): Composition {
     logger,
     clock,
     instanceId: parts.instanceId,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep,
   });
   const auth = createAuth({ config, database, clock, logger });
   const registry = createEndpointRegistry({
@@ -151,6 +157,10 @@ export function compose(parts: RuntimeParts): Composition {
       completions: { record: (completion) => deps.completions.record(completion) },
       logger,
       events,
+      // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
+      tokens: createTokenCounter(loadGptTokenizer, (error) =>
+        logger.warn("token counter unavailable; estimating tokens from text length", { error }),
+      ),
     }),
     serveDashboard: parts.serveDashboard,
   };

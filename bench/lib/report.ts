@@ -4,6 +4,7 @@ import type { LoadResult } from "./load.js";
 import { type Plan, SLOW_LATENCY_MS } from "./plan.js";
 import type { RoutingResult } from "./routing.js";
 import type { LoadResults } from "./scenarios.js";
+import { SSE_CLIENTS, type SseRun } from "./sse-clients.js";
 import { added, median, ms, num, pct, summarize } from "./stats.js";
 import type { StreamRunSummary } from "./stream-client.js";
 
@@ -25,6 +26,8 @@ export interface BenchResults {
     /** Share (0–1) of busy CPU inside the recorder's flush, from each process's CPU profile. */
     flushShare: { on: number; off: number };
   } | null;
+  /** Section 6: llmlb node slices with and without SSE_CLIENTS /api/events clients. */
+  sse: SseRun[];
   memory: { name: string; idleMiB: number; peakMiB: number; firstBootMs: number[]; restartMs: number[] }[];
   routing: RoutingResult[];
   routingEndpoints: string[];
@@ -223,6 +226,24 @@ function routingTable(r: BenchResults): string | null {
   );
 }
 
+function sseTable(r: BenchResults): string | null {
+  if (r.sse.length === 0) return null;
+  const none = loadFigures(r.sse.filter((x) => x.clients === 0).map((x) => x.load));
+  const rows = [0, SSE_CLIENTS].map((clients) => {
+    const runs = r.sse.filter((x) => x.clients === clients);
+    const f = loadFigures(runs.map((x) => x.load));
+    return [
+      clients === 0 ? "none" : `${clients} (1 never reads)`,
+      num(f.rps),
+      ms(f.p99),
+      clients === 0 ? "–" : pct(f.rps / none.rps),
+      clients === 0 ? "–" : `${(median(runs.map((x) => x.bytesPerClientPerS)) / 1024).toFixed(0)} KiB/s`,
+      String(f.failed),
+    ];
+  });
+  return table(["/api/events clients", "req/s c=50", "p99", "vs none", "per reading client", "failed"], rows);
+}
+
 export interface Verdict {
   goal: string;
   measured: string;
@@ -307,6 +328,14 @@ export function renderReport(r: BenchResults): string {
       "## 5. Routing quality",
       `${r.routingEndpoints.join(" / ")} decode at 200 / 100 / 50 tok/s (shared by their in-flight requests), ${r.plan.routing.requests} streaming requests of ${r.plan.routing.tokens} tokens at concurrency ${r.plan.routing.concurrency}, llmlb on Node from a cold start. Ideal makespan ≈ ${(r.idealMakespanMs / 1000).toFixed(2)} s (all capacity busy, speed-proportional shares 57 / 29 / 14 %).`,
       routing,
+    );
+  }
+  const sse = sseTable(r);
+  if (sse) {
+    sections.push(
+      "## 6. Event-stream clients (llmlb node)",
+      `Non-streaming load at c=50 with no dashboard clients vs ${SSE_CLIENTS} clients on /api/events (admin session), one of which never reads its socket (the server drops it once its backlog exceeds LLMLB_SSE_CLIENT_BACKLOG_BYTES: see the “fell too far behind” warnings under Notes); every request publishes RequestCompleted and TpsUpdated to each client. Medians over interleaved slices.`,
+      sse,
     );
   }
   sections.push(

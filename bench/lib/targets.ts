@@ -84,6 +84,8 @@ export interface LlmlbOptions {
 export interface Llmlb extends Target {
   /** Spawn → first 200 from readyPath, ms. */
   coldStartMs: number;
+  /** Admin session (dashboard APIs such as /api/events); empty with auth disabled. */
+  adminHeaders: Record<string, string>;
   dataDir: string;
   logFile: string;
 }
@@ -108,7 +110,7 @@ async function poll<T>(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} ${lastError}`);
 }
 
-async function createApiKey(url: string, password: string): Promise<string> {
+async function createApiKey(url: string, password: string): Promise<{ key: string; token: string }> {
   const login = await fetch(`${url}/api/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -129,7 +131,7 @@ async function createApiKey(url: string, password: string): Promise<string> {
   const key = (await created.json()) as Record<string, unknown>;
   const secret = key.key ?? key.api_key ?? key.secret;
   if (typeof secret !== "string") throw new Error(`API key response has no key: ${JSON.stringify(key)}`);
-  return secret;
+  return { key: secret, token };
 }
 
 export async function startLlmlb(options: LlmlbOptions): Promise<Llmlb> {
@@ -164,8 +166,10 @@ export async function startLlmlb(options: LlmlbOptions): Promise<Llmlb> {
     return response.ok ? true : null;
   });
   const coldStartMs = performance.now() - started;
-  const headers: Record<string, string> = options.apiKey
-    ? { authorization: `Bearer ${await createApiKey(url, password)}` }
+  const credentials = options.apiKey ? await createApiKey(url, password) : null;
+  const headers: Record<string, string> = credentials ? { authorization: `Bearer ${credentials.key}` } : {};
+  const adminHeaders: Record<string, string> = credentials
+    ? { authorization: `Bearer ${credentials.token}` }
     : {};
   await poll(`${options.name} to route ${options.model}`, 20_000, 50, async () => {
     const response = await fetch(`${url}/v1/models`, { headers });
@@ -175,5 +179,5 @@ export async function startLlmlb(options: LlmlbOptions): Promise<Llmlb> {
     if (!model) return null;
     return (model.endpoint_ids?.length ?? 1) >= (options.minEndpoints ?? 1) ? true : null;
   });
-  return { name: options.name, url, headers, process: child, coldStartMs, dataDir, logFile };
+  return { name: options.name, url, headers, adminHeaders, process: child, coldStartMs, dataDir, logFile };
 }

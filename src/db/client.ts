@@ -1,7 +1,7 @@
 // Owns the database handle: a libSQL client that survives a failed open, drizzle over it, and readiness.
 // Invariant: opening never throws — a database that cannot be opened yields a handle whose queries reject
 // (and which retries the open on the next query), so the balancer can start and proxy without it.
-import type { Client, Config as LibsqlConfig } from "@libsql/client";
+import type { Client, Config as LibsqlConfig, Transaction } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import * as schema from "./schema.js";
 
@@ -16,6 +16,8 @@ export type Readiness = { ready: true } | { ready: false; reason: string };
 
 export interface DatabaseHandle {
   db: AppDatabase;
+  /** The libSQL client under `db`, for hot paths that run plain SQL (the recorder's flush). */
+  client: Client;
   /** Applies pending migrations once they succeed; returns false (and keeps the reason) on failure. */
   migrate(): Promise<boolean>;
   readonly migrated: boolean;
@@ -29,6 +31,8 @@ export interface OpenDatabaseOptions {
   authToken?: string | undefined;
   createClient: CreateLibsqlClient;
   runMigrations?: RunMigrations;
+  /** Pauses between migration attempts while another process holds the database (none: no retry). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 function describe(error: unknown): string {
@@ -39,9 +43,14 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+type TxMethod = "execute" | "batch" | "executeMultiple" | "commit" | "rollback";
+const TX_METHODS: readonly TxMethod[] = ["execute", "batch", "executeMultiple", "commit", "rollback"];
+
 /**
  * A Client that opens the real one lazily and retries the open on later calls after a failure
- * (e.g. the data directory was not writable at boot).
+ * (e.g. the data directory was not writable at boot). After SQLITE_BUSY it also drops the connections:
+ * libSQL can leave the failed statement active on its connection, and then every later COMMIT there fails
+ * ("cannot commit transaction - SQL statements in progress"), so writes would never resume.
  */
 function reopeningClient(open: () => Client): Client {
   let inner: Client | null = null;
@@ -49,12 +58,34 @@ function reopeningClient(open: () => Client): Client {
     if (inner === null || inner.closed) inner = open();
     return inner;
   };
+  const dropAfterBusy = (used: Client) => (error: unknown) => {
+    if (isBusyError(error) && inner === used) {
+      inner = null;
+      used.close();
+    }
+    throw error;
+  };
+  const guarded = <T>(work: (client: Client) => Promise<T>): Promise<T> => {
+    const used = current();
+    return work(used).catch(dropAfterBusy(used));
+  };
+  const guardedTransaction = (tx: Transaction, used: Client): Transaction => {
+    for (const name of TX_METHODS) {
+      const method = (tx[name] as (...a: unknown[]) => Promise<unknown>).bind(tx);
+      Object.defineProperty(tx, name, {
+        value: (...args: unknown[]) => method(...args).catch(dropAfterBusy(used)),
+      });
+    }
+    return tx;
+  };
   const client = {
-    execute: (...args: unknown[]) => (current().execute as (...a: unknown[]) => unknown)(...args),
-    batch: (...args: Parameters<Client["batch"]>) => current().batch(...args),
-    migrate: (...args: Parameters<Client["migrate"]>) => current().migrate(...args),
-    transaction: (mode?: Parameters<Client["batch"]>[1]) => current().transaction(mode),
-    executeMultiple: (sql: string) => current().executeMultiple(sql),
+    execute: (...args: unknown[]) =>
+      guarded((c) => (c.execute as (...a: unknown[]) => Promise<unknown>)(...args)),
+    batch: (...args: Parameters<Client["batch"]>) => guarded((c) => c.batch(...args)),
+    migrate: (...args: Parameters<Client["migrate"]>) => guarded((c) => c.migrate(...args)),
+    transaction: (mode?: Parameters<Client["batch"]>[1]) =>
+      guarded((c) => c.transaction(mode).then((tx) => guardedTransaction(tx, c))),
+    executeMultiple: (sql: string) => guarded((c) => c.executeMultiple(sql)),
     sync: () => current().sync(),
     close: () => {
       inner?.close();
@@ -89,10 +120,55 @@ function reopeningClient(open: () => Client): Client {
 }
 
 /**
- * How long a local file waits for another process's write lock (e.g. two instances on one file) before
- * SQLITE_BUSY, ms. Ignored by remote (HTTP / WebSocket) databases.
+ * How long one statement on a local file waits for another process's lock (a second instance on the same
+ * file, an sqlite3 shell, a backup) before SQLITE_BUSY, ms. Short on purpose: libSQL waits on the main
+ * thread, so every request would freeze for this long. Writes that must happen retry instead
+ * (retryWhileBusy: migrations and restore at boot; the recorder keeps its batch and retries on the next
+ * flush). Ignored by remote (HTTP / WebSocket) databases.
  */
-const FILE_BUSY_TIMEOUT_MS = 2_000;
+export const FILE_BUSY_TIMEOUT_MS = 50;
+/** Boot-time retries of work that met a busy database: attempts and pause between them (ms). */
+const BUSY_RETRY_ATTEMPTS = 40;
+const BUSY_RETRY_PAUSE_MS = 100;
+
+/** true for SQLITE_BUSY / SQLITE_LOCKED, however deep drizzle or libSQL wrapped it. */
+export function isBusyError(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && /^SQLITE_(BUSY|LOCKED)/.test(code)) return true;
+    if (/database is locked|SQLITE_BUSY/i.test(cause.message)) return true;
+    cause = cause.cause;
+  }
+  return false;
+}
+
+/**
+ * Runs `work`, again after a pause while it fails because the database is busy (up to ~4 s, without
+ * blocking the event loop between attempts) or with another error `alsoRetry` accepts; other errors and
+ * the last failure are thrown.
+ */
+export async function retryWhileBusy<T>(
+  work: () => Promise<T>,
+  sleep: (ms: number) => Promise<void>,
+  alsoRetry: (error: unknown) => boolean = () => false,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= BUSY_RETRY_ATTEMPTS || !(isBusyError(error) || alsoRetry(error))) throw error;
+      await sleep(BUSY_RETRY_PAUSE_MS);
+    }
+  }
+}
+
+/**
+ * Two processes booting together on a new file both find the migrations unapplied; the one that commits
+ * second fails with "already exists" (its transaction rolled back). Running the migrator again then finds
+ * them applied.
+ */
+const migratedConcurrently = (error: unknown): boolean =>
+  error instanceof Error && /already exists/i.test(describe(error));
 
 export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   const client = reopeningClient(() =>
@@ -104,13 +180,16 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
 
   return {
     db,
+    client,
     get migrated() {
       return migrated;
     },
     async migrate() {
       if (migrated || !options.runMigrations) return true;
       try {
-        await options.runMigrations(db);
+        const run = options.runMigrations;
+        if (options.sleep) await retryWhileBusy(() => run(db), options.sleep, migratedConcurrently);
+        else await run(db);
         migrated = true;
         migrationError = null;
       } catch (error) {

@@ -1,14 +1,13 @@
-// Owns the recorder's writes: one flush batch per transaction (additive counters and daily stats, history
-// rows), TPS checkpoints per instance, and bounded deletes of expired history.
-import { eq, inArray, lt, sql } from "drizzle-orm";
+// Owns the recorder's drizzle writes: TPS checkpoints per instance and bounded deletes of expired history
+// (the flush batches themselves are plain SQL in batch-sql.ts).
+import { eq, inArray, lt } from "drizzle-orm";
 import type { TpsEntry } from "../balancer/tps-tracker.js";
-import type { Batch } from "../stats/pending-writes.js";
 import type { CheckpointRow } from "../stats/tps-restore.js";
 import type { RequestCounters } from "../stats/types.js";
 import type { AppDatabase } from "./client.js";
-import { endpointDailyStats, endpoints, modelTpsState, requestHistory } from "./schema.js";
+import { endpoints, modelTpsState, requestHistory } from "./schema.js";
 
-/** Rows per multi-row INSERT (19 history columns stay well under SQLite's bound-variable limit). */
+/** Rows per multi-row checkpoint INSERT (well under SQLite's bound-variable limit). */
 const ROWS_PER_INSERT = 100;
 
 type BatchItems = Parameters<AppDatabase["batch"]>[0];
@@ -17,62 +16,6 @@ function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
-}
-
-const plus = (column: { name: string }, amount: number) => sql`${sql.identifier(column.name)} + ${amount}`;
-const plusExcluded = (column: { name: string }) =>
-  sql`${sql.identifier(column.name)} + excluded.${sql.identifier(column.name)}`;
-
-/**
- * Writes one batch in one transaction, additively (several instances may share the database), and reads
- * the resulting counters of every endpoint in the same transaction.
- */
-export async function writeBatch(db: AppDatabase, batch: Batch): Promise<Map<string, RequestCounters>> {
-  const statements: unknown[] = [];
-  for (const [id, delta] of batch.counters) {
-    statements.push(
-      db
-        .update(endpoints)
-        .set({
-          totalRequests: plus(endpoints.totalRequests, delta.totalRequests),
-          successfulRequests: plus(endpoints.successfulRequests, delta.successfulRequests),
-          failedRequests: plus(endpoints.failedRequests, delta.failedRequests),
-          totalInputTokens: plus(endpoints.totalInputTokens, delta.totalInputTokens),
-          totalOutputTokens: plus(endpoints.totalOutputTokens, delta.totalOutputTokens),
-        })
-        .where(eq(endpoints.id, id)),
-    );
-  }
-  for (const rows of chunks([...batch.daily.values()], ROWS_PER_INSERT)) {
-    statements.push(
-      db
-        .insert(endpointDailyStats)
-        .values(rows)
-        .onConflictDoUpdate({
-          target: [
-            endpointDailyStats.endpointId,
-            endpointDailyStats.modelId,
-            endpointDailyStats.date,
-            endpointDailyStats.apiKind,
-          ],
-          set: {
-            totalRequests: plusExcluded(endpointDailyStats.totalRequests),
-            successfulRequests: plusExcluded(endpointDailyStats.successfulRequests),
-            failedRequests: plusExcluded(endpointDailyStats.failedRequests),
-            totalInputTokens: plusExcluded(endpointDailyStats.totalInputTokens),
-            totalOutputTokens: plusExcluded(endpointDailyStats.totalOutputTokens),
-            totalDurationMs: plusExcluded(endpointDailyStats.totalDurationMs),
-          },
-        }),
-    );
-  }
-  for (const rows of chunks(batch.history, ROWS_PER_INSERT)) {
-    statements.push(db.insert(requestHistory).values(rows));
-  }
-  const readBack = db.select(COUNTER_COLUMNS).from(endpoints);
-  const results = await db.batch([...statements, readBack] as unknown as BatchItems);
-  const rows = results[results.length - 1] as CounterRow[];
-  return new Map(rows.map((row) => [row.id, countersFromRow(row)]));
 }
 
 export const COUNTER_COLUMNS = {

@@ -15,6 +15,7 @@ import type { CompletionSink } from "../stats/types.js";
 import type { UpstreamClient } from "../upstream/types.js";
 import { Dispatcher } from "./dispatcher.js";
 import { createProxyService, type ProxyService } from "./service.js";
+import type { TokenCounter } from "./token-counter.js";
 import type { LiveLoad } from "./types.js";
 
 export interface ProxyParts {
@@ -23,6 +24,8 @@ export interface ProxyParts {
   liveLoad: LiveLoad;
   /** `circuit_state` per endpoint (endpoint JSON, dashboard, metrics). */
   circuits: CircuitReader;
+  /** Token estimates when an upstream reports no usage (await tokens.loaded() for exact counts). */
+  tokens: TokenCounter;
 }
 
 export function composeProxy(input: {
@@ -35,6 +38,7 @@ export function composeProxy(input: {
   completions: CompletionSink;
   logger: Logger;
   events: EventBus;
+  tokens: TokenCounter;
 }): ProxyParts {
   const { config, clock } = input;
   const cooldownMs = config.circuitCooldownSecs * 1000;
@@ -67,6 +71,7 @@ export function composeProxy(input: {
     clock,
     logger: input.logger,
     maxAttempts: config.maxAttempts,
+    tokens: input.tokens,
   });
   input.events.subscribe((event) => {
     // A deleted endpoint's circuit goes with it; any endpoint change may free a queued request.
@@ -83,5 +88,6 @@ export function composeProxy(input: {
     proxy,
     liveLoad: dispatcher,
     circuits: { circuitState: (endpointId) => circuits.stateOf(endpointId, clock.monotonic()) },
+    tokens: input.tokens,
   };
 }

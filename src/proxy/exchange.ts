@@ -7,6 +7,7 @@ import type { ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { type ProxyCall, wantsStream } from "./proxy-request.js";
+import type { TokenCounter } from "./token-counter.js";
 import { UsageMeter } from "./usage-meter.js";
 
 export interface ExchangeDeps {
@@ -14,6 +15,8 @@ export interface ExchangeDeps {
   circuits: CircuitBreakers;
   completions: CompletionSink;
   clock: Clock;
+  /** Counts estimated tokens when an upstream reports no usage. */
+  tokens: TokenCounter;
 }
 
 /** What an ended attempt says about its endpoint's health. */
@@ -28,7 +31,7 @@ export interface Ending {
 }
 
 export class Exchange {
-  readonly meter = new UsageMeter();
+  readonly meter: UsageMeter;
   /** The endpoint currently holding this request's slot. */
   route: ModelRoute | null = null;
   /** The endpoint of the latest attempt (kept for the record after its slot is freed). */
@@ -45,6 +48,7 @@ export class Exchange {
     readonly call: ProxyCall,
   ) {
     this.startedAt = deps.clock.monotonic();
+    this.meter = new UsageMeter(deps.tokens);
   }
 
   get clientGone(): boolean {

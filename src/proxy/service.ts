@@ -19,6 +19,7 @@ import {
 } from "./proxy-request.js";
 import { modelRewriter, SseRelay } from "./sse-relay.js";
 import { StreamSource } from "./stream-source.js";
+import type { TokenCounter } from "./token-counter.js";
 
 export interface ProxyServiceDeps {
   directory: EndpointDirectory;
@@ -29,6 +30,7 @@ export interface ProxyServiceDeps {
   clock: Clock;
   logger: Logger;
   maxAttempts: number;
+  tokens: TokenCounter;
 }
 
 export interface ProxyService {
@@ -51,6 +53,7 @@ export function createProxyService(deps: ProxyServiceDeps): ProxyService {
     circuits: deps.circuits,
     completions: deps.completions,
     clock: deps.clock,
+    tokens: deps.tokens,
   };
 
   return {

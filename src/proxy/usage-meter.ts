@@ -1,6 +1,7 @@
 // Owns token accounting for one proxied request: reported usage in every known shape (OpenAI chat /
-// completions / Responses, Ollama eval counts, llama.cpp timings), else an estimate from the text. Pure.
-import { countTokens } from "gpt-tokenizer";
+// completions / Responses, Ollama eval counts, llama.cpp timings), else an estimate from the text (counted
+// by the injected TokenCounter). Pure.
+import type { TokenCounter } from "./token-counter.js";
 
 export interface TokenCount {
   inputTokens: number;
@@ -16,16 +17,6 @@ const isObject = (value: unknown): value is Json =>
 const count = (value: unknown): number | null =>
   typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.round(value) : null;
 
-/** Tokens in a text by the o200k tokenizer; a chars/4 fallback if the tokenizer refuses the text. */
-export function estimateTokens(text: string): number {
-  if (text === "") return 0;
-  try {
-    return countTokens(text);
-  } catch {
-    return Math.ceil(text.length / 4);
-  }
-}
-
 /** Collects the text of a prompt in any of the request shapes (messages, prompt, input, instructions). */
 function promptText(value: unknown, parts: string[]): void {
   if (typeof value === "string") parts.push(value);
@@ -38,13 +29,13 @@ function promptText(value: unknown, parts: string[]): void {
 }
 
 /** Input tokens of a request body, estimated (used only when the upstream reported none). */
-export function estimateInputTokens(body: Json): number {
+export function estimateInputTokens(body: Json, tokens: TokenCounter): number {
   const parts: string[] = [];
   promptText(body.messages, parts);
   promptText(body.prompt, parts);
   promptText(body.input, parts);
   promptText(body.instructions, parts);
-  return estimateTokens(parts.join("\n"));
+  return tokens.count(parts.join("\n"));
 }
 
 export class UsageMeter {
@@ -59,6 +50,8 @@ export class UsageMeter {
   private llamaOutput: number | null = null;
   /** Generated text seen so far, for the estimate. */
   private text = "";
+
+  constructor(private readonly tokens: TokenCounter) {}
 
   /** Takes one parsed JSON value: a stream chunk, a Responses event, or a whole response body. */
   observe(value: unknown): void {
@@ -98,12 +91,12 @@ export class UsageMeter {
     let estimated = false;
     let output = embeddings ? 0 : (this.usageOutput ?? this.ollamaOutput ?? this.llamaOutput);
     if (output === null) {
-      output = estimateTokens(this.text);
+      output = this.tokens.count(this.text);
       estimated = true;
     }
     let input = this.usageInput ?? this.ollamaInput ?? this.llamaInput;
     if (input === null) {
-      input = estimateInputTokens(requestBody);
+      input = estimateInputTokens(requestBody, this.tokens);
       estimated = true;
     }
     return { inputTokens: input, outputTokens: output, estimated };

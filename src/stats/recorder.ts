@@ -3,14 +3,15 @@
 // plus restoring that view at boot, TPS checkpoints and history retention.
 import type { TpsEntry, TpsTracker } from "../balancer/tps-tracker.js";
 import type { Config } from "../config.js";
-import type { DatabaseHandle } from "../db/client.js";
+import { createBatchSql } from "../db/batch-sql.js";
+import { type DatabaseHandle, retryWhileBusy } from "../db/client.js";
 import {
   readDailyStats,
   readEndpointCounters,
   readMinuteCounts,
   readRecentDurations,
 } from "../db/stats-reads.js";
-import { adoptCheckpoints, deleteHistoryBefore, writeBatch, writeCheckpoint } from "../db/stats-writes.js";
+import { adoptCheckpoints, deleteHistoryBefore, writeCheckpoint } from "../db/stats-writes.js";
 import type { Clock } from "../deps.js";
 import type { EventBus } from "../events/bus.js";
 import type { CompletionRecord } from "../events/types.js";
@@ -23,8 +24,13 @@ import type { CompletionSink, LiveStats, RecordedBodies, RequestCounters } from 
 
 /** History rows kept in memory while the database is unavailable; beyond it the oldest are dropped. */
 export const MAX_WAITING_ROWS = 20_000;
-/** History rows written per transaction. */
-export const ROWS_PER_FLUSH = 2_000;
+/**
+ * History rows written per transaction. Small batches keep each synchronous libSQL write short (a few ms on
+ * the event loop) instead of one long pause; a backlog is drained batch after batch (see flush()).
+ */
+export const ROWS_PER_FLUSH = 256;
+/** Batches one flush() writes at most while a backlog remains, yielding to requests between them. */
+export const MAX_BATCHES_PER_FLUSH = 40;
 /** Stored body size bound (characters) when bodies are logged. */
 const MAX_BODY_CHARS = 64 * 1024;
 /** Expired history rows deleted per statement, and statements per retention run. */
@@ -40,7 +46,10 @@ export interface RecorderOptions {
   logger: Logger;
   clock: Clock;
   instanceId: string;
-  /** Pauses between shutdown flush attempts (a database busy with another instance's write). */
+  /**
+   * Pauses between shutdown flush attempts (a database busy with another instance's write), and — with 0 —
+   * yields to pending requests between the batches of a backlog.
+   */
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -51,7 +60,10 @@ export interface StatsRecorder extends CompletionSink, LiveStats {
   setLatencySource(source: () => readonly (number | null)[]): void;
   /** Boot: rebuilds the in-memory view from the database; each step degrades to empty on failure. */
   restore(): Promise<void>;
-  /** Writes one batch (nothing before restore() ran). */
+  /**
+   * Writes one batch, then further batches while history rows still wait (up to MAX_BATCHES_PER_FLUSH,
+   * yielding between them); nothing before restore() ran. Returns the last batch's result.
+   */
   flush(): Promise<FlushResult>;
   /** Writes this instance's TPS state to model_tps_state. */
   checkpoint(): Promise<void>;
@@ -68,6 +80,7 @@ export function createStatsRecorder(options: RecorderOptions): StatsRecorder {
   const { config, database, tracker, events, logger, clock } = options;
   const log = logger.child({ component: "recorder" });
   const pending = createPendingWrites(MAX_WAITING_ROWS);
+  const batchSql = createBatchSql();
   const ring = createMinuteRing();
   const durations = createResponseTimes();
   /** Counters as last read from the database (they include every instance's flushed requests). */
@@ -111,7 +124,7 @@ export function createStatsRecorder(options: RecorderOptions): StatsRecorder {
     const batch = pending.take(ROWS_PER_FLUSH);
     if (!batch) return "empty";
     try {
-      persisted = await writeBatch(database.db, batch);
+      persisted = await batchSql.write(database.client, batch);
       pending.settle();
       if (failing) log.info("database writes resumed", { waiting_rows: pending.waitingRows });
       failing = false;
@@ -129,10 +142,23 @@ export function createStatsRecorder(options: RecorderOptions): StatsRecorder {
     }
   };
 
-  /** Restore steps are independent: one failing leaves its metric empty, the others still run. */
+  const drain = async (): Promise<FlushResult> => {
+    let result = await writeOne();
+    for (let batches = 1; result === "written" && pending.waitingRows > 0; batches++) {
+      if (batches >= MAX_BATCHES_PER_FLUSH) break;
+      await options.sleep(0);
+      result = await writeOne();
+    }
+    return result;
+  };
+
+  /**
+   * Restore steps are independent: one failing leaves its metric empty, the others still run. A step that
+   * meets a database busy with another instance (e.g. both booting) is retried first.
+   */
   const step = async (name: string, work: () => Promise<void>) => {
     try {
-      await work();
+      await retryWhileBusy(work, options.sleep);
     } catch (error) {
       log.warn("could not restore metric from the database; starting it empty", { metric: name, error });
     }
@@ -215,7 +241,7 @@ export function createStatsRecorder(options: RecorderOptions): StatsRecorder {
 
     flush() {
       if (!restored) return Promise.resolve("failed");
-      const run = (flushing ?? Promise.resolve("empty" as FlushResult)).then(writeOne);
+      const run = (flushing ?? Promise.resolve("empty" as FlushResult)).then(drain);
       flushing = run;
       void run.finally(() => {
         if (flushing === run) flushing = null;

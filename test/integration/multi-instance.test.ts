@@ -182,3 +182,42 @@ describe.each(["file", "sqld"] as const)("two Node instances on one database (%s
     TEST_TIMEOUT_MS,
   );
 });
+
+describe("two Node instances booting together on one new database file", () => {
+  const instances: LlmlbProcess[] = [];
+  let dir: TempDir | undefined;
+
+  afterEach(async () => {
+    for (const instance of instances.splice(0)) await instance.stop("SIGKILL");
+    dir?.remove();
+  });
+
+  it(
+    "both apply the migrations and restore their statistics (neither starts without persistence)",
+    async () => {
+      dir = tempDir();
+      const path = dir.path;
+      const databaseUrl = `file:${join(path, "shared.db")}`;
+      const boot = (name: string) =>
+        startLlmlb("node", {
+          LLMLB_DATABASE_URL: databaseUrl,
+          LLMLB_DATA_DIR: join(path, name),
+          LLMLB_SECRET_KEY: "multi-instance-test-secret-key-0123456789",
+        });
+      const booted = await Promise.allSettled([boot("a"), boot("b")]);
+      for (const result of booted) if (result.status === "fulfilled") instances.push(result.value);
+      expect(instances).toHaveLength(2);
+      for (const instance of instances) {
+        await eventually(async () => {
+          const ready = await fetch(`${instance.url}/ready`);
+          return ready.status === 200 ? true : undefined;
+        }, "/ready");
+        const output = instance.process.output();
+        expect(output).toContain("statistics restored");
+        expect(output).not.toContain("database unavailable");
+        expect(output).not.toContain("could not restore");
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});

@@ -2,6 +2,7 @@
 // empty, writes wait and are retried, and concurrent instances add up instead of overwriting each other.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createClient } from "@libsql/client";
 import { sql } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
@@ -130,6 +131,33 @@ describe("statistics when the database misbehaves", () => {
     ]);
     // Restored after migration, before the flush: the timeline counts each request once.
     expect(app.composition.deps.stats.history().at(-1)?.success).toBe(3);
+  });
+
+  it("a database another process holds locked: the flush fails, and after the lock every record is written", async () => {
+    app = await startTestApp();
+    const other = createClient({ url: app.composition.deps.config.databaseUrl });
+    try {
+      // Another writer (a second instance, an sqlite3 shell, a backup) holds the write lock.
+      const lock = await other.transaction("write");
+      await lock.execute("UPDATE endpoints SET notes = notes");
+      for (let i = 0; i < 3; i++) app.composition.deps.completions.record(completion({ endpoint_id: "e1" }));
+      await runJob(app, "stats-flush");
+      expect(
+        app.logs.some(
+          (line) => line.level === "warn" && String(line.msg).includes("cannot write statistics"),
+        ),
+      ).toBe(true);
+      await lock.rollback();
+
+      await runJob(app, "stats-flush");
+      const db = app.composition.deps.database.db;
+      expect(await db.all(sql`SELECT count(*) AS n FROM request_history`)).toEqual([{ n: 3 }]);
+      expect(await db.all(sql`SELECT total_requests FROM endpoint_daily_stats`)).toEqual([
+        { total_requests: 3 },
+      ]);
+    } finally {
+      other.close();
+    }
   });
 
   it("two instances writing the same database file concurrently: daily totals are the sum of both", async () => {

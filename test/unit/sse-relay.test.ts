@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { modelRewriter, SseRelay } from "../../src/proxy/sse-relay.js";
-import { estimateTokens, UsageMeter } from "../../src/proxy/usage-meter.js";
+import { approximateTokens, createTokenCounter, loadGptTokenizer } from "../../src/proxy/token-counter.js";
+import { UsageMeter } from "../../src/proxy/usage-meter.js";
+
+const failLoading = (error: unknown) => {
+  throw error;
+};
+const tokens = createTokenCounter(loadGptTokenizer, failLoading);
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -17,7 +23,7 @@ function relay(
   size: number,
   options: { drop?: boolean; rewrite?: { from: string; to: string } } = {},
 ) {
-  const meter = new UsageMeter();
+  const meter = new UsageMeter(tokens);
   const sse = new SseRelay(meter, options.drop ?? false, options.rewrite ?? null);
   const bytes = enc.encode(text);
   const forwarded: Uint8Array[] = [];
@@ -79,13 +85,13 @@ describe("SSE relay", () => {
   });
 
   it("starts an error event on an event boundary", () => {
-    const meter = new UsageMeter();
+    const meter = new UsageMeter(tokens);
     const sse = new SseRelay(meter, false, null);
     sse.push(enc.encode(`${chunk("a")}data: {"id`));
     expect(dec.decode(sse.errorEvent({ message: "m", type: "t", code: "c" }))).toBe(
       '\n\ndata: {"error":{"message":"m","type":"t","code":"c"}}\n\n',
     );
-    const clean = new SseRelay(new UsageMeter(), true, null);
+    const clean = new SseRelay(new UsageMeter(tokens), true, null);
     clean.push(enc.encode(chunk("a")));
     expect(dec.decode(clean.errorEvent({ message: "m", type: "t", code: "c" }))).toMatch(/^data: /);
   });
@@ -106,7 +112,7 @@ describe("usage meter", () => {
   });
 
   it("prefers OpenAI usage over the other sources", () => {
-    const meter = new UsageMeter();
+    const meter = new UsageMeter(tokens);
     meter.observe({
       choices: [],
       usage: { prompt_tokens: 1, completion_tokens: 2 },
@@ -123,7 +129,7 @@ describe("usage meter", () => {
       outputTokens: 6,
       estimated: false,
     });
-    const whole = new UsageMeter();
+    const whole = new UsageMeter(tokens);
     whole.observe({
       object: "response",
       output: [{ content: [{ type: "output_text", text: "x" }] }],
@@ -132,19 +138,32 @@ describe("usage meter", () => {
     expect(whole.result({}, false)).toEqual({ inputTokens: 3, outputTokens: 1, estimated: false });
   });
 
-  it("estimates from the generated and prompt text only when nothing was reported, and says so", () => {
+  it("estimates from the generated and prompt text only when nothing was reported, and says so", async () => {
+    expect(await tokens.loaded()).toBe(true);
     const { meter } = relay(chunk("The quick brown fox") + chunk(" jumps over the lazy dog.") + done, 16);
     const body = { messages: [{ role: "user", content: "Tell me about foxes." }] };
     expect(meter.result(body, false)).toEqual({
-      inputTokens: estimateTokens("Tell me about foxes."),
-      outputTokens: estimateTokens("The quick brown fox jumps over the lazy dog."),
+      inputTokens: tokens.count("Tell me about foxes."),
+      outputTokens: tokens.count("The quick brown fox jumps over the lazy dog."),
       estimated: true,
     });
-    expect(estimateTokens("The quick brown fox jumps over the lazy dog.")).toBeGreaterThan(5);
+    // The o200k tokenizer's count: one token per word plus the period.
+    expect(tokens.count("The quick brown fox jumps over the lazy dog.")).toBe(10);
+  });
+
+  it("before the tokenizer has loaded, estimates by approximation and still says so", () => {
+    const unloaded = createTokenCounter(() => new Promise(() => {}), failLoading);
+    const meter = new UsageMeter(unloaded);
+    meter.observe({ choices: [{ delta: { content: "The quick brown fox jumps over the lazy dog." } }] });
+    expect(meter.result({ prompt: "Tell me about foxes." }, false)).toEqual({
+      inputTokens: approximateTokens("Tell me about foxes."),
+      outputTokens: approximateTokens("The quick brown fox jumps over the lazy dog."),
+      estimated: true,
+    });
   });
 
   it("counts embeddings as zero output tokens with the reported input", () => {
-    const meter = new UsageMeter();
+    const meter = new UsageMeter(tokens);
     meter.observe({ object: "list", data: [], usage: { prompt_tokens: 12, total_tokens: 12 } });
     expect(meter.result({ input: "abc" }, true)).toEqual({
       inputTokens: 12,

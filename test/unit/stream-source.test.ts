@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Ending, Exchange } from "../../src/proxy/exchange.js";
 import { SseRelay } from "../../src/proxy/sse-relay.js";
 import { StreamSource } from "../../src/proxy/stream-source.js";
+import { approximateTokens } from "../../src/proxy/token-counter.js";
 import { UsageMeter } from "../../src/proxy/usage-meter.js";
 
 const enc = new TextEncoder();
@@ -37,7 +38,11 @@ describe("StreamSource", () => {
       end: (ending: Ending) => endings.push(ending),
     } as unknown as Exchange;
     // dropUsageOnly: the relay edits the stream, so it forwards complete lines only.
-    const relay = new SseRelay(new UsageMeter(), true, null);
+    const relay = new SseRelay(
+      new UsageMeter({ count: approximateTokens, loaded: async () => false }),
+      true,
+      null,
+    );
     const text = `${event("one")}${event("two")}data: [DONE]\n\n`;
     const source = new StreamSource(exchange, relay, pieces(text, 7)[Symbol.asyncIterator](), null, 200);
     const { controller, chunks, closed } = fakeController();
