@@ -170,6 +170,18 @@ export async function retryWhileBusy<T>(
 const migratedConcurrently = (error: unknown): boolean =>
   error instanceof Error && /already exists/i.test(describe(error));
 
+/**
+ * A local file runs in WAL mode: the recorder's batches cost less, and readers (the dashboard API, other
+ * instances on the same host) never wait for a writer. Persistent in the file; best effort.
+ */
+async function useWriteAheadLog(client: Client): Promise<void> {
+  try {
+    await client.execute("PRAGMA journal_mode = WAL");
+  } catch {
+    // A file that cannot switch (e.g. busy right now) keeps its journal mode; switched on a later boot.
+  }
+}
+
 export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   const client = reopeningClient(() =>
     options.createClient({ url: options.url, authToken: options.authToken, timeout: FILE_BUSY_TIMEOUT_MS }),
@@ -190,6 +202,7 @@ export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
         const run = options.runMigrations;
         if (options.sleep) await retryWhileBusy(() => run(db), options.sleep, migratedConcurrently);
         else await run(db);
+        if (options.url.startsWith("file:")) await useWriteAheadLog(client);
         migrated = true;
         migrationError = null;
       } catch (error) {
