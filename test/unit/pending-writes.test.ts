@@ -1,39 +1,20 @@
 import { describe, expect, it } from "vitest";
 import type { CompletionRecord } from "../../src/events/types.js";
 import { createPendingWrites, dailyOf, utcDate } from "../../src/stats/pending-writes.js";
+import { completion as completionAt } from "../fixtures/completions.js";
 
 const NOW = Date.UTC(2026, 10, 22, 23, 59, 59);
 
-function completion(overrides: Partial<CompletionRecord> = {}): CompletionRecord {
-  return {
-    request_id: "r",
-    finished_at: NOW,
-    endpoint_id: "e1",
-    endpoint_name: "gpu1",
-    model: "llama3",
-    endpoint_model: "llama3:latest",
-    api_kind: "chat_completions",
-    status: "success",
-    status_code: 200,
-    error: null,
-    input_tokens: 10,
-    output_tokens: 100,
-    estimated: false,
-    ttft_ms: 200,
-    duration_ms: 2000,
-    stream: true,
-    client_ip: null,
-    api_key_id: null,
-    ...overrides,
-  };
-}
+/** A completion finished at NOW (a second before midnight UTC). */
+const completion = (overrides: Partial<CompletionRecord> = {}): CompletionRecord =>
+  completionAt({ finished_at: NOW, ...overrides });
 
 describe("pending writes", () => {
   it("keys daily stats by the endpoint's model id and the UTC date; tokens and time only from successes", () => {
     expect(utcDate(NOW)).toBe("2026-11-22");
     expect(utcDate(NOW + 1000)).toBe("2026-11-23");
     expect(dailyOf(completion(), "e1")).toMatchObject({
-      modelId: "llama3:latest",
+      modelId: "llama3:8b",
       date: "2026-11-22",
       totalOutputTokens: 100,
       totalDurationMs: 2000,
