@@ -31,8 +31,8 @@ export interface DirectoryEntry {
 
 const LATEST = ":latest";
 
-/** Ollama treats `name` and `name:latest` as one model. */
-function equivalentNames(model: string): string[] {
+/** Ollama treats `name` and `name:latest` as one model; the exact name comes first. */
+export function equivalentNames(model: string): string[] {
   if (model.endsWith(LATEST)) return [model, model.slice(0, -LATEST.length)];
   return model.includes(":") ? [model] : [model, `${model}${LATEST}`];
 }

@@ -5,6 +5,7 @@ import * as v from "valibot";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validParams } from "../http/validate.js";
+import { equivalentNames } from "../registry/directory.js";
 import type { ModelListing } from "../registry/types.js";
 
 const ModelParams = v.object({ id: v.pipe(v.string(), v.minLength(1)) });
@@ -34,7 +35,11 @@ export function modelRoutes(deps: AppDeps): Hono {
   // Model ids may contain slashes (`org/model`).
   app.get("/v1/models/:id{.+}", (c) => {
     const { id } = validParams(c, ModelParams);
-    const listing = deps.registry.listModels().find((model) => model.id === id);
+    // The exact id, else its Ollama equivalent (`name` ↔ `name:latest`), as routing matches them.
+    const listings = deps.registry.listModels();
+    const listing = equivalentNames(id)
+      .map((name) => listings.find((model) => model.id === name))
+      .find((found) => found !== undefined);
     if (!listing) {
       throw new AppError("not_found", `The model '${id}' is not served by any online endpoint`, {
         code: "model_not_found",

@@ -205,6 +205,15 @@ describe("endpoints REST API", () => {
     });
     expect(await slashed.json()).toMatchObject({ id: "org/llama", endpoint_ids: [b.id] });
 
+    // Ollama's `name:latest` is found by `name` too, the way routing matches it.
+    const ollama = await server("ollama", ["qwen:latest"]);
+    await call("POST", "/api/endpoints", { name: "o", base_url: ollama.url });
+    const byShortName = await fetch(`${app.url}/v1/models/qwen`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(await byShortName.json()).toMatchObject({ id: "qwen:latest", object: "model" });
+    await ollama.stop();
+
     await second.stop();
     const down = await call("POST", `/api/endpoints/${a.id}/test`);
     expect(down.body?.success).toBe(true);
