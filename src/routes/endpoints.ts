@@ -34,16 +34,8 @@ const CreateBody = v.object({
   notes: v.optional(notes),
 });
 
-const UpdateBody = v.object({
-  name: v.optional(name),
-  base_url: v.optional(baseUrl),
-  api_key: v.optional(apiKey),
-  endpoint_type: v.optional(endpointType),
-  health_check_interval_secs: v.optional(interval),
-  inference_timeout_secs: v.optional(inferenceTimeout),
-  max_concurrency: v.optional(maxConcurrency),
-  notes: v.optional(notes),
-});
+/** A partial update: any field of a create body. */
+const UpdateBody = v.partial(CreateBody);
 
 const ListQuery = v.object({
   status: v.optional(v.picklist(STATUSES, `must be one of ${STATUSES.join(", ")}`)),

@@ -5,28 +5,7 @@ import { readDailyStats, readEndpointCounters } from "../db/stats-reads.js";
 import type { AppDeps } from "../deps.js";
 import { countersJson } from "../stats/counters-json.js";
 import { oneDay } from "../stats/daily-report.js";
-import { utcDate } from "../stats/pending-writes.js";
-import type { RequestCounters } from "../stats/types.js";
-
-const ZERO: RequestCounters = {
-  totalRequests: 0,
-  successfulRequests: 0,
-  failedRequests: 0,
-  totalInputTokens: 0,
-  totalOutputTokens: 0,
-};
-
-function sum(rows: RequestCounters[]): RequestCounters {
-  const total = { ...ZERO };
-  for (const row of rows) {
-    total.totalRequests += row.totalRequests;
-    total.successfulRequests += row.successfulRequests;
-    total.failedRequests += row.failedRequests;
-    total.totalInputTokens += row.totalInputTokens;
-    total.totalOutputTokens += row.totalOutputTokens;
-  }
-  return total;
-}
+import { addCounters, countCompletion, utcDate, zeroCounters } from "../stats/pending-writes.js";
 
 /** What the database holds for the whole fleet; `available: false` (never an error) when it can't be read. */
 async function persistedTotals(deps: AppDeps) {
@@ -39,7 +18,7 @@ async function persistedTotals(deps: AppDeps) {
     return {
       source: "database" as const,
       available: true,
-      totals: countersJson(sum(counters)),
+      totals: countersJson(counters.reduce(addCounters, zeroCounters())),
       today: oneDay(daily, today),
       endpoints: counters.map((row) => ({ endpoint_id: row.id, ...countersJson(row) })),
     };
@@ -52,15 +31,9 @@ async function persistedTotals(deps: AppDeps) {
 export function fleetRoutes(deps: AppDeps): Hono {
   const app = new Hono();
   /** Requests this process / isolate itself finished since it started (nothing from the database). */
-  const served = { ...ZERO };
+  const served = zeroCounters();
   deps.events.subscribe((event) => {
-    if (event.type !== "RequestCompleted") return;
-    const completion = event.data;
-    served.totalRequests += 1;
-    if (completion.status === "success") served.successfulRequests += 1;
-    else served.failedRequests += 1;
-    served.totalInputTokens += completion.input_tokens;
-    served.totalOutputTokens += completion.output_tokens;
+    if (event.type === "RequestCompleted") countCompletion(served, event.data);
   });
   app.get("/api/dashboard/fleet", async (c) =>
     c.json({

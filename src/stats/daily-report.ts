@@ -1,7 +1,7 @@
 // Owns shaping daily statistics for the API: database rows merged with unwritten ones, totals per day or
 // per model, daily TPS = output tokens / (duration_ms / 1000). Pure.
 import type { TpsEntry } from "../balancer/tps-tracker.js";
-import { dailyKey } from "./pending-writes.js";
+import { addDaily, dailyKey } from "./pending-writes.js";
 import type { DailyStatsRow } from "./types.js";
 
 export interface DailyTotals {
@@ -42,16 +42,8 @@ export function mergeDailyRows(stored: DailyStatsRow[], unwritten: DailyStatsRow
   for (const row of [...stored, ...unwritten]) {
     const key = dailyKey(row);
     const existing = merged.get(key);
-    if (!existing) {
-      merged.set(key, { ...row });
-      continue;
-    }
-    existing.totalRequests += row.totalRequests;
-    existing.successfulRequests += row.successfulRequests;
-    existing.failedRequests += row.failedRequests;
-    existing.totalInputTokens += row.totalInputTokens;
-    existing.totalOutputTokens += row.totalOutputTokens;
-    existing.totalDurationMs += row.totalDurationMs;
+    if (existing) addDaily(existing, row);
+    else merged.set(key, { ...row });
   }
   return [...merged.values()];
 }

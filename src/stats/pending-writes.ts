@@ -49,7 +49,7 @@ export function addCounters(into: RequestCounters, delta: RequestCounters): Requ
   return into;
 }
 
-function addDaily(into: DailyStatsRow, delta: DailyStatsRow): void {
+export function addDaily(into: DailyStatsRow, delta: DailyStatsRow): void {
   into.totalRequests += delta.totalRequests;
   into.successfulRequests += delta.successfulRequests;
   into.failedRequests += delta.failedRequests;
@@ -64,16 +64,20 @@ export const utcDate = (at: number): string => new Date(at).toISOString().slice(
 export const dailyKey = (row: Pick<DailyStatsRow, "endpointId" | "modelId" | "date" | "apiKind">) =>
   `${row.endpointId}\u0000${row.modelId}\u0000${row.date}\u0000${row.apiKind}`;
 
+/** Adds one record to counters in place (no allocation: this runs once per request). */
+export function countCompletion(into: RequestCounters, completion: CompletionRecord): RequestCounters {
+  const ok = completion.status === "success";
+  into.totalRequests += 1;
+  into.successfulRequests += ok ? 1 : 0;
+  into.failedRequests += ok ? 0 : 1;
+  into.totalInputTokens += completion.input_tokens;
+  into.totalOutputTokens += completion.output_tokens;
+  return into;
+}
+
 /** The record's contribution to its endpoint's counters. */
 export function countersOf(completion: CompletionRecord): RequestCounters {
-  const ok = completion.status === "success";
-  return {
-    totalRequests: 1,
-    successfulRequests: ok ? 1 : 0,
-    failedRequests: ok ? 0 : 1,
-    totalInputTokens: completion.input_tokens,
-    totalOutputTokens: completion.output_tokens,
-  };
+  return countCompletion(zeroCounters(), completion);
 }
 
 /** The record's daily-stats row; tokens and duration only from successful requests that produced tokens. */
@@ -172,15 +176,8 @@ export function createPendingWrites(maxHistoryRows: number): PendingWrites {
         const ok = completion.status === "success";
         const measured = ok && completion.output_tokens > 0;
         const counter = counters.get(endpointId);
-        if (counter) {
-          counter.totalRequests += 1;
-          counter.successfulRequests += ok ? 1 : 0;
-          counter.failedRequests += ok ? 0 : 1;
-          counter.totalInputTokens += completion.input_tokens;
-          counter.totalOutputTokens += completion.output_tokens;
-        } else {
-          counters.set(endpointId, countersOf(completion));
-        }
+        if (counter) countCompletion(counter, completion);
+        else counters.set(endpointId, countersOf(completion));
         const modelId = completion.endpoint_model ?? completion.model;
         const date = dateOf(completion.finished_at);
         const key = `${endpointId}\u0000${modelId}\u0000${date}\u0000${completion.api_kind}`;
