@@ -89,8 +89,11 @@ export class Directory implements EndpointDirectory {
     return this.list().find((record) => record.name === name);
   }
 
+  /** In registration order, ties by id: the order the database load uses, so a restart lists the same way. */
   list(): EndpointRecord[] {
-    return [...this.entries.values()].map((entry) => entry.record);
+    return [...this.entries.values()]
+      .map((entry) => entry.record)
+      .sort((a, b) => a.registeredAt - b.registeredAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   get(id: string): EndpointRecord | undefined {
