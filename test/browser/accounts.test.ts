@@ -130,4 +130,19 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     const after = await fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
     expect(after.status).toBe(401);
   });
+
+  it("a key created with an expiry date is accepted and lists that date", async () => {
+    await signedIn();
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByText("No API keys yet").waitFor(WAIT);
+    await page.getByLabel("Name").fill("expiring-key");
+    await page.getByLabel("Expires (optional)").fill("2099-12-31");
+    await page.getByRole("button", { name: "Create key" }).click();
+    await page.locator("[data-new-key]").waitFor(WAIT);
+    await page.getByRole("button", { name: "Done" }).click();
+    const row = page.locator("tr", { hasText: "expiring-key" });
+    await row.waitFor(WAIT);
+    const shown = await row.locator('[data-label="Expires"]').innerText();
+    expect(shown).toBe(await page.evaluate(() => new Date("2099-12-31T23:59:59").toLocaleDateString()));
+  });
 });
