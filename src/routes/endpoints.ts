@@ -8,7 +8,9 @@ import { normaliseBaseUrl } from "../registry/base-url.js";
 import {
   type CountersOf,
   type EndpointDetailJson,
+  type EndpointJson,
   endpointJson,
+  type ModelJson,
   modelJson,
 } from "../registry/endpoint-json.js";
 import { endpointNotFound } from "../registry/registry.js";
@@ -68,6 +70,17 @@ function toInput(body: Body) {
   };
 }
 
+/** GET /api/endpoints. */
+export interface EndpointListJson {
+  endpoints: EndpointJson[];
+  total: number;
+}
+
+/** GET /api/endpoints/{id}/models. */
+export interface EndpointModelsJson {
+  models: ModelJson[];
+}
+
 export interface EndpointRoutesOptions {
   /** Live request counters per endpoint; defaults to the values persisted when the registry loaded. */
   countersOf?: CountersOf;
@@ -101,7 +114,8 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
       .filter((record) => !query.status || record.status === query.status)
       .filter((record) => !query.type || record.endpointType === query.type)
       .map((record) => endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)));
-    return c.json({ endpoints, total: endpoints.length });
+    const list: EndpointListJson = { endpoints, total: endpoints.length };
+    return c.json(list);
   });
 
   app.get("/api/endpoints/:id", async (c) => {
@@ -113,7 +127,8 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
   app.get("/api/endpoints/:id/models", async (c) => {
     const { id } = validParams(c, IdParams);
     found(id);
-    return c.json({ models: modelsJson(id) });
+    const models: EndpointModelsJson = { models: modelsJson(id) };
+    return c.json(models);
   });
 
   app.put("/api/endpoints/:id", async (c) => {
