@@ -77,7 +77,10 @@ export function upstreamHeaders(call: ProxyCall, apiKey: string | undefined): Re
   return headers;
 }
 
-/** Response headers that describe the connection or the encoding, not the content: never relayed. */
+/**
+ * Response headers never relayed: those that describe the connection or the encoding rather than the
+ * content, cookies (an upstream must not set cookies on llmlb's origin), and redirects' Location.
+ */
 const DROPPED = new Set([
   "connection",
   "keep-alive",
@@ -90,13 +93,18 @@ const DROPPED = new Set([
   "content-length",
   "content-encoding",
   "x-request-id",
+  "set-cookie",
+  "set-cookie2",
+  "location",
 ]);
 
-/** The upstream's end-to-end response headers, plus ours. */
+/** The upstream's end-to-end response headers, plus ours; headers its `Connection` names are hop-by-hop too. */
 export function clientHeaders(upstream: Record<string, string>, requestId: string): Record<string, string> {
   const headers: Record<string, string> = { "x-request-id": requestId };
+  const named = upstream.connection?.toLowerCase().split(",");
+  const hopByHop = named ? new Set(named.map((name) => name.trim())) : null;
   for (const name in upstream) {
-    if (!DROPPED.has(name)) headers[name] = upstream[name] as string;
+    if (!DROPPED.has(name) && !hopByHop?.has(name)) headers[name] = upstream[name] as string;
   }
   return headers;
 }

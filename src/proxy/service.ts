@@ -179,6 +179,17 @@ async function tryEndpoint(
       response: { status, headers: response.headers, body },
     };
   }
+  if (status >= 300 && status < 400) {
+    // Never followed nor relayed: its Location could point the client (or us) anywhere.
+    await response.discard().catch(() => undefined);
+    exchange.abandonAttempt("failure");
+    return {
+      error: new AppError("bad_gateway", `The upstream answered ${status} (a redirect, not followed)`, {
+        code: "upstream_redirect",
+      }),
+      response: null,
+    };
+  }
   const stream = (response.headers["content-type"] ?? "").includes("text/event-stream");
   if (status >= 400 || !stream) {
     // A whole body: nothing has reached the client yet, so a read failure can still fail over.
