@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import * as v from "valibot";
 import { AppError } from "../errors.js";
+import { parseJsonText } from "./json-text.js";
 
 type Schema = v.GenericSchema;
 
@@ -21,23 +22,9 @@ export function validate<S extends Schema>(schema: S, value: unknown, where: str
   return result.output;
 }
 
-/** Parses the JSON body once; bad JSON → 400 `invalid_json`. */
+/** Parses the JSON body once; bad, empty or too deeply nested JSON → 400. */
 export async function readJson(c: Context): Promise<unknown> {
   return parseJsonText(await c.req.text());
-}
-
-/** Parses a JSON body already read as text (when the raw text is needed too); bad JSON → 400. */
-export function parseJsonText(text: string): unknown {
-  if (text.trim() === "") {
-    throw new AppError("bad_request", "Request body is empty; expected a JSON object", {
-      code: "invalid_json",
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError("bad_request", "Request body is not valid JSON", { code: "invalid_json" });
-  }
 }
 
 export async function validBody<S extends Schema>(c: Context, schema: S): Promise<v.InferOutput<S>> {

@@ -2,6 +2,7 @@
 // rewritten, usage injected — re-serialised only when something changes) and the upstream headers.
 import * as v from "valibot";
 import { TYPICAL_OUTPUT_TOKENS } from "../balancer/router.js";
+import { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
 
 const tokenLimit = v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))));
@@ -28,6 +29,8 @@ export interface ProxyCall {
   body: ProxyBody;
   /** The body exactly as the client sent it (forwarded untouched when nothing needs changing). */
   rawBody: string;
+  /** Built by prepareUpstreamBody before the first attempt. */
+  upstreamBody: UpstreamBody;
   requestId: string;
   clientIp: string | null;
   apiKeyId: string | null;
@@ -42,7 +45,7 @@ export function wantsStream(call: ProxyCall): boolean {
 }
 
 /** Streaming chat/completions get `stream_options.include_usage` so usage can be counted. */
-export function injectsUsage(call: ProxyCall): boolean {
+export function injectsUsage(call: Pick<ProxyCall, "apiKind" | "body">): boolean {
   return (
     (call.apiKind === "chat_completions" || call.apiKind === "completions") &&
     call.body.stream === true &&
@@ -54,15 +57,32 @@ export function expectedOutputTokens(body: ProxyBody): number {
   return body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? TYPICAL_OUTPUT_TOKENS;
 }
 
-/** The upstream body for an endpoint that names the model `upstreamModelId`. */
-export function upstreamBody(call: ProxyCall, upstreamModelId: string): string {
-  const rename = upstreamModelId !== call.body.model;
+/** The body sent to an endpoint that names the model `upstreamModelId`. */
+export type UpstreamBody = (upstreamModelId: string) => string;
+
+/**
+ * Serialises everything the upstream body needs once, before any attempt, so a body that cannot be
+ * re-serialised is the client's 400 and never an endpoint's failure. Per endpoint only the `model` value
+ * is spliced in; the client's own text is forwarded untouched when nothing needs changing.
+ */
+export function prepareUpstreamBody(call: Pick<ProxyCall, "apiKind" | "body" | "rawBody">): UpstreamBody {
   const inject = injectsUsage(call);
-  if (!rename && !inject) return call.rawBody;
-  const body: Record<string, unknown> = { ...call.body };
-  if (rename) body.model = upstreamModelId;
-  if (inject) body.stream_options = { ...call.body.stream_options, include_usage: true };
-  return JSON.stringify(body);
+  const { model, ...rest } = call.body;
+  if (inject) rest.stream_options = { ...call.body.stream_options, include_usage: true };
+  let restJson: string;
+  try {
+    restJson = JSON.stringify(rest);
+  } catch (error) {
+    throw new AppError("bad_request", "Request body cannot be forwarded: it does not re-serialise as JSON", {
+      code: "invalid_json",
+      cause: error,
+    });
+  }
+  const tail = restJson === "{}" ? "}" : `,${restJson.slice(1)}`;
+  return (upstreamModelId) =>
+    !inject && upstreamModelId === model
+      ? call.rawBody
+      : `{"model":${JSON.stringify(upstreamModelId)}${tail}`;
 }
 
 export function upstreamHeaders(call: ProxyCall, apiKey: string | undefined): Record<string, string> {

@@ -14,7 +14,6 @@ import {
   expectedOutputTokens,
   injectsUsage,
   type ProxyCall,
-  upstreamBody,
   upstreamHeaders,
 } from "./proxy-request.js";
 import { modelRewriter, SseRelay } from "./sse-relay.js";
@@ -160,7 +159,7 @@ async function tryEndpoint(
       method: "POST",
       url: route.endpoint.baseUrl + call.path,
       headers: upstreamHeaders(call, deps.directory.apiKeyOf(route.endpoint.id)),
-      body: upstreamBody(call, route.upstreamModelId),
+      body: call.upstreamBody(route.upstreamModelId),
       // The client's own signal: its disconnect aborts the upstream request (no extra controller per request).
       signal: call.signal ?? undefined,
       headersTimeoutMs: timeoutMs,
