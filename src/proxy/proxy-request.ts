@@ -5,11 +5,19 @@ import { TYPICAL_OUTPUT_TOKENS } from "../balancer/router.js";
 import { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
 
+/** Longest model name a client may send, characters. */
+export const MAX_MODEL_LENGTH = 256;
+
 const tokenLimit = v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))));
 
 /** Only the fields llmlb reads are checked; everything else is the upstream's business and passes as is. */
 export const ProxyBodySchema = v.looseObject({
-  model: v.pipe(v.string(), v.minLength(1, "model is required")),
+  // Capped: the name is recorded in history and broadcast to every dashboard.
+  model: v.pipe(
+    v.string(),
+    v.minLength(1, "model is required"),
+    v.maxLength(MAX_MODEL_LENGTH, `must be at most ${MAX_MODEL_LENGTH} characters`),
+  ),
   stream: v.optional(v.nullable(v.boolean())),
   stream_options: v.optional(
     v.nullable(v.looseObject({ include_usage: v.optional(v.nullable(v.boolean())) })),
