@@ -2,6 +2,7 @@
 import type { Context } from "hono";
 import * as v from "valibot";
 import { AppError } from "../errors.js";
+import { readBodyText } from "./body-text.js";
 import { parseJsonText } from "./json-text.js";
 
 type Schema = v.GenericSchema;
@@ -22,9 +23,12 @@ export function validate<S extends Schema>(schema: S, value: unknown, where: str
   return result.output;
 }
 
-/** Parses the JSON body once; bad, empty or too deeply nested JSON → 400. */
-export async function readJson(c: Context): Promise<unknown> {
-  return parseJsonText(await c.req.text());
+/** JSON bodies on /api/*: 64 KiB is far above any management request, and caps what the login reads. */
+export const API_JSON_MAX_BYTES = 64 * 1024;
+
+/** Reads (at most `maxBytes`, else 413 before buffering more) and parses the JSON body once. */
+export async function readJson(c: Context, maxBytes = API_JSON_MAX_BYTES): Promise<unknown> {
+  return parseJsonText(await readBodyText(c, maxBytes));
 }
 
 export async function validBody<S extends Schema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
