@@ -31,8 +31,17 @@ export async function readJson(c: Context, maxBytes = API_JSON_MAX_BYTES): Promi
   return parseJsonText(await readBodyText(c, maxBytes));
 }
 
+/** Every /api/* body is a JSON object (valibot's object() alone would let an array through). */
 export async function validBody<S extends Schema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
-  return validate(schema, await readJson(c), "body");
+  const body = await readJson(c);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    const got = body === null ? "null" : Array.isArray(body) ? "an array" : `a ${typeof body}`;
+    throw new AppError("bad_request", `Request body must be a JSON object, not ${got}`, {
+      code: "invalid_request",
+      param: "body",
+    });
+  }
+  return validate(schema, body, "body");
 }
 
 export function validQuery<S extends Schema>(c: Context, schema: S): v.InferOutput<S> {
