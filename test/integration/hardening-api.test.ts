@@ -128,4 +128,20 @@ describe("management API hardening", () => {
       expect(answer.body.error.type).toBe("invalid_request_error");
     }
   });
+
+  it("every answer carries the security headers; HSTS only when the client came over HTTPS", async () => {
+    app = await startTestApp();
+    for (const path of ["/health", "/api/endpoints", "/no-such-route"]) {
+      const response = await fetch(`${app.url}${path}`);
+      const csp = response.headers.get("content-security-policy") ?? "";
+      expect({ path, csp }).toEqual({ path, csp: expect.stringContaining("frame-ancestors 'none'") });
+      expect(csp).toContain("default-src 'self'");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(response.headers.get("x-frame-options")).toBe("DENY");
+      expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(response.headers.get("strict-transport-security")).toBeNull();
+    }
+    const https = await fetch(`${app.url}/health`, { headers: { "x-forwarded-proto": "https" } });
+    expect(https.headers.get("strict-transport-security")).toContain("max-age=");
+  });
 });
