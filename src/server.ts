@@ -15,6 +15,7 @@ import {
   localMigrations,
   newInstanceId,
   nodeClientAddress,
+  routeConsoleTo,
   scheduleJobs,
   secretKeyMaterial,
   systemClock,
@@ -39,6 +40,7 @@ const composition = compose({
   serveDashboard: existsSync(webRoot) ? dashboardFiles(serveStatic, webRoot) : undefined,
 });
 
+routeConsoleTo(composition.deps.logger);
 await composition.start();
 const stopJobs = scheduleJobs(composition);
 

@@ -5,11 +5,13 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, wr
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import type { Context } from "hono";
 import type { BackgroundJob, Composition } from "../compose.js";
 import { type Config, ConfigError, parseConfig } from "../config.js";
 import { migrationsFrom } from "../db/migrate.js";
 import type { Clock } from "../deps.js";
+import type { Logger } from "../logger.js";
 
 /** Parses the environment; on a bad value prints one line naming the variable and exits 2. */
 export function configOrExit(raw: Record<string, string | undefined>): Config {
@@ -88,6 +90,31 @@ export function secretKeyMaterial(config: Config): string | undefined {
     process.stderr.write(`llmlb: cannot create ${file}: ${(error as Error).message}\n`);
     return undefined;
   }
+}
+
+type ConsoleMethods = Pick<Console, "log" | "info" | "debug" | "warn" | "error">;
+
+/**
+ * Makes what libraries print through `console` (e.g. @hono/node-server reporting a response stream that
+ * failed, such as an SSE client cut off for falling behind) one JSON log line like every other.
+ */
+export function routeConsoleTo(logger: Logger, target: ConsoleMethods = console): void {
+  const bridge =
+    (level: "debug" | "info" | "warn" | "error") =>
+    (...args: unknown[]): void => {
+      const error = args.find((arg): arg is Error => arg instanceof Error);
+      const text = args
+        .filter((arg) => arg !== error)
+        .map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 3, breakLength: Infinity })))
+        .join(" ");
+      const message = text || (error ? `${error.name}: ${error.message}` : "");
+      logger[level](message, error ? { source: "console", error } : { source: "console" });
+    };
+  target.log = bridge("info");
+  target.info = bridge("info");
+  target.debug = bridge("debug");
+  target.warn = bridge("warn");
+  target.error = bridge("error");
 }
 
 export const systemClock: Clock = {
