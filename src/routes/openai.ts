@@ -6,7 +6,7 @@ import type { ApiKind } from "../events/types.js";
 import { readBodyText } from "../http/body-text.js";
 import { parseJsonText } from "../http/json-text.js";
 import { validate } from "../http/validate.js";
-import { ProxyBodySchema, type ProxyCall, prepareUpstreamBody } from "../proxy/proxy-request.js";
+import { ProxyBodySchema, type ProxyCall } from "../proxy/proxy-request.js";
 
 const ROUTES: [path: string, apiKind: ApiKind][] = [
   ["/v1/chat/completions", "chat_completions"],
@@ -28,7 +28,6 @@ export function openaiRoutes(deps: AppDeps): Hono {
         path,
         body,
         rawBody,
-        upstreamBody: prepareUpstreamBody({ apiKind, body, rawBody }),
         requestId: c.get("requestId"),
         clientIp: deps.clientAddress(c),
         apiKeyId: apiKeyIdOf(c),

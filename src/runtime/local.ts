@@ -7,10 +7,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import type { Context } from "hono";
+import type { Clock } from "../clock.js";
 import type { BackgroundJob, Composition } from "../compose.js";
 import { type Config, ConfigError, parseConfig } from "../config.js";
 import { migrationsFrom } from "../db/migrate.js";
-import type { Clock } from "../deps.js";
 import type { Logger } from "../logger.js";
 
 /** Parses the environment; on a bad value prints one line naming the variable and exits 2. */
