@@ -43,10 +43,16 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     return generated;
   };
 
+  /** Console errors that are Content-Security-Policy violations (401s of a wrong password are expected). */
+  const cspViolations = () =>
+    (browser?.errors ?? []).filter((error) => /CSP violation|Content Security Policy/i.test(error));
+
   afterEach(async () => {
+    const violations = cspViolations();
     await browser?.close();
     await server?.stop("SIGKILL");
     dir?.remove();
+    expect(violations).toEqual([]);
   });
 
   const signIn = async (password: string) => {
@@ -144,5 +150,15 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     await row.waitFor(WAIT);
     const shown = await row.locator('[data-label="Expires"]').innerText();
     expect(shown).toBe(await page.evaluate(() => new Date("2099-12-31T23:59:59").toLocaleDateString()));
+  });
+
+  it("runs under the Content-Security-Policy without a violation", async () => {
+    await signedIn();
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByText("No API keys yet").waitFor(WAIT);
+    const served = await fetch(`${base}/dashboard/`);
+    expect(served.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    // Every test also checks its own run for violations (afterEach).
+    expect(cspViolations()).toEqual([]);
   });
 });
