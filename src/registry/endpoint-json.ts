@@ -1,18 +1,18 @@
 // Owns the REST shape of an endpoint (snake_case, ISO times) and of its models; never carries the API key.
 
 import type { CircuitState } from "../balancer/circuit-breaker.js";
-import type { PersistedCounters, StoredModel } from "./directory.js";
-import type { EndpointRecord } from "./types.js";
+import type { EndpointRecord, StoredModel } from "./types.js";
 
-export type CountersOf = (endpointId: string) => PersistedCounters;
+/** The request counters endpoint JSON carries (live: persisted plus not yet written). */
+export interface EndpointCounters {
+  total_requests: number;
+  successful_requests: number;
+  failed_requests: number;
+}
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function endpointJson(
-  record: EndpointRecord,
-  counters: PersistedCounters,
-  circuitState: CircuitState,
-) {
+export function endpointJson(record: EndpointRecord, counters: EndpointCounters, circuitState: CircuitState) {
   return {
     id: record.id,
     name: record.name,

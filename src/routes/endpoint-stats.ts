@@ -28,7 +28,7 @@ const DaysQuery = v.object({
 });
 
 function requireEndpoint(deps: AppDeps, id: string): void {
-  if (!deps.registry.get(id)) throw endpointNotFound(id);
+  if (!deps.directory.get(id)) throw endpointNotFound(id);
 }
 
 /** Database rows plus this instance's not yet written ones; 503 when the database cannot be read. */

@@ -5,9 +5,10 @@ import * as v from "valibot";
 import type { AppDeps } from "../deps.js";
 import { validBody, validParams, validQuery } from "../http/validate.js";
 import { normaliseBaseUrl } from "../registry/base-url.js";
-import { type CountersOf, endpointJson, modelJson } from "../registry/endpoint-json.js";
+import { endpointJson, modelJson } from "../registry/endpoint-json.js";
 import { endpointNotFound } from "../registry/registry.js";
 import { ENDPOINT_TYPES } from "../registry/types.js";
+import { countersJson } from "../stats/counters-json.js";
 
 const STATUSES = ["pending", "online", "offline", "error"] as const;
 
@@ -59,16 +60,12 @@ function toInput(body: Body) {
   };
 }
 
-export interface EndpointRoutesOptions {
-  /** Live request counters per endpoint; defaults to the values persisted when the registry loaded. */
-  countersOf?: CountersOf;
-}
-
-export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {}): Hono {
-  const { registry } = deps;
-  const countersOf = options.countersOf ?? ((id: string) => registry.persistedCounters(id));
+export function endpointRoutes(deps: Pick<AppDeps, "registry" | "directory" | "circuits" | "stats">): Hono {
+  const { registry, directory } = deps;
+  /** Live request counters: persisted plus not yet written. */
+  const countersOf = (id: string) => countersJson(deps.stats.countersOf(id));
   const json = (id: string) => {
-    const record = registry.get(id);
+    const record = directory.get(id);
     return record ? endpointJson(record, countersOf(id), deps.circuits.circuitState(id)) : null;
   };
   const found = (id: string) => {
@@ -86,7 +83,7 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
 
   app.get("/api/endpoints", (c) => {
     const query = validQuery(c, ListQuery);
-    const endpoints = registry
+    const endpoints = directory
       .list()
       .filter((record) => !query.status || record.status === query.status)
       .filter((record) => !query.type || record.endpointType === query.type)
@@ -97,13 +94,13 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
   app.get("/api/endpoints/:id", async (c) => {
     const { id } = validParams(c, IdParams);
     const body = found(id);
-    return c.json({ ...body, models: registry.modelsOf(id).map((model) => modelJson(id, model)) });
+    return c.json({ ...body, models: directory.modelsOf(id).map((model) => modelJson(id, model)) });
   });
 
   app.get("/api/endpoints/:id/models", async (c) => {
     const { id } = validParams(c, IdParams);
     found(id);
-    return c.json({ models: registry.modelsOf(id).map((model) => modelJson(id, model)) });
+    return c.json({ models: directory.modelsOf(id).map((model) => modelJson(id, model)) });
   });
 
   app.put("/api/endpoints/:id", async (c) => {

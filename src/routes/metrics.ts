@@ -10,7 +10,7 @@ export function metricsRoutes(deps: AppDeps): Hono {
   app.get("/metrics", (c) => {
     const text = renderExposition(
       metricsFamilies(deps.requestMetrics, {
-        endpoints: () => deps.registry.list(),
+        endpoints: () => deps.directory.list(),
         inFlight: (id) => deps.liveLoad.inFlight(id),
         queued: () => deps.liveLoad.queued(),
         circuitState: (id) => deps.circuits.circuitState(id),

@@ -28,7 +28,7 @@ export function modelRoutes(deps: AppDeps): Hono {
     const now = created();
     return c.json({
       object: "list",
-      data: deps.registry.listModels().map((listing) => modelObject(listing, now)),
+      data: deps.directory.listModels().map((listing) => modelObject(listing, now)),
     });
   });
 
@@ -36,7 +36,7 @@ export function modelRoutes(deps: AppDeps): Hono {
   app.get("/v1/models/:id{.+}", (c) => {
     const { id } = validParams(c, ModelParams);
     // The exact id, else its Ollama equivalent (`name` ↔ `name:latest`), as routing matches them.
-    const listings = deps.registry.listModels();
+    const listings = deps.directory.listModels();
     const listing = equivalentNames(id)
       .map((name) => listings.find((model) => model.id === name))
       .find((found) => found !== undefined);

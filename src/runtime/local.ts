@@ -88,7 +88,7 @@ export function newInstanceId(): string {
 
 /** Starts one timer per job; a run never overlaps the previous run of the same job. */
 export function scheduleJobs(composition: Composition): () => void {
-  const timers = composition.jobs.map((job: BackgroundJob) => {
+  const timers = Object.entries(composition.jobs).map(([name, job]: [string, BackgroundJob]) => {
     let running = false;
     const timer = setInterval(() => {
       if (running) return;
@@ -96,7 +96,7 @@ export function scheduleJobs(composition: Composition): () => void {
       job
         .run()
         .catch((error: unknown) =>
-          composition.deps.logger.error("background job failed", { job: job.name, error }),
+          composition.deps.logger.error("background job failed", { job: name, error }),
         )
         .finally(() => {
           running = false;
