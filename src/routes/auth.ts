@@ -8,6 +8,9 @@ import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody } from "../http/validate.js";
 
+/** Only what these routes use. */
+type AuthRoutesDeps = Pick<AppDeps, "auth" | "clientAddress" | "clock">;
+
 const LoginBody = v.object({
   username: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
   password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
@@ -18,7 +21,7 @@ const ChangePasswordBody = v.object({
   new_password: v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"), v.maxLength(1024)),
 });
 
-export function authRoutes(deps: AppDeps): Hono {
+export function authRoutes(deps: AuthRoutesDeps): Hono {
   const app = new Hono();
 
   app.post("/api/auth/login", async (c) => {

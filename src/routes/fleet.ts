@@ -7,8 +7,11 @@ import { countersJson } from "../stats/counters-json.js";
 import { oneDay } from "../stats/daily-report.js";
 import { addCounters, utcDate, zeroCounters } from "../stats/pending-writes.js";
 
+/** Only what these routes use. */
+type FleetRoutesDeps = Pick<AppDeps, "clock" | "database" | "instanceId" | "logger" | "stats">;
+
 /** What the database holds for the whole fleet; `available: false` (never an error) when it can't be read. */
-async function persistedTotals(deps: AppDeps) {
+async function persistedTotals(deps: FleetRoutesDeps) {
   const today = utcDate(deps.clock.now());
   try {
     const [counters, daily] = await Promise.all([
@@ -28,7 +31,7 @@ async function persistedTotals(deps: AppDeps) {
   }
 }
 
-export function fleetRoutes(deps: AppDeps): Hono {
+export function fleetRoutes(deps: FleetRoutesDeps): Hono {
   const app = new Hono();
   app.get("/api/dashboard/fleet", async (c) =>
     c.json({

@@ -8,6 +8,9 @@ import { validParams } from "../http/validate.js";
 import { equivalentNames } from "../registry/directory.js";
 import type { ModelListing } from "../registry/types.js";
 
+/** Only what these routes use. */
+type ModelRoutesDeps = Pick<AppDeps, "clock" | "directory">;
+
 const ModelParams = v.object({ id: v.pipe(v.string(), v.minLength(1)) });
 
 function modelObject(listing: ModelListing, created: number) {
@@ -20,7 +23,7 @@ function modelObject(listing: ModelListing, created: number) {
   };
 }
 
-export function modelRoutes(deps: AppDeps): Hono {
+export function modelRoutes(deps: ModelRoutesDeps): Hono {
   const app = new Hono();
   const created = () => Math.floor(deps.clock.now() / 1000);
 
