@@ -1,15 +1,18 @@
 // Owns what the Node and Bun entries share: config from the raw environment (exit on error), the data
 // directory, the migrations folder, job timers and graceful shutdown. Entries alone call it.
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Context } from "hono";
 import type { Clock } from "../clock.js";
-import type { BackgroundJob, Composition } from "../compose.js";
+import type { BackgroundJob, Composition, RuntimeParts } from "../compose.js";
 import { type Config, ConfigError, parseConfig } from "../config.js";
+import type { CreateLibsqlClient } from "../db/client.js";
 import { migrationsFrom } from "../db/migrate.js";
+import { dashboardFiles, type StaticFactory } from "../http/dashboard.js";
+import type { UpstreamClient } from "../upstream/types.js";
 
 /** Parses the environment; on a bad value prints one line naming the variable and exits 2. */
 export function configOrExit(raw: Record<string, string | undefined>): Config {
@@ -69,6 +72,39 @@ export function secretKeyMaterial(config: Config): string | undefined {
     process.stderr.write(`llmlb: cannot create ${file}: ${(error as Error).message}\n`);
     return undefined;
   }
+}
+
+/**
+ * The runtime parts the Node and Bun entries share: config from the environment (exit on error), the
+ * database directory, local migrations, stdout logging, the system clock, this process's instance id and
+ * the key material; `serveDashboard` from the runtime's serveStatic when web/dist exists.
+ */
+export function localParts(
+  env: Record<string, string | undefined>,
+  entryUrl: string,
+  runtime: {
+    createLibsqlClient: CreateLibsqlClient;
+    upstream: UpstreamClient;
+    clientAddress: (c: Context) => string | null;
+    serveStatic: StaticFactory;
+  },
+): RuntimeParts {
+  const config = configOrExit(env);
+  ensureDatabaseDirectory(config);
+  const webRoot = dashboardRoot(entryUrl);
+  return {
+    config,
+    createLibsqlClient: runtime.createLibsqlClient,
+    runMigrations: localMigrations(entryUrl),
+    upstream: runtime.upstream,
+    writeLog: (line) => process.stdout.write(`${line}\n`),
+    clock: systemClock,
+    random: Math.random,
+    instanceId: newInstanceId(),
+    secretKey: secretKeyMaterial(config),
+    clientAddress: runtime.clientAddress,
+    serveDashboard: existsSync(webRoot) ? dashboardFiles(runtime.serveStatic, webRoot) : undefined,
+  };
 }
 
 export const systemClock: Clock = {

@@ -49,12 +49,9 @@ export function addCounters(into: RequestCounters, delta: RequestCounters): Requ
   return into;
 }
 
+/** A daily row carries the counter columns plus the duration of the requests that produced tokens. */
 export function addDaily(into: DailyStatsRow, delta: DailyStatsRow): void {
-  into.totalRequests += delta.totalRequests;
-  into.successfulRequests += delta.successfulRequests;
-  into.failedRequests += delta.failedRequests;
-  into.totalInputTokens += delta.totalInputTokens;
-  into.totalOutputTokens += delta.totalOutputTokens;
+  addCounters(into, delta);
   into.totalDurationMs += delta.totalDurationMs;
 }
 

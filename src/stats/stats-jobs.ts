@@ -21,9 +21,8 @@ import { entriesFromDaily, mergeCheckpoints, restoredEntries } from "./tps-resto
 export const RETENTION_BATCH = 1_000;
 const RETENTION_STATEMENTS_PER_RUN = 5;
 const DAY_MS = 86_400_000;
-/** Shutdown: flush attempts against a failing database before giving up, and the pause between them. */
-const STOP_ATTEMPTS = 20;
-const STOP_RETRY_MS = 100;
+/** Shutdown: flush attempts against a failing database before giving up, and the pause between them (ms). */
+const STOP_RETRIES = { attempts: 20, pauseMs: 100 };
 
 export interface StatsJobPorts {
   state: StatsState;
@@ -116,11 +115,11 @@ export async function stopStats(ports: StatsJobPorts, writer: StatsWriter, now: 
   for (;;) {
     const result = await writer.flush();
     if (result === "empty") break;
-    if (result === "failed" && ++failures >= STOP_ATTEMPTS) {
+    if (result === "failed" && ++failures >= STOP_RETRIES.attempts) {
       log.error("statistics could not be written at shutdown", { waiting_rows: state.pending.waitingRows });
       break;
     }
-    if (result === "failed") await ports.sleep(STOP_RETRY_MS);
+    if (result === "failed") await ports.sleep(STOP_RETRIES.pauseMs);
   }
   await checkpointTps(ports, now());
 }
