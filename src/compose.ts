@@ -4,7 +4,7 @@
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createApp } from "./app.js";
 import { type Auth, createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
-import { createTpsTracker, type TpsTracker } from "./balancer/tps-tracker.js";
+import { createTpsTracker } from "./balancer/tps-tracker.js";
 import type { Clock, Random, Timers } from "./clock.js";
 import type { Config } from "./config.js";
 import { createMetricsPublisher } from "./dashboard/metrics-publisher.js";
@@ -23,17 +23,8 @@ import { EndpointRegistry } from "./registry/registry.js";
 import { RegistryWriter } from "./registry/registry-writer.js";
 import { createSecretBox } from "./registry/secret-box.js";
 import { systemTimers } from "./runtime/timers.js";
-import { createCompletionSink } from "./stats/completion-sink.js";
-import {
-  checkpointTps,
-  pruneHistory,
-  restoreStats,
-  type StatsJobPorts,
-  stopStats,
-} from "./stats/stats-jobs.js";
-import { createStatsState, liveStatsOf } from "./stats/stats-state.js";
-import { createStatsWriter, type StatsWriter } from "./stats/stats-writer.js";
-import type { CompletionSink } from "./stats/types.js";
+import { composeStats, type StatsParts } from "./stats/compose-stats.js";
+import { checkpointTps, pruneHistory, restoreStats, stopStats } from "./stats/stats-jobs.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface RuntimeParts {
@@ -159,67 +150,6 @@ function composeRegistry(parts: RuntimeParts, base: ReturnType<typeof foundation
   return { directory, registry };
 }
 
-/** The recorder: state (memory), writer (database), the completion sink and the job ports. */
-function composeStats(
-  parts: RuntimeParts,
-  base: ReturnType<typeof foundation>,
-  tracker: TpsTracker,
-  directory: Directory,
-) {
-  const { config, clock } = parts;
-  const state = createStatsState();
-  const writer = createStatsWriter({ database: base.database, state, logger: base.logger, sleep });
-  const sink = createCompletionSink({
-    state,
-    tracker,
-    events: base.events,
-    logger: base.logger,
-    logBodies: config.logBodies,
-    now: () => clock.now(),
-  });
-  const ports: StatsJobPorts = {
-    state,
-    database: base.database,
-    tracker,
-    log: base.logger.child({ component: "recorder" }),
-    instanceId: parts.instanceId,
-    sleep,
-  };
-  const live = liveStatsOf(
-    state,
-    () => clock.now(),
-    () => directory.list().map((endpoint) => endpoint.latencyMs),
-  );
-  const completions =
-    parts.flushAfterCompletionMs === undefined
-      ? sink
-      : flushingSoon(sink, writer, parts.flushAfterCompletionMs, base.defer);
-  return { writer, ports, live, completions };
-}
-
-/** A sink that, after the first request of a burst, flushes once `delayMs` later (through defer). */
-function flushingSoon(
-  sink: CompletionSink,
-  writer: StatsWriter,
-  delayMs: number,
-  defer: (work: Promise<unknown>) => void,
-): CompletionSink {
-  let scheduled: Promise<void> | null = null;
-  return {
-    logsBodies: sink.logsBodies,
-    record(completion, bodies) {
-      sink.record(completion, bodies);
-      if (scheduled) return;
-      scheduled = sleep(delayMs)
-        .then(async () => void (await writer.flush()))
-        .finally(() => {
-          scheduled = null;
-        });
-      defer(scheduled);
-    },
-  };
-}
-
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
   const base = foundation(parts);
@@ -235,7 +165,16 @@ export function compose(parts: RuntimeParts): Composition {
   observeCompletions(events, requestMetrics);
   const tracker = createTpsTracker();
   const { directory, registry } = composeRegistry(parts, base);
-  const stats = composeStats(parts, base, tracker, directory);
+  const stats = composeStats({
+    config,
+    clock,
+    ...base,
+    tracker,
+    instanceId: parts.instanceId,
+    latencies: () => directory.list().map((endpoint) => endpoint.latencyMs),
+    flushAfterCompletionMs: parts.flushAfterCompletionMs,
+    sleep,
+  });
   const auth = createAuth({ config, database, clock, logger });
   const proxy = composeProxy({
     config,
@@ -292,7 +231,7 @@ export function compose(parts: RuntimeParts): Composition {
 interface LifecycleParts extends ReturnType<typeof foundation> {
   registry: EndpointRegistry;
   auth: Auth;
-  stats: ReturnType<typeof composeStats>;
+  stats: StatsParts;
   eventStream: EventStreamHub;
 }
 
@@ -360,7 +299,7 @@ function composeJobs(
   parts: RuntimeParts,
   deps: AppDeps,
   lifecycle: ReturnType<typeof composeLifecycle>,
-  stats: ReturnType<typeof composeStats>,
+  stats: StatsParts,
 ): Jobs {
   const { config, clock } = parts;
   const healthSweep = createHealthSweep({
