@@ -2,7 +2,7 @@
 import { createClient } from "@libsql/client";
 import { serveStatic } from "hono/bun";
 import { compose } from "./compose.js";
-import { handleShutdownSignals, localParts, scheduleJobs } from "./runtime/local.js";
+import { handleShutdownSignals, localParts, routeConsoleTo, scheduleJobs } from "./runtime/local.js";
 import { createFetchClient } from "./upstream/fetch-client.js";
 
 interface BunServer {
@@ -32,6 +32,7 @@ const parts = localParts(Bun.env, import.meta.url, {
 const { config } = parts;
 const composition = compose(parts);
 
+routeConsoleTo(composition.deps.logger);
 await composition.start();
 const stopJobs = scheduleJobs(composition);
 

@@ -5,7 +5,14 @@ import { serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { createClient } from "@libsql/client";
 import { compose } from "./compose.js";
-import { handleShutdownSignals, localParts, nodeClientAddress, scheduleJobs } from "./runtime/local.js";
+import { answerClientErrorsAsJson } from "./runtime/client-error.js";
+import {
+  handleShutdownSignals,
+  localParts,
+  nodeClientAddress,
+  routeConsoleTo,
+  scheduleJobs,
+} from "./runtime/local.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
 
 const parts = localParts(process.env, import.meta.url, {
@@ -17,6 +24,7 @@ const parts = localParts(process.env, import.meta.url, {
 const { config } = parts;
 const composition = compose(parts);
 
+routeConsoleTo(composition.deps.logger);
 await composition.start();
 const stopJobs = scheduleJobs(composition);
 
@@ -26,6 +34,8 @@ const server = serve({ fetch: composition.app.fetch, hostname: config.host, port
     runtime: `node ${process.version}`,
   });
 }) as Server;
+
+answerClientErrorsAsJson(server);
 
 server.on("error", (error) => {
   composition.deps.logger.error("cannot listen", { host: config.host, port: config.port, error });

@@ -6,7 +6,7 @@
 import { AppError } from "../errors.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
-import { nameFromBaseUrl, normaliseBaseUrl } from "./base-url.js";
+import { nameFromBaseUrl, normaliseBaseUrl, originOf } from "./base-url.js";
 import type { DirectoryEntry } from "./directory.js";
 import { type EndpointDefaults, type NewEndpointInput, newEndpoint } from "./endpoint-defaults.js";
 import {
@@ -170,7 +170,10 @@ export class EndpointRegistry {
       if (changes.name !== undefined) this.assertFree("name", changes.name, id);
       if (baseUrl !== undefined) this.assertFree("base_url", baseUrl, id);
       const urlChanged = baseUrl !== undefined && baseUrl !== entry.record.baseUrl;
-      const apiKeyEncrypted = await this.encryptKey(changes.apiKey);
+      // The stored key belongs to its origin: a move elsewhere drops it unless a key comes along.
+      const keyDropped =
+        urlChanged && changes.apiKey === undefined && originOf(baseUrl) !== originOf(entry.record.baseUrl);
+      const apiKeyEncrypted = keyDropped ? null : await this.encryptKey(changes.apiKey);
       try {
         await this.options.writer.commit(
           entry,
@@ -181,6 +184,10 @@ export class EndpointRegistry {
       }
       if (apiKeyEncrypted !== undefined)
         entry.apiKey = apiKeyEncrypted === null ? undefined : (changes.apiKey ?? undefined);
+      if (keyDropped)
+        this.log.info("endpoint moved to another origin; its stored API key was dropped", {
+          endpoint_id: id,
+        });
       this.options.events.publish({ type: "EndpointUpdated", data: endpointSummary(entry.record) });
       if (urlChanged) await registrationProbe(this.health, entry);
       return entry.record;
