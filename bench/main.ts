@@ -1,4 +1,4 @@
-// Bench entry (via run.mjs): starts the mock upstream, the bare proxy and llmlb on Node and Bun, runs every
+// Bench entry (via run.mjs): starts the mock upstream, the bare Node and Bun proxies and llmlb on Node and Bun, runs every
 // scenario interleaved after a warm-up, prints the tables and writes bench/results.md.
 // Flags: --quick (≈2 min), --no-write (print only), --skip-llmlb (harness check: direct + bare proxy only),
 // --only=N,M (sections; implies --no-write), --keep-logs (keep llmlb logs and CPU profiles).
@@ -122,8 +122,9 @@ async function main() {
     })),
   ]);
   const mockUrl = mock.urls.main as string;
-  const bare = await startBareProxy(mockUrl);
-  const targets: EndpointTarget[] = [{ name: DIRECT, url: mockUrl, headers: {} }, bare];
+  const bare = await startBareProxy(mockUrl, "node");
+  const bareBun = await startBareProxy(mockUrl, "bun");
+  const targets: EndpointTarget[] = [{ name: DIRECT, url: mockUrl, headers: {} }, bare, bareBun];
   const llmlbs: Llmlb[] = [];
   if (!skipLlmlb) {
     for (const [name, runtime] of [
@@ -274,8 +275,7 @@ async function runPersistence(
     mkdirSync(dir);
     return { dir, args: ["--cpu-prof", `--cpu-prof-dir=${dir}`] };
   };
-  const onProfile = profiled("on");
-  const offProfile = profiled("off");
+  const profiles = { on: profiled("on"), off: profiled("off"), aborted: profiled("aborted") };
   const common = {
     runtime: "node" as const,
     endpoints: `mock=${mockUrl}`,
@@ -283,17 +283,27 @@ async function runPersistence(
     model: "m0",
     logDir,
   };
-  const on = await startLlmlb({ ...common, name: "persistence on", nodeArgs: onProfile.args });
-  const off = await startLlmlb({ ...common, name: "persistence off", nodeArgs: offProfile.args });
-  dataDirs.push(on.dataDir, off.dataDir);
-  const block = await blockRecorderWrites(join(off.dataDir, "llmlb.db"));
+  const on = await startLlmlb({ ...common, name: "persistence on", nodeArgs: profiles.on.args });
+  const off = await startLlmlb({
+    ...common,
+    name: "persistence off",
+    nodeArgs: profiles.off.args,
+    env: { LLMLB_BENCH_RECORDER_OFF: "1" },
+  });
+  const aborted = await startLlmlb({
+    ...common,
+    name: "persistence aborted",
+    nodeArgs: profiles.aborted.args,
+  });
+  dataDirs.push(on.dataDir, off.dataDir, aborted.dataDir);
+  const block = await blockRecorderWrites(join(aborted.dataDir, "llmlb.db"));
+  const processes = [on, off, aborted];
   try {
-    const targets = [on, off];
     const warmup = { key: "warm-up", connections: 50, durationS: plan.warmupS, body: CHAT_BODY };
-    await runLoadLevels(driver, targets, [warmup], 1, () => {});
+    await runLoadLevels(driver, processes, [warmup], 1, () => {});
     const results = await runLoadLevels(
       driver,
-      targets,
+      processes,
       [{ key: "c=50", connections: 50, durationS: plan.persistenceSliceS, body: CHAT_BODY }],
       plan.persistenceRounds,
       log,
@@ -301,20 +311,23 @@ async function runPersistence(
     const perTarget = results.get("c=50");
     await block.release();
     // SIGTERM → graceful exit, which is when node writes the CPU profile.
-    await Promise.all([on.process.stop(15_000), off.process.stop(15_000)]);
+    await Promise.all(processes.map((p) => p.process.stop(15_000)));
+    const share = (dir: string) => profileShare(dir, RECORDER_FLUSH_FUNCTIONS);
     return {
       on: perTarget?.get(on.name) ?? [],
       off: perTarget?.get(off.name) ?? [],
+      aborted: perTarget?.get(aborted.name) ?? [],
       flushShare: {
-        on: profileShare(onProfile.dir, RECORDER_FLUSH_FUNCTIONS),
-        off: profileShare(offProfile.dir, RECORDER_FLUSH_FUNCTIONS),
+        on: share(profiles.on.dir),
+        off: share(profiles.off.dir),
+        aborted: share(profiles.aborted.dir),
       },
       definition:
-        "Two llmlb node processes (both under `node --cpu-prof`), each with its own database file and a real API key. “on”: the recorder batches counters, daily stats and request history into the file (batches of ≤ 256 history rows every 200 ms, more batches back to back while a backlog remains). “off”: after boot the bench adds SQLite triggers to that process's file that abort the recorder's first write of every flush, so no row is written — but the recorder still builds each batch's SQL (the same ≤ 256 rows, retried every 200 ms) before the database rejects it, so “off” removes only SQLite's execution. “flush CPU” = share of the process's busy CPU samples inside the recorder's flush (building: writeOne/writeFlushBatch; executing: libsql executeStmt); for a CPU-bound proxy this share is the throughput persistence costs, and it is the figure the target is checked against.",
+        "Three llmlb node processes, interleaved (all under `node --cpu-prof`), each with its own database file and a real API key. “on”: the recorder keeps counters, daily stats and request history and writes them to the file in batches (see README “Performance”). “off”: started with the bench-only switch `LLMLB_BENCH_RECORDER_OFF=1` — no request reaches the recorder, nothing is built or written (TPS, events and metrics still run); this is the baseline the target is checked against (on ≥ 90 % of off's req/s, p99 ≤ off + 1 ms). “writes aborted” is the previous runs' method, kept for comparison: SQLite triggers abort the recorder's first write of every flush, so the recorder still keeps and hands over every batch and only the database's execution is removed. “flush CPU” = share of the process's busy CPU samples inside the recorder's flush on the main thread (building: writeOne/writeFlushBatch/postBatch; executing: libsql executeStmt).",
     };
   } finally {
     await block.release();
-    await Promise.all([on.process.stop(), off.process.stop()]);
+    await Promise.all(processes.map((p) => p.process.stop()));
   }
 }
 

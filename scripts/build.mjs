@@ -25,13 +25,15 @@ function upToDate(output, inputs) {
   return ifNeeded && existsSync(output) && statSync(output).mtimeMs >= newestMtime(inputs);
 }
 
-if (upToDate("dist/server.js", ["src", "package.json", "package-lock.json"])) {
+const SERVER_INPUTS = ["src", "package.json", "package-lock.json"];
+if (upToDate("dist/server.js", SERVER_INPUTS) && upToDate("dist/recorder-thread.js", SERVER_INPUTS)) {
   console.log("build: dist/server.js is up to date");
 } else {
-  console.log("build: bundling src/server.ts → dist/server.js");
+  console.log("build: bundling src/server.ts → dist/server.js (+ dist/recorder-thread.js)");
   await build({
-    entryPoints: ["src/server.ts"],
-    outfile: "dist/server.js",
+    // The recorder thread's entry is a second file: new Worker() loads it by URL next to server.js.
+    entryPoints: ["src/server.ts", "src/recorder-thread.ts"],
+    outdir: "dist",
     bundle: true,
     platform: "node",
     format: "esm",

@@ -13,7 +13,7 @@ import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/
 import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub, type EventStreamHub } from "./events/event-stream.js";
-import { createLogger } from "./logger.js";
+import { createLogger, type Logger } from "./logger.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
 import { composeProxy } from "./proxy/compose-proxy.js";
 import { createTokenCounter, loadGptTokenizer } from "./proxy/token-counter.js";
@@ -23,6 +23,7 @@ import { EndpointRegistry } from "./registry/registry.js";
 import { RegistryWriter } from "./registry/registry-writer.js";
 import { createSecretBox } from "./registry/secret-box.js";
 import { systemTimers } from "./runtime/timers.js";
+import type { BatchStore } from "./stats/batch-store.js";
 import { composeStats, type StatsParts } from "./stats/compose-stats.js";
 import { checkpointTps, pruneHistory, restoreStats, stopStats } from "./stats/stats-jobs.js";
 import type { UpstreamClient } from "./upstream/types.js";
@@ -51,6 +52,11 @@ export interface RuntimeParts {
    * statistics flush this long after its first request (through defer); absent: jobs.statsFlush alone.
    */
   flushAfterCompletionMs?: number;
+  /**
+   * Where the recorder's batches are written (Node with a local file: a thread, src/db/batch-thread.ts);
+   * absent or undefined: in-process on the database handle's client.
+   */
+  createBatchStore?: (logger: Logger) => BatchStore | undefined;
 }
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
@@ -176,6 +182,7 @@ export function compose(parts: RuntimeParts): Composition {
     instanceId: parts.instanceId,
     latencies: () => directory.list().map((endpoint) => endpoint.latencyMs),
     flushAfterCompletionMs: parts.flushAfterCompletionMs,
+    createBatchStore: parts.createBatchStore,
     sleep,
   });
   const auth = createAuth({ config, database, clock, logger });
@@ -290,6 +297,7 @@ async function stop(parts: RuntimeParts, input: LifecycleParts, migrateAndRestor
   // One last chance for a database that was unavailable so far, so buffered statistics get written.
   if (!database.migrated) await migrateAndRestore();
   await stopStats(stats.ports, stats.writer, () => parts.clock.now());
+  await stats.store.close();
   await auth.apiKeys
     .flushLastUsed()
     .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));

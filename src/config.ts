@@ -50,6 +50,11 @@ export interface Config {
   circuitCooldownSecs: number;
   /** Bytes an SSE client may fall behind before it is disconnected (it reconnects with Last-Event-ID). */
   sseClientBacklogBytes: number;
+  /**
+   * LLMLB_BENCH_RECORDER_OFF (bench only): no request reaches the recorder — nothing is counted, kept or
+   * written to the database (TPS, events and metrics still run). The bench's persistence on/off baseline.
+   */
+  recorderOff: boolean;
 }
 
 export interface DeclaredEndpoint {
@@ -205,5 +210,6 @@ export function parseConfig(raw: Raw): Config {
     circuitFailureThreshold: integer(raw, "LLMLB_CIRCUIT_FAILURE_THRESHOLD", 3, 1, 1000),
     circuitCooldownSecs: integer(raw, "LLMLB_CIRCUIT_COOLDOWN_SECS", 15, 1, 3600),
     sseClientBacklogBytes: integer(raw, "LLMLB_SSE_CLIENT_BUFFER_KB", 1024, 4, 1024 * 1024) * 1024,
+    recorderOff: flag(raw, "LLMLB_BENCH_RECORDER_OFF"),
   };
 }

@@ -4,6 +4,8 @@ import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { createClient } from "@libsql/client";
+import { createThreadedBatchStore, threadableDatabase } from "./db/batch-thread.js";
+import { FILE_BUSY_TIMEOUT_MS } from "./db/client.js";
 import { answerClientErrorsAsJson } from "./runtime/client-error.js";
 import { handleShutdownSignals, localParts, nodeClientAddress, startLocal } from "./runtime/local.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
@@ -15,6 +17,15 @@ const parts = localParts(process.env, import.meta.url, {
   serveStatic,
 });
 const { config } = parts;
+// A local file: the recorder's batches are written by their own thread (dist/recorder-thread.js).
+if (threadableDatabase(config.databaseUrl)) {
+  parts.createBatchStore = (logger) =>
+    createThreadedBatchStore({
+      entry: new URL("./recorder-thread.js", import.meta.url),
+      data: { url: config.databaseUrl, timeoutMs: FILE_BUSY_TIMEOUT_MS },
+      logger,
+    });
+}
 const { composition, stopJobs } = await startLocal(parts);
 
 const server = serve({ fetch: composition.app.fetch, hostname: config.host, port: config.port }, (info) => {

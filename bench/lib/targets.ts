@@ -52,12 +52,13 @@ export async function startMock(
   return { process: child, runtime: ready.runtime, urls };
 }
 
-export async function startBareProxy(upstreamUrl: string): Promise<Target> {
-  const child = spawnTracked("bare-proxy", process.execPath, ["bench/bare-proxy.mjs", upstreamUrl], {
-    capture: true,
-  });
+/** The bare reference proxy on Node (node:http + undici) or Bun (Bun.serve + fetch). */
+export async function startBareProxy(upstreamUrl: string, runtime: "node" | "bun" = "node"): Promise<Target> {
+  const [command, script] =
+    runtime === "node" ? [process.execPath, "bench/bare-proxy.mjs"] : [BUN, "bench/bare-proxy-bun.mjs"];
+  const child = spawnTracked(`bare-proxy-${runtime}`, command, [script, upstreamUrl], { capture: true });
   const { port } = JSON.parse(await child.firstLine()) as { port: number };
-  return { name: "bare node proxy", url: `http://127.0.0.1:${port}`, headers: {}, process: child };
+  return { name: `bare ${runtime} proxy`, url: `http://127.0.0.1:${port}`, headers: {}, process: child };
 }
 
 export interface LlmlbOptions {

@@ -1,6 +1,6 @@
 // Owns the fan-out of bus events to SSE clients: Last-Event-ID replay or reset, heartbeats, write
-// coalescing, and the per-client backlog bound that disconnects a client which stops reading
-// (publishers never wait).
+// coalescing (one write per client per window; a state event superseded within the window is not sent),
+// and the per-client backlog bound that disconnects a client which stops reading (publishers never wait).
 import type { EventBus } from "./bus.js";
 import {
   formatComment,
@@ -10,6 +10,7 @@ import {
   parseLastEventId,
   type ResetReason,
 } from "./sse-format.js";
+import type { PublishedEvent } from "./types.js";
 
 export interface EventStreamOptions {
   bus: EventBus;
@@ -23,7 +24,7 @@ export interface EventStreamOptions {
    * window reach each client as one write: fan-out costs one write per client per window, not per event.
    */
   schedule: (fn: () => void, delayMs: number) => void;
-  /** The coalescing window, ms (default 25). */
+  /** The coalescing window, ms (default FLUSH_DELAY_MS). */
   flushDelayMs?: number;
 }
 
@@ -43,18 +44,61 @@ export interface EventStreamHub {
   closeAll(): void;
 }
 
-interface Client {
-  controller: ReadableStreamDefaultController<Uint8Array>;
+/**
+ * Default coalescing window, ms: fan-out costs one write per client per window, and a window carries at
+ * most one TpsUpdated per key. Longer windows make each write larger, and a burst's one large write can then
+ * hold a reading client over its backlog bound at the next window (test/integration/events.test.ts).
+ */
+export const FLUSH_DELAY_MS = 25;
+
+/**
+ * Events that carry a state (the figures after the update), not a happening: within one window only the
+ * newest per key is sent — it holds everything the earlier ones did (their per-request figures are in the
+ * RequestCompleted events, which are never coalesced). Replay (Last-Event-ID) still has every event.
+ */
+export function supersedingKey(event: PublishedEvent): string | null {
+  if (event.type !== "TpsUpdated") return null;
+  const data = event.data;
+  return `${data.endpoint_id}\u0000${data.model_id}\u0000${data.api_kind}`;
 }
 
-function concat(frames: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(frames.reduce((sum, frame) => sum + frame.byteLength, 0));
+/**
+ * One window's queue, in id order: frames encoded at publish, and state events (supersedingKey) kept as
+ * events, encoded at the flush only if no newer one for their key followed in the window.
+ */
+type Queued = Uint8Array | PublishedEvent;
+
+function windowBytes(queued: Queued[], encode: (event: PublishedEvent) => Uint8Array): Uint8Array {
+  const newest = new Map<string, number>();
+  for (const item of queued) {
+    if (item instanceof Uint8Array) continue;
+    newest.set(supersedingKey(item) as string, item.id);
+  }
+  const frames: Uint8Array[] = [];
+  let length = 0;
+  for (const item of queued) {
+    const frame =
+      item instanceof Uint8Array
+        ? item
+        : newest.get(supersedingKey(item) as string) === item.id
+          ? encode(item)
+          : null;
+    if (frame === null) continue;
+    frames.push(frame);
+    length += frame.byteLength;
+  }
+  if (frames.length === 1) return frames[0] as Uint8Array;
+  const out = new Uint8Array(length);
   let offset = 0;
   for (const frame of frames) {
     out.set(frame, offset);
     offset += frame.byteLength;
   }
   return out;
+}
+
+interface Client {
+  controller: ReadableStreamDefaultController<Uint8Array>;
 }
 
 /** Erroring the stream drops its backlog and makes the server close the connection (Node logs the error). */
@@ -70,10 +114,11 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   const encoder = new TextEncoder();
   const clients = new Set<Client>();
   const retryMs = options.retryMs ?? 3000;
-  const flushDelayMs = options.flushDelayMs ?? 25;
+  const flushDelayMs = options.flushDelayMs ?? FLUSH_DELAY_MS;
   let slowDisconnects = 0;
-  /** Encoded frames published since the last flush, in id order; shared by every client. */
-  let pending: Uint8Array[] = [];
+  /** What was published since the last flush, in id order; shared by every client. */
+  let pending: Queued[] = [];
+  const encode = (event: PublishedEvent) => encoder.encode(formatEvent(event));
   let flushScheduled = false;
 
   const drop = (client: Client) => clients.delete(client);
@@ -104,17 +149,18 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   const flush = () => {
     flushScheduled = false;
     if (pending.length === 0) return;
-    const frames = pending;
+    const queued = pending;
     pending = [];
     if (clients.size === 0) return;
-    const chunk = frames.length === 1 ? (frames[0] as Uint8Array) : concat(frames);
+    const chunk = windowBytes(queued, encode);
     for (const client of clients) send(client, chunk);
   };
 
-  // One subscription for all clients: each event is formatted and encoded once.
+  // One subscription for all clients: each event is formatted and encoded once (a state event at the
+  // flush, and only if it is still the newest for its key).
   options.bus.subscribe((event) => {
     if (clients.size === 0) return;
-    pending.push(encoder.encode(formatEvent(event)));
+    pending.push(supersedingKey(event) === null ? encode(event) : event);
     if (!flushScheduled) {
       flushScheduled = true;
       options.schedule(flush, flushDelayMs);

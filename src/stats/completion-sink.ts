@@ -37,7 +37,8 @@ function publish(events: EventBus, completion: CompletionRecord, entry: TpsEntry
 }
 
 export function createCompletionSink(options: {
-  state: StatsState;
+  /** null: the recorder is off (LLMLB_BENCH_RECORDER_OFF) — TPS and events only. */
+  state: StatsState | null;
   tracker: TpsTracker;
   events: EventBus;
   logger: Logger;
@@ -51,9 +52,13 @@ export function createCompletionSink(options: {
     logsBodies: logBodies,
     record(completion, bodies?: RecordedBodies) {
       try {
-        const stored =
-          logBodies && bodies ? { request: capped(bodies.request), response: capped(bodies.response) } : null;
-        state.add(completion, stored, options.now());
+        if (state) {
+          const stored =
+            logBodies && bodies
+              ? { request: capped(bodies.request), response: capped(bodies.response) }
+              : null;
+          state.add(completion, stored, options.now());
+        }
         publish(events, completion, tracker.observe(completion));
       } catch (error) {
         log.error("recording a completion failed", { request_id: completion.request_id, error });

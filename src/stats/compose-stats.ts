@@ -6,6 +6,7 @@ import type { Config } from "../config.js";
 import type { DatabaseHandle } from "../db/client.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
+import { type BatchStore, inProcessBatchStore } from "./batch-store.js";
 import { createCompletionSink } from "./completion-sink.js";
 import type { StatsJobPorts } from "./stats-jobs.js";
 import { createStatsState, liveStatsOf } from "./stats-state.js";
@@ -14,6 +15,8 @@ import type { CompletionSink, LiveStats } from "./types.js";
 
 export interface StatsParts {
   writer: StatsWriter;
+  /** Where the writer's batches go; closed at shutdown after the last flush. */
+  store: BatchStore;
   /** What restore / checkpoint / retention / stop (stats-jobs.ts) work on. */
   ports: StatsJobPorts;
   live: LiveStats;
@@ -33,14 +36,21 @@ export function composeStats(input: {
   latencies: () => readonly (number | null)[];
   /** See RuntimeParts.flushAfterCompletionMs (Workers). */
   flushAfterCompletionMs: number | undefined;
+  /** See RuntimeParts.createBatchStore (Node: the recorder thread); absent: in-process. */
+  createBatchStore: ((logger: Logger) => BatchStore | undefined) | undefined;
   defer: (work: Promise<unknown>) => void;
   sleep: (ms: number) => Promise<void>;
 }): StatsParts {
   const { clock, database, logger, sleep } = input;
   const state = createStatsState();
-  const writer = createStatsWriter({ database, state, logger, sleep });
+  const off = input.config.recorderOff;
+  const store = input.createBatchStore?.(logger) ?? inProcessBatchStore(database);
+  // Recorder off (bench baseline): nothing is added to the state, so no flush ever finds work.
+  const writer: StatsWriter = off
+    ? { flush: () => Promise.resolve("empty") }
+    : createStatsWriter({ store, state, logger, sleep });
   const sink = createCompletionSink({
-    state,
+    state: off ? null : state,
     tracker: input.tracker,
     events: input.events,
     logger,
@@ -59,7 +69,7 @@ export function composeStats(input: {
     input.flushAfterCompletionMs === undefined
       ? sink
       : flushingSoon(sink, () => writer.flush(), input.flushAfterCompletionMs, input);
-  return { writer, ports, live: liveStatsOf(state, () => clock.now(), input.latencies), completions };
+  return { writer, store, ports, live: liveStatsOf(state, () => clock.now(), input.latencies), completions };
 }
 
 /** A sink that, after the first request of a burst, flushes once `delayMs` later (through defer). */

@@ -1,9 +1,8 @@
 // Owns writing the recorder's state to the database: one batch per writeOne() (counters, daily rows, up to
 // ROWS_PER_FLUSH history rows in one transaction), a backlog drained batch after batch, flushes serialised,
 // failures kept in memory and retried. The only code that moves rows out of StatsState.pending.
-import { createBatchSql } from "../db/batch-sql.js";
-import type { DatabaseHandle } from "../db/client.js";
 import type { Logger } from "../logger.js";
+import type { BatchStore } from "./batch-store.js";
 import type { StatsState } from "./stats-state.js";
 
 /**
@@ -25,15 +24,15 @@ export interface StatsWriter {
 }
 
 export function createStatsWriter(options: {
-  database: DatabaseHandle;
+  /** Where a batch goes: libSQL in-process, or the recorder thread (Node, local file). */
+  store: BatchStore;
   state: StatsState;
   logger: Logger;
   /** Yields to pending requests between the batches of a backlog (called with 0). */
   sleep: (ms: number) => Promise<void>;
 }): StatsWriter {
-  const { database, state } = options;
+  const { store, state } = options;
   const log = options.logger.child({ component: "recorder" });
-  const batchSql = createBatchSql();
   let flushing: Promise<FlushResult> | null = null;
   let failing = false;
 
@@ -48,7 +47,7 @@ export function createStatsWriter(options: {
     const batch = state.pending.take(ROWS_PER_FLUSH);
     if (!batch) return "empty";
     try {
-      state.persisted = await batchSql.write(database.client, batch);
+      state.persisted = await store.write(batch);
       state.pending.settle();
       if (failing) log.info("database writes resumed", { waiting_rows: state.pending.waitingRows });
       failing = false;

@@ -190,6 +190,27 @@ describe("statistics of proxied requests", () => {
     expect(rebuilt.reduce((sum, p) => sum + p.success, 0)).toBe(6);
   });
 
+  it("LLMLB_BENCH_RECORDER_OFF: requests are served and measured for routing, nothing is recorded", async () => {
+    const app = await start({ LLMLB_BENCH_RECORDER_OFF: "1" });
+    const fake = await server(["m"]);
+    const id = await registerEndpoint(app, "gpu1", fake.url);
+    const client = await openaiClient(app);
+    const records = captureCompletions(app);
+    const messages = [{ role: "user" as const, content: "hi" }];
+    for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: "m", messages, max_tokens: 4 });
+    await eventually(() => records.length === 3);
+    await runJob(app, "statsFlush");
+    expect((await getJson(app, `/api/endpoints/${id}`)).body).toMatchObject({ total_requests: 0 });
+    expect(await history()).toEqual([]);
+    expect(await query(sql`SELECT total_requests FROM endpoints`)).toEqual([{ total_requests: 0 }]);
+    // The TPS tracker (routing) still learns from every request.
+    const tps = await getJson<{ model_id: string; request_count: number }[]>(
+      app,
+      `/api/endpoints/${id}/model-tps`,
+    );
+    expect(tps.body).toMatchObject([{ model_id: "m", request_count: 3 }]);
+  });
+
   it("a deleted endpoint's circuit and TPS are forgotten", async () => {
     const app = await start({ LLMLB_CIRCUIT_FAILURE_THRESHOLD: "2" });
     const fake = await server(["m"]);

@@ -99,6 +99,47 @@ describe("event stream hub", () => {
     expect(event).toEqual({ id: "101", event: "EndpointRemoved", data: '{"endpoint_id":"x"}' });
   });
 
+  it("sends one TpsUpdated per endpoint, model and API kind per window (the newest), every other event", async () => {
+    const { bus, open } = setup();
+    const client = open();
+    await client.read();
+    const tps = (model: string, count: number) => ({
+      type: "TpsUpdated" as const,
+      data: {
+        endpoint_id: "e1",
+        model_id: model,
+        api_kind: "chat_completions" as const,
+        tps: count * 10,
+        output_tokens: 5,
+        duration_ms: 100,
+        request_count: count,
+        total_output_tokens: count * 5,
+        average_duration_ms: 100,
+        ttft_ms: null,
+        decode_tps: null,
+      },
+    });
+    bus.publish(tps("a", 1));
+    bus.publish(removed("x"));
+    bus.publish(tps("b", 1));
+    bus.publish(tps("a", 2));
+    bus.publish(tps("a", 3));
+    const events = await client.read();
+    expect(
+      events.map((e) => [e.id, e.event, e.event === "TpsUpdated" ? JSON.parse(e.data).model_id : ""]),
+    ).toEqual([
+      ["101", "EndpointRemoved", ""],
+      ["102", "TpsUpdated", "b"],
+      ["104", "TpsUpdated", "a"],
+    ]);
+    expect(JSON.parse(events[2]?.data ?? "{}")).toMatchObject({ request_count: 3, total_output_tokens: 15 });
+    // The next window starts afresh; a replay still has every event.
+    bus.publish(tps("a", 4));
+    expect((await client.read()).map((e) => e.id)).toEqual(["105"]);
+    const replay = await open("99").read();
+    expect(replay.map((e) => e.id)).toEqual(["100", "101", "102", "103", "104", "105"]);
+  });
+
   it("replays exactly the missed events after Last-Event-ID, then continues live without duplicates", async () => {
     const { bus, open } = setup();
     for (const name of ["a", "b", "c", "d", "e"]) bus.publish(removed(name));

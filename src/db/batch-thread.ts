@@ -1,0 +1,90 @@
+// Owns the Node recorder thread from the event loop's side: a worker_threads Worker with its own libSQL
+// connection to the same file (WAL), started on the first batch, fed one batch at a time. Measured reason
+// (bench section 3): libSQL runs statements synchronously, so on the event loop every flush paused all
+// requests for its whole transaction; here the loop only clones the batch into a message.
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../logger.js";
+import type { BatchStore } from "../stats/batch-store.js";
+import type { Batch } from "../stats/pending-writes.js";
+import type { RequestCounters } from "../stats/types.js";
+
+/** What the thread is started with (workerData). */
+export interface BatchThreadData {
+  url: string;
+  /** libSQL busy timeout, ms (another connection holding the write lock). */
+  timeoutMs: number;
+}
+
+/** One reply per batch: the committed counters, or the error's name and message. */
+export type BatchThreadReply =
+  | { id: number; counters: [string, RequestCounters][] }
+  | { id: number; error: { name: string; message: string; code?: string } };
+
+/** A local database file the thread can open too (not an in-memory database, not a remote server). */
+export function threadableDatabase(url: string): boolean {
+  return url.startsWith("file:") && !url.includes(":memory:") && !url.includes("mode=memory");
+}
+
+interface Waiting {
+  resolve: (counters: Map<string, RequestCounters>) => void;
+  reject: (error: Error) => void;
+}
+
+export function createThreadedBatchStore(options: {
+  /** The thread's entry: dist/recorder-thread.js (bundled from src/recorder-thread.ts). */
+  entry: URL;
+  data: BatchThreadData;
+  logger: Logger;
+}): BatchStore {
+  let worker: Worker | null = null;
+  let nextId = 1;
+  let closed = false;
+  const waiting = new Map<number, Waiting>();
+
+  const failAll = (error: Error) => {
+    for (const entry of waiting.values()) entry.reject(error);
+    waiting.clear();
+  };
+
+  const start = (): Worker => {
+    const thread = new Worker(options.entry, { workerData: options.data });
+    // The server keeps the process alive; a write in flight at exit is the shutdown flush's business.
+    thread.unref();
+    thread.on("message", (reply: BatchThreadReply) => {
+      const entry = waiting.get(reply.id);
+      if (!entry) return;
+      waiting.delete(reply.id);
+      if ("counters" in reply) entry.resolve(new Map(reply.counters));
+      else entry.reject(Object.assign(new Error(reply.error.message), reply.error));
+    });
+    thread.on("error", (error) => {
+      options.logger.warn("recorder thread failed; restarting it for the next batch", { error });
+    });
+    thread.on("exit", (code) => {
+      if (worker === thread) worker = null;
+      failAll(new Error(`recorder thread exited (code ${code})`));
+    });
+    return thread;
+  };
+
+  return {
+    // Named for the bench's CPU profile (bench/main.ts RECORDER_FLUSH_FUNCTIONS).
+    write: function postBatch(batch: Batch) {
+      if (closed) return Promise.reject(new Error("recorder thread closed"));
+      worker ??= start();
+      const id = nextId++;
+      const thread = worker;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        thread.postMessage({ id, batch });
+      });
+    },
+    async close() {
+      closed = true;
+      const thread = worker;
+      worker = null;
+      if (thread) await thread.terminate();
+      failAll(new Error("recorder thread closed"));
+    },
+  };
+}

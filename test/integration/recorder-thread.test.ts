@@ -1,0 +1,116 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createClient } from "@libsql/client";
+import OpenAI from "openai";
+import { afterEach, describe, expect, it } from "vitest";
+import { createThreadedBatchStore, threadableDatabase } from "../../src/db/batch-thread.js";
+import { createLogger } from "../../src/logger.js";
+import type { BatchStore } from "../../src/stats/batch-store.js";
+import { createPendingWrites } from "../../src/stats/pending-writes.js";
+import { completion } from "../fixtures/completions.js";
+import { type InferenceServer, startInferenceServer } from "../fixtures/fake-inference.js";
+import { freePort, ROOT, type RunningProcess, runProcess, waitForOk } from "../fixtures/process.js";
+import { createTempDatabase, type TempDatabase } from "../fixtures/temp-db.js";
+
+// The shipped thread entry (npm test builds dist/ first): what node dist/server.js starts.
+const ENTRY = new URL("../../dist/recorder-thread.js", import.meta.url);
+const SERVER = join(ROOT, "dist", "server.js");
+const logger = createLogger({ level: "error", now: Date.now, write: () => {} });
+
+async function count(url: string, sql: string): Promise<number> {
+  const client = createClient({ url });
+  try {
+    return Number((await client.execute(sql)).rows[0]?.[0]);
+  } finally {
+    client.close();
+  }
+}
+
+describe("recorder thread (Node, local database file)", () => {
+  let database: TempDatabase | undefined;
+  let store: BatchStore | undefined;
+  let running: RunningProcess | undefined;
+  let upstream: InferenceServer | undefined;
+  afterEach(async () => {
+    await store?.close();
+    await running?.stop("SIGKILL");
+    await upstream?.stop();
+    database?.cleanup();
+    store = running = upstream = database = undefined;
+  });
+
+  it("is used for local files only", () => {
+    expect(threadableDatabase("file:/data/llmlb.db")).toBe(true);
+    expect(threadableDatabase("file::memory:")).toBe(false);
+    expect(threadableDatabase("file:x.db?mode=memory")).toBe(false);
+    expect(threadableDatabase("libsql://db.example.org")).toBe(false);
+  });
+
+  it("writes a batch in its own connection, returns the committed counters, reports a failed write", async () => {
+    if (!existsSync(ENTRY)) throw new Error("dist/recorder-thread.js is missing: run `npm run build` first");
+    database = await createTempDatabase();
+    await database.handle.client.execute(
+      "INSERT INTO endpoints (id, name, base_url, registered_at, updated_at) VALUES ('e1', 'gpu1', 'http://h', 0, 0)",
+    );
+    store = createThreadedBatchStore({
+      entry: ENTRY,
+      data: { url: database.url, timeoutMs: 1000 },
+      logger,
+    });
+    const pending = createPendingWrites(100);
+    for (let i = 0; i < 3; i++) pending.add(completion(), null);
+    const counters = await store.write(pending.take(100) ?? expect.fail("nothing pending"));
+    pending.settle();
+    expect(counters.get("e1")).toMatchObject({
+      totalRequests: 3,
+      successfulRequests: 3,
+      totalOutputTokens: 300,
+    });
+    expect(await count(database.url, "SELECT count(*) FROM request_history")).toBe(3);
+
+    await database.handle.client.execute(
+      "CREATE TRIGGER refuse BEFORE INSERT ON request_history BEGIN SELECT RAISE(ABORT, 'refused here'); END",
+    );
+    pending.add(completion(), null);
+    await expect(store.write(pending.take(100) ?? expect.fail("nothing pending"))).rejects.toThrow(
+      /refused here/,
+    );
+    // Nothing of the failed batch was committed (one transaction).
+    expect(await count(database.url, "SELECT total_requests FROM endpoints WHERE id = 'e1'")).toBe(3);
+
+    await store.close();
+    await expect(store.write({ counters: new Map(), daily: new Map(), history: [] })).rejects.toThrow(
+      /closed/,
+    );
+  });
+
+  it("node dist/server.js records every proxied request in the file through the thread, flushed at SIGTERM", async () => {
+    if (!existsSync(SERVER)) throw new Error("dist/server.js is missing: run `npm run build` first");
+    database = await createTempDatabase();
+    upstream = await startInferenceServer("vllm", { models: ["m"] });
+    const port = await freePort();
+    running = runProcess(process.execPath, [SERVER], {
+      LLMLB_HOST: "127.0.0.1",
+      LLMLB_PORT: String(port),
+      LLMLB_DATA_DIR: database.dir.path,
+      LLMLB_DATABASE_URL: database.url,
+      LLMLB_AUTH_DISABLED: "1",
+      LLMLB_ENDPOINTS: `gpu=${upstream.url}`,
+    });
+    await waitForOk(`http://127.0.0.1:${port}/ready`, running);
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "unused", maxRetries: 0 });
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const models = await client.models.list();
+      if (models.data.some((model) => model.id === "m")) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (let i = 0; i < 5; i++) {
+      await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: `hi ${i}` }] });
+    }
+    expect(await running.stop("SIGTERM")).toBe(0);
+    expect(await count(database.url, "SELECT count(*) FROM request_history WHERE status = 'success'")).toBe(
+      5,
+    );
+    expect(await count(database.url, "SELECT sum(total_requests) FROM endpoints")).toBe(5);
+  });
+});
