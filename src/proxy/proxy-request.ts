@@ -41,7 +41,11 @@ export interface ProxyCall {
   /** Upstream path, e.g. `/v1/chat/completions`. */
   path: string;
   body: ProxyBody;
-  /** The body exactly as the client sent it (forwarded untouched when nothing needs changing); absent: `body` serialised. */
+  /**
+   * The body exactly as the client sent it, parsed by parseJsonText (forwarded untouched when nothing needs
+   * changing); absent: `body` serialised. Set only for text that went through parseJsonText (its depth bound
+   * is what lets prepareUpstreamBody skip the up-front re-serialisation check).
+   */
   rawBody?: string;
   /** Reshapes what reaches the client; absent: the upstream's OpenAI-shaped answer is relayed as is. */
   shape?: ResponseShaper;
@@ -95,15 +99,10 @@ export function expectedOutputTokens(body: ProxyBody): number {
 /** The body sent to an endpoint that names the model `upstreamModelId`. */
 export type UpstreamBody = (upstreamModelId: string) => string;
 
-/**
- * Serialises everything the upstream body needs once, before any attempt, so a body that cannot be
- * re-serialised is the client's 400 and never an endpoint's failure. Per endpoint only the `model` value
- * is spliced in; the client's own text is forwarded untouched when nothing needs changing.
- */
-export function prepareUpstreamBody(call: Pick<ProxyCall, "apiKind" | "body" | "rawBody">): UpstreamBody {
-  const inject = injectsUsage(call);
-  const { model, ...rest } = call.body;
-  if (inject) rest.stream_options = { ...call.body.stream_options, include_usage: true };
+/** The body without `model`, as the JSON text that follows `{"model":…` (usage injected when asked). */
+function restTail(body: ProxyBody, inject: boolean): string {
+  const { model: _model, ...rest } = body;
+  if (inject) rest.stream_options = { ...body.stream_options, include_usage: true };
   let restJson: string;
   try {
     restJson = JSON.stringify(rest);
@@ -113,12 +112,31 @@ export function prepareUpstreamBody(call: Pick<ProxyCall, "apiKind" | "body" | "
       cause: error,
     });
   }
-  const tail = restJson === "{}" ? "}" : `,${restJson.slice(1)}`;
+  return restJson === "{}" ? "}" : `,${restJson.slice(1)}`;
+}
+
+/**
+ * The upstream body per endpoint: only the `model` value is spliced in; the client's own text is forwarded
+ * untouched when nothing needs changing. A body that cannot be re-serialised is the client's 400 before any
+ * attempt, never an endpoint's failure: a translated body (no rawBody) is serialised here, up front. The
+ * client's own text (rawBody) went through parseJsonText, whose depth bound guarantees its value
+ * re-serialises, so its rest is serialised only when an endpoint names the model differently — measured
+ * reason: the up-front JSON.stringify ran for every request and scales with the body (long chat histories).
+ */
+export function prepareUpstreamBody(call: Pick<ProxyCall, "apiKind" | "body" | "rawBody">): UpstreamBody {
+  const inject = injectsUsage(call);
+  const model = call.body.model;
   const raw = inject ? undefined : call.rawBody;
-  return (upstreamModelId) =>
-    raw !== undefined && upstreamModelId === model
-      ? raw
-      : `{"model":${JSON.stringify(upstreamModelId)}${tail}`;
+  if (raw !== undefined) {
+    let tail: string | undefined;
+    return (upstreamModelId) => {
+      if (upstreamModelId === model) return raw;
+      tail ??= restTail(call.body, false);
+      return `{"model":${JSON.stringify(upstreamModelId)}${tail}`;
+    };
+  }
+  const tail = restTail(call.body, inject);
+  return (upstreamModelId) => `{"model":${JSON.stringify(upstreamModelId)}${tail}`;
 }
 
 export function upstreamHeaders(call: ProxyCall, apiKey: string | undefined): Record<string, string> {
