@@ -1,7 +1,7 @@
 // Owns the event vocabulary shared by the event bus, the SSE route and the dashboard (via `import type`).
 
 export type EndpointStatus = "pending" | "online" | "offline" | "error";
-export type ApiKind = "chat_completions" | "completions" | "responses" | "embeddings";
+export type ApiKind = "chat_completions" | "completions" | "responses" | "embeddings" | "messages";
 
 /** One finished proxied request, as handed to the recorder and the TPS tracker. Never carries bodies. */
 export interface CompletionRecord {
