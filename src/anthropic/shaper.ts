@@ -29,6 +29,7 @@ export class MessagesShaper implements ResponseShaper {
   /** The client's status once an error body was shaped (null: the upstream's status stands). */
   status: number | null = null;
   private readonly meter: UsageMeter;
+  private unmetered: ChatCompletionOut | null = null;
   private readonly context: MessageContext;
 
   constructor(private readonly shaping: MessagesShaping) {
@@ -38,6 +39,8 @@ export class MessagesShaper implements ResponseShaper {
       model: shaping.model,
       stopSequences: shaping.chat.stop ?? [],
       fallbackUsage: () => {
+        if (this.unmetered) this.meter.observe(this.unmetered);
+        this.unmetered = null;
         const count = this.meter.result(shaping.chat as unknown as Record<string, unknown>, false);
         return { input: count.inputTokens, output: count.outputTokens };
       },
@@ -53,7 +56,8 @@ export class MessagesShaper implements ResponseShaper {
     } catch {
       return this.error(502, "The backend's answer is not JSON");
     }
-    this.meter.observe(completion);
+    // Metered only if the estimate is needed (a whole answer without usage).
+    this.unmetered = completion;
     try {
       return encoder.encode(JSON.stringify(toAnthropicMessage(completion, this.context)));
     } catch (error) {

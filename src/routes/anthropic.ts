@@ -36,7 +36,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
     const request = validate(MessagesRequestSchema, parseJsonText(await readBodyText(c, maxBytes)), "body");
     const chat = toChatRequest(request, {
       model: request.model,
-      topK: takesTopK(deps.registry.routesFor(request.model)),
+      topK: request.top_k !== undefined && takesTopK(deps.registry.routesFor(request.model)),
     });
     const shaper = new MessagesShaper({
       id: `msg_${crypto.randomUUID().replace(/-/g, "")}`,
