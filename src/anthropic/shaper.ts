@@ -19,6 +19,8 @@ export interface MessagesShaping {
   model: string;
   /** The translated upstream request (stop sequences, tools, the prompt for input estimates). */
   chat: ChatRequest;
+  /** Characters of prompt text (system, messages, tools): `message_start` guesses input tokens as ÷ 4. */
+  promptChars: number;
   tokens: TokenCounter;
 }
 
@@ -38,6 +40,7 @@ export class MessagesShaper implements ResponseShaper {
       id: shaping.id,
       model: shaping.model,
       stopSequences: shaping.chat.stop ?? [],
+      inputEstimate: Math.ceil(shaping.promptChars / 4),
       fallbackUsage: () => {
         if (this.unmetered) this.meter.observe(this.unmetered);
         this.unmetered = null;

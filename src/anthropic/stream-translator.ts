@@ -88,7 +88,6 @@ export class StreamTranslator {
   private start(events: AnthropicStreamEvent[]): void {
     if (this.started) return;
     this.started = true;
-    const estimate = this.context.fallbackUsage();
     events.push({
       type: "message_start",
       message: {
@@ -101,7 +100,7 @@ export class StreamTranslator {
         stop_sequence: null,
         // Final counts come in message_delta; input here is the estimate until the backend reports usage.
         usage: {
-          input_tokens: estimate.input,
+          input_tokens: this.context.inputEstimate,
           output_tokens: 0,
           cache_creation_input_tokens: 0,
           cache_read_input_tokens: 0,

@@ -19,6 +19,8 @@ export interface MessageContext {
   stopSequences: readonly string[];
   /** Tokens when the upstream reported no usage (estimated by the caller). */
   fallbackUsage(): { input: number; output: number };
+  /** A cheap input-token guess for `message_start`, before the backend reports usage (no tokenizer run). */
+  inputEstimate: number;
 }
 
 export interface StopInfo {

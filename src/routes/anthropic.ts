@@ -42,6 +42,8 @@ export function anthropicRoutes(deps: AppDeps): Hono {
       id: `msg_${crypto.randomUUID().replace(/-/g, "")}`,
       model: request.model,
       chat,
+      // Only a stream's message_start needs it (before the backend's usage arrives).
+      promptChars: request.stream ? promptText(request).length : 0,
       tokens: deps.tokens,
     });
     const call: ProxyCall = {

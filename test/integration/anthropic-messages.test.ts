@@ -279,6 +279,10 @@ describe("Anthropic Messages API", () => {
       "message_stop",
     ]);
     expect(text).toContain('"type":"input_json_delta"');
+    // message_start guesses input tokens from the prompt; message_delta carries the backend's count.
+    const start = JSON.parse(/^data: (.*)$/m.exec(text)?.[1] ?? "{}");
+    expect(start.message.usage.input_tokens).toBeGreaterThan(10);
+    expect(text).toContain(`"usage":{"input_tokens":${PROMPT_TOKENS},`);
     const sent = JSON.parse(setup.server.requests.at(-1)?.body ?? "{}");
     expect(sent).toMatchObject({
       stream: true,

@@ -9,6 +9,7 @@ const context: MessageContext = {
   model: "claude-local",
   stopSequences: ["###"],
   fallbackUsage: () => ({ input: 4, output: 6 }),
+  inputEstimate: 3,
 };
 
 describe("chat completion → message", () => {

@@ -15,7 +15,7 @@ const chat = (extra: Partial<ChatRequest> = {}): ChatRequest => ({
   ...extra,
 });
 const shaper = (extra: Partial<ChatRequest> = {}) =>
-  new MessagesShaper({ id: "msg_x", model: "client-model", chat: chat(extra), tokens });
+  new MessagesShaper({ id: "msg_x", model: "client-model", chat: chat(extra), promptChars: 40, tokens });
 const body = (value: unknown) => enc.encode(JSON.stringify(value));
 
 describe("messages shaper", () => {

@@ -13,6 +13,7 @@ const context = (stopSequences: string[] = []): MessageContext => ({
   model: "claude-local",
   stopSequences,
   fallbackUsage: () => ({ input: 11, output: 99 }),
+  inputEstimate: 7,
 });
 
 const data = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
@@ -231,7 +232,7 @@ describe("stream translation", () => {
     expect(assemble(events).usage).toMatchObject({ input_tokens: 11, output_tokens: 99 });
     expect((events[0] as Parsed).data.message).toHaveProperty("usage");
     expect(((events[0] as Parsed).data.message as { usage: unknown }).usage).toMatchObject({
-      input_tokens: 11,
+      input_tokens: 7,
       output_tokens: 0,
     });
   });
