@@ -30,7 +30,7 @@ export interface StopInfo {
 
 /**
  * OpenAI finish_reason → Anthropic stop_reason. `stop` is `stop_sequence` only when the backend says which
- * sequence matched (vLLM's `stop_reason`; llama.cpp's `stopping_word`); otherwise `end_turn`.
+ * sequence matched (vLLM's `stop_reason`; `stopping_word`, llama.cpp's native name); otherwise `end_turn`.
  */
 export function stopInfo(
   finishReason: string | null | undefined,
