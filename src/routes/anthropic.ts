@@ -11,7 +11,8 @@ import { apiKeyIdOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { readBodyText } from "../http/body-text.js";
-import { parseJsonText, validate } from "../http/validate.js";
+import { parseJsonText } from "../http/json-text.js";
+import { validate } from "../http/validate.js";
 import type { ProxyBody, ProxyCall } from "../proxy/proxy-request.js";
 import type { ModelRoute } from "../registry/types.js";
 
