@@ -269,11 +269,12 @@ async function main() {
 }
 
 /**
- * The recorder's flush: building the batch (src/stats/stats-writer.ts writeOne → src/db/batch-sql.ts writeFlushBatch)
- * and executing it (@libsql/client executeStmt, which runs in a later microtask, so it is matched by name;
- * under load nearly every statement executed is the recorder's).
+ * The recorder's flush on the main thread: taking the batch (src/stats/stats-writer.ts writeOne) and handing it
+ * to the recorder thread (src/db/batch-thread.ts postBatch); in-process stores (Bun, remote databases, and
+ * every run before the thread) build it (src/db/batch-sql.ts writeFlushBatch) and execute it (@libsql/client
+ * executeStmt, which runs in a later microtask, so it is matched by name).
  */
-const RECORDER_FLUSH_FUNCTIONS = ["writeOne", "writeFlushBatch", "executeStmt"];
+const RECORDER_FLUSH_FUNCTIONS = ["writeOne", "writeFlushBatch", "executeStmt", "postBatch"];
 
 async function runPersistence(
   driver: LoadDriver,

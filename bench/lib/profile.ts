@@ -46,9 +46,12 @@ export function busyShare(profile: CpuProfile, functions: readonly string[]): nu
   return busy > 0 ? matched / busy : Number.NaN;
 }
 
-/** Reads the single .cpuprofile in a directory (NaN share when none was written). */
+/**
+ * Reads the main thread's .cpuprofile in a directory (NaN share when none was written). Node names them
+ * CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the recorder thread (id ≥ 1) writes its own.
+ */
 export function profileShare(directory: string, functions: readonly string[]): number {
-  const file = readdirSync(directory).find((name) => name.endsWith(".cpuprofile"));
+  const file = readdirSync(directory).find((name) => /\.0\.\d+\.cpuprofile$/.test(name));
   if (!file) return Number.NaN;
   return busyShare(JSON.parse(readFileSync(join(directory, file), "utf8")) as CpuProfile, functions);
 }

@@ -390,7 +390,7 @@ export function renderReport(r: BenchResults): string {
   if (sse) {
     sections.push(
       "## 6. Event-stream clients (llmlb node)",
-      `Non-streaming load at c=50 with no dashboard clients vs ${SSE_CLIENTS} clients on /api/events (admin session), one of which never reads its socket (the server drops it once its backlog exceeds LLMLB_SSE_CLIENT_BUFFER_KB: see the “fell too far behind” warnings under Notes); every request publishes RequestCompleted and TpsUpdated to each client. Medians over interleaved slices.`,
+      `Non-streaming load at c=50 with no dashboard clients vs ${SSE_CLIENTS} clients on /api/events (admin session), one of which never reads its socket (the server drops it once its backlog exceeds LLMLB_SSE_CLIENT_BUFFER_KB: see the “fell too far behind” warnings under Notes); every request publishes RequestCompleted and TpsUpdated; each client gets one write per 25 ms window with every RequestCompleted and the newest TpsUpdated per endpoint × model × API kind. Medians over interleaved slices.`,
       sse,
     );
   }
