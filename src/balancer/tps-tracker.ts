@@ -1,6 +1,8 @@
-// Owns the in-memory speed measurements per (endpoint, model, api_kind): TPS, TTFT and decode-TPS EMAs
-// and their totals. Pure: fed completion records, read by the router, the dashboard and the checkpoint.
+// Owns the in-memory speed measurements per (endpoint, model, api_kind): TPS, TTFT and decode-TPS EMAs,
+// their totals and the learned load profile; and the typical output length per model. Pure: fed
+// completion records, read by the router, the dashboard and the checkpoint.
 import type { ApiKind, CompletionRecord } from "../events/types.js";
+import { emptyLoadProfile, type LoadProfile, observeLoad } from "./load-model.js";
 import type { ModelSpeed, SpeedReader } from "./types.js";
 
 /** EMA smoothing factor for every speed signal; the first sample is taken as is. */
@@ -25,6 +27,11 @@ export interface TpsTracker extends SpeedReader {
   restore(entries: TpsEntry[]): void;
   /** Forgets an endpoint (it was deleted). */
   forget(endpointId: string): void;
+  /**
+   * What the server says is loaded (Ollama /api/ps): every learned profile of the endpoint is marked
+   * loaded or not by whether its model is in `models`.
+   */
+  setLoaded(endpointId: string, models: ReadonlySet<string>): void;
 }
 
 export function ema(previous: number | null, sample: number): number {
@@ -52,6 +59,29 @@ export function emptyTpsEntry(endpointId: string, model: string, apiKind: ApiKin
 
 export function createTpsTracker(): TpsTracker {
   const state = new Map<string, TpsEntry>();
+  const profiles = new Map<string, LoadProfile & { endpointId: string; model: string }>();
+  /** Output tokens per successful request, EMA, by the model name clients ask for. */
+  const outputs = new Map<string, number>();
+
+  const learn = (key: string, record: CompletionRecord, model: string) => {
+    const endpointId = record.endpoint_id as string;
+    let profile = profiles.get(key);
+    if (!profile) {
+      profile = { ...emptyLoadProfile(), endpointId, model };
+      profiles.set(key, profile);
+    }
+    observeLoad(profile, {
+      finishedAt: record.finished_at,
+      durationMs: record.duration_ms,
+      ttftMs: record.ttft_ms,
+      inputTokens: record.input_tokens,
+      outputTokens: record.output_tokens,
+      stream: record.stream,
+      concurrency: record.concurrency ?? 1,
+    });
+    if (record.output_tokens > 0)
+      outputs.set(record.model, ema(outputs.get(record.model) ?? null, record.output_tokens));
+  };
 
   return {
     observe(record) {
@@ -77,7 +107,19 @@ export function createTpsTracker(): TpsTracker {
         // non-streamed body arrives all at once, so it has no decode phase to measure).
         entry.decodeTps = ema(entry.decodeTps, (record.output_tokens - 1) / (decodeMs / 1000));
       }
+      if (record.concurrency !== undefined && record.concurrency !== null) learn(key, record, model);
       return { ...entry };
+    },
+    loadOf(endpointId, model, apiKind) {
+      return profiles.get(tpsKey(endpointId, model, apiKind));
+    },
+    typicalOutputTokens(model) {
+      return outputs.get(model) ?? null;
+    },
+    setLoaded(endpointId, models) {
+      for (const profile of profiles.values()) {
+        if (profile.endpointId === endpointId) profile.loaded = models.has(profile.model);
+      }
     },
     speedOf(endpointId, model, apiKind) {
       return state.get(tpsKey(endpointId, model, apiKind));
@@ -94,6 +136,7 @@ export function createTpsTracker(): TpsTracker {
     },
     forget(endpointId) {
       for (const [key, entry] of state) if (entry.endpointId === endpointId) state.delete(key);
+      for (const [key, profile] of profiles) if (profile.endpointId === endpointId) profiles.delete(key);
     },
   };
 }

@@ -28,6 +28,11 @@ export interface CompletionRecord {
   /** Whole request (whole stream) duration, ms. */
   duration_ms: number;
   stream: boolean;
+  /**
+   * Mean requests in flight at the endpoint while the answering attempt ran (itself included, ≥ 1);
+   * null or absent without an endpoint. Feeds the learned load profile.
+   */
+  concurrency?: number | null;
   client_ip: string | null;
   api_key_id: string | null;
 }

@@ -1,7 +1,7 @@
 // Owns admission to endpoints: in-flight slots per endpoint (the LiveLoad), the routing call, circuit
 // dispatch bookkeeping, and the bounded per-model FIFO wait queue used when every candidate is at its cap.
 import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
-import { createRouter, type RouteRequest, type Router } from "../balancer/router.js";
+import { createRouter, outputEstimate, type RouteRequest, type Router } from "../balancer/router.js";
 import type { SpeedReader } from "../balancer/types.js";
 import type { LoadBalancerMode } from "../config.js";
 import { AppError } from "../errors.js";
@@ -15,8 +15,10 @@ export interface DispatcherOptions {
   circuits: CircuitBreakers;
   /** The registry's online routes for a model (read again whenever a waiter is retried). */
   routesFor(model: string): ModelRoute[];
-  /** Monotonic ms (circuit cooldowns). */
+  /** Monotonic ms (circuit cooldowns, the load integral). */
   monotonic(): number;
+  /** Epoch ms (the clock of completion records, which the learned load profiles keep). */
+  now(): number;
   random(): number;
   /** Waiters allowed per model (0: never wait). */
   queueMax: number;
@@ -26,7 +28,10 @@ export interface DispatcherOptions {
 export interface Admission {
   model: string;
   apiKind: ApiKind;
-  expectedOutputTokens: number;
+  /** The request's own bound on output tokens (max_tokens or equivalent); null when unbounded. */
+  maxOutputTokens: number | null;
+  /** Prompt size, tokens (estimated). */
+  promptTokens: number;
   /** Endpoints already tried for this request. */
   exclude: Set<string> | null;
   /** The client's request signal: a waiter whose client left is dropped. */
@@ -53,6 +58,8 @@ export class ClientGoneError extends Error {
 
 export class Dispatcher implements LiveLoad {
   private readonly load = new Map<string, number>();
+  /** Per endpoint: ∫ requests in flight dt up to `at` (monotonic ms), request·ms. */
+  private readonly area = new Map<string, { area: number; at: number }>();
   private total = 0;
   private waiting = 0;
   private readonly queues = new Map<string, Waiter[]>();
@@ -65,7 +72,29 @@ export class Dispatcher implements LiveLoad {
       inFlight: (id) => this.load.get(id) ?? 0,
       admits: (id) => options.circuits.admits(id, options.monotonic()),
       random: options.random,
+      now: options.now,
     });
+  }
+
+  /**
+   * The endpoint's ∫ requests in flight dt so far, request·ms: the difference of two marks over the time
+   * between them is the mean load in between (a request's own concurrency, itself included).
+   */
+  loadMark(endpointId: string): number {
+    this.accumulate(endpointId);
+    return this.area.get(endpointId)?.area ?? 0;
+  }
+
+  private accumulate(endpointId: string): void {
+    const now = this.options.monotonic();
+    const entry = this.area.get(endpointId);
+    const load = this.load.get(endpointId) ?? 0;
+    if (!entry) {
+      this.area.set(endpointId, { area: 0, at: now });
+      return;
+    }
+    entry.area += load * (now - entry.at);
+    entry.at = now;
   }
 
   inFlight(endpointId: string): number {
@@ -98,6 +127,7 @@ export class Dispatcher implements LiveLoad {
 
   /** Frees a slot taken by acquire(); queued requests for any model get their chance. */
   release(endpointId: string): void {
+    this.accumulate(endpointId);
     const current = this.load.get(endpointId) ?? 0;
     if (current <= 1) this.load.delete(endpointId);
     else this.load.set(endpointId, current - 1);
@@ -117,9 +147,11 @@ export class Dispatcher implements LiveLoad {
   }
 
   private routeRequest(admission: Admission): RouteRequest {
+    const typical = this.options.speeds.typicalOutputTokens(admission.model);
     return {
       apiKind: admission.apiKind,
-      expectedOutputTokens: admission.expectedOutputTokens,
+      expectedOutputTokens: outputEstimate(admission.maxOutputTokens, typical),
+      promptTokens: admission.promptTokens,
       routes: this.options.routesFor(admission.model),
       exclude: admission.exclude,
     };
@@ -127,6 +159,7 @@ export class Dispatcher implements LiveLoad {
 
   private take(route: ModelRoute): ModelRoute {
     const id = route.endpoint.id;
+    this.accumulate(id);
     this.load.set(id, (this.load.get(id) ?? 0) + 1);
     this.total += 1;
     this.options.circuits.onDispatch(id, this.options.monotonic());

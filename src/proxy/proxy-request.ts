@@ -1,7 +1,6 @@
 // Owns what the proxy needs from a client request: the validated body fields, the upstream body (model
 // rewritten, usage injected — re-serialised only when something changes) and the upstream headers.
 import * as v from "valibot";
-import { TYPICAL_OUTPUT_TOKENS } from "../balancer/router.js";
 import type { ApiKind } from "../events/types.js";
 
 const tokenLimit = v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))));
@@ -50,8 +49,17 @@ export function injectsUsage(call: ProxyCall): boolean {
   );
 }
 
-export function expectedOutputTokens(body: ProxyBody): number {
-  return body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? TYPICAL_OUTPUT_TOKENS;
+/** The request's own bound on output tokens; null when it sets none. */
+export function maxOutputTokens(body: ProxyBody): number | null {
+  return body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? null;
+}
+
+/** Bytes of JSON per prompt token, roughly (English text and message framing); for routing estimates only. */
+const BYTES_PER_TOKEN = 4;
+
+/** The prompt's size in tokens, estimated from the body's length (no tokenizer on the hot path). */
+export function promptTokenEstimate(call: ProxyCall): number {
+  return Math.ceil(call.rawBody.length / BYTES_PER_TOKEN);
 }
 
 /** The upstream body for an endpoint that names the model `upstreamModelId`. */

@@ -11,9 +11,10 @@ import { ClientGoneError, type Dispatcher, RETRY_AFTER_SECS } from "./dispatcher
 import { Exchange } from "./exchange.js";
 import {
   clientHeaders,
-  expectedOutputTokens,
   injectsUsage,
+  maxOutputTokens,
   type ProxyCall,
+  promptTokenEstimate,
   upstreamBody,
   upstreamHeaders,
 } from "./proxy-request.js";
@@ -70,7 +71,8 @@ export function createProxyService(deps: ProxyServiceDeps): ProxyService {
       const admission = {
         model,
         apiKind: call.apiKind,
-        expectedOutputTokens: expectedOutputTokens(call.body),
+        maxOutputTokens: maxOutputTokens(call.body),
+        promptTokens: promptTokenEstimate(call),
         exclude: null as Set<string> | null,
         signal: call.signal,
       };

@@ -14,10 +14,11 @@ function setup(routes: ModelRoute[], queueMax: number) {
   const circuits = createCircuitBreakers({ failureThreshold: 1, cooldownMs: 1000 });
   const dispatcher = new Dispatcher({
     mode: "least_connections",
-    speeds: { speedOf: () => undefined },
+    speeds: { speedOf: () => undefined, loadOf: () => undefined, typicalOutputTokens: () => null },
     circuits,
     routesFor: () => routes,
     monotonic: () => now,
+    now: () => now,
     random: () => 0,
     queueMax,
     queueTimeoutMs: 5_000,
@@ -25,7 +26,8 @@ function setup(routes: ModelRoute[], queueMax: number) {
   const admission = (signal: AbortSignal | null = null): Admission => ({
     model: "m",
     apiKind: "chat_completions",
-    expectedOutputTokens: 16,
+    maxOutputTokens: 16,
+    promptTokens: 10,
     exclude: null,
     signal,
   });
@@ -47,6 +49,18 @@ describe("dispatcher", () => {
     expect(dispatcher.inFlight("a")).toBe(0);
     expect(dispatcher.inFlight("b")).toBe(1);
     expect(dispatcher.totalInFlight()).toBe(1);
+  });
+
+  it("integrates each endpoint's load over time, so a request's mean concurrency can be read off two marks", () => {
+    const { dispatcher, admission, advance } = setup([route("a", null)], 0);
+    dispatcher.acquire(admission());
+    const start = dispatcher.loadMark("a");
+    advance(100); // 1 in flight for 100 ms
+    dispatcher.acquire(admission());
+    advance(100); // 2 in flight for 100 ms
+    dispatcher.release("a");
+    advance(100); // 1 in flight for 100 ms
+    expect((dispatcher.loadMark("a") - start) / 300).toBeCloseTo(4 / 3, 6);
   });
 
   it("max_concurrency 1 on two endpoints, queue of 1: two served, one queued then served, one 429", async () => {
