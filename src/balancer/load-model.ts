@@ -107,19 +107,25 @@ export function levelOf(concurrency: number): number {
   return Math.min(CURVE_LEVELS - 1, Math.ceil(Math.log2(n)));
 }
 
-/** Expected TTFT of a prompt on the idle, warm server, ms; null until measured. */
-export function prefillMs(profile: LoadProfile, inputTokens: number): number | null {
+/** TTFT on the idle, warm server ≈ baseMs + msPerToken × prompt tokens; null until a request ran alone. */
+export function prefillFit(profile: LoadProfile): { baseMs: number; msPerToken: number } | null {
   const { n, x, y, xx, xy } = profile.prefill;
   if (n <= 0) return null;
   const meanX = x / n;
   const meanY = y / n;
   const varX = xx / n - meanX * meanX;
-  // Too little spread in prompt sizes to fit a slope: the mean TTFT, scaled by prompt size when known.
-  if (varX < 1e-6 * (meanX * meanX + 1))
-    return meanX > 0 ? (meanY * Math.max(inputTokens, 1)) / meanX : meanY;
-  const slope = Math.max(0, (xy / n - meanX * meanY) / varX);
-  const base = Math.max(0, meanY - slope * meanX);
-  return base + slope * inputTokens;
+  // Too little spread in prompt sizes to fit a slope: TTFT taken as proportional to the prompt.
+  if (varX < 1e-6 * (meanX * meanX + 1)) {
+    return meanX > 0 ? { baseMs: 0, msPerToken: meanY / meanX } : { baseMs: meanY, msPerToken: 0 };
+  }
+  const msPerToken = Math.max(0, (xy / n - meanX * meanY) / varX);
+  return { baseMs: Math.max(0, meanY - msPerToken * meanX), msPerToken };
+}
+
+/** Expected TTFT of a prompt on the idle, warm server, ms; null until measured. */
+export function prefillMs(profile: LoadProfile, inputTokens: number): number | null {
+  const fit = prefillFit(profile);
+  return fit === null ? null : fit.baseMs + fit.msPerToken * Math.max(inputTokens, 1);
 }
 
 /** The lowest curve level that measured `pick`, with its concurrency. */

@@ -17,6 +17,7 @@ import type { EventBus } from "../events/bus.js";
 import type { CompletionRecord } from "../events/types.js";
 import type { Logger } from "../logger.js";
 import { createMinuteRing, windowStart } from "./minute-ring.js";
+import { modelLoadOf } from "./model-load.js";
 import { addCounters, createPendingWrites, utcDate, zeroCounters } from "./pending-writes.js";
 import { averageResponseTime, createResponseTimes, RESPONSE_WINDOW } from "./response-times.js";
 import { entriesFromDaily, mergeCheckpoints, restoredEntries } from "./tps-restore.js";
@@ -110,6 +111,7 @@ export function createStatsRecorder(options: RecorderOptions): StatsRecorder {
         average_duration_ms: entry.requestCount > 0 ? entry.totalDurationMs / entry.requestCount : null,
         ttft_ms: entry.ttftMs,
         decode_tps: entry.decodeTps,
+        load: modelLoadOf(tracker.loadOf(entry.endpointId, entry.model, entry.apiKind)),
       },
     });
   };

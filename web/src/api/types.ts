@@ -1,8 +1,8 @@
 // Owns the shapes the dashboard reads from the llmlb API (SPEC.md "Dashboard API and events").
 // Fields marked optional are tolerated when absent; the event payloads come from src/events/types.ts.
-import type { ApiKind, EndpointStatus } from "../../../src/events/types.js";
+import type { ApiKind, EndpointStatus, ModelLoad } from "../../../src/events/types.js";
 
-export type { ApiKind, EndpointStatus };
+export type { ApiKind, EndpointStatus, ModelLoad };
 export type CircuitState = "closed" | "open" | "half_open";
 
 export interface User {
@@ -82,6 +82,7 @@ export interface ModelTps {
   average_duration_ms: number | null;
   ttft_ms: number | null;
   decode_tps?: number | null;
+  load?: ModelLoad | null;
 }
 
 export interface DailyStat {
