@@ -1,0 +1,87 @@
+// Routing learns how real (fake) servers behave under load over HTTP: one that splits its speed among
+// requests and one that batches them; the learned profile shows in model-tps and moves concurrent load.
+import type OpenAI from "openai";
+import { afterEach, describe, expect, it } from "vitest";
+import type { ModelTps } from "../../src/stats/daily-report.js";
+import { type InferenceServer, startInferenceServer } from "../fixtures/fake-inference.js";
+import { captureCompletions, eventually, openaiClient, registerEndpoint } from "../fixtures/proxy-harness.js";
+import { startTestApp, type TestApp } from "../fixtures/test-app.js";
+
+async function streamChat(client: OpenAI): Promise<void> {
+  const stream = await client.chat.completions.create({
+    model: "m",
+    messages: [{ role: "user", content: "Tell a story." }],
+    max_tokens: 24,
+    stream: true,
+  });
+  for await (const _ of stream) {
+    // drained
+  }
+}
+
+describe("learned routing", () => {
+  const apps: TestApp[] = [];
+  const servers: InferenceServer[] = [];
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+    for (const server of servers.splice(0)) await server.stop();
+  });
+
+  it("learns a sharing and a batching server and sends concurrent load where it finishes sooner", async () => {
+    // Alone the sharing server is twice as fast; with more than two requests in flight the batching one is.
+    const sharing = await startInferenceServer("llamacpp", {
+      models: ["m"],
+      scripts: { m: { tokensPerSec: 120, shared: true } },
+    });
+    const batching = await startInferenceServer("vllm", {
+      models: ["m"],
+      scripts: { m: { tokensPerSec: 60, slots: 8 } },
+    });
+    servers.push(sharing, batching);
+    const app = await startTestApp({ env: { LLMLB_LOAD_BALANCER_MODE: "auto" } });
+    apps.push(app);
+    const shareId = await registerEndpoint(app, "one-slot", sharing.url);
+    const batchId = await registerEndpoint(app, "batching", batching.url);
+    const client = await openaiClient(app);
+    const records = captureCompletions(app);
+
+    for (let i = 0; i < 8; i++) await streamChat(client);
+    const waves = 4;
+    const servedInWave: { share: number; batch: number }[] = [];
+    for (let wave = 0; wave < waves; wave++) {
+      const before = records.length;
+      await Promise.all(Array.from({ length: 8 }, () => streamChat(client)));
+      await eventually(() => records.length === before + 8);
+      const mine = records.slice(before);
+      servedInWave.push({
+        share: mine.filter((record) => record.endpoint_id === shareId).length,
+        batch: mine.filter((record) => record.endpoint_id === batchId).length,
+      });
+    }
+    expect(records.every((record) => record.status === "success")).toBe(true);
+    expect(Math.max(...records.map((record) => record.concurrency ?? 0))).toBeGreaterThan(2);
+
+    const learned = async (id: string) => {
+      const response = await fetch(`${app.url}/api/endpoints/${id}/model-tps`, {
+        headers: await app.adminHeaders(),
+      });
+      const [row] = (await response.json()) as ModelTps[];
+      return row?.load ?? null;
+    };
+    const shareLoad = await learned(shareId);
+    const batchLoad = await learned(batchId);
+    expect(shareLoad?.slots).toBe(1);
+    expect(batchLoad?.slots).toBeGreaterThanOrEqual(4);
+    // The curves: per-stream speed falls with load on the sharing server, stays up on the batching one.
+    const spread = (load: typeof shareLoad) => {
+      const speeds = (load?.curve ?? []).map((point) => point.decode_tps).filter((tps) => tps !== null);
+      return Math.min(...speeds) / Math.max(...speeds);
+    };
+    expect(spread(shareLoad)).toBeLessThan(0.6);
+    expect(spread(batchLoad)).toBeGreaterThan(0.7);
+    expect(batching.load.peak.get("m")).toBeGreaterThan(sharing.load.peak.get("m") ?? 0);
+    // Once learned (the first wave is routed as if both shared their speed), the batching server takes
+    // most of each concurrent wave.
+    for (const wave of servedInWave.slice(2)) expect(wave.batch).toBeGreaterThan(wave.share);
+  }, 60_000);
+});
