@@ -192,7 +192,12 @@ export function compose(parts: RuntimeParts): Composition {
     if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
     else registry.serveDeclaredWithoutDatabase(config.declaredEndpoints);
   };
-  const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
+  const healthSweep = createHealthSweep({
+    registry,
+    clock,
+    whenUnloaded: loadRegistry,
+    onLoaded: (id, models) => tracker.setLoaded(id, models),
+  });
 
   const metricsPublisher = createMetricsPublisher(events, () => dashboardSnapshot(deps));
   const jobs: BackgroundJob[] = [

@@ -7,7 +7,7 @@ import { nameFromBaseUrl, normaliseBaseUrl } from "./base-url.js";
 import type { DirectoryEntry, PersistedCounters, StoredModel } from "./directory.js";
 import { probeAndApply, registrationProbe } from "./health-check.js";
 import type { ListedModel } from "./model-list.js";
-import { fetchModelList, probeHealth } from "./probes.js";
+import { fetchLoadedModels, fetchModelList, probeHealth } from "./probes.js";
 import {
   asConflict,
   createRegistryCore,
@@ -62,6 +62,8 @@ export interface EndpointRegistry extends EndpointDirectory {
   test(id: string): Promise<TestResult>;
   /** One health probe and its transition; never throws. Used by the sweep. */
   checkHealth(id: string): Promise<void>;
+  /** What an online Ollama endpoint reports loaded (GET /api/ps); null for other types or no answer. */
+  loadedModels(id: string): Promise<Set<string> | null>;
   /** One endpoint per declared base URL (same URL → same endpoint); detection is left to the sweep. */
   upsertDeclared(declared: { name: string | undefined; baseUrl: string }[]): Promise<void>;
   /**
@@ -262,6 +264,12 @@ export function createEndpointRegistry(options: RegistryOptions): EndpointRegist
           log.error("health check failed", { endpoint_id: id, error });
         }
       }),
+
+    async loadedModels(id) {
+      const entry = directory.entry(id);
+      if (entry?.record.endpointType !== "ollama" || entry.record.status !== "online") return null;
+      return fetchLoadedModels(core.probes, core.target(entry));
+    },
 
     serveDeclaredWithoutDatabase(declared) {
       if (!core.state.loaded) core.serveWithoutDatabase(usableDeclared(declared));

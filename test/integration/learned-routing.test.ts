@@ -1,8 +1,10 @@
 // Routing learns how real (fake) servers behave under load over HTTP: one that splits its speed among
-// requests and one that batches them; the learned profile shows in model-tps and moves concurrent load.
+// requests and one that batches them, and a model that has to load (Ollama /api/ps); the learned profile
+// shows in model-tps and decides where requests go.
 import type OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ModelTps } from "../../src/stats/daily-report.js";
+import { runJob } from "../fixtures/completions.js";
 import { type InferenceServer, startInferenceServer } from "../fixtures/fake-inference.js";
 import { captureCompletions, eventually, openaiClient, registerEndpoint } from "../fixtures/proxy-harness.js";
 import { startTestApp, type TestApp } from "../fixtures/test-app.js";
@@ -83,5 +85,56 @@ describe("learned routing", () => {
     // Once learned (the first wave is routed as if both shared their speed), the batching server takes
     // most of each concurrent wave.
     for (const wave of servedInWave.slice(2)) expect(wave.batch).toBeGreaterThan(wave.share);
+  }, 60_000);
+
+  it("learns what loading a cold Ollama model costs and avoids it while /api/ps says it is unloaded", async () => {
+    const ollama = await startInferenceServer("ollama", {
+      models: ["m"],
+      scripts: { m: { tokensPerSec: 200, coldLoadMs: 1500 } },
+    });
+    const vllm = await startInferenceServer("vllm", {
+      models: ["m"],
+      scripts: { m: { tokensPerSec: 100, slots: 4 } },
+    });
+    servers.push(ollama, vllm);
+    let offset = 0;
+    const clock = { now: () => Date.now() + offset, monotonic: () => performance.now() };
+    const app = await startTestApp({ env: { LLMLB_LOAD_BALANCER_MODE: "auto" }, clock });
+    apps.push(app);
+    const ollamaId = await registerEndpoint(app, "ollama", ollama.url, { health_check_interval_secs: 5 });
+    const vllmId = await registerEndpoint(app, "vllm", vllm.url);
+    const client = await openaiClient(app);
+    const records = captureCompletions(app);
+    const learned = async () => {
+      const response = await fetch(`${app.url}/api/endpoints/${ollamaId}/model-tps`, {
+        headers: await app.adminHeaders(),
+      });
+      const [row] = (await response.json()) as ModelTps[];
+      return row?.load ?? null;
+    };
+
+    for (let i = 0; i < 8; i++) await streamChat(client);
+    expect(records.filter((record) => record.endpoint_id === ollamaId).length).toBeGreaterThanOrEqual(3);
+    await runJob(app, "health-sweep");
+    const warm = await learned();
+    expect(warm?.loaded).toBe(true);
+    expect(warm?.load_ms).toBeGreaterThan(1000);
+    // Warm and faster: it gets the next request.
+    await streamChat(client);
+    expect(records.at(-1)?.endpoint_id).toBe(ollamaId);
+
+    // Ollama unloads the model (keep_alive ran out); the next sweep (the endpoint's 5 s interval) sees it.
+    ollama.load.loaded.delete("m");
+    offset += 6_000;
+    await runJob(app, "health-sweep");
+    expect((await learned())?.loaded).toBe(false);
+    const before = records.length;
+    for (let i = 0; i < 4; i++) await streamChat(client);
+    expect(records.slice(before).map((record) => record.endpoint_id)).toEqual([
+      vllmId,
+      vllmId,
+      vllmId,
+      vllmId,
+    ]);
   }, 60_000);
 });
