@@ -6,7 +6,7 @@ import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { type Access, accessFor, isReadMethod } from "./access-rules.js";
 import { API_KEY_PREFIX } from "./api-keys.js";
-import { ANONYMOUS, type Principal, type SessionInfo } from "./principal.js";
+import { ANONYMOUS, keyPrincipal, type Principal, type SessionInfo } from "./principal.js";
 import { constantTimeEqual } from "./tokens.js";
 
 export const SESSION_COOKIE = "llmlb_session";
@@ -64,7 +64,7 @@ async function authenticate(deps: AppDeps, credential: Credential, access: Acces
   if (credential.type === "api_key") {
     const record = await deps.auth.apiKeys.authenticate(credential.secret);
     if (!record) throw unauthorized("Invalid, expired or revoked API key", "invalid_api_key");
-    return { kind: "api_key", keyId: record.id, permissions: record.permissions } satisfies Principal;
+    return keyPrincipal(record);
   }
   if (access.sessions === "none") throw unauthorized("This route needs an API key (sk_…)", "invalid_api_key");
   const session = await lookupSession(deps, credential.token);
@@ -109,10 +109,7 @@ export function authGuard(deps: AppDeps): MiddlewareHandler {
         credential?.type === "api_key"
           ? await deps.auth.apiKeys.authenticate(credential.secret).catch(() => null)
           : null;
-      c.set(
-        "principal",
-        record ? { kind: "api_key", keyId: record.id, permissions: record.permissions } : ANONYMOUS,
-      );
+      c.set("principal", record ? keyPrincipal(record) : ANONYMOUS);
       return next();
     }
     const principal = await authenticate(deps, credential, access);

@@ -1,6 +1,7 @@
 // Owns what the proxy needs from a client request: the validated body fields, the upstream body (model
 // rewritten, usage injected — re-serialised only when something changes) and the upstream headers.
 import * as v from "valibot";
+import type { Priority } from "../balancer/fair-queue.js";
 import type { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
 
@@ -39,6 +40,8 @@ export interface ProxyCall {
   requestId: string;
   clientIp: string | null;
   apiKeyId: string | null;
+  /** Queue order when every endpoint is saturated (the API key's priority). */
+  priority: Priority;
   /** Aborts when the client goes away. */
   signal: AbortSignal | null;
   /** The client's Accept header, if any. */

@@ -100,6 +100,8 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
     apiKind: call.apiKind,
     maxOutputTokens: maxOutputTokens(call.body),
     promptTokens: promptTokenEstimate(call),
+    priority: call.priority,
+    fairKey: call.apiKeyId ?? "",
     exclude: null as Set<string> | null,
     signal: call.signal,
   };

@@ -1,9 +1,11 @@
-// Owns API key management (admin sessions only, enforced by the guard): list, create (key shown once), delete.
+// Owns API key management (admin sessions only, enforced by the guard): list, create (key shown once),
+// change the queue priority, delete.
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { ApiKeyRecord } from "../auth/api-keys.js";
 import { sessionOf } from "../auth/guard.js";
 import { PERMISSIONS } from "../auth/principal.js";
+import { PRIORITIES } from "../balancer/fair-queue.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody, validParams } from "../http/validate.js";
@@ -13,6 +15,12 @@ const CreateBody = v.object({
   permissions: v.pipe(v.array(v.picklist(PERMISSIONS)), v.minLength(1, "grant at least one permission")),
   /** Epoch ms; null or absent: never expires. */
   expires_at: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))), null),
+  /** Queue order when every endpoint is saturated: interactive requests are served before batch ones. */
+  priority: v.optional(v.picklist(PRIORITIES, "priority must be 'interactive' or 'batch'"), "interactive"),
+});
+
+const UpdateBody = v.object({
+  priority: v.picklist(PRIORITIES, "priority must be 'interactive' or 'batch'"),
 });
 
 const IdParams = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) });
@@ -27,6 +35,7 @@ function keyView(record: ApiKeyRecord) {
     created_at: record.createdAt,
     expires_at: record.expiresAt,
     last_used_at: record.lastUsedAt,
+    priority: record.priority,
   };
 }
 
@@ -51,8 +60,17 @@ export function apiKeyRoutes(deps: AppDeps): Hono {
       permissions: [...new Set(body.permissions)],
       expiresAt: body.expires_at,
       createdBy: sessionOf(c).user.username,
+      priority: body.priority,
     });
     return c.json({ ...keyView(record), key }, 201);
+  });
+
+  app.patch("/api/api-keys/:id", async (c) => {
+    const { id } = validParams(c, IdParams);
+    const body = await validBody(c, UpdateBody);
+    const record = await deps.auth.apiKeys.setPriority(id, body.priority);
+    if (!record) throw new AppError("not_found", `No API key with id ${id}`, { code: "api_key_not_found" });
+    return c.json(keyView(record));
   });
 
   app.delete("/api/api-keys/:id", async (c) => {

@@ -30,6 +30,8 @@ function setup(routes: ModelRoute[], queueMax: number) {
     apiKind: "chat_completions",
     maxOutputTokens: 16,
     promptTokens: 10,
+    priority: "interactive",
+    fairKey: "",
     exclude: null,
     signal,
   });
@@ -63,6 +65,38 @@ describe("dispatcher", () => {
     dispatcher.release("a");
     advance(100); // 1 in flight for 100 ms
     expect((dispatcher.loadMark("a") - start) / 300).toBeCloseTo(4 / 3, 6);
+  });
+
+  it("queued requests: interactive keys first, keys in turn; a full queue makes room for interactive", async () => {
+    const { dispatcher, admission } = setup([route("a", 1)], 4);
+    const as = (fairKey: string, priority: "interactive" | "batch") => ({
+      ...admission(),
+      fairKey,
+      priority,
+    });
+    dispatcher.acquire(as("job", "batch"));
+    const order: string[] = [];
+    const wait = (label: string, fairKey: string, priority: "interactive" | "batch") =>
+      (dispatcher.acquire(as(fairKey, priority)) as Promise<unknown>).then(
+        () => order.push(label),
+        (error: AppError) => order.push(`${label}:${error.code}`),
+      );
+    const waits = [
+      wait("job1", "job", "batch"),
+      wait("job2", "job", "batch"),
+      wait("job3", "job", "batch"),
+      wait("other1", "other", "batch"),
+      wait("chat1", "team", "interactive"),
+    ];
+    expect(dispatcher.queued()).toBe(4);
+    for (let i = 0; i < 4; i++) {
+      dispatcher.release("a");
+      await Promise.resolve();
+    }
+    dispatcher.release("a");
+    await Promise.all(waits);
+    // job3 (the newest waiter of the key with most waiting) gave its place to chat1.
+    expect(order).toEqual(["job3:queue_full", "chat1", "job1", "other1", "job2"]);
   });
 
   it("max_concurrency 1 on two endpoints, queue of 1: two served, one queued then served, one 429", async () => {
