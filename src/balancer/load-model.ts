@@ -65,6 +65,8 @@ export interface LoadProfile {
   slots: number | null;
   /** Alone ms per output token from the slot fit (stands in until solo speed and prefill are known). */
   fitMsPerToken: number | null;
+  /** What the router multiplies: the alone-time model, refreshed after every sample; null until known. */
+  alone: AloneModel | null;
   /** Learned cost of loading the model, ms; null until a cold start was seen. */
   loadMs: number | null;
   /** What the server reports (Ollama /api/ps); null when it does not say. */
@@ -89,6 +91,7 @@ export function emptyLoadProfile(): LoadProfile {
     prefill: { n: 0, x: 0, y: 0, xx: 0, xy: 0 },
     slots: null,
     fitMsPerToken: null,
+    alone: null,
     loadMs: null,
     loaded: null,
     lastSeenAt: null,
@@ -137,16 +140,26 @@ function lowestPoint(profile: LoadProfile, pick: (point: CurvePoint) => number |
   return null;
 }
 
+/** Alone time as a linear form: ms + perPromptToken × prompt + perOutputToken × output tokens. */
+export interface AloneModel {
+  ms: number;
+  perPromptToken: number;
+  perOutputToken: number;
+}
+
 /**
- * Time the request would take on the idle, warm server, ms: prefill + decode at solo speed. An endpoint
- * that never ran a request alone (always busy) uses its lowest curve level, unstretched by the slot
- * fit; else the fit's ms per token; null until anything was measured.
+ * How long a request takes on the idle, warm server: prefill + decode at solo speed. An endpoint that
+ * never ran a request alone (always busy) uses its lowest curve level, unstretched by the slot fit;
+ * else the whole-request speed, else the fit's ms per token; null until anything was measured.
  */
-export function aloneMs(profile: LoadProfile, inputTokens: number, outputTokens: number): number | null {
-  let first = prefillMs(profile, inputTokens);
+function aloneModel(profile: LoadProfile): AloneModel | null {
+  const fit = prefillFit(profile);
+  let first: AloneModel | null = fit
+    ? { ms: fit.baseMs, perPromptToken: fit.msPerToken, perOutputToken: 0 }
+    : null;
   if (first === null) {
     const low = lowestPoint(profile, (point) => point.ttftMs);
-    first = low === null ? null : low.value / low.stretch;
+    first = low === null ? null : { ms: low.value / low.stretch, perPromptToken: 0, perOutputToken: 0 };
   }
   let decode = profile.soloDecodeTps;
   if (decode === null) {
@@ -154,12 +167,26 @@ export function aloneMs(profile: LoadProfile, inputTokens: number, outputTokens:
     decode = low === null ? null : low.value * low.stretch;
   }
   if (first !== null && decode !== null && decode > 0) {
-    return first + (1000 * Math.max(0, outputTokens - 1)) / decode;
+    // The first token comes with the prefill; the others at the decode speed.
+    return { ...first, ms: first.ms - 1000 / decode, perOutputToken: 1000 / decode };
   }
   if (profile.soloRequestTps !== null && profile.soloRequestTps > 0) {
-    return (1000 * Math.max(1, outputTokens)) / profile.soloRequestTps;
+    return { ms: 0, perPromptToken: 0, perOutputToken: 1000 / profile.soloRequestTps };
   }
-  return profile.fitMsPerToken === null ? null : profile.fitMsPerToken * Math.max(1, outputTokens);
+  return profile.fitMsPerToken === null
+    ? null
+    : { ms: 0, perPromptToken: 0, perOutputToken: profile.fitMsPerToken };
+}
+
+/** Time the request would take on the idle, warm server, ms (from the model kept by observeLoad). */
+export function aloneMs(profile: LoadProfile, inputTokens: number, outputTokens: number): number | null {
+  const model = profile.alone;
+  if (model === null) return null;
+  return (
+    model.ms +
+    model.perPromptToken * Math.max(1, inputTokens) +
+    model.perOutputToken * Math.max(1, outputTokens)
+  );
 }
 
 /** Whether the model may have to be loaded before the next request there starts. */
@@ -247,6 +274,7 @@ export function observeLoad(profile: LoadProfile, sample: LoadSample): LoadProfi
   }
   fitSlots(profile);
   settlePendingCold(profile);
+  profile.alone = aloneModel(profile);
   return profile;
 }
 

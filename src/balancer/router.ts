@@ -148,8 +148,8 @@ export function createRouter(deps: RouterDeps): Router {
     for (const route of routes) {
       const id = route.endpoint.id;
       const load = deps.inFlight(id);
-      const model = route.upstreamModelId;
-      const speed = deps.speeds.speedOf(id, model, request.apiKind);
+      const measured = deps.speeds.measuredOf(id, route.upstreamModelId, request.apiKind);
+      const speed = measured?.speed;
       const samples = speed?.requestCount ?? 0;
       if (!speed || samples < EXPLORE_SAMPLES) {
         if (load < EXPLORE_SAMPLES - Math.min(samples, EXPLORE_SAMPLES - 1) && load < exploreLoad) {
@@ -158,7 +158,7 @@ export function createRouter(deps: RouterDeps): Router {
         }
         continue;
       }
-      const profile = deps.speeds.loadOf(id, model, request.apiKind);
+      const profile = measured?.load;
       const expected = profile
         ? expectedFinishMs(profile, request.promptTokens, request.expectedOutputTokens, load, now)
         : null;

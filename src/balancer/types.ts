@@ -16,6 +16,12 @@ export interface ModelSpeed {
 }
 
 export interface SpeedReader {
+  /** Both at once, without building a key (the router's hot path); undefined until measured. */
+  measuredOf(
+    endpointId: string,
+    model: string,
+    apiKind: ApiKind,
+  ): { speed: ModelSpeed; load: LoadProfile | undefined } | undefined;
   /** model is the endpoint's own model id. */
   speedOf(endpointId: string, model: string, apiKind: ApiKind): ModelSpeed | undefined;
   /** What was learned about the endpoint × model under load; undefined before any concurrency-tagged request. */

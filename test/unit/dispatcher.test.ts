@@ -15,7 +15,12 @@ function setup(routes: ModelRoute[], queueMax: number) {
   const circuits = createCircuitBreakers({ failureThreshold: 1, cooldownMs: 1000 });
   const dispatcher = new Dispatcher({
     mode: "least_connections",
-    speeds: { speedOf: () => undefined, loadOf: () => undefined, typicalOutputTokens: () => null },
+    speeds: {
+      speedOf: () => undefined,
+      loadOf: () => undefined,
+      measuredOf: () => undefined,
+      typicalOutputTokens: () => null,
+    },
     circuits,
     routesFor: () => routes,
     monotonic: () => now,

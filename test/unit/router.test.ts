@@ -50,6 +50,10 @@ function harness(options: {
     speeds: {
       speedOf: (id) => options.speeds?.[id],
       loadOf: (id) => options.profiles?.[id],
+      measuredOf: (id) => {
+        const speed = options.speeds?.[id];
+        return speed ? { speed, load: options.profiles?.[id] } : undefined;
+      },
       typicalOutputTokens: () => null,
     },
     inFlight: (id) => load.get(id) ?? 0,
@@ -212,7 +216,12 @@ describe("router (other modes)", () => {
     const load = new Map([["a", 1]]);
     const router = createRouter({
       mode: "auto",
-      speeds: { speedOf: () => undefined, loadOf: () => undefined, typicalOutputTokens: () => null },
+      speeds: {
+        speedOf: () => undefined,
+        loadOf: () => undefined,
+        measuredOf: () => undefined,
+        typicalOutputTokens: () => null,
+      },
       inFlight: (id) => load.get(id) ?? 0,
       admits: () => true,
       random: () => 0.5,
