@@ -150,7 +150,8 @@ export interface AloneModel {
 /**
  * How long a request takes on the idle, warm server: prefill + decode at solo speed. An endpoint that
  * never ran a request alone (always busy) uses its lowest curve level, unstretched by the slot fit;
- * else the whole-request speed, else the fit's ms per token; null until anything was measured.
+ * else the whole-request speed, else the fit's or the lowest level's ms per token; null until a request
+ * with output finished.
  */
 function aloneModel(profile: LoadProfile): AloneModel | null {
   const fit = prefillFit(profile);
@@ -173,9 +174,11 @@ function aloneModel(profile: LoadProfile): AloneModel | null {
   if (profile.soloRequestTps !== null && profile.soloRequestTps > 0) {
     return { ms: 0, perPromptToken: 0, perOutputToken: 1000 / profile.soloRequestTps };
   }
-  return profile.fitMsPerToken === null
-    ? null
-    : { ms: 0, perPromptToken: 0, perOutputToken: profile.fitMsPerToken };
+  if (profile.fitMsPerToken !== null)
+    return { ms: 0, perPromptToken: 0, perOutputToken: profile.fitMsPerToken };
+  // Last resort (e.g. every TTFT so far overlapped a possible model load): whole-request ms per token.
+  const low = lowestPoint(profile, (point) => point.msPerToken);
+  return low === null ? null : { ms: 0, perPromptToken: 0, perOutputToken: low.value / low.stretch };
 }
 
 /** Time the request would take on the idle, warm server, ms (from the model kept by observeLoad). */

@@ -133,6 +133,29 @@ describe("load model", () => {
     expect(expectedFinishMs(profile, 200, 101, 0, 2_000)).toBeCloseTo(warm + DEFAULT_LOAD_MS, 6);
   });
 
+  it("requests that overlapped a possible first load still give an estimate (no endpoint left unscored)", () => {
+    // Three requests dispatched together to a new endpoint: the first byte of the first is held back as
+    // a possible model load, and the other two started before it, so no TTFT is usable yet.
+    const profile = emptyLoadProfile();
+    for (const durationMs of [3_000, 3_050, 3_100]) {
+      observeLoad(profile, {
+        finishedAt: 10_000 + durationMs,
+        durationMs,
+        ttftMs: 300,
+        inputTokens: 200,
+        outputTokens: 101,
+        stream: true,
+        concurrency: 3,
+      });
+    }
+    expect(profile.curve[2]?.ttftMs).toBeNull();
+    // Sharing assumed until slots are known: alone ≈ a third of what each took at 3 in flight (less the
+    // first bytes held back).
+    const alone = expectedFinishMs(profile, 200, 101, 0, 20_000);
+    expect(alone).toBeGreaterThan((3_050 - 300) / 3 - 50);
+    expect(alone).toBeLessThan(3_050 / 3 + 50);
+  });
+
   it("cannot tell before anything was measured", () => {
     expect(expectedFinishMs(emptyLoadProfile(), 100, 100, 0, 0)).toBeNull();
   });

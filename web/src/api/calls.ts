@@ -4,6 +4,7 @@ import type {
   ApiKey,
   DailyStat,
   Endpoint,
+  KeyPriority,
   ModelTps,
   Overview,
   RequestPage,
@@ -120,8 +121,12 @@ export interface CreatedKey extends ApiKey {
   /** The plaintext key; the API shows it only in this answer. */
   key: string;
 }
-export const createApiKey = (name: string, permissions: string[], expires_at?: string) =>
-  api<CreatedKey>("/api/api-keys", { method: "POST", body: { name, permissions, expires_at } });
+export const createApiKey = (
+  name: string,
+  permissions: string[],
+  expires_at: string | undefined,
+  priority: KeyPriority,
+) => api<CreatedKey>("/api/api-keys", { method: "POST", body: { name, permissions, expires_at, priority } });
 
 export const deleteApiKey = (id: string) =>
   api<void>(`/api/api-keys/${encodeURIComponent(id)}`, { method: "DELETE" });

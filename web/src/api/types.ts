@@ -1,8 +1,9 @@
 // Owns the shapes the dashboard reads from the llmlb API (SPEC.md "Dashboard API and events").
 // Fields marked optional are tolerated when absent; the event payloads come from src/events/types.ts.
+import type { Priority as KeyPriority } from "../../../src/balancer/fair-queue.js";
 import type { ApiKind, EndpointStatus, ModelLoad } from "../../../src/events/types.js";
 
-export type { ApiKind, EndpointStatus, ModelLoad };
+export type { ApiKind, EndpointStatus, KeyPriority, ModelLoad };
 export type CircuitState = "closed" | "open" | "half_open";
 
 export interface User {
@@ -142,6 +143,7 @@ export interface ApiKey {
   created_at?: number | string;
   expires_at?: number | string | null;
   last_used_at?: number | string | null;
+  priority?: KeyPriority;
 }
 
 export const PERMISSIONS = [
