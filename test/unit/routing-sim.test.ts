@@ -1,27 +1,14 @@
 // The deterministic routing simulator's figures: auto against an oracle, the previous rule and
 // least_connections on sharing, batching, mixed and cold fleets (sim ms, not timings).
 import { describe, expect, it } from "vitest";
-import {
-  arrivals,
-  type SimArrival,
-  type SimPolicy,
-  type SimResult,
-  simulate,
-} from "../fixtures/routing-sim.js";
-import { FLEETS } from "../fixtures/sim-fleets.js";
+import { type SimPolicy, type SimResult, simulate } from "../fixtures/routing-sim.js";
+import { FLEETS, fleetArrivals, queueScenario } from "../fixtures/sim-fleets.js";
 
 const POLICIES: SimPolicy[] = ["oracle", "auto", "previous", "least_connections"];
 
 function run(name: string): Record<SimPolicy, SimResult> {
-  const { fleet, meanGapMs } = FLEETS[name] as (typeof FLEETS)[string];
-  const list = arrivals({
-    seed: 11,
-    requests: 400,
-    meanGapMs,
-    prompt: [100, 1500],
-    output: [50, 400],
-    maxTokens: 512,
-  });
+  const { fleet } = FLEETS[name] as (typeof FLEETS)[string];
+  const list = fleetArrivals(name);
   return Object.fromEntries(POLICIES.map((policy) => [policy, simulate(fleet, list, policy)])) as Record<
     SimPolicy,
     SimResult
@@ -65,30 +52,13 @@ describe("routing simulator", () => {
 });
 
 describe("routing simulator: priority and fair sharing in the queue", () => {
-  // Endpoints capped at their slots (max_concurrency), so excess requests wait in llmlb's queue.
-  const { fleet } = FLEETS.mixed as (typeof FLEETS)[string];
-  const caps = { cb8x50: 8, ps120: 1, ps60: 1 };
-  const chat = arrivals(
-    { seed: 3, requests: 60, meanGapMs: 5000, prompt: [100, 600], output: [30, 150], maxTokens: 256 },
-    "chat",
-  );
-  // A batch job at 10× the chat's rate, far beyond what the fleet serves: its backlog grows all along.
-  const job = arrivals(
-    { seed: 5, requests: 600, meanGapMs: 500, prompt: [500, 1500], output: [200, 400], maxTokens: 512 },
-    "job",
-    "batch",
-  );
-  const merged = (chats: SimArrival[]) => [...chats, ...job].sort((a, b) => a.at - b.at);
-  const p95 = (list: SimArrival[]) => simulate(fleet, list, "auto", caps).byTag.chat?.p95Ms ?? Number.NaN;
-  const alone = p95(chat);
+  const { alone, prioritized, samePriority, fifo } = queueScenario();
 
-  it("interactive p95 with the batch job running stays within 1.5 × its p95 alone", () => {
-    expect(p95(merged(chat))).toBeLessThanOrEqual(1.5 * alone);
+  it("interactive p95 with a batch job at 10× its rate running stays within 1.5 × its p95 alone", () => {
+    expect(prioritized).toBeLessThanOrEqual(1.5 * alone);
   });
 
   it("without priority the chat waits longer; without fair turns (one FIFO) far longer", () => {
-    const samePriority = p95(merged(chat.map((arrival) => ({ ...arrival, priority: "batch" as const }))));
-    const fifo = p95(merged(chat.map((arrival) => ({ ...arrival, priority: "batch" as const, key: "job" }))));
     expect(samePriority).toBeGreaterThan(1.5 * alone);
     expect(fifo).toBeGreaterThan(2 * samePriority);
   });
