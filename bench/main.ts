@@ -8,6 +8,7 @@ import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { type LoadDriver, pickLoadDriver } from "./lib/load.js";
 import { scanLogs } from "./lib/log-scan.js";
+import { type MessagesBench, runMessagesBench } from "./lib/messages.js";
 import {
   FULL,
   type Plan,
@@ -41,7 +42,7 @@ const plan: Plan = args.has("--quick") ? QUICK : FULL;
 const skipLlmlb = args.has("--skip-llmlb");
 /**
  * --only=1,3: run just these sections (1 non-stream, 2 streaming, 3 persistence, 4 cold start, 5 routing,
- * 6 event-stream clients).
+ * 6 event-stream clients, 7 Anthropic Messages vs chat completions).
  */
 const only = [...args].find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 const section = (n: number) => only === undefined || only.split(",").includes(String(n));
@@ -204,6 +205,13 @@ async function main() {
     log(`[${elapsed()}] 6. event-stream clients (llmlb node)`);
     sse = await runSseClients(driver, nodeLlmlb, nodeLlmlb.adminHeaders, plan.rounds, plan.sliceS.c50, log);
   }
+  const messages: MessagesBench[] = [];
+  if (section(7)) {
+    for (const instance of llmlbs) {
+      log(`[${elapsed()}] 7. /v1/messages vs /v1/chat/completions (${instance.name})`);
+      messages.push(await runMessagesBench(driver, instance, plan, log));
+    }
+  }
   for (const instance of llmlbs) await instance.process.stop();
 
   let persistence: BenchResults["persistence"] = null;
@@ -250,6 +258,7 @@ async function main() {
     memory: memoryRows,
     routing,
     routerDecision,
+    messages,
     idealMakespanMs: idealMakespanMs(ROUTING_ENDPOINTS, plan.routing),
     notes: [
       "llmlb runs with a real API key (created through /api/auth/login + /api/api-keys), so key checking is included; its default log level; a fresh database file per process.",
@@ -268,7 +277,7 @@ async function main() {
 }
 
 /**
- * The recorder's flush: building the batch (src/stats/recorder.ts writeOne → src/db/batch-sql.ts writeFlushBatch)
+ * The recorder's flush: building the batch (src/stats/stats-writer.ts writeOne → src/db/batch-sql.ts writeFlushBatch)
  * and executing it (@libsql/client executeStmt, which runs in a later microtask, so it is matched by name;
  * under load nearly every statement executed is the recorder's).
  */

@@ -83,6 +83,19 @@ interface CacheEntry {
   fetchedAt: number;
 }
 
+/** Stores a key's priority and applies it to the cached record (this instance at once). */
+async function setPriority(
+  database: DatabaseHandle,
+  cache: Map<string, CacheEntry>,
+  id: string,
+  priority: Priority,
+): Promise<ApiKeyRecord | null> {
+  const rows = await database.db.update(apiKeys).set({ priority }).where(eq(apiKeys.id, id)).returning();
+  if (!rows[0]) return null;
+  for (const entry of cache.values()) if (entry.record?.id === id) entry.record.priority = priority;
+  return toRecord(rows[0]);
+}
+
 export function createApiKeyStore(options: { database: DatabaseHandle; clock: Clock }): ApiKeyStore {
   const { database, clock } = options;
   const cache = new Map<string, CacheEntry>();
@@ -156,12 +169,7 @@ export function createApiKeyStore(options: { database: DatabaseHandle; clock: Cl
       pendingUse.delete(id);
       return deleted.length > 0;
     },
-    async setPriority(id, priority) {
-      const rows = await database.db.update(apiKeys).set({ priority }).where(eq(apiKeys.id, id)).returning();
-      if (!rows[0]) return null;
-      for (const entry of cache.values()) if (entry.record?.id === id) entry.record.priority = priority;
-      return toRecord(rows[0]);
-    },
+    setPriority: (id, priority) => setPriority(database, cache, id, priority),
     async authenticate(presented) {
       const record = await load(tokenHash(presented));
       const now = clock.now();

@@ -65,7 +65,15 @@ export function keyPrincipal(record: {
   return { kind: "api_key", keyId: record.id, permissions: record.permissions, priority: record.priority };
 }
 
-export function userView(user: SessionUser) {
+/** A user on the wire (login, /api/auth/me). */
+export interface UserJson {
+  id: string;
+  username: string;
+  role: SessionUser["role"];
+  must_change_password: boolean;
+}
+
+export function userView(user: SessionUser): UserJson {
   return {
     id: user.id,
     username: user.username,

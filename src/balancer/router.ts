@@ -73,6 +73,41 @@ export function expectedRequestMs(
   return averageMs ?? latencyMs;
 }
 
+/** Routes this request may use now; "saturated" when every admitted one is at its max_concurrency. */
+function candidatesOf(deps: RouterDeps, request: RouteRequest): ModelRoute[] | "saturated" {
+  const admitted: ModelRoute[] = [];
+  let capped = 0;
+  for (const route of request.routes) {
+    const id = route.endpoint.id;
+    if (request.exclude?.has(id) || !deps.admits(id)) continue;
+    const cap = route.endpoint.maxConcurrency;
+    if (cap !== null && deps.inFlight(id) >= cap) {
+      capped += 1;
+      continue;
+    }
+    admitted.push(route);
+  }
+  return admitted.length === 0 && capped > 0 ? "saturated" : admitted;
+}
+
+/** Fewest in flight; ties broken at random. */
+function leastLoaded(deps: RouterDeps, routes: readonly ModelRoute[]): ModelRoute {
+  let best = routes[0] as ModelRoute;
+  let bestLoad = deps.inFlight(best.endpoint.id);
+  const ties: ModelRoute[] = [best];
+  for (let i = 1; i < routes.length; i++) {
+    const route = routes[i] as ModelRoute;
+    const load = deps.inFlight(route.endpoint.id);
+    if (load < bestLoad) {
+      best = route;
+      bestLoad = load;
+      ties.length = 0;
+      ties.push(route);
+    } else if (load === bestLoad) ties.push(route);
+  }
+  return ties.length === 1 ? best : (ties[Math.floor(deps.random() * ties.length)] as ModelRoute);
+}
+
 /** The stale candidate seen longest ago that is not `best` (which gets this request anyway). */
 function oldestOtherThan(stale: { route: ModelRoute; seen: number }[], best: ModelRoute | null) {
   let oldest: { route: ModelRoute; seen: number } | null = null;
@@ -82,110 +117,112 @@ function oldestOtherThan(stale: { route: ModelRoute; seen: number }[], best: Mod
   return oldest?.route ?? null;
 }
 
+/**
+ * Today's rule for a profile that cannot tell yet: the idle request time × (1 + in flight), i.e. a
+ * server that shares its speed among requests.
+ */
+function sharingScore(
+  request: RouteRequest,
+  route: ModelRoute,
+  speed: ModelSpeed,
+  load: number,
+): number | null {
+  const perRequestMs = expectedRequestMs(
+    speed,
+    request.apiKind,
+    request.expectedOutputTokens,
+    route.endpoint.latencyMs,
+  );
+  return perRequestMs === null ? null : perRequestMs * (1 + load);
+}
+
+/**
+ * auto: the lowest expected finish time of this request from the learned load profile (load if cold +
+ * alone time × max(1, (in flight + 1) / slots)), after bounded exploration of new endpoints and one
+ * probe per EXPLORE_STALE_MS of an idle endpoint whose estimate went stale. `probedAt`: epoch ms of
+ * each endpoint's last probe (the router's state).
+ */
+function auto(
+  deps: RouterDeps,
+  request: RouteRequest,
+  routes: ModelRoute[],
+  probedAt: Map<string, number>,
+): ModelRoute {
+  const now = deps.now();
+  // Exploration: an endpoint with fewer than EXPLORE_SAMPLES completions gets requests first, but
+  // never more outstanding than the samples it still needs (a bounded share, not a flood).
+  let explore: ModelRoute | null = null;
+  let exploreLoad = Number.POSITIVE_INFINITY;
+  let stale: { route: ModelRoute; seen: number }[] | null = null;
+  let best: ModelRoute | null = null;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const route of routes) {
+    const id = route.endpoint.id;
+    const load = deps.inFlight(id);
+    const measured = deps.speeds.measuredOf(id, route.upstreamModelId, request.apiKind);
+    const speed = measured?.speed;
+    const samples = speed?.requestCount ?? 0;
+    if (!speed || samples < EXPLORE_SAMPLES) {
+      if (load < EXPLORE_SAMPLES - Math.min(samples, EXPLORE_SAMPLES - 1) && load < exploreLoad) {
+        explore = route;
+        exploreLoad = load;
+      }
+      continue;
+    }
+    const profile = measured?.load;
+    const expected = profile
+      ? expectedFinishMs(profile, request.promptTokens, request.expectedOutputTokens, load, now)
+      : null;
+    const score = expected ?? sharingScore(request, route, speed, load);
+    if (score === null) continue;
+    if (score < bestScore) {
+      best = route;
+      bestScore = score;
+    }
+    const seen = Math.max(profile?.lastSeenAt ?? now, probedAt.get(id) ?? 0);
+    if (load === 0 && now - seen > EXPLORE_STALE_MS) {
+      stale ??= [];
+      stale.push({ route, seen });
+    }
+  }
+  if (explore) return explore;
+  const probe = stale ? oldestOtherThan(stale, best) : null;
+  if (probe) {
+    probedAt.set(probe.endpoint.id, now);
+    return probe;
+  }
+  return best ?? leastLoaded(deps, routes);
+}
+
+/** Embeddings: least in flight, ties broken by lower average latency (probe latency when unmeasured). */
+function embeddings(deps: RouterDeps, routes: ModelRoute[]): ModelRoute {
+  let best = routes[0] as ModelRoute;
+  let bestKey = embeddingKey(deps, best);
+  for (const route of routes) {
+    const key = embeddingKey(deps, route);
+    if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
+      best = route;
+      bestKey = key;
+    }
+  }
+  return best;
+}
+
+function embeddingKey(deps: RouterDeps, route: ModelRoute): [number, number] {
+  const speed = deps.speeds.speedOf(route.endpoint.id, route.upstreamModelId, "embeddings");
+  const latency = speed
+    ? expectedRequestMs(speed, "embeddings", 0, route.endpoint.latencyMs)
+    : route.endpoint.latencyMs;
+  return [deps.inFlight(route.endpoint.id), latency ?? Number.POSITIVE_INFINITY];
+}
+
 export function createRouter(deps: RouterDeps): Router {
   /** Next round-robin position; one counter is enough (candidate lists are sorted by id). */
   let cursor = 0;
-
-  const candidatesOf = (request: RouteRequest): ModelRoute[] | "saturated" => {
-    const admitted: ModelRoute[] = [];
-    let capped = 0;
-    for (const route of request.routes) {
-      const id = route.endpoint.id;
-      if (request.exclude?.has(id) || !deps.admits(id)) continue;
-      const cap = route.endpoint.maxConcurrency;
-      if (cap !== null && deps.inFlight(id) >= cap) {
-        capped += 1;
-        continue;
-      }
-      admitted.push(route);
-    }
-    return admitted.length === 0 && capped > 0 ? "saturated" : admitted;
-  };
-
-  const leastLoaded = (routes: readonly ModelRoute[]): ModelRoute => {
-    let best = routes[0] as ModelRoute;
-    let bestLoad = deps.inFlight(best.endpoint.id);
-    const ties: ModelRoute[] = [best];
-    for (let i = 1; i < routes.length; i++) {
-      const route = routes[i] as ModelRoute;
-      const load = deps.inFlight(route.endpoint.id);
-      if (load < bestLoad) {
-        best = route;
-        bestLoad = load;
-        ties.length = 0;
-        ties.push(route);
-      } else if (load === bestLoad) ties.push(route);
-    }
-    return ties.length === 1 ? best : (ties[Math.floor(deps.random() * ties.length)] as ModelRoute);
-  };
-
-  /** Epoch ms of the last exploration probe per endpoint. */
   const probedAt = new Map<string, number>();
-
-  /**
-   * Today's rule for a profile that cannot tell yet: the idle request time × (1 + in flight), i.e. a
-   * server that shares its speed among requests.
-   */
-  const sharingScore = (request: RouteRequest, route: ModelRoute, speed: ModelSpeed, load: number) => {
-    const perRequestMs = expectedRequestMs(
-      speed,
-      request.apiKind,
-      request.expectedOutputTokens,
-      route.endpoint.latencyMs,
-    );
-    return perRequestMs === null ? null : perRequestMs * (1 + load);
-  };
-
-  const auto = (request: RouteRequest, routes: ModelRoute[]): ModelRoute => {
-    const now = deps.now();
-    // Exploration: an endpoint with fewer than EXPLORE_SAMPLES completions gets requests first, but
-    // never more outstanding than the samples it still needs (a bounded share, not a flood).
-    let explore: ModelRoute | null = null;
-    let exploreLoad = Number.POSITIVE_INFINITY;
-    let stale: { route: ModelRoute; seen: number }[] | null = null;
-    let best: ModelRoute | null = null;
-    let bestScore = Number.POSITIVE_INFINITY;
-    for (const route of routes) {
-      const id = route.endpoint.id;
-      const load = deps.inFlight(id);
-      const measured = deps.speeds.measuredOf(id, route.upstreamModelId, request.apiKind);
-      const speed = measured?.speed;
-      const samples = speed?.requestCount ?? 0;
-      if (!speed || samples < EXPLORE_SAMPLES) {
-        if (load < EXPLORE_SAMPLES - Math.min(samples, EXPLORE_SAMPLES - 1) && load < exploreLoad) {
-          explore = route;
-          exploreLoad = load;
-        }
-        continue;
-      }
-      const profile = measured?.load;
-      const expected = profile
-        ? expectedFinishMs(profile, request.promptTokens, request.expectedOutputTokens, load, now)
-        : null;
-      const score = expected ?? sharingScore(request, route, speed, load);
-      if (score === null) continue;
-      if (score < bestScore) {
-        best = route;
-        bestScore = score;
-      }
-      const seen = Math.max(profile?.lastSeenAt ?? now, probedAt.get(id) ?? 0);
-      if (load === 0 && now - seen > EXPLORE_STALE_MS) {
-        stale ??= [];
-        stale.push({ route, seen });
-      }
-    }
-    if (explore) return explore;
-    const probe = stale ? oldestOtherThan(stale, best) : null;
-    if (probe) {
-      probedAt.set(probe.endpoint.id, now);
-      return probe;
-    }
-    return best ?? leastLoaded(routes);
-  };
-
   return {
     choose(request) {
-      const candidates = candidatesOf(request);
+      const candidates = candidatesOf(deps, request);
       if (candidates === "saturated") return { kind: "saturated" };
       if (candidates.length === 0) return { kind: "none" };
       if (candidates.length === 1) return { kind: "route", route: candidates[0] as ModelRoute };
@@ -195,31 +232,9 @@ export function createRouter(deps: RouterDeps): Router {
         cursor = (cursor + 1) % 1_000_000_007;
         return { kind: "route", route };
       }
-      if (request.apiKind === "embeddings") return { kind: "route", route: embeddings(candidates) };
-      if (deps.mode === "least_connections") return { kind: "route", route: leastLoaded(candidates) };
-      return { kind: "route", route: auto(request, candidates) };
+      if (request.apiKind === "embeddings") return { kind: "route", route: embeddings(deps, candidates) };
+      if (deps.mode === "least_connections") return { kind: "route", route: leastLoaded(deps, candidates) };
+      return { kind: "route", route: auto(deps, request, candidates, probedAt) };
     },
   };
-
-  /** Embeddings: least in flight, ties broken by lower average latency (probe latency when unmeasured). */
-  function embeddings(routes: ModelRoute[]): ModelRoute {
-    let best = routes[0] as ModelRoute;
-    let bestKey = keyOf(best);
-    for (const route of routes) {
-      const key = keyOf(route);
-      if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
-        best = route;
-        bestKey = key;
-      }
-    }
-    return best;
-  }
-
-  function keyOf(route: ModelRoute): [number, number] {
-    const speed = deps.speeds.speedOf(route.endpoint.id, route.upstreamModelId, "embeddings");
-    const latency = speed
-      ? expectedRequestMs(speed, "embeddings", 0, route.endpoint.latencyMs)
-      : route.endpoint.latencyMs;
-    return [deps.inFlight(route.endpoint.id), latency ?? Number.POSITIVE_INFINITY];
-  }
 }

@@ -1,7 +1,9 @@
-// Owns the event vocabulary shared by the event bus, the SSE route and the dashboard (via `import type`).
+// Owns the event vocabulary: the payloads on the in-process bus, and their wire form on /api/events that
+// the dashboard reads (via `import type`). Also the wire form of request counters, which events carry.
+import type { IsoTime } from "../http/wire-time.js";
 
 export type EndpointStatus = "pending" | "online" | "offline" | "error";
-export type ApiKind = "chat_completions" | "completions" | "responses" | "embeddings";
+export type ApiKind = "chat_completions" | "completions" | "responses" | "embeddings" | "messages";
 
 /** One finished proxied request, as handed to the recorder and the TPS tracker. Never carries bodies. */
 export interface CompletionRecord {
@@ -45,16 +47,25 @@ export interface EndpointSummaryEvent {
   status: EndpointStatus;
 }
 
-export interface MetricsSnapshot {
+/** Request counters on the wire (an endpoint, the fleet, a day, a model); built by stats/counters-json.ts. */
+export interface CountersJson {
   total_requests: number;
   successful_requests: number;
   failed_requests: number;
+  total_input_tokens: number;
+  total_output_tokens: number;
+}
+
+export interface MetricsSnapshot
+  extends Pick<
+    CountersJson,
+    "total_requests" | "successful_requests" | "failed_requests" | "total_output_tokens"
+  > {
   active_requests: number;
   queued_requests: number;
   online_endpoints: number;
   total_endpoints: number;
   average_response_time_ms: number | null;
-  total_output_tokens: number;
 }
 
 export interface ModelLoadPoint {
@@ -84,11 +95,11 @@ export interface ModelLoad {
   load_ms: number | null;
   /** Whether the server reports the model loaded (Ollama /api/ps); null when it does not say. */
   loaded: boolean | null;
-  /** Epoch ms of the last request this profile learned from. */
-  last_seen_at: number | null;
+  /** When the last request this profile learned from finished. */
+  last_seen_at: IsoTime | null;
 }
 
-/** Payloads by event type; the SSE `event:` field is the type name. */
+/** Payloads by event type on the in-process bus; the SSE `event:` field is the type name. */
 export interface EventPayloads {
   TpsUpdated: {
     endpoint_id: string;
@@ -130,3 +141,11 @@ export type AppEvent = {
 
 /** An event as stored and delivered: with its monotonically increasing id and publish time (epoch ms). */
 export type PublishedEvent = AppEvent & { id: number; at: number };
+
+/** RequestCompleted as sent on /api/events: the completion record with its instant in the wire form. */
+export type CompletionJson = Omit<CompletionRecord, "finished_at"> & { finished_at: IsoTime };
+
+/** Payloads by event type as the SSE `data:` line carries them (built by events/event-json.ts). */
+export type EventJsonPayloads = Omit<EventPayloads, "RequestCompleted"> & {
+  RequestCompleted: CompletionJson;
+};

@@ -34,6 +34,8 @@ export class Exchange {
   /** The endpoint's load mark when the current attempt took its slot (see Dispatcher.loadMark). */
   private loadMarkAtStart = 0;
   private ended = false;
+  /** The whole response body the client got, kept only when bodies are logged (LLMLB_LOG_BODIES). */
+  private responseBody: string | null = null;
 
   constructor(
     private readonly deps: ExchangeDeps,
@@ -53,6 +55,11 @@ export class Exchange {
     this.attemptStartedAt = this.deps.clock.monotonic();
     this.loadMarkAtStart = this.deps.dispatcher.loadMark(route.endpoint.id);
     this.ttftMs = null;
+  }
+
+  /** Keeps the client's whole response body for request_history when the sink stores bodies. */
+  keepResponseBody(body: Uint8Array): void {
+    if (this.deps.completions.logsBodies) this.responseBody = new TextDecoder().decode(body);
   }
 
   markFirstByte(): void {
@@ -111,7 +118,12 @@ export class Exchange {
       client_ip: this.call.clientIp,
       api_key_id: this.call.apiKeyId,
     };
-    this.deps.completions.record(record);
+    if (!this.deps.completions.logsBodies) {
+      this.deps.completions.record(record);
+      return;
+    }
+    const request = this.call.rawBody ?? JSON.stringify(this.call.body);
+    this.deps.completions.record(record, { request, response: this.responseBody });
   }
 
   /** Mean requests in flight at the endpoint since this attempt took its slot (itself included). */

@@ -3,6 +3,7 @@
 import type { LoadProfile } from "../balancer/load-model.js";
 import { prefillFit } from "../balancer/load-model.js";
 import type { ModelLoad } from "../events/types.js";
+import { isoTimeOrNull } from "../http/wire-time.js";
 
 const oneDecimal = (value: number | null): number | null =>
   value === null || !Number.isFinite(value) ? null : Math.round(value * 10) / 10;
@@ -31,6 +32,6 @@ export function modelLoadOf(profile: LoadProfile | undefined): ModelLoad | null 
     prefill_base_ms: fit ? oneDecimal(fit.baseMs) : null,
     load_ms: oneDecimal(profile.loadMs),
     loaded: profile.loaded,
-    last_seen_at: profile.lastSeenAt,
+    last_seen_at: isoTimeOrNull(profile.lastSeenAt),
   };
 }

@@ -116,7 +116,7 @@ describe("learned routing", () => {
 
     for (let i = 0; i < 8; i++) await streamChat(client);
     expect(records.filter((record) => record.endpoint_id === ollamaId).length).toBeGreaterThanOrEqual(3);
-    await runJob(app, "health-sweep");
+    await runJob(app, "healthSweep");
     const warm = await learned();
     expect(warm?.loaded).toBe(true);
     expect(warm?.load_ms).toBeGreaterThan(1000);
@@ -127,7 +127,7 @@ describe("learned routing", () => {
     // Ollama unloads the model (keep_alive ran out); the next sweep (the endpoint's 5 s interval) sees it.
     ollama.load.loaded.delete("m");
     offset += 6_000;
-    await runJob(app, "health-sweep");
+    await runJob(app, "healthSweep");
     expect((await learned())?.loaded).toBe(false);
     const before = records.length;
     for (let i = 0; i < 4; i++) await streamChat(client);

@@ -38,7 +38,7 @@ describe("dashboard number formatting", () => {
       prefill_base_ms: 20,
       load_ms: null,
       loaded: null,
-      last_seen_at: 1,
+      last_seen_at: "2026-11-30T00:00:00.001Z" as const,
     };
     expect(loadSummary({ ...base, curve: [point(1, 50.2), point(2, 49.6), point(4, null)] })).toBe(
       "≈8 slots — 50/50 tok/s per stream at 1/2 in flight",
