@@ -8,6 +8,9 @@ import { serveCommand } from "./commands/serve.js";
 import { statsCommand, statusCommand } from "./commands/status.js";
 import { addGlobalOptions, type CliIo } from "./context.js";
 
+/** Commander's messages (with a "Did you mean" hint) as one line. */
+const oneLine = (text: string) => text.trim().replace(/\s*\n\s*/g, " ");
+
 export function buildProgram(io: CliIo): Command {
   const program = new Command("llmlb")
     .description("llmlb — one OpenAI-compatible URL in front of many LLM inference servers")
@@ -16,7 +19,7 @@ export function buildProgram(io: CliIo): Command {
     .configureOutput({
       writeOut: io.stdout,
       writeErr: io.stderr,
-      outputError: (message, write) => write(`llmlb: ${message.replace(/^error: /, "").trim().replace(/\s*\n\s*/g, " ")}\n`),
+      outputError: (message, write) => write(`llmlb: ${oneLine(message.replace(/^error: /, ""))}\n`),
     });
   addGlobalOptions(program);
   program.addCommand(serveCommand(io));
