@@ -8,7 +8,7 @@ import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody, validParams } from "../http/validate.js";
 
-const CreateBody = v.object({
+export const CreateBody = v.object({
   name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
   permissions: v.pipe(v.array(v.picklist(PERMISSIONS)), v.minLength(1, "grant at least one permission")),
   /** Epoch ms; null or absent: never expires. */

@@ -8,12 +8,12 @@ import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody } from "../http/validate.js";
 
-const LoginBody = v.object({
+export const LoginBody = v.object({
   username: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
   password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
 });
 
-const ChangePasswordBody = v.object({
+export const ChangePasswordBody = v.object({
   current_password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
   new_password: v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"), v.maxLength(1024)),
 });
