@@ -1,20 +1,13 @@
 // Owns `llmlb keys list|create|revoke`: API key management (the server allows it to admin sessions only).
 import { Command, Option } from "commander";
+import type * as v from "valibot";
 import { PERMISSIONS } from "../../auth/principal.js";
+import type { ApiKey, ApiKeyCreated } from "../../openapi/response-schemas.js";
 import { type Api, CliError } from "../client.js";
 import { action, type CliIo } from "../context.js";
 import { type Column, emit, fields, table } from "../output.js";
 
-interface KeyJson {
-  id: string;
-  name: string;
-  key_prefix: string;
-  permissions: string[];
-  created_by: string | null;
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-}
+type KeyJson = v.InferOutput<typeof ApiKey>;
 
 const DAY_MS = 86_400_000;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -73,7 +66,7 @@ export function keysCommand(io: CliIo): Command {
     .action(
       action(io, async ({ api, out }, name: string, options: { permission: string[]; expires?: string }) => {
         const expiresAt = options.expires === undefined ? null : parseExpiry(options.expires, Date.now());
-        const created = await api.call<KeyJson & { key: string }>("POST", "/api/api-keys", {
+        const created = await api.call<v.InferOutput<typeof ApiKeyCreated>>("POST", "/api/api-keys", {
           name,
           permissions: options.permission,
           expires_at: expiresAt,
