@@ -41,7 +41,11 @@ export function table<T>(rows: readonly T[], columns: readonly Column<T>[]): str
     style: { head: [], border: [], "padding-left": 0, "padding-right": 0 },
   });
   for (const row of rows) rendered.push(columns.map(([, cell]) => text(cell(row))));
-  return rendered.toString();
+  return rendered
+    .toString()
+    .split("\n")
+    .map((line) => line.trimEnd())
+    .join("\n");
 }
 
 /** Key/value lines for one object (status, a created key). */
