@@ -58,8 +58,9 @@ export function action<A extends unknown[]>(
     const options = command.optsWithGlobals<GlobalOptions>();
     const api = new Api({
       url: options.url || io.env.LLMLB_URL || "http://127.0.0.1:32768",
-      apiKey: options.apiKey || io.env.LLMLB_API_KEY || undefined,
-      user: options.user || io.env.LLMLB_USER || undefined,
+      // Flags beat the environment; from the same place, an API key beats a user.
+      apiKey: options.apiKey || (options.user ? undefined : io.env.LLMLB_API_KEY) || undefined,
+      user: options.user || (options.apiKey ? undefined : io.env.LLMLB_USER) || undefined,
       password: options.password || io.env.LLMLB_PASSWORD || undefined,
       timeoutMs: options.timeout * 1000,
     });

@@ -1,6 +1,6 @@
 // Owns the one table documenting every route of the app for /api/openapi.json: summary, request schemas
 // (the very valibot schemas the handlers validate with) and response schemas. Auth comes from the access
-// table, not from here. test/unit/openapi-routes.test.ts fails when a mounted route has no row.
+// table, not from here. test/integration/openapi.test.ts fails when a mounted route has no row.
 import { requestResponsesQuery } from "../dashboard/request-responses.js";
 import { ProxyBodySchema } from "../proxy/proxy-request.js";
 import { CreateBody as ApiKeyBody } from "../routes/api-keys.js";

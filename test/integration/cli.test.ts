@@ -105,6 +105,14 @@ describe("llmlb CLI", () => {
       const withStats = await runCli(["status"], { LLMLB_URL: llmlb.url, LLMLB_API_KEY: key });
       expect(withStats.stdout).toMatch(/endpoints\s+1 online/);
 
+      // A --user flag beats an API key from the environment (keys need an admin login, not a key).
+      const flagged = await runCli(["keys", "list", "--user", "admin", "--password", ADMIN_PASSWORD], {
+        LLMLB_URL: llmlb.url,
+        LLMLB_API_KEY: key,
+      });
+      expect(flagged.code).toBe(0);
+      expect(flagged.stdout).toContain("bench key");
+
       const revoked = await runCli(["keys", "revoke", "bench key"], admin);
       expect(revoked.code).toBe(0);
       const after = await runCli(["stats"], { LLMLB_URL: llmlb.url, LLMLB_API_KEY: key });
