@@ -1,5 +1,6 @@
 // Owns GET /api/openapi.json (the OpenAPI 3.1 document, built once per app from src/openapi/) and
-// GET /api/docs (Swagger UI, its files served from the dashboard build under /dashboard/api-docs/). Public.
+// GET /api/docs (Swagger UI, its files served from the dashboard build under /dashboard/api-docs/; no inline
+// script, so it runs under the app-wide CSP of src/http/security-headers.ts). Public.
 import { Hono } from "hono";
 import packageJson from "../../package.json" with { type: "json" };
 import type { AppDeps } from "../deps.js";
@@ -26,11 +27,6 @@ const DOCS_HTML = `<!doctype html>
 </html>
 `;
 
-/** Scripts only from this origin (no inline script); Swagger UI sets inline styles and data: images. */
-const DOCS_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-
 export function openApiRoutes(deps: AppDeps): Hono {
   const app = new Hono();
   let document: ReturnType<typeof openApiDocument> | undefined;
@@ -38,6 +34,6 @@ export function openApiRoutes(deps: AppDeps): Hono {
     document ??= openApiDocument(deps.config, packageJson.version);
     return c.json(document);
   });
-  app.get("/api/docs", (c) => c.html(DOCS_HTML, 200, { "content-security-policy": DOCS_CSP }));
+  app.get("/api/docs", (c) => c.html(DOCS_HTML));
   return app;
 }

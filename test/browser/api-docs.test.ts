@@ -1,5 +1,5 @@
 // /api/docs in real Chromium: Swagger UI (served from the dashboard build) renders llmlb's OpenAPI document
-// under its strict Content-Security-Policy, with no console errors (a CSP violation is one).
+// under the app's Content-Security-Policy, with no console errors (a CSP violation is one).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser, type TestBrowser } from "../fixtures/browser.js";
 import { startTestApp, type TestApp } from "../fixtures/test-app.js";
