@@ -11,6 +11,9 @@ export class CliError extends Error {
   }
 }
 
+/** llmlb took longer than the bound: a slow request, not an unreachable server. */
+export class RequestTimeout extends CliError {}
+
 export interface Connection {
   /** Base URL of llmlb, e.g. http://127.0.0.1:32768 (no trailing slash needed). */
   url: string;
@@ -87,7 +90,7 @@ export class Api {
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       if ((error as Error).name === "TimeoutError") {
-        throw new CliError(`llmlb at ${this.url} did not answer ${path} within ${timeoutMs / 1000} s`);
+        throw new RequestTimeout(`llmlb at ${this.url} did not answer ${path} within ${timeoutMs / 1000} s`);
       }
       const why = cause?.code ?? cause?.message ?? (error as Error).message;
       throw new CliError(`cannot reach llmlb at ${this.url}: ${why}`);

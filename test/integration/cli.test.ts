@@ -15,7 +15,10 @@ let admin: Record<string, string>;
 
 beforeAll(async () => {
   dir = tempDir();
-  upstream = await startInferenceServer("vllm", { models: ["cli-model"] });
+  upstream = await startInferenceServer("vllm", {
+    models: ["cli-model", "cli-hang"],
+    scripts: { "cli-hang": { hang: true } },
+  });
   llmlb = await startLlmlb("node", { LLMLB_DATA_DIR: dir.path });
   admin = { LLMLB_URL: llmlb.url, LLMLB_USER: "admin", LLMLB_PASSWORD: ADMIN_PASSWORD };
 }, TIMEOUT);
@@ -63,10 +66,10 @@ describe("llmlb CLI", () => {
       const test = await runCli(["endpoints", "test", "gpu1"], admin);
       expect(test.code).toBe(0);
       expect(test.stdout).toMatch(/success\s+yes/);
-      expect(test.stdout).toMatch(/models_found\s+1/);
+      expect(test.stdout).toMatch(/models_found\s+2/);
 
       const sync = await runCli(["endpoints", "sync", "gpu1", "--json"], admin);
-      expect(json(sync.stdout)).toMatchObject({ synced_models: 1 });
+      expect(json(sync.stdout)).toMatchObject({ synced_models: 2 });
 
       const created = await runCli(
         ["keys", "create", "bench key", "-p", "openai.inference", "endpoints.read"],
@@ -112,6 +115,17 @@ describe("llmlb CLI", () => {
       });
       expect(flagged.code).toBe(0);
       expect(flagged.stdout).toContain("bench key");
+
+      // A request that never answers is a failed sample bounded by --request-timeout; the run exits 1.
+      const hung = await runCli(["bench", "cli-hang", "-n", "1", "--request-timeout", "1", "--json"], {
+        LLMLB_URL: llmlb.url,
+        LLMLB_API_KEY: key,
+      });
+      expect(hung.code).toBe(1);
+      expect(json(hung.stdout).summary).toMatchObject({ requests: 1, succeeded: 0, failed: 1 });
+      expect(json(hung.stdout).summary.errors[0]).toMatch(
+        /did not answer \/v1\/chat\/completions within 1 s/,
+      );
 
       const revoked = await runCli(["keys", "revoke", "bench key"], admin);
       expect(revoked.code).toBe(0);

@@ -2,7 +2,7 @@
 // reports per-request TTFT and output speed, and the run's throughput. Wall-clock figures from this client.
 import { Command } from "commander";
 import { createParser } from "eventsource-parser";
-import type { Api } from "../client.js";
+import { type Api, RequestTimeout } from "../client.js";
 import { action, type CliIo, positiveInt } from "../context.js";
 import { emit, fields } from "../output.js";
 
@@ -11,6 +11,8 @@ export interface BenchOptions {
   concurrency: number;
   maxTokens: number;
   prompt: string;
+  /** Bound of one streamed request, whole stream included, s. */
+  requestTimeout: number;
 }
 
 /** One streamed request. ms from send; tokens from the usage chunk, else counted content chunks. */
@@ -61,21 +63,6 @@ async function readStream(response: Response, started: number): Promise<Omit<Ben
 
 async function oneRequest(api: Api, model: string, options: BenchOptions): Promise<BenchSample> {
   const started = performance.now();
-  const response = await api.fetch(
-    "/v1/chat/completions",
-    {
-      method: "POST",
-      headers: await api.headers(true),
-      body: JSON.stringify({
-        model,
-        stream: true,
-        stream_options: { include_usage: true },
-        max_tokens: options.maxTokens,
-        messages: [{ role: "user", content: options.prompt }],
-      }),
-    },
-    600_000,
-  );
   const failed = (error: string): BenchSample => ({
     ok: false,
     error,
@@ -85,6 +72,28 @@ async function oneRequest(api: Api, model: string, options: BenchOptions): Promi
     tokens_from_usage: false,
     decode_tps: null,
   });
+  let response: Response;
+  try {
+    response = await api.fetch(
+      "/v1/chat/completions",
+      {
+        method: "POST",
+        headers: await api.headers(true),
+        body: JSON.stringify({
+          model,
+          stream: true,
+          stream_options: { include_usage: true },
+          max_tokens: options.maxTokens,
+          messages: [{ role: "user", content: options.prompt }],
+        }),
+      },
+      options.requestTimeout * 1000,
+    );
+  } catch (error) {
+    // One slow request is a failed sample; an unreachable llmlb ends the run.
+    if (error instanceof RequestTimeout) return failed(error.message);
+    throw error;
+  }
   if (!response.ok) {
     const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
     return failed(`${response.status} ${body?.error?.message ?? response.statusText}`);
@@ -96,6 +105,9 @@ async function oneRequest(api: Api, model: string, options: BenchOptions): Promi
       sample.output_tokens > 1 && decodeSecs > 0 ? (sample.output_tokens - 1) / decodeSecs : null;
     return { ...sample, decode_tps: decode };
   } catch (error) {
+    if ((error as Error).name === "TimeoutError") {
+      return failed(`the stream did not end within ${options.requestTimeout} s (--request-timeout)`);
+    }
     return failed(`stream broke: ${(error as Error).message}`);
   }
 }
@@ -154,6 +166,12 @@ export function benchCommand(io: CliIo): Command {
     .option("-c, --concurrency <n>", "requests in flight at once", positiveInt("--concurrency", 256), 2)
     .option("--max-tokens <n>", "max_tokens of each request", positiveInt("--max-tokens", 100_000), 128)
     .option("--prompt <text>", "the user message", "Write a short story about a lighthouse keeper.")
+    .option(
+      "--request-timeout <secs>",
+      "bound of one streamed request (the global --timeout is for API calls)",
+      positiveInt("--request-timeout", 86_400),
+      600,
+    )
     .action(
       action(io, async (run, model: string, options: BenchOptions) => {
         const result = await runBench(run.api, model, options, (line) => io.stderr(`${line}\n`));
