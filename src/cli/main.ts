@@ -1,5 +1,6 @@
 // Owns the `llmlb` command line: its commands, argument errors and exit codes (0 ok, 1 failure, 2 bad usage).
 import { Command, CommanderError } from "commander";
+import packageJson from "../../package.json" with { type: "json" };
 import { CliError } from "./client.js";
 import { benchCommand } from "./commands/bench.js";
 import { endpointsCommand } from "./commands/endpoints.js";
@@ -14,6 +15,7 @@ const oneLine = (text: string) => text.trim().replace(/\s*\n\s*/g, " ");
 export function buildProgram(io: CliIo): Command {
   const program = new Command("llmlb")
     .description("llmlb — one OpenAI-compatible URL in front of many LLM inference servers")
+    .version(packageJson.version, "-V, --version", "print the llmlb version")
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({

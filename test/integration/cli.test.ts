@@ -1,6 +1,7 @@
 // The `llmlb` CLI as a real child process against a real llmlb (Node bundle) with a fake vLLM upstream:
 // every command's table and --json output, and one-line errors with non-zero exits.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import packageJson from "../../package.json" with { type: "json" };
 import { LLMLB_BIN, runCli } from "../fixtures/cli.js";
 import { type InferenceServer, startInferenceServer } from "../fixtures/fake-inference.js";
 import { ADMIN_PASSWORD, type LlmlbProcess, startLlmlb } from "../fixtures/llmlb-process.js";
@@ -40,6 +41,8 @@ describe("llmlb CLI", () => {
       for (const command of ["serve", "status", "endpoints", "keys", "stats", "bench"]) {
         expect(result.stdout).toContain(command);
       }
+      const version = await runCli(["--version"]);
+      expect(version).toEqual({ code: 0, stdout: `${packageJson.version}\n`, stderr: "" });
     },
     TIMEOUT,
   );
