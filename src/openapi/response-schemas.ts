@@ -2,14 +2,18 @@
 // tied at compile time to the type of the function that builds the response (Conforms below) and checked at
 // run time against real responses by test/integration/openapi.test.ts.
 import * as v from "valibot";
-import type { userView } from "../auth/principal.js";
+import { PERMISSIONS, type UserJson } from "../auth/principal.js";
 import type { DashboardStats, EndpointTpsSummary } from "../dashboard/overview.js";
 import type { RequestResponseJson } from "../dashboard/request-responses.js";
 import type { dashboardEndpoints, dashboardModelStats, Overview } from "../dashboard/views.js";
 import type { OpenAiErrorBody } from "../errors.js";
-import type { endpointJson, modelJson } from "../registry/endpoint-json.js";
+import type { EndpointDetailJson, EndpointJson, ModelJson } from "../registry/endpoint-json.js";
 import type { SyncResult, TestResult } from "../registry/registry.js";
 import { ENDPOINT_TYPES } from "../registry/types.js";
+import type { ApiKeyJson, ApiKeyListJson, CreatedApiKeyJson } from "../routes/api-keys.js";
+import type { LoginJson, SessionJson } from "../routes/auth.js";
+import type { EndpointListJson, EndpointModelsJson } from "../routes/endpoints.js";
+import type { FleetJson } from "../routes/fleet.js";
 import type { DayStats, ModelStats, ModelTps } from "../stats/daily-report.js";
 import type { MinutePoint } from "../stats/types.js";
 
@@ -40,21 +44,20 @@ const User = v.strictObject({
 export const LoginResponse = v.strictObject({
   token: v.string(),
   csrf_token: v.string(),
-  expires_at: count,
+  expires_at: isoTime,
   user: User,
 });
-export const MeResponse = v.strictObject({ user: User, csrf_token: v.string(), expires_at: count });
+export const MeResponse = v.strictObject({ user: User, csrf_token: v.string(), expires_at: isoTime });
 
 const apiKeyFields = {
   id: v.string(),
   name: v.string(),
   key_prefix: v.string(),
-  permissions: v.array(v.string()),
+  permissions: v.array(v.picklist(PERMISSIONS)),
   created_by: v.nullable(v.string()),
-  /** Epoch ms. */
-  created_at: count,
-  expires_at: v.nullable(count),
-  last_used_at: v.nullable(count),
+  created_at: isoTime,
+  expires_at: v.nullable(isoTime),
+  last_used_at: v.nullable(isoTime),
 };
 export const ApiKey = v.strictObject(apiKeyFields);
 export const ApiKeyList = v.strictObject({ data: v.array(ApiKey) });
@@ -211,9 +214,17 @@ type Conforms<Actual extends Documented, Documented> = [Actual, Documented];
 type Doc<S extends v.GenericSchema> = v.InferOutput<S>;
 export type ResponseSchemaChecks = [
   Conforms<OpenAiErrorBody, Doc<typeof ErrorResponse>>,
-  Conforms<ReturnType<typeof userView>, Doc<typeof User>>,
-  Conforms<ReturnType<typeof endpointJson>, Doc<typeof Endpoint>>,
-  Conforms<ReturnType<typeof modelJson>, Doc<typeof EndpointModel>>,
+  Conforms<UserJson, Doc<typeof User>>,
+  Conforms<LoginJson, Doc<typeof LoginResponse>>,
+  Conforms<SessionJson, Doc<typeof MeResponse>>,
+  Conforms<ApiKeyJson, Doc<typeof ApiKey>>,
+  Conforms<CreatedApiKeyJson, Doc<typeof ApiKeyCreated>>,
+  Conforms<ApiKeyListJson, Doc<typeof ApiKeyList>>,
+  Conforms<EndpointListJson, Doc<typeof EndpointList>>,
+  Conforms<EndpointModelsJson, Doc<typeof EndpointModels>>,
+  Conforms<EndpointJson, Doc<typeof Endpoint>>,
+  Conforms<EndpointDetailJson, Doc<typeof EndpointDetail>>,
+  Conforms<ModelJson, Doc<typeof EndpointModel>>,
   Conforms<TestResult, Doc<typeof EndpointTest>>,
   Conforms<SyncResult, Doc<typeof EndpointSync>>,
   Conforms<ModelTps[], Doc<typeof ModelTpsList>>,
@@ -244,6 +255,8 @@ export const Fleet = v.strictObject({
     totals: countersJsonShape,
   }),
 });
+
+export type FleetSchemaCheck = Conforms<FleetJson, Doc<typeof Fleet>>;
 
 /** Upstream answers pass through unchanged: only the fields every OpenAI-compatible server sends. */
 export const ChatCompletion = v.looseObject({

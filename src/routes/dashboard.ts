@@ -1,7 +1,7 @@
 // Owns the dashboard read API under /api/dashboard: overview, stats, endpoints, request timeline,
 // model stats (all from memory) and the paged request history (from the database).
 import { Hono } from "hono";
-import { requestResponsesQuery, toRequestResponseJson } from "../dashboard/request-responses.js";
+import { requestResponsesPage, requestResponsesQuery } from "../dashboard/request-responses.js";
 import {
   dashboardEndpoints,
   dashboardModelStats,
@@ -13,7 +13,13 @@ import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validQuery } from "../http/validate.js";
 
-export function dashboardRoutes(deps: AppDeps): Hono {
+/** Only what these routes use. */
+type DashboardRoutesDeps = Pick<
+  AppDeps,
+  "clock" | "database" | "stats" | "directory" | "tracker" | "liveLoad" | "circuits"
+>;
+
+export function dashboardRoutes(deps: DashboardRoutesDeps): Hono {
   const app = new Hono();
 
   app.get("/api/dashboard/overview", (c) => c.json(dashboardOverview(deps, deps.clock)));
@@ -30,12 +36,7 @@ export function dashboardRoutes(deps: AppDeps): Hono {
         cause: error,
       });
     });
-    return c.json({
-      records: result.rows.map(toRequestResponseJson),
-      total_count: result.totalCount,
-      page: filter.page,
-      per_page: filter.perPage,
-    });
+    return c.json(requestResponsesPage(result.rows, result.totalCount, filter));
   });
 
   return app;

@@ -5,9 +5,16 @@ import * as v from "valibot";
 import type { AppDeps } from "../deps.js";
 import { validBody, validParams, validQuery } from "../http/validate.js";
 import { normaliseBaseUrl } from "../registry/base-url.js";
-import { type CountersOf, endpointJson, modelJson } from "../registry/endpoint-json.js";
+import {
+  type EndpointDetailJson,
+  type EndpointJson,
+  endpointJson,
+  type ModelJson,
+  modelJson,
+} from "../registry/endpoint-json.js";
 import { endpointNotFound } from "../registry/registry.js";
 import { ENDPOINT_TYPES } from "../registry/types.js";
+import { countersJson } from "../stats/counters-json.js";
 
 const STATUSES = ["pending", "online", "offline", "error"] as const;
 
@@ -45,6 +52,10 @@ export const ListQuery = v.object({
 const IdParams = v.object({ id: v.pipe(v.string(), v.minLength(1)) });
 
 type Body = v.InferOutput<typeof UpdateBody>;
+/** What POST /api/endpoints accepts. */
+export type EndpointCreateInput = v.InferInput<typeof CreateBody>;
+/** What PUT /api/endpoints/{id} accepts: any field of a create body. */
+export type EndpointUpdateInput = v.InferInput<typeof UpdateBody>;
 
 function toInput(body: Body) {
   return {
@@ -59,16 +70,23 @@ function toInput(body: Body) {
   };
 }
 
-export interface EndpointRoutesOptions {
-  /** Live request counters per endpoint; defaults to the values persisted when the registry loaded. */
-  countersOf?: CountersOf;
+/** GET /api/endpoints. */
+export interface EndpointListJson {
+  endpoints: EndpointJson[];
+  total: number;
 }
 
-export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {}): Hono {
-  const { registry } = deps;
-  const countersOf = options.countersOf ?? ((id: string) => registry.persistedCounters(id));
+/** GET /api/endpoints/{id}/models. */
+export interface EndpointModelsJson {
+  models: ModelJson[];
+}
+
+export function endpointRoutes(deps: Pick<AppDeps, "registry" | "directory" | "circuits" | "stats">): Hono {
+  const { registry, directory } = deps;
+  /** Live request counters: persisted plus not yet written. */
+  const countersOf = (id: string) => countersJson(deps.stats.countersOf(id));
   const json = (id: string) => {
-    const record = registry.get(id);
+    const record = directory.get(id);
     return record ? endpointJson(record, countersOf(id), deps.circuits.circuitState(id)) : null;
   };
   const found = (id: string) => {
@@ -76,6 +94,7 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
     if (!body) throw endpointNotFound(id);
     return body;
   };
+  const modelsJson = (id: string) => directory.modelsOf(id).map((model) => modelJson(id, model));
   const app = new Hono();
 
   app.post("/api/endpoints", async (c) => {
@@ -86,24 +105,26 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
 
   app.get("/api/endpoints", (c) => {
     const query = validQuery(c, ListQuery);
-    const endpoints = registry
+    const endpoints = directory
       .list()
       .filter((record) => !query.status || record.status === query.status)
       .filter((record) => !query.type || record.endpointType === query.type)
       .map((record) => endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)));
-    return c.json({ endpoints, total: endpoints.length });
+    const list: EndpointListJson = { endpoints, total: endpoints.length };
+    return c.json(list);
   });
 
   app.get("/api/endpoints/:id", async (c) => {
     const { id } = validParams(c, IdParams);
-    const body = found(id);
-    return c.json({ ...body, models: registry.modelsOf(id).map((model) => modelJson(id, model)) });
+    const detail: EndpointDetailJson = { ...found(id), models: modelsJson(id) };
+    return c.json(detail);
   });
 
   app.get("/api/endpoints/:id/models", async (c) => {
     const { id } = validParams(c, IdParams);
     found(id);
-    return c.json({ models: registry.modelsOf(id).map((model) => modelJson(id, model)) });
+    const models: EndpointModelsJson = { models: modelsJson(id) };
+    return c.json(models);
   });
 
   app.put("/api/endpoints/:id", async (c) => {

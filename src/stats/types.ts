@@ -1,6 +1,7 @@
 // Owns the contract between the proxy (which produces completion records) and their consumers, and the
 // read side of the live request statistics (dashboard, metrics, endpoint JSON).
 import type { CompletionRecord } from "../events/types.js";
+import type { IsoTime } from "../http/wire-time.js";
 
 /** Request/response bodies of one request; stored in request_history only with LLMLB_LOG_BODIES=1. */
 export interface RecordedBodies {
@@ -9,6 +10,8 @@ export interface RecordedBodies {
 }
 
 export interface CompletionSink {
+  /** Whether record() stores bodies (LLMLB_LOG_BODIES): callers skip collecting them otherwise. */
+  readonly logsBodies?: boolean;
   /** Called once per finished request; must return at once (no I/O on the caller's path). */
   record(completion: CompletionRecord, bodies?: RecordedBodies): void;
 }
@@ -22,9 +25,9 @@ export interface RequestCounters {
   totalOutputTokens: number;
 }
 
-/** One minute of the request timeline; `minute` is the ISO-8601 UTC start of the minute. */
+/** One minute of the request timeline (GET /api/dashboard/request-history); `minute` is its start. */
 export interface MinutePoint {
-  minute: string;
+  minute: IsoTime;
   success: number;
   error: number;
 }
@@ -55,6 +58,8 @@ export interface LiveStats {
   countersOf(endpointId: string): RequestCounters;
   /** Sum over endpoints. */
   totals(): RequestCounters;
+  /** Requests this process / isolate itself finished since it started (nothing from the database). */
+  servedSinceStart(): RequestCounters;
   /** The last 60 minutes, oldest first, gap-filled with zeros (the current minute last). */
   history(): MinutePoint[];
   /**

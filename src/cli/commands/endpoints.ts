@@ -1,13 +1,12 @@
 // Owns `llmlb endpoints list|add|rm|test|sync`: the /api/endpoints routes from a terminal.
 import { Command, Option } from "commander";
-import type { endpointJson } from "../../registry/endpoint-json.js";
+import type { EndpointJson } from "../../registry/endpoint-json.js";
 import type { SyncResult, TestResult } from "../../registry/registry.js";
 import { ENDPOINT_TYPES } from "../../registry/types.js";
+import type { EndpointListJson } from "../../routes/endpoints.js";
 import { type Api, CliError } from "../client.js";
 import { action, type CliIo, positiveInt } from "../context.js";
 import { type Column, emit, fields, table } from "../output.js";
-
-type EndpointJson = ReturnType<typeof endpointJson>;
 
 const COLUMNS: Column<EndpointJson>[] = [
   ["ID", (e) => e.id],
@@ -23,7 +22,7 @@ const COLUMNS: Column<EndpointJson>[] = [
 
 /** An endpoint by id or by its (unique) name. */
 export async function resolveEndpoint(api: Api, idOrName: string): Promise<EndpointJson> {
-  const { endpoints } = await api.call<{ endpoints: EndpointJson[] }>("GET", "/api/endpoints");
+  const { endpoints } = await api.call<EndpointListJson>("GET", "/api/endpoints");
   const found = endpoints.find((e) => e.id === idOrName) ?? endpoints.find((e) => e.name === idOrName);
   if (!found) throw new CliError(`no endpoint with id or name '${idOrName}' (see: llmlb endpoints list)`);
   return found;
@@ -73,7 +72,7 @@ export function endpointsCommand(io: CliIo): Command {
     .description("all endpoints with status, latency and request counts")
     .action(
       action(io, async ({ api, out }) => {
-        const body = await api.call<{ endpoints: EndpointJson[]; total: number }>("GET", "/api/endpoints");
+        const body = await api.call<EndpointListJson>("GET", "/api/endpoints");
         emit(out, body, () => (body.total ? table(body.endpoints, COLUMNS) : "no endpoints registered"));
       }),
     );

@@ -1,25 +1,21 @@
 // Owns `llmlb keys list|create|revoke`: API key management (the server allows it to admin sessions only).
 import { Command, Option } from "commander";
-import type * as v from "valibot";
 import { PERMISSIONS } from "../../auth/principal.js";
-import type { ApiKey, ApiKeyCreated } from "../../openapi/response-schemas.js";
+import type { ApiKeyListJson, CreatedApiKeyJson, ApiKeyJson as KeyJson } from "../../routes/api-keys.js";
 import { type Api, CliError } from "../client.js";
 import { action, type CliIo } from "../context.js";
 import { type Column, emit, fields, table } from "../output.js";
 
-type KeyJson = v.InferOutput<typeof ApiKey>;
-
 const DAY_MS = 86_400_000;
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 const COLUMNS: Column<KeyJson>[] = [
   ["ID", (k) => k.id],
   ["NAME", (k) => k.name],
   ["PREFIX", (k) => k.key_prefix],
   ["PERMISSIONS", (k) => k.permissions],
-  ["CREATED", (k) => iso(k.created_at)],
-  ["EXPIRES", (k) => iso(k.expires_at) ?? "never"],
-  ["LAST_USED", (k) => iso(k.last_used_at)],
+  ["CREATED", (k) => k.created_at],
+  ["EXPIRES", (k) => k.expires_at ?? "never"],
+  ["LAST_USED", (k) => k.last_used_at],
 ];
 
 /** `30d` (days from now) or an ISO-8601 date/time → epoch ms. */
@@ -32,7 +28,7 @@ export function parseExpiry(raw: string, now: number): number {
 }
 
 async function resolveKey(api: Api, idOrName: string): Promise<KeyJson> {
-  const { data } = await api.call<{ data: KeyJson[] }>("GET", "/api/api-keys");
+  const { data } = await api.call<ApiKeyListJson>("GET", "/api/api-keys");
   const byId = data.find((key) => key.id === idOrName);
   if (byId) return byId;
   const named = data.filter((key) => key.name === idOrName);
@@ -49,7 +45,7 @@ export function keysCommand(io: CliIo): Command {
     .description("all keys (never their secrets)")
     .action(
       action(io, async ({ api, out }) => {
-        const body = await api.call<{ data: KeyJson[] }>("GET", "/api/api-keys");
+        const body = await api.call<ApiKeyListJson>("GET", "/api/api-keys");
         emit(out, body, () => (body.data.length ? table(body.data, COLUMNS) : "no API keys"));
       }),
     );
@@ -66,7 +62,7 @@ export function keysCommand(io: CliIo): Command {
     .action(
       action(io, async ({ api, out }, name: string, options: { permission: string[]; expires?: string }) => {
         const expiresAt = options.expires === undefined ? null : parseExpiry(options.expires, Date.now());
-        const created = await api.call<v.InferOutput<typeof ApiKeyCreated>>("POST", "/api/api-keys", {
+        const created = await api.call<CreatedApiKeyJson>("POST", "/api/api-keys", {
           name,
           permissions: options.permission,
           expires_at: expiresAt,
@@ -77,7 +73,7 @@ export function keysCommand(io: CliIo): Command {
               ["id", created.id],
               ["name", created.name],
               ["permissions", created.permissions],
-              ["expires", iso(created.expires_at) ?? "never"],
+              ["expires", created.expires_at ?? "never"],
               ["key", created.key],
             ]),
             "Store the key now: it is not shown again.",
