@@ -16,8 +16,10 @@ export interface RouteDoc {
   body?: v.GenericSchema;
   /** The query schema the handler validates with (an object of string fields). */
   query?: v.GenericSchema;
-  /** Success status → what is sent. Errors (OpenAI shape) are added for every route. */
+  /** Success status → what is sent. Errors are added for every route, in the OpenAI shape by default. */
   responses: Record<number, Content>;
+  /** The error shape of the route family (/v1/messages answers Anthropic-shaped errors). */
+  errors?: "openai" | "anthropic";
 }
 
 /** A JSON answer; `alternative` is another media type for the same status (a stream). */

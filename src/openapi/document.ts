@@ -5,7 +5,7 @@ import type * as v from "valibot";
 import { type Access, accessFor } from "../auth/access-rules.js";
 import type { Config } from "../config.js";
 import type { Content, RouteDoc } from "./doc-helpers.js";
-import { ErrorResponse } from "./response-schemas.js";
+import { AnthropicError, ErrorResponse } from "./response-schemas.js";
 import { ROUTE_DOCS } from "./route-docs.js";
 
 type Json = Record<string, unknown>;
@@ -67,9 +67,13 @@ function content(item: Content, description: string): Json {
   }
 }
 
-const ERROR = (description: string) => ({
+const errorResponse = (shape: RouteDoc["errors"]) => (description: string) => ({
   description,
-  content: { "application/json": { schema: schemaOf(ErrorResponse, "output") } },
+  content: {
+    "application/json": {
+      schema: schemaOf(shape === "anthropic" ? AnthropicError : ErrorResponse, "output"),
+    },
+  },
 });
 
 /** Who may call: bearer (sk_ key or ses_ token), X-API-Key, or the session cookie, from the access rule. */
@@ -109,6 +113,7 @@ function operation(
   const access = accessFor(method, honoPath.replace(PARAM, "x"), config);
   const { description, ...auth } = security(access);
   const responses: Json = {};
+  const ERROR = errorResponse(doc.errors);
   for (const [status, item] of Object.entries(doc.responses)) responses[status] = content(item, doc.summary);
   if (doc.body || doc.query || /:\w/.test(honoPath))
     responses["400"] = ERROR("Invalid input (names the field)");
@@ -116,7 +121,7 @@ function operation(
     responses["401"] = ERROR("Missing or invalid credentials");
     responses["403"] = ERROR("Credentials lack the permission");
   }
-  responses.default = ERROR("Error (OpenAI shape)");
+  responses.default = ERROR(`Error (${doc.errors === "anthropic" ? "Anthropic" : "OpenAI"} shape)`);
   const params = parameters(honoPath, doc);
   return {
     tags: [doc.tag],

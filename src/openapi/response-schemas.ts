@@ -2,6 +2,8 @@
 // tied at compile time to the type of the function that builds the response (Conforms below) and checked at
 // run time against real responses by test/integration/openapi.test.ts.
 import * as v from "valibot";
+import type { TokenCountResult } from "../anthropic/count-tokens.js";
+import type { AnthropicErrorBody, AnthropicMessage } from "../anthropic/types.js";
 import { PERMISSIONS, type UserJson } from "../auth/principal.js";
 import type { DashboardStats, EndpointTpsSummary } from "../dashboard/overview.js";
 import type { RequestResponseJson } from "../dashboard/request-responses.js";
@@ -271,3 +273,43 @@ export const Completion = v.looseObject({
 });
 export const Embeddings = v.looseObject({ object: v.literal("list"), data: v.array(v.unknown()) });
 export const ResponseObject = v.looseObject({ id: v.string(), object: v.literal("response") });
+
+/** /v1/messages* answers in Anthropic's shapes (llmlb builds them, so they are exact). */
+export const AnthropicError = v.strictObject({
+  type: v.literal("error"),
+  error: v.strictObject({ type: v.string(), message: v.string() }),
+});
+const anthropicUsage = v.strictObject({
+  input_tokens: count,
+  output_tokens: count,
+  cache_creation_input_tokens: count,
+  cache_read_input_tokens: count,
+});
+export const AnthropicMessageSchema = v.strictObject({
+  id: v.string(),
+  type: v.literal("message"),
+  role: v.literal("assistant"),
+  model: v.string(),
+  content: v.array(
+    v.variant("type", [
+      v.strictObject({ type: v.literal("text"), text: v.string() }),
+      v.strictObject({ type: v.literal("thinking"), thinking: v.string(), signature: v.string() }),
+      v.strictObject({
+        type: v.literal("tool_use"),
+        id: v.string(),
+        name: v.string(),
+        input: v.record(v.string(), v.unknown()),
+      }),
+    ]),
+  ),
+  stop_reason: v.nullable(v.picklist(["end_turn", "max_tokens", "stop_sequence", "tool_use", "refusal"])),
+  stop_sequence: v.nullable(v.string()),
+  usage: anthropicUsage,
+});
+export const TokenCount = v.strictObject({ input_tokens: count });
+
+export type AnthropicSchemaChecks = [
+  Conforms<AnthropicErrorBody, Doc<typeof AnthropicError>>,
+  Conforms<AnthropicMessage, Doc<typeof AnthropicMessageSchema>>,
+  Conforms<TokenCountResult, Doc<typeof TokenCount>>,
+];

@@ -1,6 +1,7 @@
 // Owns the one table documenting every route of the app for /api/openapi.json: summary, request schemas
 // (the very valibot schemas the handlers validate with) and response schemas. Auth comes from the access
 // table, not from here. test/integration/openapi.test.ts fails when a mounted route has no row.
+import { CountTokensRequestSchema, MessagesRequestSchema } from "../anthropic/request-schema.js";
 import { requestResponsesQuery } from "../dashboard/request-responses.js";
 import { ProxyBodySchema } from "../proxy/proxy-request.js";
 import { CreateBody as ApiKeyBody } from "../routes/api-keys.js";
@@ -189,6 +190,21 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "POST /v1/completions": openai("Text completion", r.Completion),
   "POST /v1/embeddings": openai("Embeddings", r.Embeddings),
   "POST /v1/responses": openai("OpenAI Responses API", r.ResponseObject),
+
+  "POST /v1/messages": {
+    tag: "Anthropic-compatible",
+    summary: "Anthropic Messages API (`?beta=true` accepted), translated onto the same routing",
+    body: MessagesRequestSchema,
+    responses: { 200: json(r.AnthropicMessageSchema, sse("With `stream: true`: Anthropic stream events")) },
+    errors: "anthropic",
+  },
+  "POST /v1/messages/count_tokens": {
+    tag: "Anthropic-compatible",
+    summary: "Count a request's input tokens (the backend's tokenizer where it has one, else an estimate)",
+    body: CountTokensRequestSchema,
+    responses: { 200: json(r.TokenCount) },
+    errors: "anthropic",
+  },
 
   "GET /api/openapi.json": {
     tag: "Documentation",

@@ -79,6 +79,16 @@ const CALLS: Call[] = [
   call("POST /v1/completions", fixed("/v1/completions"), "key", 200, { model: "doc-model", prompt: "hi" }),
   call("POST /v1/embeddings", fixed("/v1/embeddings"), "key", 200, { model: "doc-model", input: "hi" }),
   call("POST /v1/responses", fixed("/v1/responses"), "key", 200, { model: "doc-model", input: "hi" }),
+  call("POST /v1/messages", fixed("/v1/messages"), "key", 200, {
+    model: "doc-model",
+    max_tokens: 16,
+    messages: [{ role: "user", content: "hi" }],
+  }),
+  call("POST /v1/messages/count_tokens", fixed("/v1/messages/count_tokens"), "key", 200, {
+    model: "doc-model",
+    messages: [{ role: "user", content: "hi" }],
+  }),
+  call("POST /v1/messages", fixed("/v1/messages"), "key", 400, { messages: [] }),
   call("GET /v1/models", fixed("/v1/models"), "key"),
   call("GET /v1/models/:id{.+}", fixed("/v1/models/doc-model"), "key"),
   call("GET /api/endpoints/:id/model-tps", () => `${e()}/model-tps`, "key"),
