@@ -23,7 +23,7 @@ export const CreateBody = v.object({
   priority: v.optional(v.picklist(PRIORITIES, "priority must be 'interactive' or 'batch'"), "interactive"),
 });
 
-const UpdateBody = v.object({
+export const UpdateBody = v.object({
   priority: v.picklist(PRIORITIES, "priority must be 'interactive' or 'batch'"),
 });
 
