@@ -117,6 +117,7 @@ describe("event stream hub", () => {
         average_duration_ms: 100,
         ttft_ms: null,
         decode_tps: null,
+        load: null,
       },
     });
     bus.publish(tps("a", 1));
