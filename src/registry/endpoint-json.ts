@@ -4,12 +4,9 @@ import type { CircuitState } from "../balancer/circuit-breaker.js";
 import type { EndpointStatus } from "../events/types.js";
 import { type IsoTime, isoTime, isoTimeOrNull } from "../http/wire-time.js";
 import type { CountersJson } from "../stats/counters-json.js";
-import type { PersistedCounters, StoredModel } from "./directory.js";
-import type { EndpointRecord, EndpointType } from "./types.js";
+import type { EndpointRecord, EndpointType, StoredModel } from "./types.js";
 
-export type CountersOf = (endpointId: string) => PersistedCounters;
-
-/** The request counters endpoint JSON carries. */
+/** The request counters endpoint JSON carries (live: persisted plus not yet written). */
 export type EndpointCountersJson = Pick<
   CountersJson,
   "total_requests" | "successful_requests" | "failed_requests"
