@@ -253,7 +253,7 @@ async function relayStream({ exchange, route, response }: Answer): Promise<Settl
   exchange.markFirstByte();
   const rewrite =
     route.upstreamModelId === call.body.model ? null : { from: route.upstreamModelId, to: call.body.model };
-  const relay = new SseRelay(exchange.meter, injectsUsage(call), rewrite);
+  const relay = new SseRelay(exchange.streamObserver(), injectsUsage(call), rewrite);
   const shaper = call.shape?.stream() ?? null;
   const status = response.status;
   const headers = clientHeaders(response.headers, call.requestId);
