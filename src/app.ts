@@ -16,6 +16,8 @@ import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
+import { requestLogRoutes } from "./routes/request-log.js";
+import { usageRoutes } from "./routes/usage.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -61,6 +63,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", openaiRoutes(deps));
   app.route("/", eventsRoutes(deps));
   app.route("/", dashboardRoutes(deps));
+  app.route("/", requestLogRoutes(deps));
+  app.route("/", usageRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/", fleetRoutes(deps));
 

@@ -40,9 +40,11 @@ const toNumbers = <T extends Omit<ClientRankRow, "id" | "name">>(row: T) => ({
 /** Clients active since `since` (epoch ms), most requests first, at most `limit`. */
 export async function readClientRanking(
   db: AppDatabase,
-  options: { since: number; groupBy: "ip" | "api_key"; limit: number },
+  options: { since: number; groupBy: "ip" | "api_key"; limit: number; clientIp?: string },
 ): Promise<ClientRankRow[]> {
-  const where = gte(clientHourlyStats.hour, hourStart(options.since));
+  const since = gte(clientHourlyStats.hour, hourStart(options.since));
+  const where =
+    options.clientIp === undefined ? since : and(since, eq(clientHourlyStats.clientIp, options.clientIp));
   if (options.groupBy === "ip") {
     const rows = await db
       .select({ id: clientHourlyStats.clientIp, ...rank })

@@ -37,6 +37,11 @@ function parsed(text: string): Address | null {
   return normalised(ipaddr.parse(candidate));
 }
 
+/** An address as the resolver writes it (compressed IPv6, IPv4-mapped as IPv4); null when not an address. */
+export function canonicalAddress(text: string): string | null {
+  return parsed(text)?.toString() ?? null;
+}
+
 export interface ClientAddressResolver {
   /** `peer`: the TCP peer (or the platform's verified client address); headers by lower-case name. */
   resolve(peer: string | null, header: (name: string) => string | undefined): string | null;
