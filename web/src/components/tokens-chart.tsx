@@ -11,13 +11,15 @@ export interface TokenPoint {
 }
 
 const DAY_LABEL = new Intl.DateTimeFormat([], { month: "short", day: "numeric", timeZone: "UTC" });
-const MONTH_LABEL = new Intl.DateTimeFormat([], { month: "short", year: "2-digit", timeZone: "UTC" });
+const MONTH_LABEL = new Intl.DateTimeFormat([], { month: "short", year: "numeric", timeZone: "UTC" });
 
 function options(unit: "day" | "month") {
   const label = unit === "day" ? DAY_LABEL : MONTH_LABEL;
   return (width: number, height: number, c: Palette): uPlot.Options => {
     const axis = { stroke: c.muted, grid: { stroke: c.grid, width: 1 }, ticks: { stroke: c.grid } };
-    const bars = uPlot.paths.bars?.({ size: [0.7, 40], align: 0 });
+    // Input left of the period's tick, output right of it: side by side, never hiding each other.
+    const left = uPlot.paths.bars?.({ size: [0.4, 24], align: -1 });
+    const right = uPlot.paths.bars?.({ size: [0.4, 24], align: 1 });
     return {
       width,
       height,
@@ -33,8 +35,8 @@ function options(unit: "day" | "month") {
       ],
       series: [
         { value: (_u, v) => (v == null ? "—" : label.format(new Date(v * 1000))) },
-        { label: "Input", stroke: c.accent, fill: `${c.accent}66`, paths: bars, points: { show: false } },
-        { label: "Output", stroke: c.success, fill: `${c.success}99`, paths: bars, points: { show: false } },
+        { label: "Input", stroke: c.accent, fill: `${c.accent}66`, paths: left, points: { show: false } },
+        { label: "Output", stroke: c.success, fill: `${c.success}99`, paths: right, points: { show: false } },
       ],
     };
   };
