@@ -1,8 +1,7 @@
 // Bun entry: the same app under Bun.serve, with Bun's fetch as the upstream client.
 import { createClient } from "@libsql/client";
 import { serveStatic } from "hono/bun";
-import { compose } from "./compose.js";
-import { handleShutdownSignals, localParts, routeConsoleTo, scheduleJobs } from "./runtime/local.js";
+import { handleShutdownSignals, localParts, startLocal } from "./runtime/local.js";
 import { createFetchClient } from "./upstream/fetch-client.js";
 
 interface BunServer {
@@ -30,11 +29,7 @@ const parts = localParts(Bun.env, import.meta.url, {
   serveStatic,
 });
 const { config } = parts;
-const composition = compose(parts);
-
-routeConsoleTo(composition.deps.logger);
-await composition.start();
-const stopJobs = scheduleJobs(composition);
+const { composition, stopJobs } = await startLocal(parts);
 
 // idleTimeout 0: Bun's default 10 s idle cut would kill SSE streams and slow first tokens.
 const server = Bun.serve({

@@ -85,19 +85,22 @@ export interface Composition {
   stop(): Promise<void>;
 }
 
-const MIGRATION_RETRY_MS = 10_000;
-/**
- * Recorder batches reach the database at most this long after the request (and on stop); frequent small
- * batches keep each synchronous write short.
- */
-const STATS_FLUSH_MS = 200;
-const HISTORY_RETENTION_MS = 10_000;
-/** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
-const HEALTH_SWEEP_TICK_MS = 2_000;
-/** Below the 15 s that proxies and the dashboard treat as the longest silence on an SSE stream. */
-const SSE_HEARTBEAT_MS = 10_000;
-/** MetricsUpdated goes out at most this often, and only when the snapshot changed. */
-const METRICS_UPDATED_MS = 1_000;
+/** How often each job runs, ms. */
+const INTERVALS_MS = {
+  databaseMigrationRetry: 10_000,
+  /**
+   * Recorder batches reach the database at most this long after the request (and on stop); frequent small
+   * batches keep each synchronous write short.
+   */
+  statsFlush: 200,
+  requestHistoryRetention: 10_000,
+  /** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed. */
+  healthSweep: 2_000,
+  /** Below the 15 s that proxies and the dashboard treat as the longest silence on an SSE stream. */
+  sseHeartbeat: 10_000,
+  /** MetricsUpdated goes out at most this often, and only when the snapshot changed. */
+  metricsUpdated: 1_000,
+} as const;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -312,27 +315,30 @@ function composeJobs(
   const metricsPublisher = createMetricsPublisher(deps.events, () => dashboardSnapshot(deps));
   return {
     databaseMigrationRetry: {
-      intervalMs: MIGRATION_RETRY_MS,
+      intervalMs: INTERVALS_MS.databaseMigrationRetry,
       run: async () => {
         if (!deps.database.migrated) await lifecycle.migrateAndRestore();
         await lifecycle.bootstrapAdmin();
       },
     },
     apiKeyLastUsedFlush: { intervalMs: LAST_USED_FLUSH_MS, run: () => deps.auth.apiKeys.flushLastUsed() },
-    statsFlush: { intervalMs: STATS_FLUSH_MS, run: async () => void (await stats.writer.flush()) },
+    statsFlush: { intervalMs: INTERVALS_MS.statsFlush, run: async () => void (await stats.writer.flush()) },
     tpsCheckpoint: {
       intervalMs: config.tpsCheckpointIntervalSecs * 1000,
       run: () => checkpointTps(stats.ports, clock.now()),
     },
     requestHistoryRetention: {
-      intervalMs: HISTORY_RETENTION_MS,
+      intervalMs: INTERVALS_MS.requestHistoryRetention,
       run: async () =>
         void (await pruneHistory(stats.ports, clock.now(), config.requestHistoryRetentionDays)),
     },
-    healthSweep: { intervalMs: HEALTH_SWEEP_TICK_MS, run: () => healthSweep.run() },
+    healthSweep: { intervalMs: INTERVALS_MS.healthSweep, run: () => healthSweep.run() },
     // One timer for every SSE connection: a comment written to each client keeps proxies from closing it.
-    sseHeartbeat: { intervalMs: SSE_HEARTBEAT_MS, run: async () => deps.eventStream.heartbeat() },
-    metricsUpdated: { intervalMs: METRICS_UPDATED_MS, run: async () => void metricsPublisher.tick() },
+    sseHeartbeat: { intervalMs: INTERVALS_MS.sseHeartbeat, run: async () => deps.eventStream.heartbeat() },
+    metricsUpdated: {
+      intervalMs: INTERVALS_MS.metricsUpdated,
+      run: async () => void metricsPublisher.tick(),
+    },
   };
 }
 

@@ -4,15 +4,8 @@ import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { createClient } from "@libsql/client";
-import { compose } from "./compose.js";
 import { answerClientErrorsAsJson } from "./runtime/client-error.js";
-import {
-  handleShutdownSignals,
-  localParts,
-  nodeClientAddress,
-  routeConsoleTo,
-  scheduleJobs,
-} from "./runtime/local.js";
+import { handleShutdownSignals, localParts, nodeClientAddress, startLocal } from "./runtime/local.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
 
 const parts = localParts(process.env, import.meta.url, {
@@ -22,11 +15,7 @@ const parts = localParts(process.env, import.meta.url, {
   serveStatic,
 });
 const { config } = parts;
-const composition = compose(parts);
-
-routeConsoleTo(composition.deps.logger);
-await composition.start();
-const stopJobs = scheduleJobs(composition);
+const { composition, stopJobs } = await startLocal(parts);
 
 const server = serve({ fetch: composition.app.fetch, hostname: config.host, port: config.port }, (info) => {
   composition.deps.logger.info("llmlb listening", {

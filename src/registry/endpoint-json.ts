@@ -6,7 +6,7 @@ import { type IsoTime, isoTime, isoTimeOrNull } from "../http/wire-time.js";
 import type { CountersJson } from "../stats/counters-json.js";
 import type { EndpointRecord, EndpointType, StoredModel } from "./types.js";
 
-/** The request counters endpoint JSON carries (live: persisted plus not yet written). */
+/** The request counters endpoint JSON carries. */
 export type EndpointCountersJson = Pick<
   CountersJson,
   "total_requests" | "successful_requests" | "failed_requests"

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import type { Context } from "hono";
 import type { Clock } from "../clock.js";
-import type { BackgroundJob, Composition, RuntimeParts } from "../compose.js";
+import { type BackgroundJob, type Composition, compose, type RuntimeParts } from "../compose.js";
 import { type Config, ConfigError, parseConfig } from "../config.js";
 import type { CreateLibsqlClient } from "../db/client.js";
 import { migrationsFrom } from "../db/migrate.js";
@@ -126,6 +126,16 @@ export function localParts(
     clientAddress: runtime.clientAddress,
     serveDashboard: existsSync(webRoot) ? dashboardFiles(runtime.serveStatic, webRoot) : undefined,
   };
+}
+
+/** Builds the app from the entry's parts, routes console output to its logger, boots it and starts its jobs. */
+export async function startLocal(
+  parts: RuntimeParts,
+): Promise<{ composition: Composition; stopJobs: () => void }> {
+  const composition = compose(parts);
+  routeConsoleTo(composition.deps.logger);
+  await composition.start();
+  return { composition, stopJobs: scheduleJobs(composition) };
 }
 
 type ConsoleMethods = Pick<Console, "log" | "info" | "debug" | "warn" | "error">;
