@@ -22,6 +22,7 @@ import { installCleanup, ROOT, rssMiB, sampleRss, sleep, stopAll, stoppingWith }
 import { profileShare } from "./lib/profile.js";
 import { blockRecorderWrites } from "./lib/recorder-off.js";
 import { type BenchResults, BUN_TARGET, DIRECT, NODE, renderReport } from "./lib/report.js";
+import { runRequestLogBench } from "./lib/request-log.js";
 import { idealMakespanMs, type RoutingResult, runRouting } from "./lib/routing.js";
 import {
   CHAT_BODY,
@@ -40,7 +41,7 @@ const plan: Plan = args.has("--quick") ? QUICK : FULL;
 const skipLlmlb = args.has("--skip-llmlb");
 /**
  * --only=1,3: run just these sections (1 non-stream, 2 streaming, 3 persistence, 4 cold start, 5 routing,
- * 6 event-stream clients, 7 Anthropic Messages vs chat completions).
+ * 6 event-stream clients, 7 Anthropic Messages vs chat completions, 8 request log at scale).
  */
 const only = [...args].find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 const section = (n: number) => only === undefined || only.split(",").includes(String(n));
@@ -210,6 +211,11 @@ async function main() {
       messages.push(await runMessagesBench(driver, instance, plan, log));
     }
   }
+  let requestLog: string[] = [];
+  if (section(8) && nodeLlmlb) {
+    log(`[${elapsed()}] 8. request log at scale (llmlb node)`);
+    requestLog = await runRequestLogBench(nodeLlmlb, log);
+  }
   for (const instance of llmlbs) await instance.process.stop();
 
   let persistence: BenchResults["persistence"] = null;
@@ -255,6 +261,7 @@ async function main() {
       "llmlb runs with a real API key (created through /api/auth/login + /api/api-keys), so key checking is included; its default log level; a fresh database file per process.",
       ...(driver.note ? [driver.note] : []),
       ...scanLogs(logDir),
+      ...requestLog,
       "The mock upstream runs on Bun: 91.6k req/s against 54.2k for the same server on node:http here (wrk, c=50); the direct-to-mock row shows it is never the bottleneck.",
       "Load and mock share the machine's cores with the proxy under test: ratios measured in the same run are the figures to compare, not absolute req/s.",
     ],
