@@ -28,12 +28,17 @@ async function fill(dbFile: string, rows: number): Promise<void> {
     INSERT INTO token_daily_stats (date, endpoint_id, model, api_key_id, requests, input_tokens, output_tokens)
     SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch'), endpoint_id, model, api_key_id, count(*),
       sum(input_tokens), sum(output_tokens)
-    FROM request_history GROUP BY 1, 2, 3, 4`);
+    FROM request_history WHERE request_id LIKE 'bench-%' GROUP BY 1, 2, 3, 4
+    ON CONFLICT DO UPDATE SET requests = requests + excluded.requests,
+      input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens`);
   await db.execute(`
     INSERT INTO client_hourly_stats (hour, client_ip, api_key_id, requests, errors, input_tokens, output_tokens, last_seen)
     SELECT (created_at / 3600000) * 3600000, client_ip, api_key_id, count(*),
       sum(status = 'error'), sum(input_tokens), sum(output_tokens), max(created_at)
-    FROM request_history GROUP BY 1, 2, 3`);
+    FROM request_history WHERE request_id LIKE 'bench-%' GROUP BY 1, 2, 3
+    ON CONFLICT DO UPDATE SET requests = requests + excluded.requests, errors = errors + excluded.errors,
+      input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+      last_seen = max(last_seen, excluded.last_seen)`);
   db.close();
 }
 

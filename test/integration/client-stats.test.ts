@@ -1,6 +1,8 @@
 // Client views and LLMLB_TRUSTED_PROXIES end to end: the address a trusted proxy names (and only then)
 // reaches history, the client ranking / timeline / heatmap / detail and the login throttle; every query
 // behind the request log's views walks an index (EXPLAIN QUERY PLAN).
+
+import type { InArgs } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
 import type {
   ClientDetailJson,
@@ -9,6 +11,7 @@ import type {
   ClientTimelineJson,
 } from "../../src/dashboard/client-stats.js";
 import type { RequestResponsesPage } from "../../src/dashboard/request-responses.js";
+import { readExportPage } from "../../src/db/request-responses.js";
 import { api } from "../fixtures/admin-api.js";
 import { getJson, runJob } from "../fixtures/completions.js";
 import { type InferenceServer, startInferenceServer } from "../fixtures/fake-inference.js";
@@ -142,6 +145,20 @@ describe("query plans", () => {
         expect.stringMatching(/USING (INDEX|INTEGER PRIMARY KEY|PRIMARY KEY|COVERING INDEX)/),
       ]);
       expect([name, plan]).not.toEqual([name, expect.stringMatching(/SCAN request_history(?! USING)/)]);
+    }
+    // The export's own statement (as the query builder writes it): walks the created_at index in order,
+    // never sorts the table.
+    const db = test.composition.deps.database.db;
+    for (const withBodies of [false, true]) {
+      const page = readExportPage(db, { model: "m" }, { createdAt: 5, id: 9 }, 500, withBodies);
+      const statement = (page as unknown as { toSQL(): { sql: string; params: InArgs } }).toSQL();
+      const result = await client.execute({
+        sql: `EXPLAIN QUERY PLAN ${statement.sql}`,
+        args: statement.params,
+      });
+      const plan = result.rows.map((row) => String(row.detail)).join(" | ");
+      expect(plan).toMatch(/request_history USING INDEX/);
+      expect(plan).not.toMatch(/TEMP B-TREE/);
     }
   });
 });
