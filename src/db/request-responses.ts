@@ -1,6 +1,6 @@
 // Owns the reads of request_history for the dashboard: the paged, filtered list (newest first, no bodies),
 // one record with its bodies, and keyset pages for the export (constant memory whatever the range).
-import { and, count, desc, eq, gte, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import type { AppDatabase } from "./client.js";
 import { apiKeys, requestHistory } from "./schema.js";
 
@@ -143,13 +143,11 @@ export function readExportPage(
   limit: number,
   withBodies: boolean,
 ): Promise<RequestDetailRow[]> {
+  // A row-value comparison: SQLite turns it into a range on the index (an OR of the two cases it does not).
   const after =
     cursor === null
       ? undefined
-      : or(
-          lt(requestHistory.createdAt, cursor.createdAt),
-          and(eq(requestHistory.createdAt, cursor.createdAt), lt(requestHistory.id, cursor.id)),
-        );
+      : sql`(${requestHistory.createdAt}, ${requestHistory.id}) < (${cursor.createdAt}, ${cursor.id})`;
   const columns = withBodies
     ? DETAIL_COLUMNS
     : { ...DETAIL_COLUMNS, requestBody: sql<null>`null`, responseBody: sql<null>`null` };
