@@ -96,6 +96,7 @@ export async function runRequestLogBench(instance: Llmlb, log: (line: string) =>
       ),
     ],
     ["export, first MiB (CSV)", await timed(SAMPLES / 4, () => readExport(instance, "format=csv", MIB))],
+    ["export, first MiB (JSON)", await timed(SAMPLES / 4, () => readExport(instance, "format=json", MIB))],
     ["daily tokens (30 days)", await timed(SAMPLES, () => get("/api/dashboard/stats/tokens/daily?days=30"))],
     ["client ranking (7 days)", await timed(SAMPLES, () => get("/api/dashboard/clients?days=7"))],
   ];
