@@ -20,6 +20,7 @@ import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
 import { requestLogRoutes } from "./routes/request-log.js";
 import { usageRoutes } from "./routes/usage.js";
+import { openApiRoutes } from "./routes/openapi.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -70,6 +71,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", usageRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/", fleetRoutes(deps));
+  app.route("/", openApiRoutes(deps));
 
   app.get("/", (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
   app.get(DASHBOARD_PREFIX, (c) => c.redirect(`${DASHBOARD_PREFIX}/`));

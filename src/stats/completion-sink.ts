@@ -5,6 +5,7 @@ import type { TpsEntry, TpsTracker } from "../balancer/tps-tracker.js";
 import type { EventBus } from "../events/bus.js";
 import type { CompletionRecord } from "../events/types.js";
 import type { Logger } from "../logger.js";
+import { modelLoadOf } from "./model-load.js";
 import type { StatsState } from "./stats-state.js";
 import type { CompletionSink, RecordedBodies, RequestDetails, StoredBodies } from "./types.js";
 
@@ -34,7 +35,12 @@ export function storedBodies(bodies: RecordedBodies, maxBytes: number): StoredBo
   };
 }
 
-function publish(events: EventBus, completion: CompletionRecord, entry: TpsEntry | undefined): void {
+function publish(
+  events: EventBus,
+  completion: CompletionRecord,
+  entry: TpsEntry | undefined,
+  tracker: TpsTracker,
+): void {
   events.publish({ type: "RequestCompleted", data: completion });
   // Only a request the tracker took (a success on an endpoint) changes the speed figures.
   if (!entry) return;
@@ -52,6 +58,7 @@ function publish(events: EventBus, completion: CompletionRecord, entry: TpsEntry
       average_duration_ms: entry.requestCount > 0 ? entry.totalDurationMs / entry.requestCount : null,
       ttft_ms: entry.ttftMs,
       decode_tps: entry.decodeTps,
+      load: modelLoadOf(tracker.loadOf(entry.endpointId, entry.model, entry.apiKind)),
     },
   });
 }
@@ -77,7 +84,7 @@ export function createCompletionSink(options: {
         const bodies =
           logBodies && details?.bodies ? storedBodies(details.bodies, options.logBodyMaxBytes) : null;
         state.add(completion, { attempts: details?.attempts ?? [], bodies }, options.now());
-        publish(events, completion, tracker.observe(completion));
+        publish(events, completion, tracker.observe(completion), tracker);
       } catch (error) {
         log.error("recording a completion failed", { request_id: completion.request_id, error });
       }

@@ -12,6 +12,7 @@ export type {
   IpClientJson,
   KeyClientJson,
 } from "../../../src/dashboard/client-stats.js";
+export type { Priority as KeyPriority } from "../../../src/balancer/fair-queue.js";
 export type { DashboardStats, EndpointTpsSummary } from "../../../src/dashboard/overview.js";
 export type { RequestDetailJson } from "../../../src/dashboard/request-detail.js";
 export type { RequestResponseJson, RequestResponsesPage } from "../../../src/dashboard/request-responses.js";
@@ -30,6 +31,7 @@ export type {
   CompletionJson,
   EndpointStatus,
   EventJsonPayloads,
+  ModelLoad,
 } from "../../../src/events/types.js";
 export type { IsoTime } from "../../../src/http/wire-time.js";
 export type { EndpointDetailJson, EndpointJson, ModelJson } from "../../../src/registry/endpoint-json.js";
