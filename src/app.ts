@@ -18,9 +18,9 @@ import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
+import { openApiRoutes } from "./routes/openapi.js";
 import { requestLogRoutes } from "./routes/request-log.js";
 import { usageRoutes } from "./routes/usage.js";
-import { openApiRoutes } from "./routes/openapi.js";
 
 declare module "hono" {
   interface ContextVariableMap {

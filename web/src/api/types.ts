@@ -4,6 +4,7 @@
 
 export type { Permission, UserJson as User } from "../../../src/auth/principal.js";
 export type { CircuitState } from "../../../src/balancer/circuit-breaker.js";
+export type { Priority as KeyPriority } from "../../../src/balancer/fair-queue.js";
 export type {
   ClientDetailJson,
   ClientHeatmapJson,
@@ -12,7 +13,6 @@ export type {
   IpClientJson,
   KeyClientJson,
 } from "../../../src/dashboard/client-stats.js";
-export type { Priority as KeyPriority } from "../../../src/balancer/fair-queue.js";
 export type { DashboardStats, EndpointTpsSummary } from "../../../src/dashboard/overview.js";
 export type { RequestDetailJson } from "../../../src/dashboard/request-detail.js";
 export type { RequestResponseJson, RequestResponsesPage } from "../../../src/dashboard/request-responses.js";
