@@ -11,6 +11,9 @@ import { type ProxyCall, wantsStream } from "./proxy-request.js";
 import type { TokenCounter } from "./token-counter.js";
 import { UsageMeter } from "./usage-meter.js";
 
+/** Kinds whose output is not generated text: no output tokens are estimated (only reported usage counts). */
+const NO_TEXT_OUTPUT = new Set<string>(["embeddings", "audio_speech", "images"]);
+
 export interface ExchangeDeps {
   dispatcher: Dispatcher;
   circuits: CircuitBreakers;
@@ -82,7 +85,7 @@ export class Exchange {
     const answered = route !== null && ending.statusCode >= 200 && ending.statusCode < 300;
     const success = answered && ending.error === null;
     // Tokens only for a relayed answer (a partial stream included); errors carry none.
-    const tokens = answered ? this.meter.result(this.call.body, this.call.apiKind === "embeddings") : null;
+    const tokens = answered ? this.meter.result(this.call.body, NO_TEXT_OUTPUT.has(this.call.apiKind)) : null;
     const endpoint = this.lastRoute;
     const record: CompletionRecord = {
       request_id: this.call.requestId,

@@ -9,6 +9,7 @@ import type { Logger } from "../logger.js";
 import type { EndpointDirectory, ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
 import type { UpstreamClient, UpstreamResponse } from "../upstream/types.js";
+import { BytesSource } from "./bytes-source.js";
 import { ClientGoneError, type Dispatcher, RETRY_AFTER_SECS } from "./dispatcher.js";
 import { Exchange, type ExchangeDeps } from "./exchange.js";
 import {
@@ -58,10 +59,15 @@ interface Settled {
   outcome: Outcome | null;
 }
 
-/** An attempt that did not answer: retry elsewhere unless the client is gone. */
+/** An attempt that did not answer: retry elsewhere unless the client is gone (or its upload failed). */
 interface Retry {
   failure: Failure;
+  /** The client's own upload failed (too large, cut short): its error, never an endpoint's. */
+  rejected?: AppError;
 }
+
+/** Kinds whose non-JSON answers (audio, plain-text transcripts) stream back as they are. */
+const MEDIA_KINDS = new Set(["audio_transcriptions", "audio_speech", "images"]);
 
 const encoder = new TextEncoder();
 
@@ -130,6 +136,7 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
     exchange.beginAttempt(route);
     const result = await tryEndpoint(deps, exchange, route, bodyFor(route.upstreamModelId));
     if (!("failure" in result)) return result;
+    if (result.rejected) return rejected(result.rejected);
     if (result.failure.kind === "client_gone") return clientGone();
     failure = result.failure;
     deps.logger.warn("upstream attempt failed", {
@@ -139,6 +146,8 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
       attempt: attempt + 1,
       error: failureError(failure).message,
     });
+    // A streamed upload larger than its replay buffer cannot be sent again.
+    if (call.upload && !call.upload.replayable) break;
   }
   if (!failure) {
     return rejected(
@@ -164,7 +173,7 @@ async function tryEndpoint(
   deps: ProxyServiceDeps,
   exchange: Exchange,
   route: ModelRoute,
-  body: string,
+  body: string | AsyncIterable<Uint8Array>,
 ): Promise<Settled | Retry> {
   const call = exchange.call;
   const timeoutMs = route.endpoint.inferenceTimeoutSecs * 1000;
@@ -197,13 +206,23 @@ async function tryEndpoint(
     exchange.abandonAttempt(failure);
     return { failure };
   }
-  const stream = (response.headers["content-type"] ?? "").includes("text/event-stream");
-  if (status >= 400 || !stream) return relayWhole(exchange, route, response);
-  return relayStream(exchange, route, response);
+  const contentType = response.headers["content-type"] ?? "";
+  if (status < 400 && contentType.includes("text/event-stream"))
+    return relayStream(exchange, route, response);
+  if (status < 400 && MEDIA_KINDS.has(call.apiKind) && !contentType.includes("json")) {
+    return relayBytes(exchange, response);
+  }
+  return relayWhole(exchange, route, response);
 }
 
 /** A failed attempt: classified once; the endpoint's slot is freed unless the client left (recorded as held). */
 function abandon(exchange: Exchange, error: unknown): Retry {
+  const uploadError = exchange.call.upload?.clientError;
+  if (uploadError) {
+    const failure: Failure = { kind: "client_gone", message: uploadError.message };
+    exchange.abandonAttempt(failure);
+    return { failure, rejected: uploadError };
+  }
   const failure = classify(error, exchange.clientGone);
   if (failure.kind !== "client_gone") exchange.abandonAttempt(failure);
   return { failure };
@@ -265,6 +284,24 @@ async function relayStream(
     };
   }
   const source = new StreamSource(exchange, relay, upstream, relay.push(first.value), status, shaper);
+  return { reply: new Response(new ReadableStream(source), { status, headers }), outcome: null };
+}
+
+/** A binary answer: committed once its first chunk is here, then relayed as it arrives. */
+async function relayBytes(exchange: Exchange, response: UpstreamResponse): Promise<Settled | Retry> {
+  const upstream = response.body[Symbol.asyncIterator]();
+  let first: IteratorResult<Uint8Array>;
+  try {
+    first = await upstream.next();
+  } catch (error) {
+    return abandon(exchange, error);
+  }
+  exchange.markFirstByte();
+  const status = response.status;
+  const headers = clientHeaders(response.headers, exchange.call.requestId);
+  if (first.done)
+    return { reply: new Response(null, { status, headers }), outcome: { kind: "answered", status } };
+  const source = new BytesSource(exchange, upstream, first.value, status);
   return { reply: new Response(new ReadableStream(source), { status, headers }), outcome: null };
 }
 

@@ -108,10 +108,11 @@ export class UsageMeter {
     return this.usageOutput !== null || this.ollamaOutput !== null || this.llamaOutput !== null;
   }
 
-  /** The final count; `requestBody` is used only to estimate input tokens nobody reported. */
-  result(requestBody: Json, embeddings: boolean): TokenCount {
+  /** The final count; `requestBody` is used only to estimate input tokens nobody reported. noTextOutput: embeddings, audio, images. */
+  result(requestBody: Json, noTextOutput: boolean): TokenCount {
     let estimated = false;
-    let output = embeddings ? 0 : (this.usageOutput ?? this.ollamaOutput ?? this.llamaOutput);
+    // Output that is not text (embeddings, audio, images) counts only what the upstream reported.
+    let output = this.usageOutput ?? this.ollamaOutput ?? this.llamaOutput ?? (noTextOutput ? 0 : null);
     if (output === null) {
       output = safeEstimate(() => this.tokens.count(this.text));
       estimated = true;
@@ -145,6 +146,11 @@ export class UsageMeter {
           }
         }
       }
+      return;
+    }
+    // A transcription or translation (`{"text": …}`).
+    if (typeof value.text === "string") {
+      this.text += value.text;
       return;
     }
     // Responses API: streamed deltas, or the output items of a whole response.
