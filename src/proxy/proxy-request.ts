@@ -4,6 +4,8 @@ import * as v from "valibot";
 import { TYPICAL_OUTPUT_TOKENS } from "../balancer/router.js";
 import { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
+import { authHeaders } from "../registry/cloud.js";
+import type { EndpointType } from "../registry/types.js";
 import type { UploadBody } from "./upload-body.js";
 
 /** Longest model name a client may send, characters. */
@@ -46,6 +48,8 @@ export interface ProxyCall {
   rawBody?: string;
   /** A streamed multipart body (audio, image edits): relayed as is, only its `model` value replaced. */
   upload?: UploadBody;
+  /** /v1/messages only: the client's validated Messages request, sent as is to an `anthropic` endpoint. */
+  anthropicBody?: Record<string, unknown>;
   /** Reshapes what reaches the client; absent: the upstream's OpenAI-shaped answer is relayed as is. */
   shape?: ResponseShaper;
   requestId: string;
@@ -128,16 +132,19 @@ export function prepareUpstreamBody(
       : `{"model":${JSON.stringify(upstreamModelId)}${tail}`;
 }
 
-export function upstreamHeaders(call: ProxyCall, apiKey: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = {
+export function upstreamHeaders(
+  call: ProxyCall,
+  type: EndpointType,
+  apiKey: string | undefined,
+): Record<string, string> {
+  return {
     "content-type": call.upload?.contentType ?? "application/json",
     accept: call.accept ?? "*/*",
     // Streams must arrive as they are produced: no compression to undo, no hop-by-hop surprises.
     "accept-encoding": "identity",
     "x-request-id": call.requestId,
+    ...authHeaders(type, apiKey),
   };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-  return headers;
 }
 
 /**

@@ -2,10 +2,12 @@
 // before the first byte reaches the client, non-stream and stream relaying (through the route family's
 // shaper, see ProxyCall in proxy-request.ts). What each ending records is decided in outcome.ts; this file
 // only reports which outcome happened (handle() for everything settled before a stream, StreamSource after).
+import { anthropicTarget, type UpstreamTarget } from "../anthropic/upstream.js";
 import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
 import type { Clock } from "../clock.js";
 import { AppError, toAppError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { upstreamPath } from "../registry/cloud.js";
 import type { EndpointDirectory, ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
 import type { UpstreamClient, UpstreamResponse } from "../upstream/types.js";
@@ -26,6 +28,7 @@ import {
   injectsUsage,
   type ProxyCall,
   prepareUpstreamBody,
+  type ResponseShaper,
   type UpstreamBody,
   upstreamHeaders,
 } from "./proxy-request.js";
@@ -100,14 +103,7 @@ const clientGone = (): Settled => ({
 async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Settled> {
   const call = exchange.call;
   const model = call.body.model;
-  if (!deps.directory.isKnownModel(model)) {
-    return rejected(
-      new AppError("not_found", `The model '${model}' does not exist on any endpoint`, {
-        code: "model_not_found",
-        param: "model",
-      }),
-    );
-  }
+  if (!deps.directory.isKnownModel(model)) return rejected(deps.directory.unknownModel(model));
   const admission = {
     model,
     apiKind: call.apiKind,
@@ -177,13 +173,29 @@ async function tryEndpoint(
 ): Promise<Settled | Retry> {
   const call = exchange.call;
   const timeoutMs = route.endpoint.inferenceTimeoutSecs * 1000;
+  const type = route.endpoint.endpointType;
+  let target: UpstreamTarget;
+  try {
+    target =
+      type === "anthropic"
+        ? anthropicTarget(call, route.upstreamModelId, {
+            id: `chatcmpl-${call.requestId}`,
+            created: Math.floor(deps.clock.now() / 1000),
+          })
+        : { path: upstreamPath(type, call.path), body, raw: false, translate: null };
+  } catch (error) {
+    const rejectedError = toAppError(error);
+    const failure: Failure = { kind: "client_gone", message: rejectedError.message };
+    exchange.abandonAttempt(failure);
+    return { failure, rejected: rejectedError };
+  }
   let response: UpstreamResponse;
   try {
     response = await deps.upstream.request({
       method: "POST",
-      url: route.endpoint.baseUrl + call.path,
-      headers: upstreamHeaders(call, deps.directory.apiKeyOf(route.endpoint.id)),
-      body,
+      url: route.endpoint.baseUrl + target.path,
+      headers: upstreamHeaders(call, type, deps.directory.apiKeyOf(route.endpoint.id)),
+      body: target.body,
       // The client's own signal: its disconnect aborts the upstream request (no extra controller per request).
       signal: call.signal ?? undefined,
       headersTimeoutMs: timeoutMs,
@@ -192,6 +204,8 @@ async function tryEndpoint(
   } catch (error) {
     return abandon(exchange, error);
   }
+  if (target.translate) response = target.translate(response);
+  const shape = target.raw ? undefined : call.shape;
   const status = response.status;
   if (status >= 500) {
     const body = await readAll(response).catch(() => new Uint8Array());
@@ -207,12 +221,13 @@ async function tryEndpoint(
     return { failure };
   }
   const contentType = response.headers["content-type"] ?? "";
-  if (status < 400 && contentType.includes("text/event-stream"))
-    return relayStream(exchange, route, response);
+  if (status < 400 && contentType.includes("text/event-stream")) {
+    return relayStream(exchange, route, response, shape);
+  }
   if (status < 400 && MEDIA_KINDS.has(call.apiKind) && !contentType.includes("json")) {
     return relayBytes(exchange, response);
   }
-  return relayWhole(exchange, route, response);
+  return relayWhole(exchange, route, response, shape);
 }
 
 /** A failed attempt: classified once; the endpoint's slot is freed unless the client left (recorded as held). */
@@ -233,6 +248,7 @@ async function relayWhole(
   exchange: Exchange,
   route: ModelRoute,
   response: UpstreamResponse,
+  shape: ResponseShaper | undefined,
 ): Promise<Settled | Retry> {
   const call = exchange.call;
   let body: Uint8Array;
@@ -245,7 +261,7 @@ async function relayWhole(
   // The upstream's own client error is relayed unchanged; an answer is metered and its model renamed back.
   const outcome: Outcome = status >= 400 ? { kind: "refused", status } : { kind: "answered", status };
   if (outcome.kind === "answered") body = meterWhole(exchange, route, body);
-  if (call.shape) body = call.shape.whole(body, status);
+  if (shape) body = shape.whole(body, status);
   return {
     reply: new Response(body as BodyInit, {
       status,
@@ -260,6 +276,7 @@ async function relayStream(
   exchange: Exchange,
   route: ModelRoute,
   response: UpstreamResponse,
+  shape: ResponseShaper | undefined,
 ): Promise<Settled | Retry> {
   const call = exchange.call;
   const upstream = response.body[Symbol.asyncIterator]();
@@ -273,7 +290,7 @@ async function relayStream(
   const rewrite =
     route.upstreamModelId === call.body.model ? null : { from: route.upstreamModelId, to: call.body.model };
   const relay = new SseRelay(exchange.meter, injectsUsage(call), rewrite);
-  const shaper = call.shape?.stream() ?? null;
+  const shaper = shape?.stream() ?? null;
   const status = response.status;
   const headers = clientHeaders(response.headers, call.requestId);
   if (first.done) {

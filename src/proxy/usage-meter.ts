@@ -1,6 +1,6 @@
 // Owns token accounting for one proxied request: reported usage in every known shape (OpenAI chat /
-// completions / Responses, Ollama eval counts, llama.cpp timings), else an estimate from the text (counted
-// by the injected TokenCounter). Pure.
+// completions / Responses / audio / images, Anthropic messages, Ollama eval counts, llama.cpp timings),
+// else an estimate from the text (counted by the injected TokenCounter). Pure.
 import type { TokenCounter } from "./token-counter.js";
 
 export interface TokenCount {
@@ -78,7 +78,8 @@ export class UsageMeter {
   /** Takes one parsed JSON value: a stream chunk, a Responses event, or a whole response body. */
   observe(value: unknown): void {
     if (!isObject(value)) return;
-    const response = isObject(value.response) ? value.response : null;
+    // Anthropic's message_start carries its usage inside `message` (an anthropic endpoint's /v1/messages).
+    const response = isObject(value.response) ? value.response : isObject(value.message) ? value.message : null;
     const usage = isObject(value.usage)
       ? value.usage
       : response && isObject(response.usage)

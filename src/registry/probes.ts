@@ -1,6 +1,7 @@
 // Owns the cheap upstream calls the registry makes (detection, health probes, model listings): GETs only,
 // each bounded by a timeout, with the endpoint's key as a bearer token. Never a completion.
 import type { UpstreamClient } from "../upstream/types.js";
+import { authHeaders, listedId, modelsPath } from "./cloud.js";
 import { type Detection, type DetectionAnswers, decideType, type ProbeAnswer } from "./detect-type.js";
 import type { ProbeOutcome } from "./health-status.js";
 import { type ListedModel, parseModelList } from "./model-list.js";
@@ -16,6 +17,8 @@ export interface ProbeContext {
 export interface Target {
   baseUrl: string;
   apiKey: string | undefined;
+  /** How the key is sent and where the listing is (cloud types differ); default: Bearer, `/v1/models`. */
+  type?: EndpointType;
 }
 
 function describe(error: unknown): string {
@@ -24,8 +27,11 @@ function describe(error: unknown): string {
 
 /** One GET; any HTTP status is an answer, only transport failures are errors. */
 export async function probeGet(context: ProbeContext, target: Target, path: string): Promise<ProbeAnswer> {
-  const headers: Record<string, string> = { accept: "application/json", "accept-encoding": "identity" };
-  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    "accept-encoding": "identity",
+    ...authHeaders(target.type ?? "openai_compatible", target.apiKey),
+  };
   try {
     const response = await context.upstream.request({
       method: "GET",
@@ -63,7 +69,8 @@ export async function detectEndpointType(context: ProbeContext, target: Target):
 export function healthPath(type: EndpointType): string {
   if (type === "ollama") return "/api/tags";
   if (type === "llamacpp") return "/health";
-  return "/v1/models";
+  // Cloud types: health is their model listing (with the key).
+  return modelsPath(type);
 }
 
 /** A 2xx answer within the timeout is a success; latency is the round trip including the body, ms. */
@@ -82,12 +89,14 @@ export async function probeHealth(
   return { ok: true, latencyMs: Math.round((context.monotonic() - started) * 10) / 10 };
 }
 
-/** GET /v1/models; throws an Error with a readable message when there is no usable listing. */
+/** GET the model listing; throws an Error with a readable message when there is no usable listing. */
 export async function fetchModelList(context: ProbeContext, target: Target): Promise<ListedModel[]> {
-  const answer = await probeGet(context, target, "/v1/models");
+  const type = target.type ?? "openai_compatible";
+  const path = modelsPath(type);
+  const answer = await probeGet(context, target, path);
   if ("error" in answer) throw new Error(answer.error);
-  if (answer.status < 200 || answer.status >= 300) throw new Error(`GET /v1/models: HTTP ${answer.status}`);
+  if (answer.status < 200 || answer.status >= 300) throw new Error(`GET ${path}: HTTP ${answer.status}`);
   const models = parseModelList(answer.json);
-  if (!models) throw new Error("GET /v1/models: the answer is not a model list");
-  return models;
+  if (!models) throw new Error(`GET ${path}: the answer is not a model list`);
+  return models.map((model) => ({ ...model, id: listedId(type, model.id) }));
 }

@@ -125,7 +125,11 @@ export function createRegistryCore(options: RegistryOptions) {
       return run;
     },
 
-    target: (entry: DirectoryEntry): Target => ({ baseUrl: entry.record.baseUrl, apiKey: entry.apiKey }),
+    target: (entry: DirectoryEntry): Target => ({
+      baseUrl: entry.record.baseUrl,
+      apiKey: entry.apiKey,
+      type: entry.record.endpointType,
+    }),
 
     summary: (record: EndpointRecord) => ({
       endpoint_id: record.id,

@@ -4,6 +4,7 @@
 // routing follows reality. The counter columns of `endpoints` are never written here.
 import { AppError } from "../errors.js";
 import { nameFromBaseUrl, normaliseBaseUrl, originOf } from "./base-url.js";
+import { CLOUD_BASE_URLS, isCloudType } from "./cloud.js";
 import type { DirectoryEntry, PersistedCounters, StoredModel } from "./directory.js";
 import { probeAndApply, registrationProbe } from "./health-check.js";
 import type { ListedModel } from "./model-list.js";
@@ -24,7 +25,8 @@ export type { RegistryOptions, SyncResult };
 /** Fields a caller may set; `apiKey: null` (or "") clears the key, `endpointType` makes the type explicit. */
 export interface EndpointInput {
   name: string;
-  baseUrl: string;
+  /** Optional for cloud types (their public API is the default). */
+  baseUrl: string | undefined;
   apiKey?: string | null | undefined;
   endpointType?: EndpointType | undefined;
   healthCheckIntervalSecs?: number | undefined;
@@ -91,6 +93,20 @@ function normalised(baseUrl: string): string {
   );
 }
 
+/** A cloud registration's base URL (its provider's unless given); 400 without a key. */
+function cloudBaseUrl(input: EndpointInput): string {
+  const type = input.endpointType;
+  if (type && isCloudType(type) && !input.apiKey) {
+    throw new AppError("bad_request", `A ${type} endpoint needs an api_key`, {
+      code: "api_key_required",
+      param: "api_key",
+    });
+  }
+  if (input.baseUrl !== undefined) return input.baseUrl;
+  if (type && isCloudType(type)) return CLOUD_BASE_URLS[type];
+  throw new AppError("bad_request", "base_url is required", { code: "invalid_request", param: "base_url" });
+}
+
 export function createEndpointRegistry(options: RegistryOptions): EndpointRegistry {
   const core = createRegistryCore(options);
   const { directory, log, events, probes, serial, target } = core;
@@ -134,6 +150,7 @@ export function createEndpointRegistry(options: RegistryOptions): EndpointRegist
     get: (id) => directory.get(id),
     routesFor: (model) => directory.routesFor(model),
     isKnownModel: (model) => directory.isKnownModel(model),
+    unknownModel: (model) => directory.unknownModel(model),
     listModels: () => directory.listModels(),
     apiKeyOf: (id) => directory.apiKeyOf(id),
     modelsOf: (id) => directory.modelsOf(id),
@@ -141,7 +158,7 @@ export function createEndpointRegistry(options: RegistryOptions): EndpointRegist
     load: () => core.load(),
 
     async create(input) {
-      const baseUrl = normalised(input.baseUrl);
+      const baseUrl = normalised(cloudBaseUrl(input));
       assertFree("name", input.name);
       assertFree("base_url", baseUrl);
       const apiKeyEncrypted = (await encryptKey(input.apiKey)) ?? null;
@@ -208,6 +225,8 @@ export function createEndpointRegistry(options: RegistryOptions): EndpointRegist
         }
         if (apiKeyEncrypted !== undefined)
           entry.apiKey = apiKeyEncrypted === null ? undefined : (changes.apiKey ?? undefined);
+        // Cloud models are routed as `provider:model`: a type change renames them.
+        if (changes.endpointType !== undefined) directory.reindex(id);
         if (keyDropped)
           log.info("endpoint moved to another origin; its stored API key was dropped", { endpoint_id: id });
         events.publish({ type: "EndpointUpdated", data: core.summary(entry.record) });

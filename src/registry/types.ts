@@ -1,4 +1,5 @@
 // Owns the contract between the endpoint registry and its readers (router, proxy, dashboard, recorder).
+import type { AppError } from "../errors.js";
 import type { EndpointStatus } from "../events/types.js";
 
 export const ENDPOINT_TYPES = [
@@ -8,6 +9,10 @@ export const ENDPOINT_TYPES = [
   "lm_studio",
   "llamacpp",
   "openai_compatible",
+  // Cloud providers: registered explicitly with a key, never detected (see cloud.ts).
+  "openai",
+  "anthropic",
+  "google",
 ] as const;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
 
@@ -59,6 +64,8 @@ export interface EndpointDirectory {
   routesFor(model: string): ModelRoute[];
   /** true when any endpoint, whatever its status, lists the model (404 vs 503). */
   isKnownModel(model: string): boolean;
+  /** The 404 for a model no endpoint lists (naming a `provider:` prefix when it has one). */
+  unknownModel(model: string): AppError;
   /** The union over online endpoints. */
   listModels(): ModelListing[];
   /** The decrypted upstream API key, for building upstream requests; never for responses or logs. */
