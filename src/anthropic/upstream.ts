@@ -88,8 +88,8 @@ async function* wholeBody(response: UpstreamResponse, context: ChatContext): Asy
   );
 }
 
-/** Anthropic SSE (event + data lines) → OpenAI chat completion chunks, ended by `data: [DONE]`. */
-async function* streamChunks(
+/** Anthropic SSE (event + data lines) → OpenAI chat completion chunks, ended by `data: [DONE]` (exported for tests). */
+export async function* streamChunks(
   body: AsyncIterable<Uint8Array>,
   context: ChatContext,
 ): AsyncIterable<Uint8Array> {

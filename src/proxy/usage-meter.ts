@@ -79,7 +79,11 @@ export class UsageMeter {
   observe(value: unknown): void {
     if (!isObject(value)) return;
     // Anthropic's message_start carries its usage inside `message` (an anthropic endpoint's /v1/messages).
-    const response = isObject(value.response) ? value.response : isObject(value.message) ? value.message : null;
+    const response = isObject(value.response)
+      ? value.response
+      : isObject(value.message)
+        ? value.message
+        : null;
     const usage = isObject(value.usage)
       ? value.usage
       : response && isObject(response.usage)
