@@ -1,6 +1,7 @@
 // Owns the in-memory endpoint directory: records, decrypted keys, model lists and the model → endpoints
 // index. Mutated only by the registry after the database write succeeded; read on the hot path.
 import type { AppError } from "../errors.js";
+import { CAPABILITIES, type Capability, capabilitiesOf } from "./capabilities.js";
 import { cloudProviderOf, routeName, unknownModel } from "./cloud.js";
 import type { EndpointDirectory, EndpointRecord, ModelListing, ModelRoute } from "./types.js";
 
@@ -9,6 +10,8 @@ export interface StoredModel {
   id: string;
   ownedBy: string | null;
   metadata: string | null;
+  /** What the upstream reported the model can do (Ollama's /api/show); null: not reported. Memory only. */
+  capabilities?: Capability[] | null;
   /** Epoch ms. */
   addedAt: number;
   updatedAt: number;
@@ -139,11 +142,17 @@ export class Directory implements EndpointDirectory {
     for (const entry of this.entries.values()) {
       if (entry.record.status !== "online") continue;
       for (const model of this.modelsOf(entry.record.id)) {
-        const id = routeName(entry.record.endpointType, model.id);
-        const listing = listings.get(id) ?? { id, endpointIds: [], ownedBy: null };
+        const type = entry.record.endpointType;
+        const id = routeName(type, model.id);
+        const listing = listings.get(id) ?? { id, endpointIds: [], ownedBy: null, capabilities: [] };
         listings.set(id, listing);
         listing.endpointIds.push(entry.record.id);
         listing.ownedBy ??= model.ownedBy;
+        const union = new Set([
+          ...listing.capabilities,
+          ...capabilitiesOf(type, model.id, model.capabilities, model.metadata),
+        ]);
+        listing.capabilities = CAPABILITIES.filter((capability) => union.has(capability));
       }
     }
     return [...listings.values()].sort((a, b) => a.id.localeCompare(b.id));

@@ -1,6 +1,7 @@
 // Owns the cheap upstream calls the registry makes (detection, health probes, model listings): GETs only,
 // each bounded by a timeout, with the endpoint's key as a bearer token. Never a completion.
 import type { UpstreamClient } from "../upstream/types.js";
+import { type Capability, fromOllama } from "./capabilities.js";
 import { authHeaders, listedId, modelsPath } from "./cloud.js";
 import { type Detection, type DetectionAnswers, decideType, type ProbeAnswer } from "./detect-type.js";
 import type { ProbeOutcome } from "./health-status.js";
@@ -99,4 +100,48 @@ export async function fetchModelList(context: ProbeContext, target: Target): Pro
   const models = parseModelList(answer.json);
   if (!models) throw new Error(`GET ${path}: the answer is not a model list`);
   return models.map((model) => ({ ...model, id: listedId(type, model.id) }));
+}
+
+/** Ollama's POST /api/show `capabilities` of one model; null when it does not say. */
+async function ollamaCapabilities(
+  context: ProbeContext,
+  target: Target,
+  model: string,
+): Promise<Capability[] | null> {
+  try {
+    const response = await context.upstream.request({
+      method: "POST",
+      url: `${target.baseUrl}/api/show`,
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        ...authHeaders("ollama", target.apiKey),
+      },
+      body: JSON.stringify({ model }),
+      headersTimeoutMs: context.timeoutMs,
+      bodyTimeoutMs: context.timeoutMs,
+    });
+    if (response.status !== 200) {
+      await response.discard();
+      return null;
+    }
+    return fromOllama(((await response.json()) as { capabilities?: unknown } | null)?.capabilities);
+  } catch {
+    return null;
+  }
+}
+
+/** Asks Ollama what each model can do, once per model (`known` holds earlier answers). */
+export async function withOllamaCapabilities(
+  context: ProbeContext,
+  target: Target,
+  listed: ListedModel[],
+  known: Map<string, Capability[] | null | undefined>,
+): Promise<ListedModel[]> {
+  const out: ListedModel[] = [];
+  for (const model of listed) {
+    const capabilities = known.get(model.id) ?? (await ollamaCapabilities(context, target, model.id));
+    out.push({ ...model, capabilities });
+  }
+  return out;
 }

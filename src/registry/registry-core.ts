@@ -8,7 +8,7 @@ import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
 import { Directory, type DirectoryEntry, type PersistedCounters, type StoredModel } from "./directory.js";
 import { diffModels, type ListedModel } from "./model-list.js";
-import { fetchModelList, type ProbeContext, type Target } from "./probes.js";
+import { fetchModelList, type ProbeContext, type Target, withOllamaCapabilities } from "./probes.js";
 import type { SecretBox } from "./secret-box.js";
 import * as store from "./store.js";
 import type { EndpointRecord, EndpointType } from "./types.js";
@@ -174,7 +174,8 @@ export function createRegistryCore(options: RegistryOptions) {
         listed.map((model) => {
           const old = previous.get(model.id);
           const updatedAt = old && !changed.has(model.id) ? old.updatedAt : now;
-          return { ...model, addedAt: old?.addedAt ?? now, updatedAt };
+          const capabilities = model.capabilities ?? old?.capabilities ?? null;
+          return { ...model, capabilities, addedAt: old?.addedAt ?? now, updatedAt };
         }),
       );
       lastSync.set(id, now);
@@ -189,10 +190,20 @@ export function createRegistryCore(options: RegistryOptions) {
       return result;
     },
 
+    /** The endpoint's listing, with what it reports each new model can do (Ollama: /api/show). */
+    async listModels(entry: DirectoryEntry): Promise<ListedModel[]> {
+      const listed = await fetchModelList(probes, core.target(entry));
+      if (entry.record.endpointType !== "ollama") return listed;
+      const known = new Map(
+        directory.modelsOf(entry.record.id).map((model) => [model.id, model.capabilities]),
+      );
+      return withOllamaCapabilities(probes, core.target(entry), listed, known);
+    },
+
     /** A sync whose failure is only logged (health-driven syncs). */
     async syncQuietly(entry: DirectoryEntry): Promise<void> {
       try {
-        await core.applyModels(entry, await fetchModelList(probes, core.target(entry)));
+        await core.applyModels(entry, await core.listModels(entry));
       } catch (error) {
         log.warn("model sync failed", { endpoint_id: entry.record.id, error });
       }

@@ -249,7 +249,7 @@ export function createEndpointRegistry(options: RegistryOptions): EndpointRegist
         const entry = entryOrThrow(id);
         let listed: ListedModel[];
         try {
-          listed = await fetchModelList(probes, target(entry));
+          listed = await core.listModels(entry);
         } catch (error) {
           throw new AppError("bad_gateway", `Model sync failed: ${(error as Error).message}`, {
             code: "upstream_error",

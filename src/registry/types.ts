@@ -1,6 +1,7 @@
 // Owns the contract between the endpoint registry and its readers (router, proxy, dashboard, recorder).
 import type { AppError } from "../errors.js";
 import type { EndpointStatus } from "../events/types.js";
+import type { Capability } from "./capabilities.js";
 
 export const ENDPOINT_TYPES = [
   "xllm",
@@ -51,6 +52,8 @@ export interface ModelListing {
   /** Online endpoints serving it. */
   endpointIds: string[];
   ownedBy: string | null;
+  /** The union over those endpoints, in CAPABILITIES order. */
+  capabilities: Capability[];
 }
 
 /**
