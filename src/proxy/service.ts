@@ -262,6 +262,7 @@ async function relayWhole(
   const outcome: Outcome = status >= 400 ? { kind: "refused", status } : { kind: "answered", status };
   if (outcome.kind === "answered") body = meterWhole(exchange, route, body);
   if (shape) body = shape.whole(body, status);
+  exchange.keepResponseBody(body);
   return {
     reply: new Response(body as BodyInit, {
       status,

@@ -37,7 +37,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
     const request = validate(MessagesRequestSchema, parseJsonText(await readBodyText(c, maxBytes)), "body");
     const chat = toChatRequest(request, {
       model: request.model,
-      topK: request.top_k !== undefined && takesTopK(deps.registry.routesFor(request.model)),
+      topK: request.top_k !== undefined && takesTopK(deps.directory.routesFor(request.model)),
     });
     const shaper = new MessagesShaper({
       id: `msg_${crypto.randomUUID().replace(/-/g, "")}`,
@@ -73,7 +73,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
       parseJsonText(await readBodyText(c, maxBytes)),
       "body",
     );
-    if (!deps.registry.isKnownModel(request.model)) {
+    if (!deps.directory.isKnownModel(request.model)) {
       throw new AppError("not_found", `The model '${request.model}' does not exist on any endpoint`, {
         code: "model_not_found",
         param: "model",
@@ -81,7 +81,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
     }
     return c.json(
       await countTokens(
-        { directory: deps.registry, upstream: deps.upstream, tokens: deps.tokens },
+        { directory: deps.directory, upstream: deps.upstream, tokens: deps.tokens },
         request.model,
         promptText(request),
         c.req.raw.signal,

@@ -10,6 +10,9 @@ import { cloudProviderOf } from "../registry/cloud.js";
 import { equivalentNames } from "../registry/directory.js";
 import type { ModelListing } from "../registry/types.js";
 
+/** Only what these routes use. */
+type ModelRoutesDeps = Pick<AppDeps, "clock" | "directory" | "circuits">;
+
 const ModelParams = v.object({ id: v.pipe(v.string(), v.minLength(1)) });
 
 /** One item of GET /v1/models (OpenAI's model object plus llmlb's fields). */
@@ -44,7 +47,7 @@ function modelObject(listing: ModelListing, created: number, ready: boolean): Mo
   };
 }
 
-export function modelRoutes(deps: AppDeps): Hono {
+export function modelRoutes(deps: ModelRoutesDeps): Hono {
   const app = new Hono();
   const created = () => Math.floor(deps.clock.now() / 1000);
   const ready = (listing: ModelListing) =>
@@ -54,7 +57,7 @@ export function modelRoutes(deps: AppDeps): Hono {
     const now = created();
     const list: ModelListJson = {
       object: "list",
-      data: deps.registry.listModels().map((listing) => modelObject(listing, now, ready(listing))),
+      data: deps.directory.listModels().map((listing) => modelObject(listing, now, ready(listing))),
     };
     return c.json(list);
   });
@@ -63,11 +66,11 @@ export function modelRoutes(deps: AppDeps): Hono {
   app.get("/v1/models/:id{.+}", (c) => {
     const { id } = validParams(c, ModelParams);
     // The exact id, else its Ollama equivalent (`name` ↔ `name:latest`), as routing matches them.
-    const listings = deps.registry.listModels();
+    const listings = deps.directory.listModels();
     const listing = equivalentNames(id)
       .map((name) => listings.find((model) => model.id === name))
       .find((found) => found !== undefined);
-    if (!listing && cloudProviderOf(id)) throw deps.registry.unknownModel(id);
+    if (!listing && cloudProviderOf(id)) throw deps.directory.unknownModel(id);
     if (!listing) {
       throw new AppError("not_found", `The model '${id}' is not served by any online endpoint`, {
         code: "model_not_found",

@@ -10,6 +10,9 @@ import { validate } from "../http/validate.js";
 import { ProxyBodySchema, type ProxyCall } from "../proxy/proxy-request.js";
 import { UploadBody } from "../proxy/upload-body.js";
 
+/** Only what these routes use. */
+type OpenaiRoutesDeps = Pick<AppDeps, "clientAddress" | "config" | "proxy">;
+
 const ROUTES: [path: string, apiKind: ApiKind][] = [
   ["/v1/chat/completions", "chat_completions"],
   ["/v1/completions", "completions"],
@@ -27,7 +30,7 @@ const UPLOAD_ROUTES: [path: string, apiKind: ApiKind][] = [
   ["/v1/images/variations", "images"],
 ];
 
-export function openaiRoutes(deps: AppDeps): Hono {
+export function openaiRoutes(deps: OpenaiRoutesDeps): Hono {
   const app = new Hono();
   const maxBytes = deps.config.maxBodyBytes;
 

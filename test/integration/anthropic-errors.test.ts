@@ -189,7 +189,7 @@ describe("Anthropic Messages API: errors, failover, accounting", () => {
     const tps = await get<{ api_kind: string; request_count: number }[]>(`/api/endpoints/${id}/model-tps`);
     expect(tps).toEqual([expect.objectContaining({ api_kind: "messages", request_count: 2 })]);
     await eventually(() => records.length === 2);
-    await runJob(app as TestApp, "stats-flush");
+    await runJob(app as TestApp, "statsFlush");
     const history = await get<{ records: { api_kind: string; output_tokens: number }[] }>(
       "/api/dashboard/request-responses",
     );
