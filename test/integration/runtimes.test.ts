@@ -1,7 +1,9 @@
 // The same app under Node (dist/server.js) and Bun (src/bun.ts) as child processes: a streamed chat
 // completion arrives chunk by chunk, and (Bun) counters and TPS survive a restart on the same data dir.
 // This is the documented Bun subset of the integration suite (README "Deploy").
+import OpenAI, { toFile } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
+import { speechBytes, startFakeMedia } from "../fixtures/fake-media.js";
 import {
   eventually,
   getJson,
@@ -187,6 +189,43 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
       const { average_duration_ms: averageAfter, ...speedAfter } = restored[0] as ModelTps;
       expect(speedAfter).toEqual(speedBefore);
       expect(Math.abs((averageAfter ?? 0) - (averageBefore ?? 0))).toBeLessThan(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "streams a multi-MiB transcription upload byte for byte and a binary speech answer",
+    async () => {
+      dir = tempDir();
+      const media = await startFakeMedia();
+      try {
+        instance = await startLlmlb(runtime, {
+          LLMLB_DATA_DIR: dir.path,
+          LLMLB_ENDPOINTS: `media=${media.url}`,
+        });
+        await waitForModel(instance, "whisper-1");
+        const client = new OpenAI({
+          baseURL: `${instance.url}/v1`,
+          apiKey: await instance.inferenceKey(),
+          maxRetries: 0,
+        });
+        const bytes = Buffer.alloc(3 * 1024 * 1024 + 7).map((_, i) => (i * 131) & 0xff);
+        const result = await client.audio.transcriptions.create({
+          model: "whisper-1",
+          file: await toFile(bytes, "a.wav"),
+        });
+        expect(result.text).toBe(`heard ${bytes.length} bytes with whisper-1`);
+        expect(Buffer.compare(media.requests[0]?.fields.file as Buffer, bytes)).toBe(0);
+        const speech = await client.audio.speech.create({
+          model: "tts-1",
+          voice: "alloy",
+          input: "hi there",
+        });
+        expect(speech.headers.get("content-type")).toBe("audio/mpeg");
+        expect(Buffer.compare(Buffer.from(await speech.arrayBuffer()), speechBytes("hi there"))).toBe(0);
+      } finally {
+        await media.stop();
+      }
     },
     TEST_TIMEOUT_MS,
   );

@@ -3,7 +3,9 @@
 // and with the database unreachable (it still proxies). Plus `wrangler deploy --dry-run` builds the bundle.
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
+import OpenAI, { toFile } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
+import { speechBytes, startFakeMedia } from "../fixtures/fake-media.js";
 import {
   eventually,
   getJson,
@@ -27,13 +29,17 @@ import { type TempDir, tempDir } from "../fixtures/temp-db.js";
 const SECRET_KEY = "workers-test-secret-key-0123456789abcdef";
 
 /** Runs the Cron Trigger's scheduled() (health sweep, model sync, flushes) until the model is routable. */
-async function sweepUntilListed(worker: LlmlbProcess, headers: Record<string, string>): Promise<void> {
+async function sweepUntilListed(
+  worker: LlmlbProcess,
+  headers: Record<string, string>,
+  model = PACED_MODEL,
+): Promise<void> {
   await eventually(async () => {
     const cron = await fetch(`${worker.url}/__scheduled`);
     if (!cron.ok) throw new Error(`scheduled → ${cron.status}`);
     const listing = await getJson<{ data: { id: string }[] }>(`${worker.url}/v1/models`, headers);
-    return listing.data.some((model) => model.id === PACED_MODEL) ? true : undefined;
-  }, "the paced model in the Worker's /v1/models");
+    return listing.data.some((item) => item.id === model) ? true : undefined;
+  }, `${model} in the Worker's /v1/models`);
 }
 
 /** wrangler dev and workerd start slowly on a busy 2-core machine, ms. */
@@ -53,6 +59,47 @@ describe("the Worker under wrangler dev", () => {
     await upstream?.server.stop();
     dir?.remove();
   });
+
+  it(
+    "streams a multipart transcription upload byte for byte and a binary speech answer",
+    async () => {
+      dir = tempDir();
+      sqld = await startSqld(dir.path);
+      expect(await migrateOutOfBand(sqld.url)).toContain("migrations applied");
+      const media = await startFakeMedia();
+      try {
+        worker = await startLlmlb("workerd", {
+          LLMLB_DATABASE_URL: sqld.url,
+          LLMLB_SECRET_KEY: SECRET_KEY,
+          LLMLB_ENDPOINTS: `media=${media.url}`,
+        });
+        const headers = { authorization: `Bearer ${await worker.inferenceKey()}` };
+        await sweepUntilListed(worker, headers, "whisper-1");
+        const client = new OpenAI({
+          baseURL: `${worker.url}/v1`,
+          apiKey: await worker.inferenceKey(),
+          maxRetries: 0,
+        });
+        const bytes = Buffer.alloc(2 * 1024 * 1024 + 5).map((_, i) => (i * 131) & 0xff);
+        const result = await client.audio.transcriptions.create({
+          model: "whisper-1",
+          file: await toFile(bytes, "a.wav"),
+        });
+        expect(result.text).toBe(`heard ${bytes.length} bytes with whisper-1`);
+        expect(Buffer.compare(media.requests[0]?.fields.file as Buffer, bytes)).toBe(0);
+        const speech = await client.audio.speech.create({
+          model: "tts-1",
+          voice: "alloy",
+          input: "hi there",
+        });
+        expect(speech.headers.get("content-type")).toBe("audio/mpeg");
+        expect(Buffer.compare(Buffer.from(await speech.arrayBuffer()), speechBytes("hi there"))).toBe(0);
+      } finally {
+        await media.stop();
+      }
+    },
+    WORKER_TEST_TIMEOUT_MS,
+  );
 
   it(
     "streams chunk by chunk with a libSQL server migrated out of band, and writes the request's statistics",
