@@ -34,13 +34,14 @@ import {
 import { runSseClients, type SseRun } from "./lib/sse-clients.js";
 import type { StreamRunSummary } from "./lib/stream-client.js";
 import { BUN, type Llmlb, startBareProxy, startLlmlb, startMock } from "./lib/targets.js";
+import { runUploadBench, type UploadBench } from "./lib/uploads.js";
 
 const args = new Set(process.argv.slice(2));
 const plan: Plan = args.has("--quick") ? QUICK : FULL;
 const skipLlmlb = args.has("--skip-llmlb");
 /**
  * --only=1,3: run just these sections (1 non-stream, 2 streaming, 3 persistence, 4 cold start, 5 routing,
- * 6 event-stream clients, 7 Anthropic Messages vs chat completions).
+ * 6 event-stream clients, 7 Anthropic Messages vs chat completions, 8 a 10 MiB multipart upload).
  */
 const only = [...args].find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 const section = (n: number) => only === undefined || only.split(",").includes(String(n));
@@ -210,6 +211,13 @@ async function main() {
       messages.push(await runMessagesBench(driver, instance, plan, log));
     }
   }
+  const uploads: UploadBench[] = [];
+  if (section(8)) {
+    for (const instance of llmlbs) {
+      log(`[${elapsed()}] 8. 10 MiB transcription upload, direct vs through llmlb (${instance.name})`);
+      uploads.push(await runUploadBench(instance, plan.rounds, log));
+    }
+  }
   for (const instance of llmlbs) await instance.process.stop();
 
   let persistence: BenchResults["persistence"] = null;
@@ -249,6 +257,7 @@ async function main() {
     memory: memoryRows,
     routing,
     messages,
+    uploads,
     routingEndpoints: ROUTING_ENDPOINTS.map((e) => e.name),
     idealMakespanMs: idealMakespanMs(ROUTING_ENDPOINTS, plan.routing),
     notes: [

@@ -272,6 +272,21 @@ async function relayWhole(
   };
 }
 
+/** Reads an answer's first chunk (until then a failure can still fail over); marks the first byte. */
+async function firstChunk(
+  exchange: Exchange,
+  response: UpstreamResponse,
+): Promise<{ upstream: AsyncIterator<Uint8Array>; first: IteratorResult<Uint8Array> } | Retry> {
+  const upstream = response.body[Symbol.asyncIterator]();
+  try {
+    const first = await upstream.next();
+    exchange.markFirstByte();
+    return { upstream, first };
+  } catch (error) {
+    return abandon(exchange, error);
+  }
+}
+
 /** A stream: commit to this endpoint only once its first chunk is here (failover stays possible until then). */
 async function relayStream(
   exchange: Exchange,
@@ -280,14 +295,9 @@ async function relayStream(
   shape: ResponseShaper | undefined,
 ): Promise<Settled | Retry> {
   const call = exchange.call;
-  const upstream = response.body[Symbol.asyncIterator]();
-  let first: IteratorResult<Uint8Array>;
-  try {
-    first = await upstream.next();
-  } catch (error) {
-    return abandon(exchange, error);
-  }
-  exchange.markFirstByte();
+  const head = await firstChunk(exchange, response);
+  if ("failure" in head) return head;
+  const { upstream, first } = head;
   const rewrite =
     route.upstreamModelId === call.body.model ? null : { from: route.upstreamModelId, to: call.body.model };
   const relay = new SseRelay(exchange.meter, injectsUsage(call), rewrite);
@@ -307,14 +317,9 @@ async function relayStream(
 
 /** A binary answer: committed once its first chunk is here, then relayed as it arrives. */
 async function relayBytes(exchange: Exchange, response: UpstreamResponse): Promise<Settled | Retry> {
-  const upstream = response.body[Symbol.asyncIterator]();
-  let first: IteratorResult<Uint8Array>;
-  try {
-    first = await upstream.next();
-  } catch (error) {
-    return abandon(exchange, error);
-  }
-  exchange.markFirstByte();
+  const head = await firstChunk(exchange, response);
+  if ("failure" in head) return head;
+  const { upstream, first } = head;
   const status = response.status;
   const headers = clientHeaders(response.headers, exchange.call.requestId);
   if (first.done)

@@ -25,6 +25,8 @@ export class UploadBody {
   private liveChunks = 0;
   private total: number;
   private reading: Promise<unknown> = Promise.resolve();
+  /** Reads from the client already started, oldest first (never rejecting: errors are values). */
+  private readonly ahead: Promise<Settled>[] = [];
   private generation = 0;
 
   private constructor(
@@ -108,13 +110,14 @@ export class UploadBody {
   /** The next chunk from the client, one reader at a time; retained while the replay bound allows. */
   private readLive(): Promise<Uint8Array | null> {
     const next = this.reading.then(async () => {
-      let result: IteratorResult<Uint8Array>;
-      try {
-        result = await readClient(this.live);
-      } catch (error) {
-        this.clientError ??= error as AppError;
-        throw error;
+      const read = await (this.ahead.shift() ?? settle(readClient(this.live)));
+      // Keep reading from the client while the upstream drains (bounded): the two transfers overlap.
+      while (this.ahead.length < PREFETCH_CHUNKS) this.ahead.push(settle(readClient(this.live)));
+      if ("error" in read) {
+        this.clientError ??= read.error as AppError;
+        throw read.error;
       }
+      const result = read.result;
       if (result.done) return null;
       const chunk = result.value;
       this.total += chunk.length;
@@ -136,6 +139,18 @@ export class UploadBody {
     this.reading = next.catch(() => undefined);
     return next;
   }
+}
+
+/** Client reads started ahead of the upstream (each a socket chunk, ≤ 64 KiB on Node). */
+const PREFETCH_CHUNKS = 16;
+
+type Settled = { result: IteratorResult<Uint8Array> } | { error: unknown };
+
+function settle(read: Promise<IteratorResult<Uint8Array>>): Promise<Settled> {
+  return read.then(
+    (result) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
 }
 
 /** One read from the client's body; a failed read is the client's 400. */

@@ -1,9 +1,8 @@
 // The same app under Node (dist/server.js) and Bun (src/bun.ts) as child processes: a streamed chat
 // completion arrives chunk by chunk, and (Bun) counters and TPS survive a restart on the same data dir.
 // This is the documented Bun subset of the integration suite (README "Deploy").
-import OpenAI, { toFile } from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { speechBytes, startFakeMedia } from "../fixtures/fake-media.js";
+import { checkUploadAndSpeech, startFakeMedia } from "../fixtures/fake-media.js";
 import {
   eventually,
   getJson,
@@ -204,25 +203,18 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
           LLMLB_ENDPOINTS: `media=${media.url}`,
         });
         await waitForModel(instance, "whisper-1");
-        const client = new OpenAI({
-          baseURL: `${instance.url}/v1`,
-          apiKey: await instance.inferenceKey(),
-          maxRetries: 0,
+        const checked = await checkUploadAndSpeech(
+          instance.url,
+          await instance.inferenceKey(),
+          media,
+          3 * 1024 * 1024 + 7,
+        );
+        expect(checked).toEqual({
+          transcript: `heard ${3 * 1024 * 1024 + 7} bytes with whisper-1`,
+          fileIntact: true,
+          speechType: "audio/mpeg",
+          speechIntact: true,
         });
-        const bytes = Buffer.alloc(3 * 1024 * 1024 + 7).map((_, i) => (i * 131) & 0xff);
-        const result = await client.audio.transcriptions.create({
-          model: "whisper-1",
-          file: await toFile(bytes, "a.wav"),
-        });
-        expect(result.text).toBe(`heard ${bytes.length} bytes with whisper-1`);
-        expect(Buffer.compare(media.requests[0]?.fields.file as Buffer, bytes)).toBe(0);
-        const speech = await client.audio.speech.create({
-          model: "tts-1",
-          voice: "alloy",
-          input: "hi there",
-        });
-        expect(speech.headers.get("content-type")).toBe("audio/mpeg");
-        expect(Buffer.compare(Buffer.from(await speech.arrayBuffer()), speechBytes("hi there"))).toBe(0);
       } finally {
         await media.stop();
       }
