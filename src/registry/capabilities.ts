@@ -1,6 +1,5 @@
 // Owns what a model can do, as /v1/models reports it: from what the upstream says (Ollama's /api/show
 // `capabilities`, a listing item's own `capabilities`), else from the endpoint type and the model's name (pure).
-import type { EndpointType } from "./types.js";
 
 export const CAPABILITIES = [
   "chat",
@@ -43,7 +42,7 @@ export function fromListing(metadata: string | null): Capability[] | null {
 }
 
 /** What a model's name says it is (OpenAI's naming, shared by most servers that host such models). */
-export function fromName(type: EndpointType, id: string): Capability[] {
+export function fromName(type: string, id: string): Capability[] {
   const name = id.toLowerCase();
   if (/embed|bge-|e5-|minilm|nomic-embed/.test(name)) return ["embeddings"];
   if (/whisper|transcribe/.test(name)) return ["audio_transcription"];
@@ -57,7 +56,8 @@ export function fromName(type: EndpointType, id: string): Capability[] {
 
 /** The capabilities reported for a model, else those its type and name imply. */
 export function capabilitiesOf(
-  type: EndpointType,
+  /** The endpoint type (a string here: types.ts imports this module). */
+  type: string,
   id: string,
   reported: Capability[] | null | undefined,
   metadata: string | null,
