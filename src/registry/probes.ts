@@ -1,5 +1,6 @@
 // Owns the cheap upstream calls the registry makes (detection, health probes, model listings): GETs only,
-// each bounded by a timeout, with the endpoint's key as a bearer token. Never a completion.
+// each bounded by a timeout, with the endpoint's key; plus Ollama's POST /api/show (model metadata). Never a
+// completion.
 import type { UpstreamClient } from "../upstream/types.js";
 import { type Capability, fromOllama } from "./capabilities.js";
 import { authHeaders, listedId, modelsPath } from "./cloud.js";

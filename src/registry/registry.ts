@@ -89,15 +89,20 @@ function normalised(baseUrl: string): string {
   );
 }
 
-/** A cloud registration's base URL (its provider's unless given); 400 without a key. */
-function cloudBaseUrl(input: EndpointInput): string {
-  const type = input.endpointType;
-  if (type && isCloudType(type) && !input.apiKey) {
+/** A cloud endpoint always has a key (registration, edits and moves alike). */
+function assertCloudKey(type: EndpointType | undefined, hasKey: boolean): void {
+  if (type && isCloudType(type) && !hasKey) {
     throw new AppError("bad_request", `A ${type} endpoint needs an api_key`, {
       code: "api_key_required",
       param: "api_key",
     });
   }
+}
+
+/** A cloud registration's base URL (its provider's unless given); 400 without a key. */
+function cloudBaseUrl(input: EndpointInput): string {
+  const type = input.endpointType;
+  assertCloudKey(type, Boolean(input.apiKey));
   if (input.baseUrl !== undefined) return input.baseUrl;
   if (type && isCloudType(type)) return CLOUD_BASE_URLS[type];
   throw new AppError("bad_request", "base_url is required", { code: "invalid_request", param: "base_url" });
@@ -191,6 +196,8 @@ export class EndpointRegistry {
       const keyDropped =
         urlChanged && changes.apiKey === undefined && originOf(baseUrl) !== originOf(entry.record.baseUrl);
       const apiKeyEncrypted = keyDropped ? null : await this.encryptKey(changes.apiKey);
+      const keyAfter = apiKeyEncrypted === undefined ? entry.record.hasApiKey : apiKeyEncrypted !== null;
+      assertCloudKey(changes.endpointType ?? entry.record.endpointType, keyAfter);
       try {
         await this.options.writer.commit(
           entry,

@@ -28,7 +28,16 @@ describe("cloud endpoint types", () => {
     const llmlb = await app();
     const upstream = await startInferenceServer("openai", { models: ["gpt-4o-mini"], apiKey: "sk-cloud" });
     servers.push(upstream);
-    await registerEndpoint(llmlb, "openai", upstream.url, { endpoint_type: "openai", api_key: "sk-cloud" });
+    const id = await registerEndpoint(llmlb, "openai", upstream.url, {
+      endpoint_type: "openai",
+      api_key: "sk-cloud",
+    });
+    const cleared = await fetch(`${llmlb.url}/api/endpoints/${id}`, {
+      method: "PUT",
+      headers: { ...(await llmlb.adminHeaders()), "content-type": "application/json" },
+      body: JSON.stringify({ api_key: null }),
+    });
+    expect(cleared.status).toBe(400);
     const records = captureCompletions(llmlb);
     const client = await openaiClient(llmlb);
     const models = await client.models.list();
