@@ -18,6 +18,7 @@ import { healthRoutes } from "./routes/health.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
+import { openApiRoutes } from "./routes/openapi.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", dashboardRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/", fleetRoutes(deps));
+  app.route("/", openApiRoutes(deps));
 
   app.get("/", (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
   app.get(DASHBOARD_PREFIX, (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
