@@ -1,6 +1,7 @@
 // Owns the OpenAI-compatible inference routes: body limit, one JSON parse + validation (multipart: the
 // `model` field only, the rest streamed), then the proxy.
 import { type Context, Hono } from "hono";
+import * as v from "valibot";
 import { apiKeyIdOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import type { ApiKind } from "../events/types.js";
@@ -12,6 +13,9 @@ import { UploadBody } from "../proxy/upload-body.js";
 
 /** Only what these routes use. */
 type OpenaiRoutesDeps = Pick<AppDeps, "clientAddress" | "config" | "proxy">;
+
+/** The form fields llmlb reads of a multipart body: only `model` (files and the rest stream as they are). */
+export const UploadFields = v.looseObject({ model: ProxyBodySchema.entries.model });
 
 const ROUTES: [path: string, apiKind: ApiKind][] = [
   ["/v1/chat/completions", "chat_completions"],
@@ -61,7 +65,7 @@ export function openaiRoutes(deps: OpenaiRoutesDeps): Hono {
   for (const [path, apiKind] of UPLOAD_ROUTES) {
     app.post(path, async (c) => {
       const upload = await UploadBody.open(bodyChunks(c, maxBytes), c.req.header("content-type"), maxBytes);
-      const body = validate(ProxyBodySchema, { model: upload.model }, "body");
+      const body = validate(UploadFields, { model: upload.model }, "body");
       return handle(c, apiKind, path, { body, upload });
     });
   }
