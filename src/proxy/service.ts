@@ -24,10 +24,11 @@ import {
 } from "./outcome.js";
 import {
   clientHeaders,
-  expectedOutputTokens,
   injectsUsage,
+  maxOutputTokens,
   type ProxyCall,
   prepareUpstreamBody,
+  promptTokenEstimate,
   type ResponseShaper,
   type UpstreamBody,
   upstreamHeaders,
@@ -107,7 +108,10 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
   const admission = {
     model,
     apiKind: call.apiKind,
-    expectedOutputTokens: expectedOutputTokens(call.body),
+    maxOutputTokens: maxOutputTokens(call.body),
+    promptTokens: promptTokenEstimate(call),
+    priority: call.priority,
+    fairKey: call.apiKeyId ?? "",
     exclude: null as Set<string> | null,
     signal: call.signal,
   };

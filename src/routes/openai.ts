@@ -2,7 +2,7 @@
 // `model` field only, the rest streamed), then the proxy.
 import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import { apiKeyIdOf } from "../auth/principal.js";
+import { apiKeyIdOf, priorityOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import type { ApiKind } from "../events/types.js";
 import { bodyChunks, readBodyText } from "../http/body-text.js";
@@ -50,6 +50,7 @@ export function openaiRoutes(deps: OpenaiRoutesDeps): Hono {
       requestId: c.get("requestId"),
       clientIp: deps.clientAddress(c),
       apiKeyId: apiKeyIdOf(c),
+      priority: priorityOf(c),
       signal: c.req.raw.signal,
       accept: c.req.header("accept"),
       ...parts,

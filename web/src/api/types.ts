@@ -4,6 +4,7 @@
 
 export type { Permission, UserJson as User } from "../../../src/auth/principal.js";
 export type { CircuitState } from "../../../src/balancer/circuit-breaker.js";
+export type { Priority as KeyPriority } from "../../../src/balancer/fair-queue.js";
 export type { DashboardStats, EndpointTpsSummary } from "../../../src/dashboard/overview.js";
 export type { RequestResponseJson, RequestResponsesPage } from "../../../src/dashboard/request-responses.js";
 export type {
@@ -16,6 +17,7 @@ export type {
   CompletionJson,
   EndpointStatus,
   EventJsonPayloads,
+  ModelLoad,
 } from "../../../src/events/types.js";
 export type { IsoTime } from "../../../src/http/wire-time.js";
 export type { EndpointDetailJson, EndpointJson, ModelJson } from "../../../src/registry/endpoint-json.js";
