@@ -21,6 +21,7 @@ import {
   ListQuery as EndpointQuery,
   UpdateBody as EndpointUpdate,
 } from "../routes/endpoints.js";
+import { UploadFields } from "../routes/openai.js";
 import { html, json, none, type RouteDoc, redirect, sse, text } from "./doc-helpers.js";
 import * as q from "./request-log-schemas.js";
 import * as r from "./response-schemas.js";
@@ -32,6 +33,13 @@ const openai = (summary: string, schema: Parameters<typeof json>[0]): RouteDoc =
   responses: {
     200: json(schema, sse("With `stream: true`: the upstream's Server-Sent Events, chunk by chunk")),
   },
+});
+
+const upload = (summary: string, answer: ReturnType<typeof json>): RouteDoc => ({
+  tag: "OpenAI-compatible",
+  summary,
+  form: UploadFields,
+  responses: { 200: answer },
 });
 
 /** Keys are `METHOD path` exactly as Hono registers them (`app.routes`). */
@@ -260,6 +268,25 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "POST /v1/completions": openai("Text completion", r.Completion),
   "POST /v1/embeddings": openai("Embeddings", r.Embeddings),
   "POST /v1/responses": openai("OpenAI Responses API", r.ResponseObject),
+  "POST /v1/audio/transcriptions": upload(
+    "Speech to text (multipart: `file`, `model`, …; streamed upstream, read only as far as `model`)",
+    json(r.Transcription, text("text/plain", "With a text `response_format`: the transcript")),
+  ),
+  "POST /v1/audio/translations": upload(
+    "Speech to English text (multipart, streamed like transcriptions)",
+    json(r.Transcription, text("text/plain", "With a text `response_format`: the translation")),
+  ),
+  "POST /v1/audio/speech": {
+    tag: "OpenAI-compatible",
+    summary: "Text to speech: the upstream's audio bytes, streamed with its content type",
+    body: ProxyBodySchema,
+    responses: {
+      200: text("application/octet-stream", "Audio (e.g. audio/mpeg), the upstream's content type"),
+    },
+  },
+  "POST /v1/images/generations": openai("Image generation", r.Images),
+  "POST /v1/images/edits": upload("Image edit (multipart: `image`, `prompt`, `model`, …)", json(r.Images)),
+  "POST /v1/images/variations": upload("Image variations (multipart: `image`, `model`, …)", json(r.Images)),
 
   "POST /v1/messages": {
     tag: "Anthropic-compatible",

@@ -17,6 +17,9 @@ const DEFAULT_BODY_MAX_BYTES = 262_144;
 import type { TokenCounter } from "./token-counter.js";
 import { UsageMeter } from "./usage-meter.js";
 
+/** Kinds whose output is not generated text: no output tokens are estimated (only reported usage counts). */
+const NO_TEXT_OUTPUT = new Set<string>(["embeddings", "audio_speech", "images"]);
+
 export interface ExchangeDeps {
   dispatcher: Dispatcher;
   circuits: CircuitBreakers;
@@ -132,7 +135,7 @@ export class Exchange {
     const answered = route !== null && ending.statusCode >= 200 && ending.statusCode < 300;
     const success = answered && ending.error === null;
     // Tokens only for a relayed answer (a partial stream included); errors carry none.
-    const tokens = answered ? this.meter.result(this.call.body, this.call.apiKind === "embeddings") : null;
+    const tokens = answered ? this.meter.result(this.call.body, NO_TEXT_OUTPUT.has(this.call.apiKind)) : null;
     const endpoint = this.lastRoute;
     const record: CompletionRecord = {
       request_id: this.call.requestId,

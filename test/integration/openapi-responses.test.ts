@@ -141,6 +141,15 @@ const CALLS: Call[] = [
   call("GET /api/api-keys", fixed("/api/api-keys"), "none", 401),
   call("GET /api/api-keys", fixed("/api/api-keys"), "key", 403),
   call("GET /v1/models/:id{.+}", fixed("/v1/models/org/unknown"), "key", 404),
+  // Audio and images: the documented errors (a multipart route refuses a JSON body before any upstream).
+  call("POST /v1/audio/transcriptions", fixed("/v1/audio/transcriptions"), "key", 400, {
+    model: "doc-model",
+  }),
+  call("POST /v1/audio/translations", fixed("/v1/audio/translations"), "key", 400, { model: "doc-model" }),
+  call("POST /v1/images/edits", fixed("/v1/images/edits"), "key", 400, { model: "doc-model" }),
+  call("POST /v1/images/variations", fixed("/v1/images/variations"), "key", 400, { model: "doc-model" }),
+  call("POST /v1/audio/speech", fixed("/v1/audio/speech"), "key", 404, { model: "no-tts", input: "hi" }),
+  call("POST /v1/images/generations", fixed("/v1/images/generations"), "key", 404, { model: "no-image" }),
   call("POST /api/auth/change-password", fixed("/api/auth/change-password"), "admin", 204, {
     current_password: TEST_ADMIN_PASSWORD,
     new_password: "a-new-long-password",
