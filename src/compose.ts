@@ -13,6 +13,7 @@ import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/
 import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub, type EventStreamHub } from "./events/event-stream.js";
+import { trustedClientAddress } from "./http/client-address.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
 import { composeProxy } from "./proxy/compose-proxy.js";
@@ -224,7 +225,7 @@ export function compose(parts: RuntimeParts): Composition {
     logger,
     instanceId: parts.instanceId,
     defer: base.defer,
-    clientAddress: parts.clientAddress,
+    clientAddress: trustedClientAddress(parts.clientAddress, config.trustedProxies),
     auth,
     serveDashboard: parts.serveDashboard,
   };

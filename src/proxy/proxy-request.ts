@@ -4,6 +4,9 @@ import * as v from "valibot";
 import type { Priority } from "../balancer/fair-queue.js";
 import { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
+import { authHeaders } from "../registry/cloud.js";
+import type { EndpointType } from "../registry/types.js";
+import type { UploadBody } from "./upload-body.js";
 
 /** Longest model name a client may send, characters. */
 export const MAX_MODEL_LENGTH = 256;
@@ -47,6 +50,10 @@ export interface ProxyCall {
    * is what lets prepareUpstreamBody skip the up-front re-serialisation check).
    */
   rawBody?: string;
+  /** A streamed multipart body (audio, image edits): relayed as is, only its `model` value replaced. */
+  upload?: UploadBody;
+  /** /v1/messages only: the client's validated Messages request, sent as is to an `anthropic` endpoint. */
+  anthropicBody?: Record<string, unknown>;
   /** Reshapes what reaches the client; absent: the upstream's OpenAI-shaped answer is relayed as is. */
   shape?: ResponseShaper;
   requestId: string;
@@ -109,7 +116,7 @@ export function promptTokenEstimate(call: ProxyCall): number {
 }
 
 /** The body sent to an endpoint that names the model `upstreamModelId`. */
-export type UpstreamBody = (upstreamModelId: string) => string;
+export type UpstreamBody = (upstreamModelId: string) => string | AsyncIterable<Uint8Array>;
 
 /** The body without `model`, as the JSON text that follows `{"model":…` (usage injected when asked). */
 function restTail(body: ProxyBody, inject: boolean): string {
@@ -135,7 +142,11 @@ function restTail(body: ProxyBody, inject: boolean): string {
  * re-serialises, so its rest is serialised only when an endpoint names the model differently — measured
  * reason: the up-front JSON.stringify ran for every request and scales with the body (long chat histories).
  */
-export function prepareUpstreamBody(call: Pick<ProxyCall, "apiKind" | "body" | "rawBody">): UpstreamBody {
+export function prepareUpstreamBody(
+  call: Pick<ProxyCall, "apiKind" | "body" | "rawBody" | "upload">,
+): UpstreamBody {
+  const upload = call.upload;
+  if (upload) return (upstreamModelId) => upload.attempt(upstreamModelId);
   const inject = injectsUsage(call);
   const model = call.body.model;
   const raw = inject ? undefined : call.rawBody;
@@ -151,16 +162,19 @@ export function prepareUpstreamBody(call: Pick<ProxyCall, "apiKind" | "body" | "
   return (upstreamModelId) => `{"model":${JSON.stringify(upstreamModelId)}${tail}`;
 }
 
-export function upstreamHeaders(call: ProxyCall, apiKey: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
+export function upstreamHeaders(
+  call: ProxyCall,
+  type: EndpointType,
+  apiKey: string | undefined,
+): Record<string, string> {
+  return {
+    "content-type": call.upload?.contentType ?? "application/json",
     accept: call.accept ?? "*/*",
     // Streams must arrive as they are produced: no compression to undo, no hop-by-hop surprises.
     "accept-encoding": "identity",
     "x-request-id": call.requestId,
+    ...authHeaders(type, apiKey),
   };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-  return headers;
 }
 
 /**

@@ -58,7 +58,7 @@ describe("recorder thread (Node, local database file)", () => {
       logger,
     });
     const pending = createPendingWrites(100);
-    for (let i = 0; i < 3; i++) pending.add(completion(), null);
+    for (let i = 0; i < 3; i++) pending.add(completion());
     const counters = await store.write(pending.take(100) ?? expect.fail("nothing pending"));
     pending.settle();
     expect(counters.get("e1")).toMatchObject({
@@ -71,7 +71,7 @@ describe("recorder thread (Node, local database file)", () => {
     await database.handle.client.execute(
       "CREATE TRIGGER refuse BEFORE INSERT ON request_history BEGIN SELECT RAISE(ABORT, 'refused here'); END",
     );
-    pending.add(completion(), null);
+    pending.add(completion());
     await expect(store.write(pending.take(100) ?? expect.fail("nothing pending"))).rejects.toThrow(
       /refused here/,
     );
@@ -79,9 +79,14 @@ describe("recorder thread (Node, local database file)", () => {
     expect(await count(database.url, "SELECT total_requests FROM endpoints WHERE id = 'e1'")).toBe(3);
 
     await store.close();
-    await expect(store.write({ counters: new Map(), daily: new Map(), history: [] })).rejects.toThrow(
-      /closed/,
-    );
+    await expect(
+      store.write({
+        counters: new Map(),
+        daily: new Map(),
+        usage: { tokens: new Map(), clients: new Map() },
+        history: [],
+      }),
+    ).rejects.toThrow(/closed/);
   });
 
   it("node dist/server.js records every proxied request in the file through the thread, flushed at SIGTERM", async () => {

@@ -17,7 +17,7 @@ describe("prepareUpstreamBody", () => {
   it("splices the endpoint's model name into the same fields for an endpoint that names it differently", () => {
     const body = parseJsonText(RAW) as ProxyBody;
     const bodyFor = prepareUpstreamBody({ apiKind: "chat_completions", body, rawBody: RAW });
-    expect(JSON.parse(bodyFor("m:latest"))).toEqual({ ...body, model: "m:latest" });
+    expect(JSON.parse(bodyFor("m:latest") as string)).toEqual({ ...body, model: "m:latest" });
     expect(bodyFor("m")).toBe(RAW);
   });
 
@@ -28,7 +28,7 @@ describe("prepareUpstreamBody", () => {
       body: parseJsonText(raw) as ProxyBody,
       rawBody: raw,
     });
-    expect(JSON.parse(bodyFor("m"))).toEqual({
+    expect(JSON.parse(bodyFor("m") as string)).toEqual({
       model: "m",
       stream: true,
       messages: [],

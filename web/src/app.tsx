@@ -5,6 +5,7 @@ import { ApiKeysPage } from "./pages/api-keys.js";
 import { ChangePasswordPage, LoginPage } from "./pages/login.js";
 import { OverviewPage } from "./pages/overview.js";
 import { RequestsPage } from "./pages/requests.js";
+import { UsagePage } from "./pages/usage.js";
 import { linkTo, route } from "./router.js";
 import { session, signOut } from "./state/session.js";
 
@@ -31,6 +32,7 @@ function Header({ username, isAdmin }: { username: string; isAdmin: boolean }) {
       <nav class="nav">
         <NavLink path="/" label="Overview" />
         <NavLink path="/requests" label="Requests" />
+        <NavLink path="/usage" label="Usage" />
         {isAdmin && <NavLink path="/api-keys" label="API keys" />}
       </nav>
       <div class="top-right">
@@ -47,6 +49,7 @@ function Header({ username, isAdmin }: { username: string; isAdmin: boolean }) {
 function Page({ isAdmin }: { isAdmin: boolean }) {
   const path = route.value;
   if (path.startsWith("/requests")) return <RequestsPage />;
+  if (path.startsWith("/usage")) return <UsagePage />;
   if (path.startsWith("/api-keys") && isAdmin) return <ApiKeysPage />;
   const detail = path.match(/^\/endpoints\/([^/]+)/)?.[1];
   return <OverviewPage detailId={detail ? decodeURIComponent(detail) : null} isAdmin={isAdmin} />;
