@@ -12,6 +12,7 @@ import { endpointRoutes } from "./routes/endpoints.js";
 import { eventsRoutes } from "./routes/events.js";
 import { fleetRoutes } from "./routes/fleet.js";
 import { healthRoutes } from "./routes/health.js";
+import { logRoutes } from "./routes/logs.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/api/endpoints", endpointStatsRoutes(deps));
   app.route("/", openaiRoutes(deps));
   app.route("/", eventsRoutes(deps));
+  app.route("/", logRoutes(deps));
   app.route("/", dashboardRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/", fleetRoutes(deps));

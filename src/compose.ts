@@ -11,7 +11,9 @@ import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/
 import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub } from "./events/event-stream.js";
+import type { LogLineJson } from "./events/types.js";
 import { createLogger } from "./logger.js";
+import { createLogRing } from "./logs/log-ring.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
 import { composeProxy } from "./proxy/compose-proxy.js";
 import { createTokenCounter, loadGptTokenizer } from "./proxy/token-counter.js";
@@ -74,7 +76,26 @@ const METRICS_UPDATED_MS = 1_000;
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-  const logger = createLogger({ level: config.logLevel, now: () => clock.now(), write: parts.writeLog });
+  const logRing = createLogRing(config.logBufferLines);
+  // Each kept line also goes out as a LogLine event; late-bound (the bus logs through this logger) and
+  // never re-entered (a line logged while publishing one is kept, not published).
+  let publishLine: ((entry: LogLineJson) => void) | null = null;
+  let publishing = false;
+  const logger = createLogger({
+    level: config.logLevel,
+    now: () => clock.now(),
+    write: parts.writeLog,
+    tap: (entry, line) => {
+      const kept = logRing.push(entry, line);
+      if (publishing || !publishLine) return;
+      publishing = true;
+      try {
+        publishLine(kept);
+      } finally {
+        publishing = false;
+      }
+    },
+  });
   const database = openDatabase({
     url: config.databaseUrl,
     authToken: config.databaseAuthToken,
@@ -87,6 +108,7 @@ export function compose(parts: RuntimeParts): Composition {
     firstId: clock.now() * 1000,
     onListenerError: (error) => logger.error("event listener failed", { error }),
   });
+  publishLine = (entry) => events.publish({ type: "LogLine", data: entry });
   const defer =
     parts.defer ??
     ((work: Promise<unknown>) => {
@@ -142,6 +164,7 @@ export function compose(parts: RuntimeParts): Composition {
     completions: recorder,
     stats: recorder,
     logger,
+    logRing,
     instanceId: parts.instanceId,
     defer,
     clientAddress: parts.clientAddress,

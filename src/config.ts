@@ -50,6 +50,10 @@ export interface Config {
   circuitCooldownSecs: number;
   /** Bytes an SSE client may fall behind before it is disconnected (it reconnects with Last-Event-ID). */
   sseClientBacklogBytes: number;
+  /** Recent log lines kept in memory for GET /api/dashboard/logs/lb (ring, oldest dropped first). */
+  logBufferLines: number;
+  /** x-llmlb-endpoint / x-llmlb-attempts / x-llmlb-queue-wait-ms on proxied responses (default on). */
+  routingHeaders: boolean;
 }
 
 export interface DeclaredEndpoint {
@@ -205,5 +209,7 @@ export function parseConfig(raw: Raw): Config {
     circuitFailureThreshold: integer(raw, "LLMLB_CIRCUIT_FAILURE_THRESHOLD", 3, 1, 1000),
     circuitCooldownSecs: integer(raw, "LLMLB_CIRCUIT_COOLDOWN_SECS", 15, 1, 3600),
     sseClientBacklogBytes: integer(raw, "LLMLB_SSE_CLIENT_BUFFER_KB", 1024, 4, 1024 * 1024) * 1024,
+    logBufferLines: integer(raw, "LLMLB_LOG_BUFFER_LINES", 2000, 1, 100_000),
+    routingHeaders: present(raw, "LLMLB_ROUTING_HEADERS") === undefined || flag(raw, "LLMLB_ROUTING_HEADERS"),
   };
 }

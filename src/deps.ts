@@ -7,6 +7,7 @@ import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import type { EventStreamHub } from "./events/event-stream.js";
 import type { Logger } from "./logger.js";
+import type { LogRing } from "./logs/log-ring.js";
 import type { RequestMetrics } from "./metrics/request-metrics.js";
 import type { ProxyParts } from "./proxy/compose-proxy.js";
 import type { EndpointRegistry } from "./registry/registry.js";
@@ -41,6 +42,8 @@ export interface AppDeps extends ProxyParts {
   /** Live request counters, the 60-minute timeline and the average response time (memory only). */
   stats: LiveStats;
   logger: Logger;
+  /** Recent log lines (LLMLB_LOG_BUFFER_LINES) for the dashboard's log tail. */
+  logRing: LogRing;
   /** Identifies this process among instances sharing one database. */
   instanceId: string;
   /** Runs background work past the response (waitUntil on Workers); errors are logged, never thrown. */

@@ -1,5 +1,6 @@
 // Owns structured logging: one JSON object per line, filtered by level, written to an injected sink.
 import type { LogLevel } from "./config.js";
+import type { LogLineJson } from "./events/types.js";
 
 export type LogFields = Record<string, unknown>;
 
@@ -25,6 +26,8 @@ export interface LoggerOptions {
   now: () => number;
   /** Receives each finished line (without newline). */
   write: (line: string) => void;
+  /** Also receives each line, as the object it was serialised from (the in-memory log ring). */
+  tap?: (entry: LogLineJson, line: string) => void;
 }
 
 export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
@@ -35,7 +38,9 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
     if (fields) {
       for (const [key, value] of Object.entries(fields)) entry[key] = serialiseError(value);
     }
-    options.write(JSON.stringify(entry));
+    const line = JSON.stringify(entry);
+    options.write(line);
+    options.tap?.(entry as LogLineJson, line);
   };
   return {
     debug: (message, fields) => emit("debug", message, fields),

@@ -44,7 +44,15 @@ const RULES: readonly Rule[] = [
   { prefix: "/api/api-keys", methods: "any", access: sessionOrKey("admin") },
   { prefix: "/api/endpoints", methods: "read", access: sessionOrKey("any", "endpoints.read") },
   { prefix: "/api/endpoints", methods: "write", access: sessionOrKey("admin", "endpoints.manage") },
+  // The balancer's own log can carry request details: admins (and manage keys) only.
+  { prefix: "/api/dashboard/logs", methods: "any", access: sessionOrKey("admin", "endpoints.manage") },
   { prefix: "/api/dashboard", methods: "any", access: sessionOrKey("any", "endpoints.read") },
+  {
+    prefix: "/api/benchmarks",
+    methods: "read",
+    access: sessionOrKey("any", "endpoints.read", "endpoints.manage"),
+  },
+  { prefix: "/api/benchmarks", methods: "write", access: sessionOrKey("admin", "endpoints.manage") },
   { prefix: "/api/events", methods: "any", access: sessionOrKey("any", "endpoints.read") },
   { prefix: "/metrics", methods: "any", access: keys("metrics.read") },
   // Deny by default: any other API path needs a logged-in user.

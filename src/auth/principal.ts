@@ -49,6 +49,13 @@ export function apiKeyIdOf(c: Context): string | null {
   return principal?.kind === "api_key" ? principal.keyId : null;
 }
 
+/** Admin-level callers (admin sessions, keys with endpoints.manage): they alone receive LogLine events. */
+export function isAdminPrincipal(principal: Principal | undefined): boolean {
+  if (principal?.kind === "session") return principal.user.role === "admin";
+  if (principal?.kind === "api_key") return principal.permissions.includes("endpoints.manage");
+  return false;
+}
+
 export function userView(user: SessionUser) {
   return {
     id: user.id,

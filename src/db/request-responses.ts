@@ -34,6 +34,7 @@ export interface RequestResponseRow {
   outputTokens: number;
   tokensEstimated: boolean;
   clientIp: string | null;
+  source: string;
 }
 
 function conditions(filter: RequestResponsesFilter): SQL | undefined {
@@ -72,6 +73,7 @@ export async function queryRequestResponses(
         outputTokens: requestHistory.outputTokens,
         tokensEstimated: requestHistory.tokensEstimated,
         clientIp: requestHistory.clientIp,
+        source: requestHistory.source,
       })
       .from(requestHistory)
       .where(where)

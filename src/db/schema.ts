@@ -95,6 +95,8 @@ export const requestHistory = sqliteTable(
     tokensEstimated: integer("tokens_estimated", { mode: "boolean" }).notNull().default(false),
     clientIp: text("client_ip"),
     apiKeyId: text("api_key_id"),
+    /** api (a /v1 client), playground or benchmark. */
+    source: text("source").notNull().default("api"),
     /** Only stored with LLMLB_LOG_BODIES=1. */
     requestBody: text("request_body"),
     responseBody: text("response_body"),
@@ -168,3 +170,25 @@ export const apiKeys = sqliteTable("api_keys", {
   expiresAt: integer("expires_at"),
   lastUsedAt: integer("last_used_at"),
 });
+
+/** TPS benchmark runs (POST /api/benchmarks/tps); the newest 50 are kept. */
+export const benchmarkRuns = sqliteTable(
+  "benchmark_runs",
+  {
+    id: text("id").primaryKey(),
+    /** running | completed | cancelled | failed. */
+    status: text("status").notNull(),
+    /** The validated request body, JSON. */
+    params: text("params").notNull(),
+    done: integer("done").notNull().default(0),
+    total: integer("total").notNull(),
+    /** Per-endpoint figures so far, JSON array (see BenchmarkResultJson). */
+    results: text("results").notNull().default(sql`'[]'`),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    /** Last progress write; a `running` row not updated for long belongs to an instance that stopped. */
+    updatedAt: integer("updated_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (table) => [index("benchmark_runs_created_at_idx").on(table.createdAt)],
+);

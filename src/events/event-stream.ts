@@ -2,6 +2,7 @@
 // coalescing, and the per-client backlog bound that disconnects a client which stops reading
 // (publishers never wait).
 import type { EventBus } from "./bus.js";
+import { ADMIN_ONLY_EVENTS } from "./types.js";
 import {
   formatComment,
   formatEvent,
@@ -34,8 +35,11 @@ export interface EventStreamStats {
 }
 
 export interface EventStreamHub {
-  /** A new client stream; lastEventIdHeader is the raw Last-Event-ID request header, if any. */
-  connect(lastEventIdHeader: string | undefined): ReadableStream<Uint8Array>;
+  /**
+   * A new client stream; lastEventIdHeader is the raw Last-Event-ID request header, if any. Only an
+   * `admin` client receives ADMIN_ONLY_EVENTS (live and replayed).
+   */
+  connect(lastEventIdHeader: string | undefined, audience: Audience): ReadableStream<Uint8Array>;
   /** Writes a heartbeat comment to every client (run by a background job at least every 15 s). */
   heartbeat(): void;
   stats(): EventStreamStats;
@@ -43,8 +47,16 @@ export interface EventStreamHub {
   closeAll(): void;
 }
 
+export type Audience = "admin" | "viewer";
+
 interface Client {
   controller: ReadableStreamDefaultController<Uint8Array>;
+  admin: boolean;
+}
+
+interface Frame {
+  bytes: Uint8Array;
+  adminOnly: boolean;
 }
 
 function concat(frames: Uint8Array[]): Uint8Array {
@@ -72,8 +84,8 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   const retryMs = options.retryMs ?? 3000;
   const flushDelayMs = options.flushDelayMs ?? 25;
   let slowDisconnects = 0;
-  /** Encoded frames published since the last flush, in id order; shared by every client. */
-  let pending: Uint8Array[] = [];
+  /** Encoded frames published since the last flush, in id order; shared by every client of an audience. */
+  let pending: Frame[] = [];
   let flushScheduled = false;
 
   const drop = (client: Client) => clients.delete(client);
@@ -100,21 +112,27 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
     }
   };
 
-  /** One chunk per flush, the same bytes for every client. */
+  /** One chunk per flush and audience, the same bytes for every client of it. */
   const flush = () => {
     flushScheduled = false;
     if (pending.length === 0) return;
     const frames = pending;
     pending = [];
     if (clients.size === 0) return;
-    const chunk = frames.length === 1 ? (frames[0] as Uint8Array) : concat(frames);
-    for (const client of clients) send(client, chunk);
+    const all = frames.map((frame) => frame.bytes);
+    const everyone = frames.filter((frame) => !frame.adminOnly).map((frame) => frame.bytes);
+    const adminChunk = all.length === 1 ? (all[0] as Uint8Array) : concat(all);
+    const viewerChunk = everyone.length === all.length ? adminChunk : concat(everyone);
+    for (const client of clients) {
+      const chunk = client.admin ? adminChunk : viewerChunk;
+      if (chunk.byteLength > 0) send(client, chunk);
+    }
   };
 
   // One subscription for all clients: each event is formatted and encoded once.
   options.bus.subscribe((event) => {
     if (clients.size === 0) return;
-    pending.push(encoder.encode(formatEvent(event)));
+    pending.push({ bytes: encoder.encode(formatEvent(event)), adminOnly: ADMIN_ONLY_EVENTS.has(event.type) });
     if (!flushScheduled) {
       flushScheduled = true;
       options.schedule(flush, flushDelayMs);
@@ -122,7 +140,7 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   });
 
   /** What a (re)connecting client is owed first: replayed events, or a reset when replay is impossible. */
-  const openingFrames = (lastEventIdHeader: string | undefined): Uint8Array[] => {
+  const openingFrames = (lastEventIdHeader: string | undefined, admin: boolean): Uint8Array[] => {
     const bus = options.bus;
     const lastEventId = parseLastEventId(lastEventIdHeader);
     if (lastEventId.kind === "none") return [encoder.encode(formatOpening(retryMs, bus.lastId()))];
@@ -131,7 +149,9 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
     if (lastEventId.kind === "invalid") return reset("unknown_id");
     const missed = bus.since(lastEventId.id);
     if (missed === null) return reset(lastEventId.id > bus.lastId() ? "unknown_id" : "too_far_behind");
-    const frames = missed.map((event) => encoder.encode(formatEvent(event)));
+    const frames = missed
+      .filter((event) => admin || !ADMIN_ONLY_EVENTS.has(event.type))
+      .map((event) => encoder.encode(formatEvent(event)));
     const replayBytes = frames.reduce((sum, frame) => sum + frame.byteLength, 0);
     // A replay larger than the backlog bound would disconnect the client at once, on every reconnect.
     if (replayBytes > options.maxBacklogBytes) return reset("too_far_behind");
@@ -139,7 +159,7 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   };
 
   return {
-    connect(lastEventIdHeader) {
+    connect(lastEventIdHeader, audience) {
       let client: Client | undefined;
       return new ReadableStream<Uint8Array>(
         {
@@ -147,8 +167,8 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
             // Pending frames go to the clients that were there; the replay below covers them for this one.
             flush();
             // Replay and subscription happen in one synchronous step: no event can fall between them.
-            client = { controller };
-            for (const frame of openingFrames(lastEventIdHeader)) controller.enqueue(frame);
+            client = { controller, admin: audience === "admin" };
+            for (const frame of openingFrames(lastEventIdHeader, client.admin)) controller.enqueue(frame);
             clients.add(client);
           },
           cancel() {

@@ -2,6 +2,8 @@
 
 export type EndpointStatus = "pending" | "online" | "offline" | "error";
 export type ApiKind = "chat_completions" | "completions" | "responses" | "embeddings";
+/** Who sent a request: a client of /v1 (`api`), the dashboard's playground, or a TPS benchmark run. */
+export type RequestSource = "api" | "playground" | "benchmark";
 
 /** One finished proxied request, as handed to the recorder and the TPS tracker. Never carries bodies. */
 export interface CompletionRecord {
@@ -30,6 +32,7 @@ export interface CompletionRecord {
   stream: boolean;
   client_ip: string | null;
   api_key_id: string | null;
+  source: RequestSource;
 }
 
 export interface EndpointSummaryEvent {
@@ -51,6 +54,17 @@ export interface MetricsSnapshot {
   average_response_time_ms: number | null;
   total_output_tokens: number;
 }
+
+/** One structured log line as the logger wrote it: time (ISO 8601 UTC), level, msg and its fields. */
+export interface LogLineJson {
+  time: string;
+  level: "debug" | "info" | "warn" | "error";
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** Event types only admins receive on /api/events (viewers and endpoints.read keys never see them). */
+export const ADMIN_ONLY_EVENTS: ReadonlySet<string> = new Set(["LogLine"]);
 
 /** Payloads by event type; the SSE `event:` field is the type name. */
 export interface EventPayloads {
@@ -82,6 +96,17 @@ export interface EventPayloads {
   EndpointUpdated: EndpointSummaryEvent;
   EndpointRemoved: { endpoint_id: string };
   MetricsUpdated: MetricsSnapshot;
+  /** A new balancer log line (admins only). */
+  LogLine: LogLineJson;
+  /** A TPS benchmark run moved on (throttled while running; always sent when it ends). */
+  BenchmarkProgress: BenchmarkProgressEvent;
+}
+
+export interface BenchmarkProgressEvent {
+  run_id: string;
+  status: "running" | "completed" | "cancelled" | "failed";
+  done: number;
+  total: number;
 }
 
 export type EventType = keyof EventPayloads;

@@ -31,6 +31,8 @@ export interface Admission {
   exclude: Set<string> | null;
   /** The client's request signal: a waiter whose client left is dropped. */
   signal: AbortSignal | null;
+  /** Pinned to this endpoint (playground, benchmark): only it is a candidate. */
+  only: string | null;
 }
 
 interface Waiter {
@@ -88,7 +90,7 @@ export class Dispatcher implements LiveLoad {
   acquire(admission: Admission): Promise<ModelRoute | null> | ModelRoute | null {
     const queue = this.queues.get(admission.model);
     if (queue && queue.length > 0) this.drain();
-    if (!queue || queue.length === 0) {
+    if (!queue || !queue.some((waiter) => competes(waiter.admission, admission))) {
       const choice = this.router.choose(this.routeRequest(admission));
       if (choice.kind === "route") return this.take(choice.route);
       if (choice.kind === "none") return null;
@@ -120,7 +122,7 @@ export class Dispatcher implements LiveLoad {
     return {
       apiKind: admission.apiKind,
       expectedOutputTokens: admission.expectedOutputTokens,
-      routes: this.options.routesFor(admission.model),
+      routes: pinnedTo(this.options.routesFor(admission.model), admission.only),
       exclude: admission.exclude,
     };
   }
@@ -186,16 +188,33 @@ export class Dispatcher implements LiveLoad {
     waiter.admission.signal?.removeEventListener("abort", waiter.onAbort);
   }
 
-  /** Serves queue heads in FIFO order while their model has a free candidate. */
+  /**
+   * Serves waiters in FIFO order while their model has a free candidate. A pinned waiter whose endpoint
+   * is full is passed over, so it never holds up requests that another endpoint could serve.
+   */
   private drain(): void {
     for (const queue of this.queues.values()) {
-      while (queue.length > 0) {
-        const head = queue[0] as Waiter;
-        const choice = this.router.choose(this.routeRequest(head.admission));
-        if (choice.kind === "saturated") break;
-        this.remove(queue, head);
-        head.resolve(choice.kind === "route" ? this.take(choice.route) : null);
+      let index = 0;
+      while (index < queue.length) {
+        const waiter = queue[index] as Waiter;
+        const choice = this.router.choose(this.routeRequest(waiter.admission));
+        if (choice.kind === "saturated") {
+          if (waiter.admission.only === null) break;
+          index += 1;
+          continue;
+        }
+        this.remove(queue, waiter);
+        waiter.resolve(choice.kind === "route" ? this.take(choice.route) : null);
       }
     }
   }
+}
+
+/** A queued request the new one must wait behind: any unpinned waiter, or one pinned to the same endpoint. */
+function competes(queued: Admission, incoming: Admission): boolean {
+  return queued.only === null || queued.only === incoming.only;
+}
+
+function pinnedTo(routes: ModelRoute[], only: string | null): ModelRoute[] {
+  return only === null ? routes : routes.filter((route) => route.endpoint.id === only);
 }

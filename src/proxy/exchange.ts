@@ -6,7 +6,7 @@ import type { CompletionRecord } from "../events/types.js";
 import type { ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
 import type { Dispatcher } from "./dispatcher.js";
-import { type ProxyCall, wantsStream } from "./proxy-request.js";
+import { type ProxyCall, type RoutingInfo, wantsStream } from "./proxy-request.js";
 import type { TokenCounter } from "./token-counter.js";
 import { UsageMeter } from "./usage-meter.js";
 
@@ -17,6 +17,8 @@ export interface ExchangeDeps {
   clock: Clock;
   /** Counts estimated tokens when an upstream reports no usage. */
   tokens: TokenCounter;
+  /** LLMLB_ROUTING_HEADERS. */
+  routingHeaders: boolean;
 }
 
 /** What an ended attempt says about its endpoint's health. */
@@ -41,6 +43,10 @@ export class Exchange {
   attemptStartedAt = 0;
   /** First upstream body byte of the current attempt, ms after its start. */
   ttftMs: number | null = null;
+  /** Endpoints tried so far (attempts begun). */
+  attempts = 0;
+  /** Time spent waiting in the per-model queue across attempts, ms. */
+  queueWaitMs = 0;
   private ended = false;
 
   constructor(
@@ -58,6 +64,7 @@ export class Exchange {
   beginAttempt(route: ModelRoute): void {
     this.route = route;
     this.lastRoute = route;
+    this.attempts += 1;
     this.attemptStartedAt = this.deps.clock.monotonic();
     this.ttftMs = null;
   }
@@ -108,8 +115,15 @@ export class Exchange {
       stream: wantsStream(this.call),
       client_ip: this.call.clientIp,
       api_key_id: this.call.apiKeyId,
+      source: this.call.source,
     };
     this.deps.completions.record(record);
+  }
+
+  /** What the routing headers say about this request, for the endpoint of the current attempt. */
+  routing(): RoutingInfo | null {
+    if (!this.deps.routingHeaders || !this.lastRoute) return null;
+    return { endpointName: this.lastRoute.endpoint.name, attempts: this.attempts, queueWaitMs: this.queueWaitMs };
   }
 
   private settle(endpointId: string, verdict: Verdict): void {

@@ -2,7 +2,7 @@
 // rewritten, usage injected — re-serialised only when something changes) and the upstream headers.
 import * as v from "valibot";
 import { TYPICAL_OUTPUT_TOKENS } from "../balancer/router.js";
-import type { ApiKind } from "../events/types.js";
+import type { ApiKind, RequestSource } from "../events/types.js";
 
 const tokenLimit = v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))));
 
@@ -35,6 +35,9 @@ export interface ProxyCall {
   signal: AbortSignal | null;
   /** The client's Accept header, if any. */
   accept: string | undefined;
+  source: RequestSource;
+  /** Sent to this endpoint only: no routing, no failover (playground, benchmark). */
+  pinnedEndpointId: string | null;
 }
 
 export function wantsStream(call: ProxyCall): boolean {
@@ -79,6 +82,9 @@ export function upstreamHeaders(call: ProxyCall, apiKey: string | undefined): Re
 
 /** Response headers that describe the connection or the encoding, not the content: never relayed. */
 const DROPPED = new Set([
+  "x-llmlb-endpoint",
+  "x-llmlb-attempts",
+  "x-llmlb-queue-wait-ms",
   "connection",
   "keep-alive",
   "proxy-connection",
@@ -92,9 +98,29 @@ const DROPPED = new Set([
   "x-request-id",
 ]);
 
-/** The upstream's end-to-end response headers, plus ours. */
-export function clientHeaders(upstream: Record<string, string>, requestId: string): Record<string, string> {
+/** Which endpoint answered, after how many attempts and how long the request queued (routing headers). */
+export interface RoutingInfo {
+  endpointName: string;
+  attempts: number;
+  /** ms spent in the per-model queue; 0 when the request never waited (then no header). */
+  queueWaitMs: number;
+}
+
+/** The upstream's end-to-end response headers, plus ours (routing headers when `routing` is given). */
+export function clientHeaders(
+  upstream: Record<string, string>,
+  requestId: string,
+  routing: RoutingInfo | null = null,
+): Record<string, string> {
   const headers: Record<string, string> = { "x-request-id": requestId };
+  if (routing) {
+    // Header values are ByteStrings: a non-Latin-1 endpoint name goes percent-encoded.
+    headers["x-llmlb-endpoint"] = /^[\x20-\x7e]*$/.test(routing.endpointName)
+      ? routing.endpointName
+      : encodeURIComponent(routing.endpointName);
+    headers["x-llmlb-attempts"] = String(routing.attempts);
+    if (routing.queueWaitMs > 0) headers["x-llmlb-queue-wait-ms"] = String(Math.round(routing.queueWaitMs));
+  }
   for (const name in upstream) {
     if (!DROPPED.has(name)) headers[name] = upstream[name] as string;
   }

@@ -7,7 +7,7 @@ import type { Logger } from "../logger.js";
 import type { EndpointDirectory, ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
 import { type UpstreamClient, UpstreamError, type UpstreamResponse } from "../upstream/types.js";
-import { ClientGoneError, type Dispatcher, RETRY_AFTER_SECS } from "./dispatcher.js";
+import { type Admission, ClientGoneError, type Dispatcher, RETRY_AFTER_SECS } from "./dispatcher.js";
 import { Exchange } from "./exchange.js";
 import {
   clientHeaders,
@@ -31,6 +31,8 @@ export interface ProxyServiceDeps {
   logger: Logger;
   maxAttempts: number;
   tokens: TokenCounter;
+  /** LLMLB_ROUTING_HEADERS: x-llmlb-endpoint / -attempts / -queue-wait-ms on every proxied response. */
+  routingHeaders: boolean;
 }
 
 export interface ProxyService {
@@ -54,13 +56,16 @@ export function createProxyService(deps: ProxyServiceDeps): ProxyService {
     completions: deps.completions,
     clock: deps.clock,
     tokens: deps.tokens,
+    routingHeaders: deps.routingHeaders,
   };
 
   return {
     async handle(call) {
       const exchange = new Exchange(exchangeDeps, call);
       const model = call.body.model;
-      if (!deps.directory.isKnownModel(model)) {
+      const pinned = call.pinnedEndpointId;
+      if (pinned !== null) checkPinned(deps.directory, exchange, pinned);
+      else if (!deps.directory.isKnownModel(model)) {
         exchange.end({ statusCode: 404, error: "model_not_found" });
         throw new AppError("not_found", `The model '${model}' does not exist on any endpoint`, {
           code: "model_not_found",
@@ -73,12 +78,15 @@ export function createProxyService(deps: ProxyServiceDeps): ProxyService {
         expectedOutputTokens: expectedOutputTokens(call.body),
         exclude: null as Set<string> | null,
         signal: call.signal,
+        only: pinned,
       };
       let failed: Failed | null = null;
-      for (let attempt = 0; attempt < deps.maxAttempts; attempt++) {
+      // A pinned request has one endpoint and no failover.
+      const maxAttempts = pinned === null ? deps.maxAttempts : 1;
+      for (let attempt = 0; attempt < maxAttempts; attempt++) {
         let route: ModelRoute | null;
         try {
-          route = await deps.dispatcher.acquire(admission);
+          route = await acquire(deps, exchange, admission);
         } catch (error) {
           if (error instanceof ClientGoneError) return clientGone(exchange);
           const appError = toAppError(error);
@@ -111,12 +119,52 @@ export function createProxyService(deps: ProxyServiceDeps): ProxyService {
       if (failed.response) {
         const { status, headers, body } = failed.response;
         exchange.end({ statusCode: status, error: `upstream answered ${status}` });
-        return new Response(body as BodyInit, { status, headers: clientHeaders(headers, call.requestId) });
+        const relayed = clientHeaders(headers, call.requestId, exchange.routing());
+        return new Response(body as BodyInit, { status, headers: relayed });
       }
       exchange.end({ statusCode: failed.error.status, error: failed.error.message });
       throw failed.error;
     },
   };
+}
+
+/** Takes a slot; time spent queued (a pending acquire) is added to the exchange's queue wait. */
+async function acquire(
+  deps: ProxyServiceDeps,
+  exchange: Exchange,
+  admission: Admission,
+): Promise<ModelRoute | null> {
+  const taken = deps.dispatcher.acquire(admission);
+  if (!(taken instanceof Promise)) return taken;
+  const queuedAt = deps.clock.monotonic();
+  try {
+    return await taken;
+  } finally {
+    exchange.queueWaitMs += deps.clock.monotonic() - queuedAt;
+  }
+}
+
+/** A pinned request's endpoint must exist, be online and serve the model (else 404 / 503, recorded). */
+function checkPinned(directory: EndpointDirectory, exchange: Exchange, endpointId: string): void {
+  const model = exchange.call.body.model;
+  const endpoint = directory.get(endpointId);
+  let error: AppError | null = null;
+  if (!endpoint) {
+    error = new AppError("not_found", `No endpoint with id '${endpointId}'`, { code: "endpoint_not_found" });
+  } else if (endpoint.status !== "online") {
+    error = new AppError("unavailable", `Endpoint '${endpoint.name}' is ${endpoint.status}`, {
+      code: "endpoint_unavailable",
+      retryAfterSecs: RETRY_AFTER_SECS,
+    });
+  } else if (!directory.routesFor(model).some((route) => route.endpoint.id === endpointId)) {
+    error = new AppError("not_found", `Endpoint '${endpoint.name}' does not serve the model '${model}'`, {
+      code: "model_not_found",
+      param: "model",
+    });
+  }
+  if (!error) return;
+  exchange.end({ statusCode: error.status, error: error.code });
+  throw error;
 }
 
 function clientGone(exchange: Exchange): Response {
@@ -188,7 +236,7 @@ async function tryEndpoint(
     } catch (error) {
       return abandon(exchange, error);
     }
-    const headers = clientHeaders(response.headers, call.requestId);
+    const headers = clientHeaders(response.headers, call.requestId, exchange.routing());
     if (status >= 400) {
       // The upstream's own client error, relayed unchanged; not the endpoint's fault.
       exchange.end({ statusCode: status, error: `upstream answered ${status}`, verdict: "neutral" });
@@ -217,7 +265,7 @@ async function tryEndpoint(
   } else {
     head = relay.push(first.value);
   }
-  const headers = clientHeaders(response.headers, call.requestId);
+  const headers = clientHeaders(response.headers, call.requestId, exchange.routing());
   if (first.done) {
     exchange.end({ statusCode: status, error: null, verdict: "success" });
     return new Response(head as BodyInit | null, { status, headers });

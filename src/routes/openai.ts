@@ -32,6 +32,8 @@ export function openaiRoutes(deps: AppDeps): Hono {
         apiKeyId: apiKeyIdOf(c),
         signal: c.req.raw.signal,
         accept: c.req.header("accept"),
+        source: "api",
+        pinnedEndpointId: null,
       };
       return deps.proxy.handle(call);
     });

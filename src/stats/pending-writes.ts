@@ -117,6 +117,7 @@ export function historyOf(completion: CompletionRecord, bodies: RecordedBodies |
     tokensEstimated: completion.estimated,
     clientIp: completion.client_ip,
     apiKeyId: completion.api_key_id,
+    source: completion.source,
     requestBody: bodies?.request ?? null,
     responseBody: bodies?.response ?? null,
   };

@@ -69,6 +69,7 @@ function completion(overrides: Partial<CompletionRecord> = {}): CompletionRecord
     stream: false,
     client_ip: "127.0.0.1",
     api_key_id: null,
+    source: "api",
     ...overrides,
   };
 }

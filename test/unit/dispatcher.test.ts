@@ -26,6 +26,7 @@ function setup(routes: ModelRoute[], queueMax: number) {
     model: "m",
     apiKind: "chat_completions",
     expectedOutputTokens: 16,
+    only: null,
     exclude: null,
     signal,
   });
