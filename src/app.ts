@@ -6,6 +6,7 @@ import { AppError, errorBody, toAppError } from "./errors.js";
 import { DASHBOARD_PREFIX } from "./http/dashboard.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { authRoutes } from "./routes/auth.js";
+import { benchmarkRoutes } from "./routes/benchmarks.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { endpointStatsRoutes } from "./routes/endpoint-stats.js";
 import { endpointRoutes } from "./routes/endpoints.js";
@@ -16,6 +17,7 @@ import { logRoutes } from "./routes/logs.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
+import { playgroundRoutes } from "./routes/playground.js";
 import { countersJson } from "./stats/counters-json.js";
 
 declare module "hono" {
@@ -59,6 +61,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", modelRoutes(deps));
   app.route("/api/endpoints", endpointStatsRoutes(deps));
   app.route("/", openaiRoutes(deps));
+  app.route("/", playgroundRoutes(deps));
+  app.route("/", benchmarkRoutes(deps));
   app.route("/", eventsRoutes(deps));
   app.route("/", logRoutes(deps));
   app.route("/", dashboardRoutes(deps));

@@ -4,6 +4,7 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createApp } from "./app.js";
 import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
+import { BenchmarkService } from "./benchmarks/service.js";
 import type { Config } from "./config.js";
 import { createMetricsPublisher } from "./dashboard/metrics-publisher.js";
 import { dashboardSnapshot } from "./dashboard/views.js";
@@ -186,6 +187,21 @@ export function compose(parts: RuntimeParts): Composition {
       ),
     }),
     serveDashboard: parts.serveDashboard,
+    // Late-bound: the proxy is on deps once this literal is built.
+    benchmarks: new BenchmarkService({
+      database,
+      directory: registry,
+      proxy: { handle: (call) => deps.proxy.handle(call) },
+      clock,
+      events,
+      logger,
+      defer,
+      every: (fn, ms) => {
+        const timer = setInterval(fn, ms);
+        (timer as { unref?: () => void }).unref?.();
+        return () => clearInterval(timer);
+      },
+    }),
   };
 
   const migrateOrWarn = async () => {
@@ -266,6 +282,8 @@ export function compose(parts: RuntimeParts): Composition {
     async stop() {
       // One last chance for a database that was unavailable so far, so buffered statistics get written.
       if (!database.migrated) await migrateAndRestore();
+      // Runs in flight are cancelled (and recorded as such) before the last statistics flush.
+      await deps.benchmarks.stop();
       await recorder.stop();
       await auth.apiKeys
         .flushLastUsed()

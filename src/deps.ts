@@ -2,6 +2,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Auth } from "./auth/service.js";
 import type { TpsTracker } from "./balancer/tps-tracker.js";
+import type { BenchmarkService } from "./benchmarks/service.js";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
@@ -50,6 +51,8 @@ export interface AppDeps extends ProxyParts {
   defer: (work: Promise<unknown>) => void;
   /** The peer address of the request's connection (runtime-specific); null when unknown. */
   clientAddress: (c: Context) => string | null;
+  /** TPS benchmark runs (POST /api/benchmarks/tps). */
+  benchmarks: BenchmarkService;
   /** Sessions, API keys and accounts; the guard in src/auth/guard.ts reads the principal from them. */
   auth: Auth;
   /** Serves the built dashboard under /dashboard/ (runtime-specific file access); absent on Workers (static assets). */

@@ -7,7 +7,7 @@ import type { RequestCounters } from "../stats/types.js";
 import { endpointDailyStats, endpoints, requestHistory } from "./schema.js";
 
 /**
- * History rows per INSERT statement (19 columns × 64 = 1216 bound variables, far below SQLite's limit).
+ * History rows per INSERT statement (20 columns × 64 = 1280 bound variables, far below SQLite's limit).
  * The statement text for each row count 1..64 is built once and reused, so at most 64 short strings exist.
  */
 export const ROWS_PER_INSERT = 64;
@@ -32,6 +32,7 @@ const HISTORY_KEYS = [
   "tokensEstimated",
   "clientIp",
   "apiKeyId",
+  "source",
   "requestBody",
   "responseBody",
 ] as const satisfies readonly (keyof HistoryRow)[];

@@ -2,7 +2,6 @@
 // coalescing, and the per-client backlog bound that disconnects a client which stops reading
 // (publishers never wait).
 import type { EventBus } from "./bus.js";
-import { ADMIN_ONLY_EVENTS } from "./types.js";
 import {
   formatComment,
   formatEvent,
@@ -11,6 +10,7 @@ import {
   parseLastEventId,
   type ResetReason,
 } from "./sse-format.js";
+import { ADMIN_ONLY_EVENTS } from "./types.js";
 
 export interface EventStreamOptions {
   bus: EventBus;

@@ -90,7 +90,7 @@ export class Dispatcher implements LiveLoad {
   acquire(admission: Admission): Promise<ModelRoute | null> | ModelRoute | null {
     const queue = this.queues.get(admission.model);
     if (queue && queue.length > 0) this.drain();
-    if (!queue || !queue.some((waiter) => competes(waiter.admission, admission))) {
+    if (!queue?.some((waiter) => competes(waiter.admission, admission))) {
       const choice = this.router.choose(this.routeRequest(admission));
       if (choice.kind === "route") return this.take(choice.route);
       if (choice.kind === "none") return null;

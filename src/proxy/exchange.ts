@@ -123,7 +123,11 @@ export class Exchange {
   /** What the routing headers say about this request, for the endpoint of the current attempt. */
   routing(): RoutingInfo | null {
     if (!this.deps.routingHeaders || !this.lastRoute) return null;
-    return { endpointName: this.lastRoute.endpoint.name, attempts: this.attempts, queueWaitMs: this.queueWaitMs };
+    return {
+      endpointName: this.lastRoute.endpoint.name,
+      attempts: this.attempts,
+      queueWaitMs: this.queueWaitMs,
+    };
   }
 
   private settle(endpointId: string, verdict: Verdict): void {

@@ -1,4 +1,5 @@
 // Owns the OpenAI-compatible inference routes: body limit, one JSON parse + validation, then the proxy.
+import type { Context } from "hono";
 import { Hono } from "hono";
 import { apiKeyIdOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
@@ -14,29 +15,38 @@ const ROUTES: [path: string, apiKind: ApiKind][] = [
   ["/v1/responses", "responses"],
 ];
 
+/** Reads and validates one inference request into a ProxyCall for `path` (the upstream path). */
+export async function readProxyCall(
+  deps: AppDeps,
+  c: Context,
+  apiKind: ApiKind,
+  path: string,
+  routing: Pick<ProxyCall, "source" | "pinnedEndpointId">,
+): Promise<ProxyCall> {
+  const rawBody = await readBodyText(c, deps.config.maxBodyBytes);
+  const body = validate(ProxyBodySchema, parseJsonText(rawBody), "body");
+  return {
+    apiKind,
+    path,
+    body,
+    rawBody,
+    requestId: c.get("requestId"),
+    clientIp: deps.clientAddress(c),
+    apiKeyId: apiKeyIdOf(c),
+    signal: c.req.raw.signal,
+    accept: c.req.header("accept"),
+    ...routing,
+  };
+}
+
 export function openaiRoutes(deps: AppDeps): Hono {
   const app = new Hono();
-  const maxBytes = deps.config.maxBodyBytes;
-
   for (const [path, apiKind] of ROUTES) {
-    app.post(path, async (c) => {
-      const rawBody = await readBodyText(c, maxBytes);
-      const body = validate(ProxyBodySchema, parseJsonText(rawBody), "body");
-      const call: ProxyCall = {
-        apiKind,
-        path,
-        body,
-        rawBody,
-        requestId: c.get("requestId"),
-        clientIp: deps.clientAddress(c),
-        apiKeyId: apiKeyIdOf(c),
-        signal: c.req.raw.signal,
-        accept: c.req.header("accept"),
-        source: "api",
-        pinnedEndpointId: null,
-      };
-      return deps.proxy.handle(call);
-    });
+    app.post(path, async (c) =>
+      deps.proxy.handle(
+        await readProxyCall(deps, c, apiKind, path, { source: "api", pinnedEndpointId: null }),
+      ),
+    );
   }
   return app;
 }
