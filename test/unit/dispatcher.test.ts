@@ -22,11 +22,11 @@ function setup(routes: ModelRoute[], queueMax: number) {
     queueMax,
     queueTimeoutMs: 5_000,
   });
-  const admission = (signal: AbortSignal | null = null): Admission => ({
+  const admission = (signal: AbortSignal | null = null, only: string | null = null): Admission => ({
     model: "m",
     apiKind: "chat_completions",
     expectedOutputTokens: 16,
-    only: null,
+    only,
     exclude: null,
     signal,
   });
@@ -67,6 +67,20 @@ describe("dispatcher", () => {
     expect(idOf(await queued)).toBe("b");
     expect(dispatcher.queued()).toBe(0);
     expect(dispatcher.inFlight("b")).toBe(1);
+  });
+
+  it("a pinned request only takes its endpoint, and waits for it without holding up other requests", async () => {
+    const { dispatcher, admission } = setup([route("a", 1), route("b", 2)], 5);
+    expect(idOf(dispatcher.acquire(admission(null, "a")))).toBe("a");
+    // a is full: a second request pinned to it queues, though b has room.
+    const pinnedWaiter = dispatcher.acquire(admission(null, "a"));
+    expect(pinnedWaiter).toBeInstanceOf(Promise);
+    // Unpinned traffic is not queued behind it: b serves it at once.
+    expect(idOf(dispatcher.acquire(admission()))).toBe("b");
+    dispatcher.release("a");
+    expect(idOf(await pinnedWaiter)).toBe("a");
+    // A pinned request to an endpoint that does not serve the model gets no route.
+    expect(dispatcher.acquire(admission(null, "c"))).toBeNull();
   });
 
   it("answers 429 when the wait expires", async () => {
