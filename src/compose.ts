@@ -5,14 +5,14 @@ import { createApp } from "./app.js";
 import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
 import { BenchmarkService } from "./benchmarks/service.js";
+import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { createMetricsPublisher } from "./dashboard/metrics-publisher.js";
 import { dashboardSnapshot } from "./dashboard/views.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
-import type { AppDeps, Clock } from "./deps.js";
+import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub } from "./events/event-stream.js";
-import type { LogLineJson } from "./events/types.js";
 import { createLogger } from "./logger.js";
 import { createLogRing } from "./logs/log-ring.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
@@ -21,6 +21,7 @@ import { createTokenCounter, loadGptTokenizer } from "./proxy/token-counter.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
 import { createEndpointRegistry } from "./registry/registry.js";
 import { createSecretBox } from "./registry/secret-box.js";
+import { systemTimers } from "./runtime/timers.js";
 import { createStatsRecorder } from "./stats/recorder.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
@@ -78,23 +79,15 @@ export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const logRing = createLogRing(config.logBufferLines);
-  // Each kept line also goes out as a LogLine event; late-bound (the bus logs through this logger) and
-  // never re-entered (a line logged while publishing one is kept, not published).
-  let publishLine: ((entry: LogLineJson) => void) | null = null;
-  let publishing = false;
+  // Each kept line also goes to admin event streams as LogLine; late-bound (the hub is built below).
+  let sendLine: ((json: string) => void) | null = null;
   const logger = createLogger({
     level: config.logLevel,
     now: () => clock.now(),
     write: parts.writeLog,
     tap: (entry, line) => {
       const kept = logRing.push(entry, line);
-      if (publishing || !publishLine) return;
-      publishing = true;
-      try {
-        publishLine(kept);
-      } finally {
-        publishing = false;
-      }
+      sendLine?.(kept === entry ? line : JSON.stringify(kept));
     },
   });
   const database = openDatabase({
@@ -109,7 +102,6 @@ export function compose(parts: RuntimeParts): Composition {
     firstId: clock.now() * 1000,
     onListenerError: (error) => logger.error("event listener failed", { error }),
   });
-  publishLine = (entry) => events.publish({ type: "LogLine", data: entry });
   const defer =
     parts.defer ??
     ((work: Promise<unknown>) => {
@@ -123,6 +115,7 @@ export function compose(parts: RuntimeParts): Composition {
     onSlowClient: (info) =>
       logger.warn("SSE client fell too far behind; disconnected", { backlog_bytes: info.backlogBytes }),
   });
+  sendLine = (json) => eventStream.sendToAdmins("LogLine", json);
   const requestMetrics = createRequestMetrics();
   observeCompletions(events, requestMetrics);
   const tracker = createTpsTracker();
@@ -174,6 +167,7 @@ export function compose(parts: RuntimeParts): Composition {
       config,
       clock,
       random: parts.random,
+      timers: systemTimers,
       speeds: tracker,
       directory: registry,
       upstream: parts.upstream,
@@ -196,11 +190,7 @@ export function compose(parts: RuntimeParts): Composition {
       events,
       logger,
       defer,
-      every: (fn, ms) => {
-        const timer = setInterval(fn, ms);
-        (timer as { unref?: () => void }).unref?.();
-        return () => clearInterval(timer);
-      },
+      timers: systemTimers,
     }),
   };
 

@@ -1,9 +1,9 @@
 // Owns API keys: creation (shown once, stored as SHA-256), listing, deletion, and the hot-path check —
 // an in-memory cache by hash (TTL bounded, dropped on delete) plus write-behind `last_used_at`.
 import { desc, eq, sql } from "drizzle-orm";
+import type { Clock } from "../clock.js";
 import type { DatabaseHandle } from "../db/client.js";
 import { apiKeys } from "../db/schema.js";
-import type { Clock } from "../deps.js";
 import { AppError } from "../errors.js";
 import { PERMISSIONS, type Permission } from "./principal.js";
 import { randomToken, tokenHash } from "./tokens.js";

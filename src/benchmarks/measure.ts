@@ -1,7 +1,7 @@
 // Owns one benchmark request: built like a client's chat request, sent through the proxy pinned to one
 // endpoint (same dispatcher, queue, max_concurrency and accounting as user traffic), read to its end and
 // timed from the caller's side.
-import type { Clock } from "../deps.js";
+import type { Clock } from "../clock.js";
 import { toAppError } from "../errors.js";
 import type { ProxyCall } from "../proxy/proxy-request.js";
 import type { ProxyService } from "../proxy/service.js";

@@ -2,6 +2,7 @@
 // requests with the run's own per-endpoint concurrency cap, cancellation, BenchmarkProgress events, and
 // keeping runs in the database (the newest 50) with a heartbeat so a stopped instance's run reads as failed.
 
+import type { Clock, Timers } from "../clock.js";
 import {
   KEPT_RUNS,
   listBenchmarkRuns,
@@ -10,7 +11,6 @@ import {
   saveBenchmarkRun,
 } from "../db/benchmark-runs.js";
 import type { DatabaseHandle } from "../db/client.js";
-import type { Clock } from "../deps.js";
 import { AppError } from "../errors.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
@@ -28,8 +28,8 @@ export interface BenchmarkDeps {
   events: EventBus;
   logger: Logger;
   defer: (work: Promise<unknown>) => void;
-  /** Calls fn every ms until the returned stop() (a timer owned by the composition root). */
-  every: (fn: () => void, ms: number) => () => void;
+  /** The heartbeat's timer (built by the composition root). */
+  timers: Timers;
 }
 
 /** While running, the row is rewritten at least this often; a row older than STALE_MS is an orphan. */
@@ -149,7 +149,12 @@ export class BenchmarkService {
     const { deps } = this;
     let lastPersist = deps.clock.monotonic();
     let lastEvent = 0;
-    const stopHeartbeat = deps.every(() => deps.defer(this.persist(state)), HEARTBEAT_MS);
+    let stopHeartbeat = () => {};
+    const beat = () => {
+      deps.defer(this.persist(state));
+      stopHeartbeat = deps.timers.after(HEARTBEAT_MS, beat, { background: true });
+    };
+    stopHeartbeat = deps.timers.after(HEARTBEAT_MS, beat, { background: true });
     const signal = state.controller.signal;
     const worker = async (endpointId: string, counter: { next: number }) => {
       while (counter.next < state.params.requests && !signal.aborted) {

@@ -10,7 +10,6 @@ import {
   parseLastEventId,
   type ResetReason,
 } from "./sse-format.js";
-import { ADMIN_ONLY_EVENTS } from "./types.js";
 
 export interface EventStreamOptions {
   bus: EventBus;
@@ -36,10 +35,15 @@ export interface EventStreamStats {
 
 export interface EventStreamHub {
   /**
-   * A new client stream; lastEventIdHeader is the raw Last-Event-ID request header, if any. Only an
-   * `admin` client receives ADMIN_ONLY_EVENTS (live and replayed).
+   * A new client stream; lastEventIdHeader is the raw Last-Event-ID request header, if any. Only a client
+   * connected with `logs` (an admin who asked for the log tail) also receives what sendToAdmins() sends.
    */
-  connect(lastEventIdHeader: string | undefined, audience: Audience): ReadableStream<Uint8Array>;
+  connect(lastEventIdHeader: string | undefined, options: { logs: boolean }): ReadableStream<Uint8Array>;
+  /**
+   * Sends an unnumbered event (no `id:`, never replayed, not on the bus) to admin clients only: the live
+   * log tail. `json` is the event's data, already serialised.
+   */
+  sendToAdmins(type: "LogLine", json: string): void;
   /** Writes a heartbeat comment to every client (run by a background job at least every 15 s). */
   heartbeat(): void;
   stats(): EventStreamStats;
@@ -47,10 +51,9 @@ export interface EventStreamHub {
   closeAll(): void;
 }
 
-export type Audience = "admin" | "viewer";
-
 interface Client {
   controller: ReadableStreamDefaultController<Uint8Array>;
+  /** Receives the log tail (sendToAdmins). */
   admin: boolean;
 }
 
@@ -84,11 +87,15 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   const retryMs = options.retryMs ?? 3000;
   const flushDelayMs = options.flushDelayMs ?? 25;
   let slowDisconnects = 0;
+  /** Connected admin clients (sendToAdmins does nothing without one). */
+  let admins = 0;
   /** Encoded frames published since the last flush, in id order; shared by every client of an audience. */
   let pending: Frame[] = [];
   let flushScheduled = false;
 
-  const drop = (client: Client) => clients.delete(client);
+  const drop = (client: Client) => {
+    if (clients.delete(client) && client.admin) admins -= 1;
+  };
 
   /**
    * Enqueues without waiting. A client still holding more than the bound from earlier writes is
@@ -129,18 +136,20 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
     }
   };
 
-  // One subscription for all clients: each event is formatted and encoded once.
-  options.bus.subscribe((event) => {
-    if (clients.size === 0) return;
-    pending.push({ bytes: encoder.encode(formatEvent(event)), adminOnly: ADMIN_ONLY_EVENTS.has(event.type) });
+  const enqueue = (frame: Frame) => {
+    pending.push(frame);
     if (!flushScheduled) {
       flushScheduled = true;
       options.schedule(flush, flushDelayMs);
     }
+  };
+  // One subscription for all clients: each event is formatted and encoded once.
+  options.bus.subscribe((event) => {
+    if (clients.size > 0) enqueue({ bytes: encoder.encode(formatEvent(event)), adminOnly: false });
   });
 
   /** What a (re)connecting client is owed first: replayed events, or a reset when replay is impossible. */
-  const openingFrames = (lastEventIdHeader: string | undefined, admin: boolean): Uint8Array[] => {
+  const openingFrames = (lastEventIdHeader: string | undefined): Uint8Array[] => {
     const bus = options.bus;
     const lastEventId = parseLastEventId(lastEventIdHeader);
     if (lastEventId.kind === "none") return [encoder.encode(formatOpening(retryMs, bus.lastId()))];
@@ -149,9 +158,7 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
     if (lastEventId.kind === "invalid") return reset("unknown_id");
     const missed = bus.since(lastEventId.id);
     if (missed === null) return reset(lastEventId.id > bus.lastId() ? "unknown_id" : "too_far_behind");
-    const frames = missed
-      .filter((event) => admin || !ADMIN_ONLY_EVENTS.has(event.type))
-      .map((event) => encoder.encode(formatEvent(event)));
+    const frames = missed.map((event) => encoder.encode(formatEvent(event)));
     const replayBytes = frames.reduce((sum, frame) => sum + frame.byteLength, 0);
     // A replay larger than the backlog bound would disconnect the client at once, on every reconnect.
     if (replayBytes > options.maxBacklogBytes) return reset("too_far_behind");
@@ -159,7 +166,7 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   };
 
   return {
-    connect(lastEventIdHeader, audience) {
+    connect(lastEventIdHeader, { logs }) {
       let client: Client | undefined;
       return new ReadableStream<Uint8Array>(
         {
@@ -167,9 +174,10 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
             // Pending frames go to the clients that were there; the replay below covers them for this one.
             flush();
             // Replay and subscription happen in one synchronous step: no event can fall between them.
-            client = { controller, admin: audience === "admin" };
-            for (const frame of openingFrames(lastEventIdHeader, client.admin)) controller.enqueue(frame);
+            client = { controller, admin: logs };
+            for (const frame of openingFrames(lastEventIdHeader)) controller.enqueue(frame);
             clients.add(client);
+            if (client.admin) admins += 1;
           },
           cancel() {
             if (client) drop(client);
@@ -177,6 +185,10 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
         },
         { highWaterMark: options.maxBacklogBytes, size: (chunk) => chunk.byteLength },
       );
+    },
+    sendToAdmins(type, json) {
+      if (admins > 0)
+        enqueue({ bytes: encoder.encode(`event: ${type}\ndata: ${json}\n\n`), adminOnly: true });
     },
     heartbeat() {
       if (clients.size === 0) return;

@@ -63,9 +63,6 @@ export interface LogLineJson {
   [field: string]: unknown;
 }
 
-/** Event types only admins receive on /api/events (viewers and endpoints.read keys never see them). */
-export const ADMIN_ONLY_EVENTS: ReadonlySet<string> = new Set(["LogLine"]);
-
 /** Payloads by event type; the SSE `event:` field is the type name. */
 export interface EventPayloads {
   TpsUpdated: {
@@ -96,7 +93,10 @@ export interface EventPayloads {
   EndpointUpdated: EndpointSummaryEvent;
   EndpointRemoved: { endpoint_id: string };
   MetricsUpdated: MetricsSnapshot;
-  /** A new balancer log line (admins only). */
+  /**
+   * A new balancer log line: admins only, sent without an id (never replayed; a reconnecting log view
+   * refetches GET /api/dashboard/logs/lb).
+   */
   LogLine: LogLineJson;
   /** A TPS benchmark run moved on (throttled while running; always sent when it ends). */
   BenchmarkProgress: BenchmarkProgressEvent;

@@ -1,14 +1,17 @@
-// Owns forwarding one OpenAI-style request: endpoint admission, attempts with failover before the first
-// byte reaches the client, non-stream and stream relaying, and the error mapping (404/503/502/504/429).
+// Owns forwarding one request through the proxy pipeline: endpoint admission, attempts with failover
+// before the first byte reaches the client, non-stream and stream relaying (through the route family's
+// shaper, see ProxyCall in proxy-request.ts). What each ending records is decided in outcome.ts; this file
+// only reports which outcome happened (handle() for everything settled before a stream, StreamSource after).
 import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
-import type { Clock } from "../deps.js";
+import type { Clock } from "../clock.js";
 import { AppError, toAppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { EndpointDirectory, ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
-import { type UpstreamClient, UpstreamError, type UpstreamResponse } from "../upstream/types.js";
+import type { UpstreamClient, UpstreamResponse } from "../upstream/types.js";
 import { type Admission, ClientGoneError, type Dispatcher, RETRY_AFTER_SECS } from "./dispatcher.js";
-import { Exchange } from "./exchange.js";
+import { Exchange, type ExchangeDeps } from "./exchange.js";
+import { classify, type Failure, failureError, type Outcome, upstream5xx } from "./outcome.js";
 import {
   clientHeaders,
   expectedOutputTokens,
@@ -18,7 +21,7 @@ import {
   upstreamHeaders,
 } from "./proxy-request.js";
 import { modelRewriter, SseRelay } from "./sse-relay.js";
-import { StreamSource } from "./stream-source.js";
+import { finishShaped, StreamSource } from "./stream-source.js";
 import type { TokenCounter } from "./token-counter.js";
 
 export interface ProxyServiceDeps {
@@ -36,21 +39,28 @@ export interface ProxyServiceDeps {
 }
 
 export interface ProxyService {
-  /** Forwards one validated request; resolves to the client's response, throws AppError before any byte. */
+  /**
+   * Forwards one validated request (any route family: see ProxyCall); resolves to the client's response,
+   * throws AppError before any byte. Every request produces exactly one completion record.
+   */
   handle(call: ProxyCall): Promise<Response>;
 }
 
-/** An attempt that failed before anything reached the client: try the next candidate. */
-interface Failed {
-  error: AppError;
-  /** The upstream's own 5xx, relayed as is if it was the last attempt. */
-  response: { status: number; headers: Record<string, string>; body: Uint8Array } | null;
+/** What forwarding came to: the client's reply, and the outcome unless a stream still runs (it reports its own). */
+interface Settled {
+  reply: Response | AppError;
+  outcome: Outcome | null;
+}
+
+/** An attempt that did not answer: retry elsewhere unless the client is gone. */
+interface Retry {
+  failure: Failure;
 }
 
 const encoder = new TextEncoder();
 
 export function createProxyService(deps: ProxyServiceDeps): ProxyService {
-  const exchangeDeps = {
+  const exchangeDeps: ExchangeDeps = {
     dispatcher: deps.dispatcher,
     circuits: deps.circuits,
     completions: deps.completions,
@@ -58,74 +68,82 @@ export function createProxyService(deps: ProxyServiceDeps): ProxyService {
     tokens: deps.tokens,
     routingHeaders: deps.routingHeaders,
   };
-
   return {
     async handle(call) {
       const exchange = new Exchange(exchangeDeps, call);
-      const model = call.body.model;
-      const pinned = call.pinnedEndpointId;
-      if (pinned !== null) checkPinned(deps.directory, exchange, pinned);
-      else if (!deps.directory.isKnownModel(model)) {
-        exchange.end({ statusCode: 404, error: "model_not_found" });
-        throw new AppError("not_found", `The model '${model}' does not exist on any endpoint`, {
-          code: "model_not_found",
-          param: "model",
-        });
-      }
-      const admission = {
-        model,
-        apiKind: call.apiKind,
-        expectedOutputTokens: expectedOutputTokens(call.body),
-        exclude: null as Set<string> | null,
-        signal: call.signal,
-        only: pinned,
-      };
-      let failed: Failed | null = null;
-      // A pinned request has one endpoint and no failover.
-      const maxAttempts = pinned === null ? deps.maxAttempts : 1;
-      for (let attempt = 0; attempt < maxAttempts; attempt++) {
-        let route: ModelRoute | null;
-        try {
-          route = await acquire(deps, exchange, admission);
-        } catch (error) {
-          if (error instanceof ClientGoneError) return clientGone(exchange);
-          const appError = toAppError(error);
-          exchange.end({ statusCode: appError.status, error: appError.code });
-          throw appError;
-        }
-        if (!route) break;
-        if (!admission.exclude) admission.exclude = new Set();
-        admission.exclude.add(route.endpoint.id);
-        exchange.beginAttempt(route);
-        const outcome = await tryEndpoint(deps, exchange, route);
-        if (outcome instanceof Response) return outcome;
-        if (outcome === null) return clientGone(exchange);
-        failed = outcome;
-        deps.logger.warn("upstream attempt failed", {
-          request_id: call.requestId,
-          endpoint_id: route.endpoint.id,
-          model,
-          attempt: attempt + 1,
-          error: outcome.error.message,
-        });
-      }
-      if (!failed) {
-        exchange.end({ statusCode: 503, error: "no_available_endpoint" });
-        throw new AppError("unavailable", `No endpoint is available for '${model}' right now`, {
-          code: "no_available_endpoint",
-          retryAfterSecs: RETRY_AFTER_SECS,
-        });
-      }
-      if (failed.response) {
-        const { status, headers, body } = failed.response;
-        exchange.end({ statusCode: status, error: `upstream answered ${status}` });
-        const relayed = clientHeaders(headers, call.requestId, exchange.routing());
-        return new Response(body as BodyInit, { status, headers: relayed });
-      }
-      exchange.end({ statusCode: failed.error.status, error: failed.error.message });
-      throw failed.error;
+      const settled = await forward(deps, exchange);
+      if (settled.outcome) exchange.finish(settled.outcome);
+      if (settled.reply instanceof AppError) throw settled.reply;
+      return settled.reply;
     },
   };
+}
+
+const rejected = (error: AppError): Settled => ({ reply: error, outcome: { kind: "rejected", error } });
+const clientGone = (): Settled => ({
+  reply: new Response(null, { status: 499 }),
+  outcome: { kind: "client_gone", status: 0 },
+});
+
+/** Admission and attempts, failing over until an endpoint answers or none is left. */
+async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Settled> {
+  const call = exchange.call;
+  const model = call.body.model;
+  const pinned = call.pinnedEndpointId ?? null;
+  if (pinned !== null) {
+    const refusal = pinnedRefusal(deps.directory, pinned, model);
+    if (refusal) return rejected(refusal);
+  } else if (!deps.directory.isKnownModel(model)) {
+    return rejected(
+      new AppError("not_found", `The model '${model}' does not exist on any endpoint`, {
+        code: "model_not_found",
+        param: "model",
+      }),
+    );
+  }
+  const admission = {
+    model,
+    apiKind: call.apiKind,
+    expectedOutputTokens: expectedOutputTokens(call.body),
+    exclude: null as Set<string> | null,
+    signal: call.signal,
+    only: pinned,
+  };
+  let failure: Failure | null = null;
+  // A pinned request has one endpoint and no failover.
+  const maxAttempts = pinned === null ? deps.maxAttempts : 1;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    let route: ModelRoute | null;
+    try {
+      route = await acquire(deps, exchange, admission);
+    } catch (error) {
+      return error instanceof ClientGoneError ? clientGone() : rejected(toAppError(error));
+    }
+    if (!route) break;
+    admission.exclude ??= new Set();
+    admission.exclude.add(route.endpoint.id);
+    exchange.beginAttempt(route);
+    const result = await tryEndpoint(deps, exchange, route);
+    if (!("failure" in result)) return result;
+    if (result.failure.kind === "client_gone") return clientGone();
+    failure = result.failure;
+    deps.logger.warn("upstream attempt failed", {
+      request_id: call.requestId,
+      endpoint_id: route.endpoint.id,
+      model,
+      attempt: attempt + 1,
+      error: failureError(failure).message,
+    });
+  }
+  if (!failure) {
+    return rejected(
+      new AppError("unavailable", `No endpoint is available for '${model}' right now`, {
+        code: "no_available_endpoint",
+        retryAfterSecs: RETRY_AFTER_SECS,
+      }),
+    );
+  }
+  return { reply: lastFailureReply(exchange, failure), outcome: { kind: "failed", failure } };
 }
 
 /** Takes a slot; time spent queued (a pending acquire) is added to the exchange's queue wait. */
@@ -144,62 +162,43 @@ async function acquire(
   }
 }
 
-/** A pinned request's endpoint must exist, be online and serve the model (else 404 / 503, recorded). */
-function checkPinned(directory: EndpointDirectory, exchange: Exchange, endpointId: string): void {
-  const model = exchange.call.body.model;
+/** Why a pinned request can't go to its endpoint (unknown 404, not online 503, model not served 404). */
+function pinnedRefusal(directory: EndpointDirectory, endpointId: string, model: string): AppError | null {
   const endpoint = directory.get(endpointId);
-  let error: AppError | null = null;
   if (!endpoint) {
-    error = new AppError("not_found", `No endpoint with id '${endpointId}'`, { code: "endpoint_not_found" });
-  } else if (endpoint.status !== "online") {
-    error = new AppError("unavailable", `Endpoint '${endpoint.name}' is ${endpoint.status}`, {
+    return new AppError("not_found", `No endpoint with id '${endpointId}'`, { code: "endpoint_not_found" });
+  }
+  if (endpoint.status !== "online") {
+    return new AppError("unavailable", `Endpoint '${endpoint.name}' is ${endpoint.status}`, {
       code: "endpoint_unavailable",
       retryAfterSecs: RETRY_AFTER_SECS,
     });
-  } else if (!directory.routesFor(model).some((route) => route.endpoint.id === endpointId)) {
-    error = new AppError("not_found", `Endpoint '${endpoint.name}' does not serve the model '${model}'`, {
+  }
+  if (!directory.routesFor(model).some((route) => route.endpoint.id === endpointId)) {
+    return new AppError("not_found", `Endpoint '${endpoint.name}' does not serve the model '${model}'`, {
       code: "model_not_found",
       param: "model",
     });
   }
-  if (!error) return;
-  exchange.end({ statusCode: error.status, error: error.code });
-  throw error;
+  return null;
 }
 
-function clientGone(exchange: Exchange): Response {
-  exchange.end({ statusCode: 0, error: "client disconnected" });
-  return new Response(null, { status: 499 });
+/** The last attempt's failure: the upstream's own 5xx relayed as is, else llmlb's 502/504. */
+function lastFailureReply(exchange: Exchange, failure: Failure): Response | AppError {
+  if (!failure.response) return failureError(failure);
+  const call = exchange.call;
+  const { status, headers, body } = failure.response;
+  const shaped = call.shape ? call.shape.whole(body, status) : body;
+  const relayed = clientHeaders(headers, call.requestId, exchange.routing());
+  return new Response(shaped as BodyInit, { status, headers: relayed });
 }
 
-function failure(error: unknown): Failed {
-  const upstreamError = error instanceof UpstreamError ? error : null;
-  const message = error instanceof Error ? error.message : String(error);
-  if (upstreamError?.kind === "timeout") {
-    return {
-      error: new AppError("gateway_timeout", `The upstream timed out: ${message}`, {
-        code: "upstream_timeout",
-      }),
-      response: null,
-    };
-  }
-  return {
-    error: new AppError("bad_gateway", `No upstream could be reached: ${message}`, {
-      code: "upstream_unreachable",
-    }),
-    response: null,
-  };
-}
-
-/**
- * One attempt on one endpoint. Returns the client's Response once committed, a Failed to retry
- * elsewhere (the slot already freed with a failure verdict), or null when the client went away.
- */
+/** One attempt on one endpoint: the settled reply once committed, or a Retry (the slot already freed). */
 async function tryEndpoint(
   deps: ProxyServiceDeps,
   exchange: Exchange,
   route: ModelRoute,
-): Promise<Response | Failed | null> {
+): Promise<Settled | Retry> {
   const call = exchange.call;
   const timeoutMs = route.endpoint.inferenceTimeoutSecs * 1000;
   let response: UpstreamResponse;
@@ -217,37 +216,59 @@ async function tryEndpoint(
   } catch (error) {
     return abandon(exchange, error);
   }
-
   const status = response.status;
   if (status >= 500) {
     const body = await readAll(response).catch(() => new Uint8Array());
-    exchange.abandonAttempt("failure");
-    return {
-      error: new AppError("bad_gateway", `The upstream answered ${status}`, { code: "upstream_error" }),
-      response: { status, headers: response.headers, body },
-    };
+    const failure = upstream5xx({ status, headers: response.headers, body });
+    exchange.abandonAttempt(failure);
+    return { failure };
   }
   const stream = (response.headers["content-type"] ?? "").includes("text/event-stream");
-  if (status >= 400 || !stream) {
-    // A whole body: nothing has reached the client yet, so a read failure can still fail over.
-    let body: Uint8Array;
-    try {
-      body = await readAll(response, exchange);
-    } catch (error) {
-      return abandon(exchange, error);
-    }
-    const headers = clientHeaders(response.headers, call.requestId, exchange.routing());
-    if (status >= 400) {
-      // The upstream's own client error, relayed unchanged; not the endpoint's fault.
-      exchange.end({ statusCode: status, error: `upstream answered ${status}`, verdict: "neutral" });
-      return new Response(body as BodyInit, { status, headers });
-    }
-    body = meterWhole(exchange, route, body);
-    exchange.end({ statusCode: status, error: null, verdict: "success" });
-    return new Response(body as BodyInit, { status, headers });
-  }
+  if (status >= 400 || !stream) return relayWhole(exchange, route, response);
+  return relayStream(exchange, route, response);
+}
 
-  // A stream: commit to this endpoint only once its first chunk is here (failover stays possible until then).
+/** A failed attempt: classified once; the endpoint's slot is freed unless the client left (recorded as held). */
+function abandon(exchange: Exchange, error: unknown): Retry {
+  const failure = classify(error, exchange.clientGone);
+  if (failure.kind !== "client_gone") exchange.abandonAttempt(failure);
+  return { failure };
+}
+
+/** A whole body: nothing has reached the client yet, so a read failure can still fail over. */
+async function relayWhole(
+  exchange: Exchange,
+  route: ModelRoute,
+  response: UpstreamResponse,
+): Promise<Settled | Retry> {
+  const call = exchange.call;
+  let body: Uint8Array;
+  try {
+    body = await readAll(response, exchange);
+  } catch (error) {
+    return abandon(exchange, error);
+  }
+  const status = response.status;
+  // The upstream's own client error is relayed unchanged; an answer is metered and its model renamed back.
+  const outcome: Outcome = status >= 400 ? { kind: "refused", status } : { kind: "answered", status };
+  if (outcome.kind === "answered") body = meterWhole(exchange, route, body);
+  if (call.shape) body = call.shape.whole(body, status);
+  return {
+    reply: new Response(body as BodyInit, {
+      status,
+      headers: clientHeaders(response.headers, call.requestId, exchange.routing()),
+    }),
+    outcome,
+  };
+}
+
+/** A stream: commit to this endpoint only once its first chunk is here (failover stays possible until then). */
+async function relayStream(
+  exchange: Exchange,
+  route: ModelRoute,
+  response: UpstreamResponse,
+): Promise<Settled | Retry> {
+  const call = exchange.call;
   const upstream = response.body[Symbol.asyncIterator]();
   let first: IteratorResult<Uint8Array>;
   try {
@@ -259,28 +280,18 @@ async function tryEndpoint(
   const rewrite =
     route.upstreamModelId === call.body.model ? null : { from: route.upstreamModelId, to: call.body.model };
   const relay = new SseRelay(exchange.meter, injectsUsage(call), rewrite);
-  let head: Uint8Array | null = null;
-  if (first.done) {
-    head = relay.finish();
-  } else {
-    head = relay.push(first.value);
-  }
+  const shaper = call.shape?.stream() ?? null;
+  const status = response.status;
   const headers = clientHeaders(response.headers, call.requestId, exchange.routing());
   if (first.done) {
-    exchange.end({ statusCode: status, error: null, verdict: "success" });
-    return new Response(head as BodyInit | null, { status, headers });
+    const whole = finishShaped(relay, shaper);
+    return {
+      reply: new Response(whole as BodyInit | null, { status, headers }),
+      outcome: { kind: "answered", status },
+    };
   }
-  const source = new StreamSource(exchange, relay, upstream, head, status);
-  return new Response(new ReadableStream(source), { status, headers });
-}
-
-/** A failed attempt: the client's disconnect (null) or the endpoint's failure (retry elsewhere). */
-function abandon(exchange: Exchange, error: unknown): Failed | null {
-  if (exchange.clientGone || (error instanceof UpstreamError && error.kind === "aborted")) {
-    return null;
-  }
-  exchange.abandonAttempt("failure");
-  return failure(error);
+  const source = new StreamSource(exchange, relay, upstream, relay.push(first.value), status, shaper);
+  return { reply: new Response(new ReadableStream(source), { status, headers }), outcome: null };
 }
 
 /** Reads a whole upstream body; marks the first byte on the exchange when given one. */

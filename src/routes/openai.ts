@@ -21,7 +21,7 @@ export async function readProxyCall(
   c: Context,
   apiKind: ApiKind,
   path: string,
-  routing: Pick<ProxyCall, "source" | "pinnedEndpointId">,
+  routing: Pick<ProxyCall, "source" | "pinnedEndpointId"> = {},
 ): Promise<ProxyCall> {
   const rawBody = await readBodyText(c, deps.config.maxBodyBytes);
   const body = validate(ProxyBodySchema, parseJsonText(rawBody), "body");
@@ -42,11 +42,7 @@ export async function readProxyCall(
 export function openaiRoutes(deps: AppDeps): Hono {
   const app = new Hono();
   for (const [path, apiKind] of ROUTES) {
-    app.post(path, async (c) =>
-      deps.proxy.handle(
-        await readProxyCall(deps, c, apiKind, path, { source: "api", pinnedEndpointId: null }),
-      ),
-    );
+    app.post(path, async (c) => deps.proxy.handle(await readProxyCall(deps, c, apiKind, path)));
   }
   return app;
 }

@@ -8,7 +8,7 @@ import { type InferenceServer, type ModelScript, startInferenceServer } from "..
 import { captureCompletions, eventually, openaiClient, registerEndpoint } from "../fixtures/proxy-harness.js";
 import { startTestApp, type TestApp } from "../fixtures/test-app.js";
 
-const CHAT = { model: "m", messages: [{ role: "user", content: "hi" }], max_tokens: 6 };
+const CHAT = { model: "m", messages: [{ role: "user" as const, content: "hi" }], max_tokens: 6 };
 
 describe("per-endpoint chat and routing headers", () => {
   const apps: TestApp[] = [];
