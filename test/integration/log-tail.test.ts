@@ -109,8 +109,6 @@ describe("balancer log tail", () => {
       from: seen,
     });
     expect(app.composition.deps.events.lastId()).toBe(lastId);
-      false,
-    );
     for (const stream of [admin, plainAdmin, viewerStream, keyStream]) stream.close();
   });
 });
