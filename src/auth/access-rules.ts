@@ -32,13 +32,23 @@ function keys(...permissions: Permission[]): Access {
 function inference(...permissions: Permission[]): Access {
   return { kind: "protected", sessions: "none", permissions, inference: true };
 }
+/** /v1 inference that the dashboard may also call with a login session (playground, model picker). */
+function inferenceOrSession(sessions: "any" | "admin", ...permissions: Permission[]): Access {
+  return { kind: "protected", sessions, permissions, inference: true };
+}
 function sessionOrKey(sessions: "any" | "admin", ...permissions: Permission[]): Access {
   return { kind: "protected", sessions, permissions, inference: false };
 }
 
 /** First match wins. Paths no rule matches are public (health, the dashboard's static files). */
 const RULES: readonly Rule[] = [
-  { prefix: "/v1/models", methods: "read", access: inference("openai.inference", "openai.models.read") },
+  {
+    prefix: "/v1/models",
+    methods: "read",
+    access: inferenceOrSession("any", "openai.inference", "openai.models.read"),
+  },
+  // The dashboard's playground sends routed chats as the signed-in admin (cookie sessions need CSRF).
+  { prefix: "/v1/chat/completions", methods: "write", access: inferenceOrSession("admin", "openai.inference") },
   { prefix: "/v1", methods: "any", access: inference("openai.inference") },
   { prefix: "/api/auth/login", methods: "any", access: PUBLIC },
   { prefix: "/api/api-keys", methods: "any", access: sessionOrKey("admin") },

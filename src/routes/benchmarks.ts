@@ -34,6 +34,9 @@ export const BenchmarkBody = v.object({
   stream: v.optional(v.boolean(), true),
 });
 
+/** What POST /api/benchmarks/tps accepts (optional fields may be left out). */
+export type BenchmarkStart = v.InferInput<typeof BenchmarkBody>;
+
 const RunParams = v.object({ run_id: v.pipe(v.string(), v.minLength(1), v.maxLength(100)) });
 
 export function benchmarkRoutes(deps: AppDeps): Hono {

@@ -10,7 +10,24 @@ import type { ModelListing } from "../registry/types.js";
 
 const ModelParams = v.object({ id: v.pipe(v.string(), v.minLength(1)) });
 
-function modelObject(listing: ModelListing, created: number) {
+/** One item of GET /v1/models (and GET /v1/models/{id}). */
+export interface ModelObjectJson {
+  id: string;
+  object: "model";
+  /** Unix seconds. */
+  created: number;
+  owned_by: string;
+  /** Online endpoints serving the model. */
+  endpoint_ids: string[];
+}
+
+/** GET /v1/models. */
+export interface ModelListJson {
+  object: "list";
+  data: ModelObjectJson[];
+}
+
+function modelObject(listing: ModelListing, created: number): ModelObjectJson {
   return {
     id: listing.id,
     object: "model" as const,
@@ -26,10 +43,11 @@ export function modelRoutes(deps: AppDeps): Hono {
 
   app.get("/v1/models", (c) => {
     const now = created();
-    return c.json({
+    const body: ModelListJson = {
       object: "list",
       data: deps.registry.listModels().map((listing) => modelObject(listing, now)),
-    });
+    };
+    return c.json(body);
   });
 
   // Model ids may contain slashes (`org/model`).

@@ -2,8 +2,11 @@
 import { ConnectionIndicator } from "./components/connection-indicator.js";
 import { Toasts } from "./components/toast.js";
 import { ApiKeysPage } from "./pages/api-keys.js";
+import { BenchmarksPage } from "./pages/benchmarks.js";
 import { ChangePasswordPage, LoginPage } from "./pages/login.js";
+import { LogsPage } from "./pages/logs.js";
 import { OverviewPage } from "./pages/overview.js";
+import { PlaygroundPage } from "./pages/playground.js";
 import { RequestsPage } from "./pages/requests.js";
 import { linkTo, route } from "./router.js";
 import { session, signOut } from "./state/session.js";
@@ -31,6 +34,9 @@ function Header({ username, isAdmin }: { username: string; isAdmin: boolean }) {
       <nav class="nav">
         <NavLink path="/" label="Overview" />
         <NavLink path="/requests" label="Requests" />
+        {isAdmin && <NavLink path="/playground" label="Playground" />}
+        <NavLink path="/benchmarks" label="Benchmarks" />
+        {isAdmin && <NavLink path="/logs" label="Logs" />}
         {isAdmin && <NavLink path="/api-keys" label="API keys" />}
       </nav>
       <div class="top-right">
@@ -48,6 +54,9 @@ function Page({ isAdmin }: { isAdmin: boolean }) {
   const path = route.value;
   if (path.startsWith("/requests")) return <RequestsPage />;
   if (path.startsWith("/api-keys") && isAdmin) return <ApiKeysPage />;
+  if (path.startsWith("/playground") && isAdmin) return <PlaygroundPage />;
+  if (path.startsWith("/benchmarks")) return <BenchmarksPage isAdmin={isAdmin} />;
+  if (path.startsWith("/logs") && isAdmin) return <LogsPage />;
   const detail = path.match(/^\/endpoints\/([^/]+)/)?.[1];
   return <OverviewPage detailId={detail ? decodeURIComponent(detail) : null} isAdmin={isAdmin} />;
 }

@@ -1,4 +1,8 @@
 // Owns the small functions the components call, one per API route the dashboard uses.
+import type { BenchmarkRunJson, BenchmarkRunsJson } from "../../../src/benchmarks/figures.js";
+import type { BenchmarkStart } from "../../../src/routes/benchmarks.js";
+import type { LbLogsJson } from "../../../src/routes/logs.js";
+import type { ModelListJson } from "../../../src/routes/models.js";
 import { api, query, setCsrfToken } from "./http.js";
 import type {
   ApiKey,
@@ -125,3 +129,15 @@ export const createApiKey = (name: string, permissions: string[], expires_at?: s
 
 export const deleteApiKey = (id: string) =>
   api<void>(`/api/api-keys/${encodeURIComponent(id)}`, { method: "DELETE" });
+
+export const fetchModels = () => api<ModelListJson>("/v1/models");
+
+export const startBenchmark = (params: BenchmarkStart) =>
+  api<{ run_id: string }>("/api/benchmarks/tps", { method: "POST", body: params });
+export const fetchBenchmark = (runId: string) =>
+  api<BenchmarkRunJson>(`/api/benchmarks/tps/${encodeURIComponent(runId)}`);
+export const fetchBenchmarks = () => api<BenchmarkRunsJson>("/api/benchmarks/tps");
+export const cancelBenchmark = (runId: string) =>
+  api<BenchmarkRunJson>(`/api/benchmarks/tps/${encodeURIComponent(runId)}`, { method: "DELETE" });
+
+export const fetchLbLogs = (limit: number) => api<LbLogsJson>(`/api/dashboard/logs/lb${query({ limit })}`);

@@ -1,7 +1,12 @@
 // Owns the dashboard's live state: the signals every panel reads, the one EventSource on /api/events
 // (cookie auth, native Last-Event-ID resume, manual reconnect with backoff) and how events land in it.
 import { signal } from "@preact/signals";
-import type { EventPayloads, EventType } from "../../../src/events/types.js";
+import type {
+  BenchmarkProgressEvent,
+  EventPayloads,
+  EventType,
+  LogLineJson,
+} from "../../../src/events/types.js";
 import { fetchModelTps, fetchOverview } from "../api/calls.js";
 import type { Endpoint, ModelTps, Overview, RequestRecord } from "../api/types.js";
 import {
@@ -30,6 +35,17 @@ export const connection = signal<ConnectionState>("connecting");
 export const loadError = signal<string | null>(null);
 /** Bumped whenever the server says we missed too much (panels with their own data refetch). */
 export const resyncs = signal(0);
+/** The balancer's recent log lines, oldest first (admins: the stream carries LogLine events). */
+export const logLines = signal<LogLineJson[]>([]);
+/** The latest progress of each benchmark run seen since the page loaded. */
+export const benchmarkProgress = signal<Record<string, BenchmarkProgressEvent>>({});
+const LOG_ROWS = 2000;
+
+/** A snapshot of the log ring, plus the live lines newer than its newest. */
+export function setLogSnapshot(lines: LogLineJson[]): void {
+  const newest = lines[lines.length - 1]?.time ?? "";
+  logLines.value = [...lines, ...logLines.value.filter((line) => line.time > newest)].slice(-LOG_ROWS);
+}
 
 const LIVE_ROWS = 200;
 const MAX_BACKOFF_MS = 30_000;
@@ -133,6 +149,13 @@ const handlers: { [K in EventType]: (data: EventPayloads[K]) => void } = {
   MetricsUpdated(data) {
     if (overview.value) overview.value = applyMetrics(overview.value, data);
   },
+  LogLine(data) {
+    const lines = logLines.value;
+    logLines.value = lines.length >= LOG_ROWS ? [...lines.slice(1 - LOG_ROWS), data] : [...lines, data];
+  },
+  BenchmarkProgress(data) {
+    benchmarkProgress.value = { ...benchmarkProgress.value, [data.run_id]: data };
+  },
 };
 
 /** The SSE data line is the payload; a `{type, data}` envelope is unwrapped too. */
@@ -147,8 +170,11 @@ function resync(): void {
   for (const endpointId of Object.keys(modelTps.value)) void loadModelTps(endpointId);
 }
 
+/** Admins also receive the log tail (LogLine events) on the one stream. */
+let withLogs = false;
+
 function open(afterManualRetry: boolean): void {
-  const es = new EventSource("/api/events", { withCredentials: true });
+  const es = new EventSource(withLogs ? "/api/events?logs=1" : "/api/events", { withCredentials: true });
   source = es;
   es.onopen = () => {
     if (source !== es) return;
@@ -183,8 +209,9 @@ function open(afterManualRetry: boolean): void {
 }
 
 /** Opens the stream first, then loads the snapshot, so nothing between the two is missed. */
-export function startLive(): void {
+export function startLive(logs: boolean): void {
   if (source) return;
+  withLogs = logs;
   connection.value = "connecting";
   open(false);
   void refreshOverview();
@@ -204,5 +231,6 @@ export function stopLive(): void {
   overview.value = null;
   modelTps.value = {};
   liveRequests.value = [];
+  logLines.value = [];
   connection.value = "connecting";
 }

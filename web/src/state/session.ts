@@ -15,7 +15,7 @@ function signedIn(user: User | null): void {
   session.value = user;
   if (user) localStorage.setItem(HINT, "1");
   else localStorage.removeItem(HINT);
-  if (user && !user.must_change_password) startLive();
+  if (user && !user.must_change_password) startLive(user.role === "admin");
   else stopLive();
 }
 
