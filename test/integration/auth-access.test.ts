@@ -116,7 +116,11 @@ describe("route protection", () => {
       [viewer, "POST", "/api/endpoints", 403],
       [viewer, "GET", "/api/api-keys", 403],
       [viewer, "POST", "/api/api-keys", 403],
-      [viewer, "POST", "/v1/chat/completions", 401],
+      // The dashboard's playground chats as the signed-in admin; a viewer's session is not enough.
+      [viewer, "POST", "/v1/chat/completions", 403],
+      [viewer, "POST", "/v1/completions", 401],
+      [viewer, "GET", "/v1/models", "through"],
+      [admin, "POST", "/v1/chat/completions", "through"],
       [admin, "POST", "/api/endpoints", "through"],
       [admin, "GET", "/api/api-keys", 200],
     ];

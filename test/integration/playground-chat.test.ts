@@ -154,4 +154,32 @@ describe("per-endpoint chat and routing headers", () => {
     expect(playground.status).toBe(200);
     expect(playground.headers.get("x-llmlb-endpoint")).toBeNull();
   });
+
+  it("lets a signed-in admin chat through /v1 (CSRF checked for cookies) and any signed-in user list models", async () => {
+    const { app } = await setup([{}]);
+    const login = await fetch(`${app.url}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "admin", password: "test-admin-password" }),
+    });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    const { csrf_token: csrf } = (await login.json()) as { csrf_token: string };
+    const chat = (headers: Record<string, string>) =>
+      fetch(`${app.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(CHAT),
+      });
+    expect((await chat({ cookie })).status).toBe(403);
+    const answered = await chat({ cookie, "x-csrf-token": csrf });
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get("x-llmlb-endpoint")).toBe("gpu-0");
+    const viewer = await viewerHeaders(app);
+    expect((await chat(viewer)).status).toBe(403);
+    const models = await fetch(`${app.url}/v1/models`, { headers: viewer });
+    expect(models.status).toBe(200);
+    expect(((await models.json()) as { data: { id: string }[] }).data.map((model) => model.id)).toEqual([
+      "m",
+    ]);
+  });
 });

@@ -28,7 +28,7 @@ function options(names: string[]) {
         { ...axis, size: 48, label: "tok/s" },
       ],
       series: [
-        {},
+        { label: "Endpoint", value: (_u, index) => (index === null ? "—" : (names[index] ?? "—")) },
         {
           label: "Throughput",
           stroke: c.accent,

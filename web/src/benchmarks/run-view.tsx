@@ -34,7 +34,7 @@ export function RunView({ run, onCancel }: { run: BenchmarkRunJson; onCancel: ((
         {run.error ? ` · first error: ${run.error}` : ""}
       </p>
       <div class="table-wrap">
-        <table>
+        <table class="stacked">
           <thead>
             <tr>
               <th>Endpoint</th>
@@ -50,14 +50,28 @@ export function RunView({ run, onCancel }: { run: BenchmarkRunJson; onCancel: ((
           <tbody>
             {run.results.map((result) => (
               <tr key={result.endpoint_id}>
-                <td>{result.endpoint_name}</td>
-                <td class="num">{result.requests}</td>
-                <td class="num">{result.errors || DASH}</td>
-                <td class="num">{duration(result.ttft_ms_p50)}</td>
-                <td class="num">{duration(result.ttft_ms_p95)}</td>
-                <td class="num">{tps(result.decode_tps)}</td>
-                <td class="num">{tps(result.tps)}</td>
-                <td class="num">{compact(result.output_tokens)}</td>
+                <td data-label="Endpoint">{result.endpoint_name}</td>
+                <td class="num" data-label="Requests">
+                  {result.requests}
+                </td>
+                <td class="num" data-label="Errors">
+                  {result.errors || DASH}
+                </td>
+                <td class="num" data-label="TTFT p50">
+                  {duration(result.ttft_ms_p50)}
+                </td>
+                <td class="num" data-label="TTFT p95">
+                  {duration(result.ttft_ms_p95)}
+                </td>
+                <td class="num" data-label="Decode">
+                  {tps(result.decode_tps)}
+                </td>
+                <td class="num" data-label="Throughput">
+                  {tps(result.tps)}
+                </td>
+                <td class="num" data-label="Tokens">
+                  {compact(result.output_tokens)}
+                </td>
               </tr>
             ))}
           </tbody>

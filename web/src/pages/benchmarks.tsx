@@ -36,7 +36,7 @@ function History({
         <p class="empty">No benchmark has run yet.</p>
       ) : (
         <div class="table-wrap">
-          <table class="clickable">
+          <table class="clickable stacked">
             <thead>
               <tr>
                 <th>Started</th>
@@ -53,13 +53,15 @@ function History({
                   class={run.run_id === selected ? "selected" : undefined}
                   onClick={() => onSelect(run.run_id)}
                 >
-                  <td>{clockTime(Date.parse(run.created_at))}</td>
-                  <td>{run.params.model}</td>
-                  <td>{run.results.map((result) => result.endpoint_name).join(", ")}</td>
-                  <td>
+                  <td data-label="Started">{clockTime(Date.parse(run.created_at))}</td>
+                  <td data-label="Model">{run.params.model}</td>
+                  <td data-label="Endpoints">
+                    {run.results.map((result) => result.endpoint_name).join(", ")}
+                  </td>
+                  <td data-label="Status">
                     <span class={`run-status run-${run.status}`}>{run.status}</span>
                   </td>
-                  <td class="num">
+                  <td class="num" data-label="Requests">
                     {run.progress.done}/{run.progress.total}
                   </td>
                 </tr>
