@@ -1,15 +1,15 @@
 // TPS benchmark runs over real HTTP: figures against the fake upstreams' configured speeds, progress
 // events, cancellation, validation and access, and runs kept (the newest 50) across a restart.
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { benchmarkRuns } from "../../src/db/schema.js";
 import { viewerHeaders } from "../fixtures/accounts.js";
 import { api } from "../fixtures/admin-api.js";
-import { type InferenceServer, type ModelScript, startInferenceServer } from "../fixtures/fake-inference.js";
-import { captureCompletions, eventually, openaiClient, registerEndpoint } from "../fixtures/proxy-harness.js";
+import type { ModelScript } from "../fixtures/fake-inference.js";
+import { captureCompletions, eventually, openaiClient, testbed } from "../fixtures/proxy-harness.js";
 import { openSse } from "../fixtures/sse-client.js";
 import { tempDir } from "../fixtures/temp-db.js";
-import { startTestApp, type TestApp } from "../fixtures/test-app.js";
+import type { TestApp } from "../fixtures/test-app.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON fields
 type Json = any;
@@ -27,25 +27,8 @@ async function waitForRun(app: TestApp, runId: string, done: (run: Json) => bool
 }
 
 describe("TPS benchmark runs", () => {
-  const apps: TestApp[] = [];
-  const servers: InferenceServer[] = [];
-  afterEach(async () => {
-    for (const app of apps.splice(0)) await app.close();
-    for (const server of servers.splice(0)) await server.stop();
-  });
-
-  async function setup(scripts: ModelScript[], env: Record<string, string> = {}) {
-    const started = await Promise.all(
-      scripts.map((script) => startInferenceServer("vllm", { models: ["m"], scripts: { m: script } })),
-    );
-    servers.push(...started);
-    const app = await startTestApp({ env });
-    apps.push(app);
-    const ids: string[] = [];
-    for (const [index, server] of started.entries())
-      ids.push(await registerEndpoint(app, `gpu-${index}`, server.url));
-    return { app, ids, servers: started };
-  }
+  const bed = testbed();
+  const setup = (scripts: ModelScript[], env: Record<string, string> = {}) => bed.start(scripts, { env });
 
   // TTFTs of several hundred ms keep scheduling jitter on a loaded machine well inside the 20 %.
   it("measures TTFT, decode speed and throughput that agree with each upstream's configured speed", async () => {
@@ -233,10 +216,8 @@ describe("TPS benchmark runs", () => {
         })
       ).body.run_id as string;
       const finished = await waitForRun(app, runId, (run) => run.status !== "running");
-      await app.close();
-      apps.splice(0);
-      const again = await startTestApp({ env: { LLMLB_DATABASE_URL: url } });
-      apps.push(again);
+      await bed.closeAll();
+      const again = await bed.app({ LLMLB_DATABASE_URL: url });
       expect((await api(again, "GET", `/api/benchmarks/tps/${runId}`)).body).toEqual(finished);
       const runs = (await api(again, "GET", "/api/benchmarks/tps")).body.runs as Json[];
       expect(runs).toHaveLength(50);

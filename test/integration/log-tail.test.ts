@@ -1,29 +1,17 @@
 // The balancer log tail: GET /api/dashboard/logs/lb from the bounded in-memory ring, level filter, and
 // LogLine events on /api/events for admins only (live and replayed).
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createKey, viewerHeaders } from "../fixtures/accounts.js";
 import { api } from "../fixtures/admin-api.js";
-import { type InferenceServer, startInferenceServer } from "../fixtures/fake-inference.js";
-import { openaiClient, registerEndpoint } from "../fixtures/proxy-harness.js";
+import { openaiClient, registerEndpoint, testbed } from "../fixtures/proxy-harness.js";
 import { openSse } from "../fixtures/sse-client.js";
-import { startTestApp, type TestApp } from "../fixtures/test-app.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON fields
 type Json = any;
 
 describe("balancer log tail", () => {
-  const apps: TestApp[] = [];
-  const servers: InferenceServer[] = [];
-  afterEach(async () => {
-    for (const app of apps.splice(0)) await app.close();
-    for (const server of servers.splice(0)) await server.stop();
-  });
-
-  async function start(env: Record<string, string> = {}) {
-    const app = await startTestApp({ env });
-    apps.push(app);
-    return app;
-  }
+  const bed = testbed();
+  const start = (env: Record<string, string> = {}) => bed.app(env);
 
   it("keeps only LLMLB_LOG_BUFFER_LINES lines, newest last, and filters by minimum level", async () => {
     const app = await start({ LLMLB_LOG_BUFFER_LINES: "5" });
@@ -42,8 +30,7 @@ describe("balancer log tail", () => {
     expect(limited.body.logs).toHaveLength(2);
     expect(limited.body.logs[1]).toMatchObject({ msg: "request", path: "/api/dashboard/logs/lb" });
     // A failing upstream logs a warning; level=warn returns warnings and errors only.
-    const server = await startInferenceServer("vllm", { models: ["m"], scripts: { m: { failStatus: 500 } } });
-    servers.push(server);
+    const server = await bed.upstream({ failStatus: 500 });
     await registerEndpoint(app, "broken", server.url);
     const client = await openaiClient(app);
     await client.chat.completions
@@ -90,8 +77,7 @@ describe("balancer log tail", () => {
       (event) => event.event === "LogLine" && JSON.parse(event.data).path === "/health",
     );
     expect(JSON.parse(line.data)).toMatchObject({ level: "debug", msg: "request", status: 200 });
-    const server = await startInferenceServer("vllm", { models: ["m"] });
-    servers.push(server);
+    const server = await bed.upstream();
     await registerEndpoint(app, "gpu", server.url);
     for (const stream of [admin, plainAdmin, viewerStream, keyStream]) {
       await stream.waitFor((event) => event.event === "EndpointRegistered");

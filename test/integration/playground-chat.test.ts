@@ -1,39 +1,22 @@
 // Pinned per-endpoint chat (POST /api/endpoints/{id}/chat/completions) and the routing headers on every
 // proxied response, over real HTTP with fake upstreams and the OpenAI SDK.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createKey, viewerHeaders } from "../fixtures/accounts.js";
 import { api } from "../fixtures/admin-api.js";
 import { runJob } from "../fixtures/completions.js";
-import { type InferenceServer, type ModelScript, startInferenceServer } from "../fixtures/fake-inference.js";
-import { captureCompletions, eventually, openaiClient, registerEndpoint } from "../fixtures/proxy-harness.js";
-import { startTestApp, type TestApp } from "../fixtures/test-app.js";
+import type { ModelScript } from "../fixtures/fake-inference.js";
+import { captureCompletions, eventually, openaiClient, testbed } from "../fixtures/proxy-harness.js";
+import type { TestApp } from "../fixtures/test-app.js";
 
 const CHAT = { model: "m", messages: [{ role: "user" as const, content: "hi" }], max_tokens: 6 };
 
 describe("per-endpoint chat and routing headers", () => {
-  const apps: TestApp[] = [];
-  const servers: InferenceServer[] = [];
-  afterEach(async () => {
-    for (const app of apps.splice(0)) await app.close();
-    for (const server of servers.splice(0)) await server.stop();
-  });
-
-  async function setup(
+  const bed = testbed();
+  const setup = (
     scripts: ModelScript[],
     env: Record<string, string> = {},
-    extra: Record<string, unknown> = {},
-  ) {
-    const started = await Promise.all(
-      scripts.map((script) => startInferenceServer("vllm", { models: ["m"], scripts: { m: script } })),
-    );
-    servers.push(...started);
-    const app = await startTestApp({ env });
-    apps.push(app);
-    const ids: string[] = [];
-    for (const [index, server] of started.entries())
-      ids.push(await registerEndpoint(app, `gpu-${index}`, server.url, extra));
-    return { app, ids, servers: started };
-  }
+    endpoint: Record<string, unknown> = {},
+  ) => bed.start(scripts, { env, endpoint });
 
   async function pinned(app: TestApp, id: string, body: unknown, headers?: Record<string, string>) {
     return fetch(`${app.url}/api/endpoints/${id}/chat/completions`, {

@@ -6,6 +6,7 @@ import { fetchModels } from "../api/calls.js";
 import { type Answer, AnswerView } from "../playground/answer-view.js";
 import { type ChatMessage, type ChatSettings, chatBody } from "../playground/chat-stream.js";
 import { ComparePanel } from "../playground/compare-panel.js";
+import { PromptForm } from "../playground/prompt-form.js";
 import { SettingsForm } from "../playground/settings-form.js";
 import { pinnedUrl, servingEndpoints } from "../playground/targets.js";
 import { useAnswers } from "../playground/use-answers.js";
@@ -14,55 +15,6 @@ const ROUTED = "";
 interface Turn {
   prompt: string;
   answer: Answer;
-}
-
-function Prompt({
-  onSend,
-  onStop,
-  running,
-}: {
-  onSend: (text: string) => void;
-  onStop: () => void;
-  running: boolean;
-}) {
-  const [text, setText] = useState("");
-  const send = () => {
-    if (!text.trim() || running) return;
-    onSend(text);
-    setText("");
-  };
-  return (
-    <form
-      class="prompt"
-      onSubmit={(e) => {
-        e.preventDefault();
-        send();
-      }}
-    >
-      <textarea
-        rows={3}
-        aria-label="Prompt"
-        placeholder="Ask something… (Enter sends, Shift+Enter for a new line)"
-        value={text}
-        onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
-        onKeyDown={(e) => {
-          if (e.key === "Enter" && !e.shiftKey) {
-            e.preventDefault();
-            send();
-          }
-        }}
-      />
-      {running ? (
-        <button type="button" class="danger" onClick={onStop}>
-          Stop
-        </button>
-      ) : (
-        <button type="submit" class="primary" disabled={!text.trim()}>
-          Send
-        </button>
-      )}
-    </form>
-  );
 }
 
 function ChatPanel({ settings, model }: { settings: ChatSettings; model: ModelObjectJson | undefined }) {
@@ -118,7 +70,14 @@ function ChatPanel({ settings, model }: { settings: ChatSettings; model: ModelOb
           </div>
         ))}
       </div>
-      <Prompt onSend={(text) => void send(text)} onStop={stop} running={running} />
+      <PromptForm
+        label="Send"
+        placeholder="Ask something… (Enter sends, Shift+Enter for a new line)"
+        running={running}
+        clearOnSend
+        onSend={(text) => void send(text)}
+        onStop={stop}
+      />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { ModelObjectJson } from "../../../src/routes/models.js";
 import { AnswerView } from "./answer-view.js";
 import { type ChatSettings, chatBody } from "./chat-stream.js";
+import { PromptForm } from "./prompt-form.js";
 import { pinnedUrl, servingEndpoints } from "./targets.js";
 import { useAnswers } from "./use-answers.js";
 
@@ -18,7 +19,6 @@ export function ComparePanel({
 }) {
   const endpoints = servingEndpoints(model);
   const [chosen, setChosen] = useState<string[]>([]);
-  const [prompt, setPrompt] = useState("");
   const [sent, setSent] = useState<string[]>([]);
   const { answers, start, stop, running } = useAnswers();
   const key = endpoints.map((endpoint) => endpoint.id).join(",");
@@ -29,9 +29,7 @@ export function ComparePanel({
     setChosen((current) =>
       current.includes(id) ? current.filter((other) => other !== id) : [...current, id].slice(-MAX),
     );
-  const ready = chosen.length >= 2 && prompt.trim() !== "" && !running;
-  const send = () => {
-    if (!ready) return;
+  const send = (prompt: string) => {
     const body = chatBody(settings, [{ role: "user", content: prompt }]);
     setSent(chosen);
     void start(chosen.map((id) => ({ url: pinnedUrl(id), body })));
@@ -56,30 +54,15 @@ export function ComparePanel({
           </label>
         ))}
       </fieldset>
-      <form
-        class="prompt"
-        onSubmit={(e) => {
-          e.preventDefault();
-          send();
-        }}
-      >
-        <textarea
-          rows={3}
-          aria-label="Prompt"
-          placeholder="One prompt for every chosen endpoint"
-          value={prompt}
-          onInput={(e) => setPrompt((e.target as HTMLTextAreaElement).value)}
-        />
-        {running ? (
-          <button type="button" class="danger" onClick={stop}>
-            Stop
-          </button>
-        ) : (
-          <button type="submit" class="primary" disabled={!ready}>
-            Compare
-          </button>
-        )}
-      </form>
+      <PromptForm
+        label="Compare"
+        placeholder="One prompt for every chosen endpoint"
+        running={running}
+        canSend={chosen.length >= 2}
+        clearOnSend={false}
+        onSend={send}
+        onStop={stop}
+      />
       <div class="compare-grid">
         {answers.map((answer, i) => (
           <article class="compare-pane" key={sent[i]} aria-label={`Answer from ${nameOf(sent[i] ?? "")}`}>
