@@ -48,7 +48,11 @@ const RULES: readonly Rule[] = [
     access: inferenceOrSession("any", "openai.inference", "openai.models.read"),
   },
   // The dashboard's playground sends routed chats as the signed-in admin (cookie sessions need CSRF).
-  { prefix: "/v1/chat/completions", methods: "write", access: inferenceOrSession("admin", "openai.inference") },
+  {
+    prefix: "/v1/chat/completions",
+    methods: "write",
+    access: inferenceOrSession("admin", "openai.inference"),
+  },
   { prefix: "/v1", methods: "any", access: inference("openai.inference") },
   { prefix: "/api/auth/login", methods: "any", access: PUBLIC },
   { prefix: "/api/api-keys", methods: "any", access: sessionOrKey("admin") },
@@ -73,7 +77,8 @@ export function isReadMethod(method: string): boolean {
   return method === "GET" || method === "HEAD" || method === "OPTIONS";
 }
 
-function under(path: string, prefix: string): boolean {
+/** `path` is `prefix` itself or below it (`/v1` matches `/v1` and `/v1/…`, not `/v10`). */
+export function under(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`);
 }
 

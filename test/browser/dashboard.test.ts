@@ -120,7 +120,9 @@ describe("dashboard in Chromium", { timeout: 90_000 }, () => {
   });
 
   it("logs in, adds the fake upstream with a validation message first, and sees it turn online without reloading", async () => {
-    await page.goto(`${base}/`);
+    const served = await page.goto(`${base}/`);
+    // The whole run happens under the production Content-Security-Policy (violations fail the last test).
+    expect(await served?.headerValue("content-security-policy")).toContain("script-src 'self'");
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.locator('[data-connection="live"]').waitFor(WAIT);
