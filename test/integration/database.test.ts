@@ -7,6 +7,7 @@ import { openTestDatabase, type TempDir, tempDir } from "../fixtures/temp-db.js"
 
 const EXPECTED_TABLES = [
   "api_keys",
+  "benchmark_runs",
   "endpoint_daily_stats",
   "endpoint_models",
   "endpoints",
