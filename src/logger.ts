@@ -1,6 +1,7 @@
 // Owns structured logging: one JSON object per line, filtered by level, written to an injected sink.
 import type { LogLevel } from "./config.js";
 import type { LogLineJson } from "./events/types.js";
+import { isoTime } from "./http/wire-time.js";
 
 export type LogFields = Record<string, unknown>;
 
@@ -34,7 +35,7 @@ export function createLogger(options: LoggerOptions, bound: LogFields = {}): Log
   const threshold = RANK[options.level];
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
-    const entry: LogFields = { time: new Date(options.now()).toISOString(), level, msg: message, ...bound };
+    const entry: LogFields = { time: isoTime(options.now()), level, msg: message, ...bound };
     if (fields) {
       for (const [key, value] of Object.entries(fields)) entry[key] = serialiseError(value);
     }

@@ -56,7 +56,15 @@ export function isAdminPrincipal(principal: Principal | undefined): boolean {
   return false;
 }
 
-export function userView(user: SessionUser) {
+/** A user on the wire (login, /api/auth/me). */
+export interface UserJson {
+  id: string;
+  username: string;
+  role: SessionUser["role"];
+  must_change_password: boolean;
+}
+
+export function userView(user: SessionUser): UserJson {
   return {
     id: user.id,
     username: user.username,

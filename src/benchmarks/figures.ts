@@ -1,6 +1,7 @@
 // Owns a TPS benchmark run's wire shapes and the per-endpoint figures computed from its request samples.
 // Pure. Units: ms for times, tokens/s for speeds.
 import type { BenchmarkProgressEvent } from "../events/types.js";
+import type { IsoTime } from "../http/wire-time.js";
 
 export type BenchmarkStatus = BenchmarkProgressEvent["status"];
 
@@ -54,8 +55,8 @@ export interface BenchmarkRunJson {
   results: BenchmarkResultJson[];
   params: BenchmarkParams;
   error: string | null;
-  created_at: string;
-  finished_at: string | null;
+  created_at: IsoTime;
+  finished_at: IsoTime | null;
 }
 
 /** GET /api/benchmarks/tps: the kept runs, newest first. */

@@ -1,6 +1,7 @@
 // Owns one benchmark run's state in memory (samples per endpoint, progress, status) and its conversion to
 // the wire shape and the database row. Pure: times come in as arguments.
 import type { BenchmarkRunRow } from "../db/benchmark-runs.js";
+import { isoTime, isoTimeOrNull } from "../http/wire-time.js";
 import {
   type BenchmarkParams,
   type BenchmarkResultJson,
@@ -62,8 +63,8 @@ export class RunState {
       params: this.params,
       // The first request error explains a failed run; a completed run with some errors keeps it too.
       error: this.error,
-      created_at: new Date(this.createdAt).toISOString(),
-      finished_at: this.finishedAt === null ? null : new Date(this.finishedAt).toISOString(),
+      created_at: isoTime(this.createdAt),
+      finished_at: isoTimeOrNull(this.finishedAt),
     };
   }
 
@@ -93,7 +94,7 @@ export function runJsonFromRow(row: BenchmarkRunRow, now: number, staleMs: numbe
     results: JSON.parse(row.results) as BenchmarkResultJson[],
     params: JSON.parse(row.params) as BenchmarkParams,
     error: interrupted ? "interrupted: the llmlb instance running it stopped" : row.error,
-    created_at: new Date(row.createdAt).toISOString(),
-    finished_at: row.finishedAt === null ? null : new Date(row.finishedAt).toISOString(),
+    created_at: isoTime(row.createdAt),
+    finished_at: isoTimeOrNull(row.finishedAt),
   };
 }

@@ -3,30 +3,55 @@ import { Hono } from "hono";
 import * as v from "valibot";
 import type { ApiKeyRecord } from "../auth/api-keys.js";
 import { sessionOf } from "../auth/guard.js";
-import { PERMISSIONS } from "../auth/principal.js";
+import { PERMISSIONS, type Permission } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody, validParams } from "../http/validate.js";
+import { type IsoTime, isoTime, isoTimeOrNull, timeField } from "../http/wire-time.js";
 
 const CreateBody = v.object({
   name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
   permissions: v.pipe(v.array(v.picklist(PERMISSIONS)), v.minLength(1, "grant at least one permission")),
-  /** Epoch ms; null or absent: never expires. */
-  expires_at: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))), null),
+  /** ISO 8601 or epoch ms; null or absent: never expires. */
+  expires_at: v.optional(v.nullable(timeField), null),
 });
+
+/** What POST /api/api-keys accepts. */
+export type ApiKeyCreateInput = v.InferInput<typeof CreateBody>;
 
 const IdParams = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) });
 
-function keyView(record: ApiKeyRecord) {
+/** One key as GET /api/api-keys lists it (never the secret). */
+export interface ApiKeyJson {
+  id: string;
+  name: string;
+  /** The key's first characters, to recognise it. */
+  key_prefix: string;
+  permissions: Permission[];
+  created_by: string | null;
+  created_at: IsoTime;
+  expires_at: IsoTime | null;
+  last_used_at: IsoTime | null;
+}
+
+/** POST /api/api-keys: the new key with its secret, shown only in this answer. */
+export type CreatedApiKeyJson = ApiKeyJson & { key: string };
+
+/** GET /api/api-keys. */
+export interface ApiKeyListJson {
+  data: ApiKeyJson[];
+}
+
+function keyView(record: ApiKeyRecord): ApiKeyJson {
   return {
     id: record.id,
     name: record.name,
     key_prefix: record.keyPrefix,
     permissions: record.permissions,
     created_by: record.createdBy,
-    created_at: record.createdAt,
-    expires_at: record.expiresAt,
-    last_used_at: record.lastUsedAt,
+    created_at: isoTime(record.createdAt),
+    expires_at: isoTimeOrNull(record.expiresAt),
+    last_used_at: isoTimeOrNull(record.lastUsedAt),
   };
 }
 
@@ -35,13 +60,14 @@ export function apiKeyRoutes(deps: AppDeps): Hono {
 
   app.get("/api/api-keys", async (c) => {
     const records = await deps.auth.apiKeys.list();
-    return c.json({ data: records.map(keyView) });
+    const list: ApiKeyListJson = { data: records.map(keyView) };
+    return c.json(list);
   });
 
   app.post("/api/api-keys", async (c) => {
     const body = await validBody(c, CreateBody);
     if (body.expires_at !== null && body.expires_at <= deps.clock.now()) {
-      throw new AppError("bad_request", "expires_at must be in the future (epoch milliseconds)", {
+      throw new AppError("bad_request", "expires_at must be in the future", {
         code: "invalid_request",
         param: "expires_at",
       });
@@ -52,7 +78,8 @@ export function apiKeyRoutes(deps: AppDeps): Hono {
       expiresAt: body.expires_at,
       createdBy: sessionOf(c).user.username,
     });
-    return c.json({ ...keyView(record), key }, 201);
+    const created: CreatedApiKeyJson = { ...keyView(record), key };
+    return c.json(created, 201);
   });
 
   app.delete("/api/api-keys/:id", async (c) => {

@@ -3,10 +3,11 @@ import { Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import * as v from "valibot";
 import { requestIsHttps, SESSION_COOKIE, sessionOf } from "../auth/guard.js";
-import { userView } from "../auth/principal.js";
+import { type UserJson, userView } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody } from "../http/validate.js";
+import { type IsoTime, isoTime } from "../http/wire-time.js";
 
 const LoginBody = v.object({
   username: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
@@ -17,6 +18,18 @@ const ChangePasswordBody = v.object({
   current_password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
   new_password: v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"), v.maxLength(1024)),
 });
+
+/** GET /api/auth/me: the signed-in user, the CSRF token for cookie requests, when the session ends. */
+export interface SessionJson {
+  user: UserJson;
+  csrf_token: string;
+  expires_at: IsoTime;
+}
+
+/** POST /api/auth/login: the session, also as a bearer token for scripts. */
+export interface LoginJson extends SessionJson {
+  token: string;
+}
 
 export function authRoutes(deps: AppDeps): Hono {
   const app = new Hono();
@@ -35,12 +48,13 @@ export function authRoutes(deps: AppDeps): Hono {
       secure: requestIsHttps(c),
       maxAge: Math.max(0, Math.floor((result.expiresAt - deps.clock.now()) / 1000)),
     });
-    return c.json({
+    const answer: LoginJson = {
       token: result.token,
       csrf_token: result.csrfToken,
-      expires_at: result.expiresAt,
+      expires_at: isoTime(result.expiresAt),
       user: userView(result.user),
-    });
+    };
+    return c.json(answer);
   });
 
   app.post("/api/auth/logout", async (c) => {
@@ -56,11 +70,12 @@ export function authRoutes(deps: AppDeps): Hono {
 
   app.get("/api/auth/me", (c) => {
     const session = sessionOf(c);
-    return c.json({
+    const answer: SessionJson = {
       user: userView(session.user),
       csrf_token: session.csrfToken,
-      expires_at: session.expiresAt,
-    });
+      expires_at: isoTime(session.expiresAt),
+    };
+    return c.json(answer);
   });
 
   app.post("/api/auth/change-password", async (c) => {

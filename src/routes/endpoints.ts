@@ -5,7 +5,14 @@ import * as v from "valibot";
 import type { AppDeps } from "../deps.js";
 import { validBody, validParams, validQuery } from "../http/validate.js";
 import { normaliseBaseUrl } from "../registry/base-url.js";
-import { type CountersOf, endpointJson, modelJson } from "../registry/endpoint-json.js";
+import {
+  type CountersOf,
+  type EndpointDetailJson,
+  type EndpointJson,
+  endpointJson,
+  type ModelJson,
+  modelJson,
+} from "../registry/endpoint-json.js";
 import { endpointNotFound } from "../registry/registry.js";
 import { ENDPOINT_TYPES } from "../registry/types.js";
 
@@ -45,6 +52,10 @@ const ListQuery = v.object({
 const IdParams = v.object({ id: v.pipe(v.string(), v.minLength(1)) });
 
 type Body = v.InferOutput<typeof UpdateBody>;
+/** What POST /api/endpoints accepts. */
+export type EndpointCreateInput = v.InferInput<typeof CreateBody>;
+/** What PUT /api/endpoints/{id} accepts: any field of a create body. */
+export type EndpointUpdateInput = v.InferInput<typeof UpdateBody>;
 
 function toInput(body: Body) {
   return {
@@ -57,6 +68,17 @@ function toInput(body: Body) {
     maxConcurrency: body.max_concurrency,
     notes: body.notes,
   };
+}
+
+/** GET /api/endpoints. */
+export interface EndpointListJson {
+  endpoints: EndpointJson[];
+  total: number;
+}
+
+/** GET /api/endpoints/{id}/models. */
+export interface EndpointModelsJson {
+  models: ModelJson[];
 }
 
 export interface EndpointRoutesOptions {
@@ -76,6 +98,7 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
     if (!body) throw endpointNotFound(id);
     return body;
   };
+  const modelsJson = (id: string) => registry.modelsOf(id).map((model) => modelJson(id, model));
   const app = new Hono();
 
   app.post("/api/endpoints", async (c) => {
@@ -91,19 +114,21 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
       .filter((record) => !query.status || record.status === query.status)
       .filter((record) => !query.type || record.endpointType === query.type)
       .map((record) => endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)));
-    return c.json({ endpoints, total: endpoints.length });
+    const list: EndpointListJson = { endpoints, total: endpoints.length };
+    return c.json(list);
   });
 
   app.get("/api/endpoints/:id", async (c) => {
     const { id } = validParams(c, IdParams);
-    const body = found(id);
-    return c.json({ ...body, models: registry.modelsOf(id).map((model) => modelJson(id, model)) });
+    const detail: EndpointDetailJson = { ...found(id), models: modelsJson(id) };
+    return c.json(detail);
   });
 
   app.get("/api/endpoints/:id/models", async (c) => {
     const { id } = validParams(c, IdParams);
     found(id);
-    return c.json({ models: registry.modelsOf(id).map((model) => modelJson(id, model)) });
+    const models: EndpointModelsJson = { models: modelsJson(id) };
+    return c.json(models);
   });
 
   app.put("/api/endpoints/:id", async (c) => {

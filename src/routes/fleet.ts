@@ -3,12 +3,34 @@
 import { Hono } from "hono";
 import { readDailyStats, readEndpointCounters } from "../db/stats-reads.js";
 import type { AppDeps } from "../deps.js";
-import { countersJson } from "../stats/counters-json.js";
-import { oneDay } from "../stats/daily-report.js";
+import { type CountersJson, countersJson } from "../stats/counters-json.js";
+import { type DayStats, oneDay } from "../stats/daily-report.js";
 import { addCounters, countCompletion, utcDate, zeroCounters } from "../stats/pending-writes.js";
 
+/** The fleet's persisted totals, or `available: false` (never an error) when the database can't be read. */
+export type FleetTotalsJson =
+  | {
+      source: "database";
+      available: true;
+      totals: CountersJson;
+      today: DayStats;
+      endpoints: (CountersJson & { endpoint_id: string })[];
+    }
+  | { source: "database"; available: false; totals: null; today: null; endpoints: [] };
+
+/** GET /api/dashboard/fleet. */
+export interface FleetJson {
+  fleet: FleetTotalsJson;
+  instance: {
+    source: "memory";
+    instance_id: string;
+    served_since_start: CountersJson;
+    totals: CountersJson;
+  };
+}
+
 /** What the database holds for the whole fleet; `available: false` (never an error) when it can't be read. */
-async function persistedTotals(deps: AppDeps) {
+async function persistedTotals(deps: AppDeps): Promise<FleetTotalsJson> {
   const today = utcDate(deps.clock.now());
   try {
     const [counters, daily] = await Promise.all([
@@ -36,7 +58,7 @@ export function fleetRoutes(deps: AppDeps): Hono {
     if (event.type === "RequestCompleted") countCompletion(served, event.data);
   });
   app.get("/api/dashboard/fleet", async (c) =>
-    c.json({
+    c.json<FleetJson>({
       // Every instance's requests once flushed (the recorder writes at most ~1 s after a request; on
       // Workers at the next cron tick or waitUntil flush).
       fleet: await persistedTotals(deps),

@@ -201,7 +201,9 @@ describe("playground, benchmarks and logs in Chromium", { timeout: 120_000 }, ()
     await screenshots("logs");
   });
 
-  it("logged no console errors during the whole run", () => {
+  it("ran under the strict Content-Security-Policy and logged no console error or CSP violation", async () => {
+    const page = await fetch(`${base}/dashboard/playground`);
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
     expect(browser.errors).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { LogLineJson } from "../../src/events/types.js";
+import { isoTime } from "../../src/http/wire-time.js";
 import { createLogRing, MAX_LINE_CHARS } from "../../src/logs/log-ring.js";
 
 const line = (n: number, level: LogLineJson["level"] = "info"): LogLineJson => ({
-  time: new Date(n * 1000).toISOString(),
+  time: isoTime(n * 1000),
   level,
   msg: `line ${n}`,
 });

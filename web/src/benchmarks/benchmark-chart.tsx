@@ -1,6 +1,6 @@
 // Owns the benchmark bar chart: per endpoint, throughput (tok/s) and mean decode speed side by side (uPlot).
 import uPlot from "uplot";
-import type { BenchmarkResultJson } from "../../../src/benchmarks/figures.js";
+import type { BenchmarkResultJson } from "../api/types.js";
 import { UplotChart } from "../components/uplot-chart.js";
 import type { Palette } from "../theme.js";
 

@@ -1,8 +1,7 @@
 // Owns configuring a benchmark run: model (from /v1/models), the endpoints serving it, requests per
 // endpoint, concurrency, max tokens, streaming and an optional prompt.
 import { useEffect, useState } from "preact/hooks";
-import type { BenchmarkStart } from "../../../src/routes/benchmarks.js";
-import type { ModelObjectJson } from "../../../src/routes/models.js";
+import type { BenchmarkStart, ModelObjectJson } from "../api/types.js";
 import { servingEndpoints } from "../playground/targets.js";
 
 export function RunForm({

@@ -1,5 +1,5 @@
 // Owns showing one benchmark run: status, progress bar, cancel, the per-endpoint results table and chart.
-import type { BenchmarkRunJson } from "../../../src/benchmarks/figures.js";
+import type { BenchmarkRunJson } from "../api/types.js";
 import { compact, DASH, duration, tps } from "../format.js";
 import { BenchmarkChart } from "./benchmark-chart.js";
 

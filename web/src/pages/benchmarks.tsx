@@ -1,8 +1,6 @@
 // Owns the benchmarks page: start a run (admins), watch it (BenchmarkProgress events refetch it), its
 // results table and chart, and the history of kept runs.
 import { useEffect, useState } from "preact/hooks";
-import type { BenchmarkRunJson } from "../../../src/benchmarks/figures.js";
-import type { ModelObjectJson } from "../../../src/routes/models.js";
 import {
   cancelBenchmark,
   fetchBenchmark,
@@ -10,6 +8,7 @@ import {
   fetchModels,
   startBenchmark,
 } from "../api/calls.js";
+import type { BenchmarkRunJson, ModelObjectJson } from "../api/types.js";
 import { RunForm } from "../benchmarks/run-form.js";
 import { RunView } from "../benchmarks/run-view.js";
 import { notify } from "../components/toast.js";

@@ -1,8 +1,8 @@
 // Owns the balancer log page (admins): the ring's recent lines, then new lines live as LogLine events;
 // a minimum-level filter, a text filter, and pause (the view holds still while lines keep arriving).
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { LogLineJson } from "../../../src/events/types.js";
 import { fetchLbLogs } from "../api/calls.js";
+import type { LogLineJson } from "../api/types.js";
 import { clockTime } from "../format.js";
 import { logLines, resyncs, setLogSnapshot } from "../state/model.js";
 

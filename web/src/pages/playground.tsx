@@ -1,8 +1,8 @@
 // Owns the playground page: a chat with one model (routed by llmlb or pinned to one endpoint), and
 // "Compare": one prompt to 2–4 endpoints side by side, streaming in parallel through the per-endpoint route.
 import { useEffect, useState } from "preact/hooks";
-import type { ModelObjectJson } from "../../../src/routes/models.js";
 import { fetchModels } from "../api/calls.js";
+import type { ModelObjectJson } from "../api/types.js";
 import { type Answer, AnswerView } from "../playground/answer-view.js";
 import { type ChatMessage, type ChatSettings, chatBody } from "../playground/chat-stream.js";
 import { ComparePanel } from "../playground/compare-panel.js";

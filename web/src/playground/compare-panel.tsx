@@ -1,7 +1,7 @@
 // Owns "Compare": one prompt sent to 2–4 chosen endpoints at once through the per-endpoint route, their
 // answers streaming side by side, each with its own footer.
 import { useEffect, useState } from "preact/hooks";
-import type { ModelObjectJson } from "../../../src/routes/models.js";
+import type { ModelObjectJson } from "../api/types.js";
 import { AnswerView } from "./answer-view.js";
 import { type ChatSettings, chatBody } from "./chat-stream.js";
 import { PromptForm } from "./prompt-form.js";

@@ -1,5 +1,5 @@
 // Owns the playground's settings: model (from /v1/models), system prompt, temperature and max tokens.
-import type { ModelObjectJson } from "../../../src/routes/models.js";
+import type { ModelObjectJson } from "../api/types.js";
 import type { ChatSettings } from "./chat-stream.js";
 
 export function SettingsForm({

@@ -1,5 +1,5 @@
 // Owns where playground requests go: the per-endpoint route, and the endpoints serving a model by name.
-import type { ModelObjectJson } from "../../../src/routes/models.js";
+import type { ModelObjectJson } from "../api/types.js";
 import { overview } from "../state/model.js";
 
 export const pinnedUrl = (endpointId: string) =>
