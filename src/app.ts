@@ -19,7 +19,6 @@ import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
 import { playgroundRoutes } from "./routes/playground.js";
-import { countersJson } from "./stats/counters-json.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -59,7 +58,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(deps));
   app.route("/", apiKeyRoutes(deps));
-  app.route("/", endpointRoutes(deps, { countersOf: (id) => countersJson(deps.stats.countersOf(id)) }));
+  app.route("/", endpointRoutes(deps));
   app.route("/", modelRoutes(deps));
   app.route("/api/endpoints", endpointStatsRoutes(deps));
   app.route("/", openaiRoutes(deps));

@@ -1,28 +1,33 @@
-// Owns the composition root: builds every dependency once from runtime-specific parts, plus the
-// background jobs and start/stop steps that entries schedule and run.
+// Owns the composition root: builds every dependency once from runtime-specific parts and wires them
+// through narrow ports, plus the background jobs (a typed record; entries own their timers) and the
+// start/stop steps entries run. What runs every 200 ms: jobs.statsFlush (the recorder's database batch).
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createApp } from "./app.js";
-import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
+import { type Auth, createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
 import { BenchmarkService } from "./benchmarks/service.js";
-import type { Clock } from "./clock.js";
+import type { Clock, Random, Timers } from "./clock.js";
 import type { Config } from "./config.js";
 import { createMetricsPublisher } from "./dashboard/metrics-publisher.js";
 import { dashboardSnapshot } from "./dashboard/views.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
 import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
-import { createEventStreamHub } from "./events/event-stream.js";
+import { createEventStreamHub, type EventStreamHub } from "./events/event-stream.js";
 import { createLogger } from "./logger.js";
 import { createLogRing } from "./logs/log-ring.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
 import { composeProxy } from "./proxy/compose-proxy.js";
+import type { ProxyService } from "./proxy/service.js";
 import { createTokenCounter, loadGptTokenizer } from "./proxy/token-counter.js";
+import { Directory } from "./registry/directory.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
-import { createEndpointRegistry } from "./registry/registry.js";
+import { EndpointRegistry } from "./registry/registry.js";
+import { RegistryWriter } from "./registry/registry-writer.js";
 import { createSecretBox } from "./registry/secret-box.js";
 import { systemTimers } from "./runtime/timers.js";
-import { createStatsRecorder } from "./stats/recorder.js";
+import { composeStats, type StatsParts } from "./stats/compose-stats.js";
+import { checkpointTps, pruneHistory, restoreStats, stopStats } from "./stats/stats-jobs.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface RuntimeParts {
@@ -33,7 +38,9 @@ export interface RuntimeParts {
   upstream: UpstreamClient;
   writeLog: (line: string) => void;
   clock: Clock;
-  random: () => number;
+  random: Random;
+  /** One-shot timers handed to services; defaults to the host's setTimeout. */
+  timers?: Timers;
   instanceId: string;
   /** waitUntil where the runtime has it; otherwise the promise just runs. */
   defer?: (work: Promise<unknown>) => void;
@@ -42,52 +49,76 @@ export interface RuntimeParts {
   secretKey?: string;
   /** Serves web/dist under /dashboard/ (Node, Bun); Workers use static assets instead. */
   serveDashboard?: MiddlewareHandler;
+  /**
+   * Runtimes without timers between invocations (Workers): each burst of finished requests schedules one
+   * statistics flush this long after its first request (through defer); absent: jobs.statsFlush alone.
+   */
+  flushAfterCompletionMs?: number;
 }
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
 export interface BackgroundJob {
-  name: string;
   intervalMs: number;
   run(): Promise<void>;
 }
 
+/** Every background job by name (entries schedule them all; tests run one). */
+export interface Jobs {
+  databaseMigrationRetry: BackgroundJob;
+  apiKeyLastUsedFlush: BackgroundJob;
+  /** Every 200 ms: the recorder's batch of counters, daily stats and request history. */
+  statsFlush: BackgroundJob;
+  tpsCheckpoint: BackgroundJob;
+  requestHistoryRetention: BackgroundJob;
+  healthSweep: BackgroundJob;
+  sseHeartbeat: BackgroundJob;
+  metricsUpdated: BackgroundJob;
+}
+
+export type JobName = keyof Jobs;
+
 export interface Composition {
   deps: AppDeps;
   app: Hono;
-  jobs: BackgroundJob[];
+  jobs: Jobs;
   /** Boot work (migrations, restoring state). Never throws: failures are logged and retried by jobs. */
   start(): Promise<void>;
   /** Flushes what is buffered and closes the database. */
   stop(): Promise<void>;
 }
 
-const MIGRATION_RETRY_MS = 10_000;
-/**
- * Recorder batches reach the database at most this long after the request (and on stop); frequent small
- * batches keep each synchronous write short.
- */
-const STATS_FLUSH_MS = 200;
-const HISTORY_RETENTION_MS = 10_000;
-/** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
-const HEALTH_SWEEP_TICK_MS = 2_000;
-/** Below the 15 s that proxies and the dashboard treat as the longest silence on an SSE stream. */
-const SSE_HEARTBEAT_MS = 10_000;
-/** MetricsUpdated goes out at most this often, and only when the snapshot changed. */
-const METRICS_UPDATED_MS = 1_000;
+/** How often each job runs, ms. */
+const INTERVALS_MS = {
+  databaseMigrationRetry: 10_000,
+  /**
+   * Recorder batches reach the database at most this long after the request (and on stop); frequent small
+   * batches keep each synchronous write short.
+   */
+  statsFlush: 200,
+  requestHistoryRetention: 10_000,
+  /** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed. */
+  healthSweep: 2_000,
+  /** Below the 15 s that proxies and the dashboard treat as the longest silence on an SSE stream. */
+  sseHeartbeat: 10_000,
+  /** MetricsUpdated goes out at most this often, and only when the snapshot changed. */
+  metricsUpdated: 1_000,
+} as const;
 
-export function compose(parts: RuntimeParts): Composition {
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The parts everything else is built on: log (and its in-memory tail), database, bus, background work. */
+function foundation(parts: RuntimeParts) {
   const { config, clock } = parts;
-  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const logRing = createLogRing(config.logBufferLines);
-  // Each kept line also goes to admin event streams as LogLine; late-bound (the hub is built below).
-  let sendLine: ((json: string) => void) | null = null;
+  // Each kept line also goes to admin event streams as LogLine, once the hub is attached.
+  let hub: EventStreamHub | null = null;
   const logger = createLogger({
     level: config.logLevel,
     now: () => clock.now(),
     write: parts.writeLog,
     tap: (entry, line) => {
       const kept = logRing.push(entry, line);
-      sendLine?.(kept === entry ? line : JSON.stringify(kept));
+      hub?.sendToAdmins("LogLine", kept === entry ? line : JSON.stringify(kept));
     },
   });
   const database = openDatabase({
@@ -107,7 +138,42 @@ export function compose(parts: RuntimeParts): Composition {
     ((work: Promise<unknown>) => {
       work.catch((error: unknown) => logger.error("background work failed", { error }));
     });
+  const attachLogTail = (eventStream: EventStreamHub) => {
+    hub = eventStream;
+  };
+  return { logger, logRing, attachLogTail, database, events, defer };
+}
 
+/** Directory (memory), writer (database then memory) and the registry's commands. */
+function composeRegistry(parts: RuntimeParts, base: ReturnType<typeof foundation>) {
+  const { config, clock } = parts;
+  const directory = new Directory();
+  const writer = new RegistryWriter(
+    base.database,
+    directory,
+    base.logger.child({ component: "registry" }),
+    () => clock.now(),
+  );
+  const registry = new EndpointRegistry({
+    writer,
+    probes: {
+      upstream: parts.upstream,
+      timeoutMs: config.probeTimeoutMs,
+      monotonic: () => clock.monotonic(),
+    },
+    events: base.events,
+    logger: base.logger,
+    secrets: createSecretBox(parts.secretKey ?? config.secretKey),
+    defaults: { healthCheckIntervalSecs: config.healthCheckIntervalSecs },
+    now: () => clock.now(),
+  });
+  return { directory, registry };
+}
+
+export function compose(parts: RuntimeParts): Composition {
+  const { config, clock } = parts;
+  const base = foundation(parts);
+  const { logger, database, events } = base;
   const eventStream = createEventStreamHub({
     bus: events,
     maxBacklogBytes: config.sseClientBacklogBytes,
@@ -115,85 +181,114 @@ export function compose(parts: RuntimeParts): Composition {
     onSlowClient: (info) =>
       logger.warn("SSE client fell too far behind; disconnected", { backlog_bytes: info.backlogBytes }),
   });
-  sendLine = (json) => eventStream.sendToAdmins("LogLine", json);
+  base.attachLogTail(eventStream);
   const requestMetrics = createRequestMetrics();
   observeCompletions(events, requestMetrics);
   const tracker = createTpsTracker();
-  const recorder = createStatsRecorder({
+  const { directory, registry } = composeRegistry(parts, base);
+  const stats = composeStats({
     config,
-    database,
-    tracker,
-    events,
-    logger,
     clock,
+    ...base,
+    tracker,
     instanceId: parts.instanceId,
+    latencies: () => directory.list().map((endpoint) => endpoint.latencyMs),
+    flushAfterCompletionMs: parts.flushAfterCompletionMs,
     sleep,
   });
   const auth = createAuth({ config, database, clock, logger });
-  const registry = createEndpointRegistry({
-    database,
-    probes: {
-      upstream: parts.upstream,
-      timeoutMs: config.probeTimeoutMs,
-      monotonic: () => clock.monotonic(),
-    },
+  const proxy = composeProxy({
+    config,
     clock,
-    events,
+    random: parts.random,
+    timers: parts.timers ?? systemTimers,
+    speeds: tracker,
+    directory,
+    upstream: parts.upstream,
+    completions: stats.completions,
     logger,
-    secrets: createSecretBox(parts.secretKey ?? config.secretKey),
-    defaultHealthCheckIntervalSecs: config.healthCheckIntervalSecs,
+    events,
+    // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
+    tokens: createTokenCounter(loadGptTokenizer, (error) =>
+      logger.warn("token counter unavailable; estimating tokens from text length", { error }),
+    ),
   });
-  recorder.setLatencySource(() => registry.list().map((endpoint) => endpoint.latencyMs));
+  // A deleted endpoint's measurements go with it (its daily stats and history stay as history).
+  events.subscribe((event) => {
+    if (event.type === "EndpointRemoved") tracker.forget(event.data.endpoint_id);
+  });
   const deps: AppDeps = {
+    ...proxy,
     config,
     database,
     clock,
     random: parts.random,
     upstream: parts.upstream,
     events,
+    directory,
     registry,
     eventStream,
     requestMetrics,
     tracker,
-    completions: recorder,
-    stats: recorder,
+    completions: stats.completions,
+    stats: stats.live,
     logger,
-    logRing,
+    logRing: base.logRing,
     instanceId: parts.instanceId,
-    defer,
+    defer: base.defer,
     clientAddress: parts.clientAddress,
     auth,
-    ...composeProxy({
-      config,
-      clock,
-      random: parts.random,
-      timers: systemTimers,
-      speeds: tracker,
-      directory: registry,
-      upstream: parts.upstream,
-      // Late-bound: whatever sink ends up on deps.completions receives every record.
-      completions: { record: (completion) => deps.completions.record(completion) },
-      logger,
-      events,
-      // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
-      tokens: createTokenCounter(loadGptTokenizer, (error) =>
-        logger.warn("token counter unavailable; estimating tokens from text length", { error }),
-      ),
-    }),
     serveDashboard: parts.serveDashboard,
-    // Late-bound: the proxy is on deps once this literal is built.
-    benchmarks: new BenchmarkService({
-      database,
-      directory: registry,
-      proxy: { handle: (call) => deps.proxy.handle(call) },
-      clock,
-      events,
-      logger,
-      defer,
-      timers: systemTimers,
-    }),
+    benchmarks: composeBenchmarks(parts, base, directory, proxy.proxy),
   };
+  const lifecycle = composeLifecycle(parts, {
+    ...base,
+    registry,
+    auth,
+    stats,
+    eventStream,
+    benchmarks: deps.benchmarks,
+  });
+  return {
+    deps,
+    app: createApp(deps),
+    jobs: composeJobs(parts, deps, lifecycle, stats),
+    start: lifecycle.start,
+    stop: lifecycle.stop,
+  };
+}
 
+/** TPS benchmark runs: driven through the proxy like user traffic, kept in the database. */
+function composeBenchmarks(
+  parts: RuntimeParts,
+  base: ReturnType<typeof foundation>,
+  directory: Directory,
+  proxy: ProxyService,
+): BenchmarkService {
+  return new BenchmarkService({
+    database: base.database,
+    directory,
+    proxy,
+    clock: parts.clock,
+    events: base.events,
+    logger: base.logger,
+    defer: base.defer,
+    timers: parts.timers ?? systemTimers,
+  });
+}
+
+interface LifecycleParts extends ReturnType<typeof foundation> {
+  benchmarks: BenchmarkService;
+  registry: EndpointRegistry;
+  auth: Auth;
+  stats: StatsParts;
+  eventStream: EventStreamHub;
+}
+
+/** Boot and shutdown steps, and the retries the jobs run while the database is unavailable. */
+function composeLifecycle(parts: RuntimeParts, input: LifecycleParts) {
+  const { config, clock } = parts;
+  const { logger, database, registry, auth, stats } = input;
   const migrateOrWarn = async () => {
     if (database.migrated) return;
     if (await database.migrate()) {
@@ -209,78 +304,88 @@ export function compose(parts: RuntimeParts): Composition {
   /** Restores the statistics once the schema is there (at boot, or when the retry job succeeds). */
   const migrateAndRestore = async () => {
     await migrateOrWarn();
-    if (database.migrated) await recorder.restore();
+    if (database.migrated) await restoreStats(stats.ports, clock.now());
   };
-
   let adminReady = false;
   const bootstrapAdmin = async () => {
     if (!adminReady && database.migrated) adminReady = await auth.accounts.bootstrapAdmin();
   };
-
   const loadRegistry = async () => {
     if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
-    else registry.serveDeclaredWithoutDatabase(config.declaredEndpoints);
+    else await registry.serveDeclaredWithoutDatabase(config.declaredEndpoints);
   };
-  const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
+  const start = async () => {
+    if (config.authDisabled) {
+      const msg = "AUTHENTICATION DISABLED for /v1/*: anyone who can reach this port can use every endpoint";
+      logger.warn(msg, { variable: "LLMLB_AUTH_DISABLED" });
+    }
+    await migrateAndRestore();
+    await bootstrapAdmin();
+    await loadRegistry();
+  };
+  return {
+    migrateAndRestore,
+    bootstrapAdmin,
+    loadRegistry,
+    start,
+    stop: () => stop(parts, input, migrateAndRestore),
+  };
+}
 
-  const metricsPublisher = createMetricsPublisher(events, () => dashboardSnapshot(deps));
-  const jobs: BackgroundJob[] = [
-    {
-      name: "database-migration-retry",
-      intervalMs: MIGRATION_RETRY_MS,
+async function stop(parts: RuntimeParts, input: LifecycleParts, migrateAndRestore: () => Promise<void>) {
+  const { logger, database, auth, stats } = input;
+  // One last chance for a database that was unavailable so far, so buffered statistics get written.
+  if (!database.migrated) await migrateAndRestore();
+  // Benchmark runs in flight are cancelled (and recorded as such) before the last statistics flush.
+  await input.benchmarks.stop();
+  await stopStats(stats.ports, stats.writer, () => parts.clock.now());
+  await auth.apiKeys
+    .flushLastUsed()
+    .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
+  input.eventStream.closeAll();
+  database.close();
+  await parts.upstream.close();
+}
+
+function composeJobs(
+  parts: RuntimeParts,
+  deps: AppDeps,
+  lifecycle: ReturnType<typeof composeLifecycle>,
+  stats: StatsParts,
+): Jobs {
+  const { config, clock } = parts;
+  const healthSweep = createHealthSweep({
+    registry: deps.registry,
+    directory: deps.directory,
+    clock,
+    whenUnloaded: lifecycle.loadRegistry,
+  });
+  const metricsPublisher = createMetricsPublisher(deps.events, () => dashboardSnapshot(deps));
+  return {
+    databaseMigrationRetry: {
+      intervalMs: INTERVALS_MS.databaseMigrationRetry,
       run: async () => {
-        if (!database.migrated) await migrateAndRestore();
-        await bootstrapAdmin();
+        if (!deps.database.migrated) await lifecycle.migrateAndRestore();
+        await lifecycle.bootstrapAdmin();
       },
     },
-    {
-      name: "api-key-last-used-flush",
-      intervalMs: LAST_USED_FLUSH_MS,
-      run: () => auth.apiKeys.flushLastUsed(),
+    apiKeyLastUsedFlush: { intervalMs: LAST_USED_FLUSH_MS, run: () => deps.auth.apiKeys.flushLastUsed() },
+    statsFlush: { intervalMs: INTERVALS_MS.statsFlush, run: async () => void (await stats.writer.flush()) },
+    tpsCheckpoint: {
+      intervalMs: config.tpsCheckpointIntervalSecs * 1000,
+      run: () => checkpointTps(stats.ports, clock.now()),
     },
-    { name: "stats-flush", intervalMs: STATS_FLUSH_MS, run: async () => void (await recorder.flush()) },
-    { name: "tps-checkpoint", intervalMs: config.tpsCheckpointIntervalSecs * 1000, run: recorder.checkpoint },
-    {
-      name: "request-history-retention",
-      intervalMs: HISTORY_RETENTION_MS,
-      run: async () => void (await recorder.pruneHistory()),
+    requestHistoryRetention: {
+      intervalMs: INTERVALS_MS.requestHistoryRetention,
+      run: async () =>
+        void (await pruneHistory(stats.ports, clock.now(), config.requestHistoryRetentionDays)),
     },
-    { name: "health-sweep", intervalMs: HEALTH_SWEEP_TICK_MS, run: () => healthSweep.run() },
+    healthSweep: { intervalMs: INTERVALS_MS.healthSweep, run: () => healthSweep.run() },
     // One timer for every SSE connection: a comment written to each client keeps proxies from closing it.
-    { name: "sse-heartbeat", intervalMs: SSE_HEARTBEAT_MS, run: async () => eventStream.heartbeat() },
-    {
-      name: "metrics-updated",
-      intervalMs: METRICS_UPDATED_MS,
+    sseHeartbeat: { intervalMs: INTERVALS_MS.sseHeartbeat, run: async () => deps.eventStream.heartbeat() },
+    metricsUpdated: {
+      intervalMs: INTERVALS_MS.metricsUpdated,
       run: async () => void metricsPublisher.tick(),
-    },
-  ];
-
-  return {
-    deps,
-    app: createApp(deps),
-    jobs,
-    async start() {
-      if (config.authDisabled) {
-        const msg =
-          "AUTHENTICATION DISABLED for /v1/*: anyone who can reach this port can use every endpoint";
-        logger.warn(msg, { variable: "LLMLB_AUTH_DISABLED" });
-      }
-      await migrateAndRestore();
-      await bootstrapAdmin();
-      await loadRegistry();
-    },
-    async stop() {
-      // One last chance for a database that was unavailable so far, so buffered statistics get written.
-      if (!database.migrated) await migrateAndRestore();
-      // Runs in flight are cancelled (and recorded as such) before the last statistics flush.
-      await deps.benchmarks.stop();
-      await recorder.stop();
-      await auth.apiKeys
-        .flushLastUsed()
-        .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
-      eventStream.closeAll();
-      database.close();
-      await parts.upstream.close();
     },
   };
 }

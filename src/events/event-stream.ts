@@ -72,6 +72,17 @@ function concat(frames: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** One chunk with every frame (admins) and one without the admin-only frames (everyone else). */
+function audienceChunks(frames: Frame[]): { admin: Uint8Array; everyone: Uint8Array } {
+  const all = frames.map((frame) => frame.bytes);
+  const admin = all.length === 1 ? (all[0] as Uint8Array) : concat(all);
+  const shared = frames.filter((frame) => !frame.adminOnly);
+  return {
+    admin,
+    everyone: shared.length === all.length ? admin : concat(shared.map((frame) => frame.bytes)),
+  };
+}
+
 /** Erroring the stream drops its backlog and makes the server close the connection (Node logs the error). */
 function slowClientError(): Error {
   const message = "SSE client fell too far behind and was disconnected; it reconnects with Last-Event-ID";
@@ -126,12 +137,9 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
     const frames = pending;
     pending = [];
     if (clients.size === 0) return;
-    const all = frames.map((frame) => frame.bytes);
-    const everyone = frames.filter((frame) => !frame.adminOnly).map((frame) => frame.bytes);
-    const adminChunk = all.length === 1 ? (all[0] as Uint8Array) : concat(all);
-    const viewerChunk = everyone.length === all.length ? adminChunk : concat(everyone);
+    const chunks = audienceChunks(frames);
     for (const client of clients) {
-      const chunk = client.admin ? adminChunk : viewerChunk;
+      const chunk = client.admin ? chunks.admin : chunks.everyone;
       if (chunk.byteLength > 0) send(client, chunk);
     }
   };

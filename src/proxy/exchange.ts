@@ -38,6 +38,8 @@ export class Exchange {
   /** Time spent waiting in the per-model queue across attempts, ms. */
   queueWaitMs = 0;
   private ended = false;
+  /** The whole response body the client got, kept only when bodies are logged (LLMLB_LOG_BODIES). */
+  private responseBody: string | null = null;
 
   constructor(
     private readonly deps: ExchangeDeps,
@@ -57,6 +59,11 @@ export class Exchange {
     this.attempts += 1;
     this.attemptStartedAt = this.deps.clock.monotonic();
     this.ttftMs = null;
+  }
+
+  /** Keeps the client's whole response body for request_history when the sink stores bodies. */
+  keepResponseBody(body: Uint8Array): void {
+    if (this.deps.completions.logsBodies) this.responseBody = new TextDecoder().decode(body);
   }
 
   markFirstByte(): void {
@@ -114,7 +121,12 @@ export class Exchange {
       api_key_id: this.call.apiKeyId,
       source: this.call.source ?? "api",
     };
-    this.deps.completions.record(record);
+    if (!this.deps.completions.logsBodies) {
+      this.deps.completions.record(record);
+      return;
+    }
+    const request = this.call.rawBody ?? JSON.stringify(this.call.body);
+    this.deps.completions.record(record, { request, response: this.responseBody });
   }
 
   /** What the routing headers say about this request, for the endpoint of the current attempt. */

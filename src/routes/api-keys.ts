@@ -9,6 +9,9 @@ import { AppError } from "../errors.js";
 import { validBody, validParams } from "../http/validate.js";
 import { type IsoTime, isoTime, isoTimeOrNull, timeField } from "../http/wire-time.js";
 
+/** Only what these routes use. */
+type ApiKeyRoutesDeps = Pick<AppDeps, "auth" | "clock">;
+
 const CreateBody = v.object({
   name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
   permissions: v.pipe(v.array(v.picklist(PERMISSIONS)), v.minLength(1, "grant at least one permission")),
@@ -55,7 +58,7 @@ function keyView(record: ApiKeyRecord): ApiKeyJson {
   };
 }
 
-export function apiKeyRoutes(deps: AppDeps): Hono {
+export function apiKeyRoutes(deps: ApiKeyRoutesDeps): Hono {
   const app = new Hono();
 
   app.get("/api/api-keys", async (c) => {

@@ -6,7 +6,6 @@ import type { AppDeps } from "../deps.js";
 import { validBody, validParams, validQuery } from "../http/validate.js";
 import { normaliseBaseUrl } from "../registry/base-url.js";
 import {
-  type CountersOf,
   type EndpointDetailJson,
   type EndpointJson,
   endpointJson,
@@ -15,6 +14,7 @@ import {
 } from "../registry/endpoint-json.js";
 import { endpointNotFound } from "../registry/registry.js";
 import { ENDPOINT_TYPES } from "../registry/types.js";
+import { countersJson } from "../stats/counters-json.js";
 
 const STATUSES = ["pending", "online", "offline", "error"] as const;
 
@@ -81,16 +81,12 @@ export interface EndpointModelsJson {
   models: ModelJson[];
 }
 
-export interface EndpointRoutesOptions {
-  /** Live request counters per endpoint; defaults to the values persisted when the registry loaded. */
-  countersOf?: CountersOf;
-}
-
-export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {}): Hono {
-  const { registry } = deps;
-  const countersOf = options.countersOf ?? ((id: string) => registry.persistedCounters(id));
+export function endpointRoutes(deps: Pick<AppDeps, "registry" | "directory" | "circuits" | "stats">): Hono {
+  const { registry, directory } = deps;
+  /** Live request counters: persisted plus not yet written. */
+  const countersOf = (id: string) => countersJson(deps.stats.countersOf(id));
   const json = (id: string) => {
-    const record = registry.get(id);
+    const record = directory.get(id);
     return record ? endpointJson(record, countersOf(id), deps.circuits.circuitState(id)) : null;
   };
   const found = (id: string) => {
@@ -98,7 +94,7 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
     if (!body) throw endpointNotFound(id);
     return body;
   };
-  const modelsJson = (id: string) => registry.modelsOf(id).map((model) => modelJson(id, model));
+  const modelsJson = (id: string) => directory.modelsOf(id).map((model) => modelJson(id, model));
   const app = new Hono();
 
   app.post("/api/endpoints", async (c) => {
@@ -109,7 +105,7 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
 
   app.get("/api/endpoints", (c) => {
     const query = validQuery(c, ListQuery);
-    const endpoints = registry
+    const endpoints = directory
       .list()
       .filter((record) => !query.status || record.status === query.status)
       .filter((record) => !query.type || record.endpointType === query.type)

@@ -10,7 +10,10 @@ import { validQuery } from "../http/validate.js";
 
 const EventsQuery = v.object({ logs: v.optional(v.picklist(["0", "1"], "Expected 0 or 1"), "0") });
 
-export function eventsRoutes(deps: AppDeps): Hono {
+/** Only what these routes use. */
+type EventsRoutesDeps = Pick<AppDeps, "eventStream">;
+
+export function eventsRoutes(deps: EventsRoutesDeps): Hono {
   const app = new Hono();
   app.get("/api/events", (c) => {
     const logs = validQuery(c, EventsQuery).logs === "1";

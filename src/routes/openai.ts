@@ -9,6 +9,9 @@ import { parseJsonText } from "../http/json-text.js";
 import { validate } from "../http/validate.js";
 import { ProxyBodySchema, type ProxyCall } from "../proxy/proxy-request.js";
 
+/** Only what these routes use. */
+type OpenaiRoutesDeps = Pick<AppDeps, "clientAddress" | "config" | "proxy">;
+
 const ROUTES: [path: string, apiKind: ApiKind][] = [
   ["/v1/chat/completions", "chat_completions"],
   ["/v1/completions", "completions"],
@@ -18,7 +21,7 @@ const ROUTES: [path: string, apiKind: ApiKind][] = [
 
 /** Reads and validates one inference request into a ProxyCall for `path` (the upstream path). */
 export async function readProxyCall(
-  deps: AppDeps,
+  deps: Pick<AppDeps, "clientAddress" | "config">,
   c: Context,
   apiKind: ApiKind,
   path: string,
@@ -40,7 +43,7 @@ export async function readProxyCall(
   };
 }
 
-export function openaiRoutes(deps: AppDeps): Hono {
+export function openaiRoutes(deps: OpenaiRoutesDeps): Hono {
   const app = new Hono();
   for (const [path, apiKind] of ROUTES) {
     app.post(path, async (c) => deps.proxy.handle(await readProxyCall(deps, c, apiKind, path)));

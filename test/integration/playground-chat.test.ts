@@ -49,7 +49,7 @@ describe("per-endpoint chat and routing headers", () => {
       true,
     );
     // The request log shows the tag once the recorder flushed.
-    await runJob(app, "stats-flush");
+    await runJob(app, "statsFlush");
     const logged: { source: string }[] = (await api(app, "GET", "/api/dashboard/request-responses")).body
       .records;
     expect(logged.map((record) => record.source)).toEqual([
