@@ -63,10 +63,11 @@ export class BenchmarkService {
     }
     const names = new Map(params.endpoint_ids.map((id) => [id, deps.directory.get(id)?.name ?? id]));
     const state = new RunState(crypto.randomUUID(), params, names, deps.clock.now());
-    await this.persist(state);
     deps.logger.info("benchmark run started", { run_id: state.id, model: params.model, total: state.total });
     this.publish(state);
-    const finished = this.execute(state)
+    // Registered before anything is awaited: a second start() at the same moment sees this run.
+    const finished = this.persist(state)
+      .then(() => this.execute(state))
       .catch((error: unknown) => {
         state.error = error instanceof Error ? error.message : String(error);
         state.finish("failed", deps.clock.now());
