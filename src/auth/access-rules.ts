@@ -53,6 +53,8 @@ const RULES: readonly Rule[] = [
     methods: "write",
     access: inferenceOrSession("admin", "openai.inference"),
   },
+  // Anthropic Messages (x-api-key or Bearer, as every /v1 route): inference like chat completions.
+  { prefix: "/v1/messages", methods: "any", access: inference("openai.inference") },
   { prefix: "/v1", methods: "any", access: inference("openai.inference") },
   { prefix: "/api/auth/login", methods: "any", access: PUBLIC },
   { prefix: "/api/api-keys", methods: "any", access: sessionOrKey("admin") },
