@@ -20,6 +20,7 @@ import { logRoutes } from "./routes/logs.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
+import { openApiRoutes } from "./routes/openapi.js";
 import { playgroundRoutes } from "./routes/playground.js";
 
 declare module "hono" {
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", dashboardRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/", fleetRoutes(deps));
+  app.route("/", openApiRoutes(deps));
 
   app.get("/", (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
   app.get(DASHBOARD_PREFIX, (c) => c.redirect(`${DASHBOARD_PREFIX}/`));

@@ -57,6 +57,8 @@ const RULES: readonly Rule[] = [
   { prefix: "/v1/messages", methods: "any", access: inference("openai.inference") },
   { prefix: "/v1", methods: "any", access: inference("openai.inference") },
   { prefix: "/api/auth/login", methods: "any", access: PUBLIC },
+  { prefix: "/api/openapi.json", methods: "read", access: PUBLIC },
+  { prefix: "/api/docs", methods: "read", access: PUBLIC },
   { prefix: "/api/api-keys", methods: "any", access: sessionOrKey("admin") },
   { prefix: "/api/endpoints", methods: "read", access: sessionOrKey("any", "endpoints.read") },
   { prefix: "/api/endpoints", methods: "write", access: sessionOrKey("admin", "endpoints.manage") },

@@ -1,6 +1,7 @@
 // Owns one benchmark request: built like a client's chat request, sent through the proxy pinned to one
 // endpoint (same dispatcher, queue, max_concurrency and accounting as user traffic), read to its end and
 // timed from the caller's side.
+import { createParser } from "eventsource-parser";
 import type { Clock } from "../clock.js";
 import { toAppError } from "../errors.js";
 import type { ProxyCall } from "../proxy/proxy-request.js";
@@ -49,24 +50,14 @@ interface StreamFigures {
 /** Reads an OpenAI SSE stream: when the first content arrived, content chunks, the usage chunk's count. */
 async function readStream(body: ReadableStream<Uint8Array>, clock: Clock): Promise<StreamFigures> {
   const figures: StreamFigures = { firstTokenAt: null, chunks: 0, usageTokens: null };
-  const decoder = new TextDecoder();
-  let buffered = "";
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buffered += decoder.decode(value, { stream: true });
-    const lines = buffered.split("\n");
-    buffered = lines.pop() ?? "";
-    for (const line of lines) {
-      if (!line.startsWith("data:")) continue;
-      const data = line.slice(5).trim();
-      if (data === "" || data === "[DONE]") continue;
+  const parser = createParser({
+    onEvent: ({ data }) => {
+      if (data === "[DONE]") return;
       let chunk: { choices?: { delta?: { content?: unknown } }[]; usage?: { completion_tokens?: unknown } };
       try {
         chunk = JSON.parse(data);
       } catch {
-        continue;
+        return;
       }
       const content = chunk.choices?.[0]?.delta?.content;
       if (typeof content === "string" && content !== "") {
@@ -75,7 +66,12 @@ async function readStream(body: ReadableStream<Uint8Array>, clock: Clock): Promi
       }
       const tokens = chunk.usage?.completion_tokens;
       if (typeof tokens === "number") figures.usageTokens = tokens;
-    }
+    },
+  });
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    parser.feed(decoder.decode(read.value, { stream: true }));
   }
   return figures;
 }

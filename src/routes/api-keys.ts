@@ -12,7 +12,7 @@ import { type IsoTime, isoTime, isoTimeOrNull, timeField } from "../http/wire-ti
 /** Only what these routes use. */
 type ApiKeyRoutesDeps = Pick<AppDeps, "auth" | "clock">;
 
-const CreateBody = v.object({
+export const CreateBody = v.object({
   name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
   permissions: v.pipe(v.array(v.picklist(PERMISSIONS)), v.minLength(1, "grant at least one permission")),
   /** ISO 8601 or epoch ms; null or absent: never expires. */

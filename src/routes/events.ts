@@ -8,7 +8,7 @@ import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validQuery } from "../http/validate.js";
 
-const EventsQuery = v.object({ logs: v.optional(v.picklist(["0", "1"], "Expected 0 or 1"), "0") });
+export const EventsQuery = v.object({ logs: v.optional(v.picklist(["0", "1"], "Expected 0 or 1"), "0") });
 
 /** Only what these routes use. */
 type EventsRoutesDeps = Pick<AppDeps, "eventStream">;

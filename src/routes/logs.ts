@@ -7,7 +7,7 @@ import type { AppDeps } from "../deps.js";
 import type { LogLineJson } from "../events/types.js";
 import { validQuery } from "../http/validate.js";
 
-const logsQuery = v.object({
+export const LogsQuery = v.object({
   /** Minimum level: `warn` returns warn and error lines. */
   level: v.optional(v.picklist(LOG_LEVELS, `Expected one of ${LOG_LEVELS.join(", ")}`), "debug"),
   limit: v.optional(
@@ -32,7 +32,7 @@ export interface LbLogsJson {
 export function logRoutes(deps: AppDeps): Hono {
   const app = new Hono();
   app.get("/api/dashboard/logs/lb", (c) => {
-    const query = validQuery(c, logsQuery);
+    const query = validQuery(c, LogsQuery);
     const body: LbLogsJson = {
       logs: deps.logRing.recent(query.level, query.limit),
       capacity: deps.config.logBufferLines,

@@ -1,5 +1,7 @@
 // Owns one streamed chat answer in the browser: posts an OpenAI chat body (routed /v1 or pinned to an
-// endpoint), reads the SSE stream as it comes, and measures what the footer shows (endpoint, TTFT, tok/s).
+// endpoint), reads the SSE stream as it comes (eventsource-parser), and measures what the footer shows
+// (endpoint, TTFT, tok/s).
+import { createParser } from "eventsource-parser";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { postForStream } from "../api/http.js";
 
@@ -70,35 +72,32 @@ export async function streamChat(url: string, body: unknown, signal: AbortSignal
   const response = await postForStream(url, body, signal);
   const header = response.headers.get("x-llmlb-endpoint");
   const endpoint = header === null ? null : decodeURIComponent(header);
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffered = "";
   let text = "";
   let first: number | null = null;
   let chunks = 0;
   let usage: number | null = null;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffered += decoder.decode(value, { stream: true });
-      const lines = buffered.split("\n");
-      buffered = lines.pop() ?? "";
-      for (const line of lines) {
-        const data = line.startsWith("data:") ? line.slice(5).trim() : "";
-        if (data === "" || data === "[DONE]") continue;
-        const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: { message?: string } };
-        if (chunk.error) throw new Error(chunk.error.message ?? "the stream ended with an error");
-        const delta = chunk.choices?.[0]?.delta?.content;
-        if (delta) {
-          first ??= performance.now();
-          chunks += 1;
-          text += delta;
-          on.onText(text);
-        }
-        if (chunk.usage) usage = chunk.usage.completion_tokens;
-        on.onFigures(figuresOf(started, first, usage ?? chunks, usage === null, endpoint));
+  // A mid-stream failure arrives as a data event carrying an OpenAI error: it ends the answer with it.
+  const parser = createParser({
+    onEvent: ({ data }) => {
+      if (data === "[DONE]") return;
+      const chunk = JSON.parse(data) as ChatCompletionChunk & { error?: { message?: string } };
+      if (chunk.error) throw new Error(chunk.error.message ?? "the stream ended with an error");
+      const delta = chunk.choices?.[0]?.delta?.content;
+      if (delta) {
+        first ??= performance.now();
+        chunks += 1;
+        text += delta;
+        on.onText(text);
       }
+      if (chunk.usage) usage = chunk.usage.completion_tokens;
+      on.onFigures(figuresOf(started, first, usage ?? chunks, usage === null, endpoint));
+    },
+  });
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      parser.feed(decoder.decode(read.value, { stream: true }));
     }
   } catch (error) {
     if (!signal.aborted) throw error;
