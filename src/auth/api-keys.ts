@@ -1,6 +1,7 @@
 // Owns API keys: creation (shown once, stored as SHA-256), listing, deletion, and the hot-path check —
 // an in-memory cache by hash (TTL bounded, dropped on delete) plus write-behind `last_used_at`.
 import { desc, eq, sql } from "drizzle-orm";
+import type { Priority } from "../balancer/fair-queue.js";
 import type { Clock } from "../clock.js";
 import type { DatabaseHandle } from "../db/client.js";
 import { apiKeys } from "../db/schema.js";
@@ -27,6 +28,8 @@ export interface ApiKeyRecord {
   createdAt: number;
   expiresAt: number | null;
   lastUsedAt: number | null;
+  /** Queue order of its requests when endpoints are saturated. */
+  priority: Priority;
 }
 
 export interface NewApiKey {
@@ -34,6 +37,7 @@ export interface NewApiKey {
   permissions: Permission[];
   expiresAt: number | null;
   createdBy: string | null;
+  priority: Priority;
 }
 
 export interface ApiKeyStore {
@@ -42,6 +46,8 @@ export interface ApiKeyStore {
   list(): Promise<ApiKeyRecord[]>;
   /** false when no key has this id. The key stops working on this instance at once. */
   remove(id: string): Promise<boolean>;
+  /** null when no key has this id. Applies on this instance at once, on others within the cache TTL. */
+  setPriority(id: string, priority: Priority): Promise<ApiKeyRecord | null>;
   /** The live (known, unexpired) key for a presented secret, marking it used; null otherwise. */
   authenticate(presented: string): Promise<ApiKeyRecord | null>;
   /** Writes buffered last-used times to the database. */
@@ -67,6 +73,7 @@ function toRecord(row: typeof apiKeys.$inferSelect): ApiKeyRecord {
     createdAt: row.createdAt,
     expiresAt: row.expiresAt,
     lastUsedAt: row.lastUsedAt,
+    priority: row.priority === "batch" ? "batch" : "interactive",
   };
 }
 
@@ -74,6 +81,19 @@ interface CacheEntry {
   record: ApiKeyRecord | null;
   /** Epoch ms when read from the database. */
   fetchedAt: number;
+}
+
+/** Stores a key's priority and applies it to the cached record (this instance at once). */
+async function setPriority(
+  database: DatabaseHandle,
+  cache: Map<string, CacheEntry>,
+  id: string,
+  priority: Priority,
+): Promise<ApiKeyRecord | null> {
+  const rows = await database.db.update(apiKeys).set({ priority }).where(eq(apiKeys.id, id)).returning();
+  if (!rows[0]) return null;
+  for (const entry of cache.values()) if (entry.record?.id === id) entry.record.priority = priority;
+  return toRecord(rows[0]);
 }
 
 export function createApiKeyStore(options: { database: DatabaseHandle; clock: Clock }): ApiKeyStore {
@@ -124,6 +144,7 @@ export function createApiKeyStore(options: { database: DatabaseHandle; clock: Cl
         createdAt: clock.now(),
         expiresAt: input.expiresAt,
         lastUsedAt: null,
+        priority: input.priority,
       };
       await database.db.insert(apiKeys).values(row);
       const record = toRecord(row);
@@ -148,6 +169,7 @@ export function createApiKeyStore(options: { database: DatabaseHandle; clock: Cl
       pendingUse.delete(id);
       return deleted.length > 0;
     },
+    setPriority: (id, priority) => setPriority(database, cache, id, priority),
     async authenticate(presented) {
       const record = await load(tokenHash(presented));
       const now = clock.now();

@@ -6,7 +6,7 @@ import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { type Access, accessFor, isReadMethod, under } from "./access-rules.js";
 import { API_KEY_PREFIX } from "./api-keys.js";
-import { ANONYMOUS, type Principal, type SessionInfo } from "./principal.js";
+import { ANONYMOUS, keyPrincipal, type Principal, type SessionInfo } from "./principal.js";
 import { constantTimeEqual } from "./tokens.js";
 
 /** Only what the guard uses. */
@@ -67,7 +67,7 @@ async function authenticate(deps: GuardDeps, credential: Credential, access: Acc
   if (credential.type === "api_key") {
     const record = await deps.auth.apiKeys.authenticate(credential.secret);
     if (!record) throw unauthorized("Invalid, expired or revoked API key", "invalid_api_key");
-    return { kind: "api_key", keyId: record.id, permissions: record.permissions } satisfies Principal;
+    return keyPrincipal(record);
   }
   if (access.sessions === "none") throw unauthorized("This route needs an API key (sk_…)", "invalid_api_key");
   const session = await lookupSession(deps, credential.token);
@@ -119,10 +119,7 @@ export function authGuard(deps: GuardDeps): MiddlewareHandler {
         credential?.type === "api_key"
           ? await deps.auth.apiKeys.authenticate(credential.secret).catch(() => null)
           : null;
-      c.set(
-        "principal",
-        record ? { kind: "api_key", keyId: record.id, permissions: record.permissions } : ANONYMOUS,
-      );
+      c.set("principal", record ? keyPrincipal(record) : ANONYMOUS);
       return next();
     }
     const principal = await authenticate(deps, credential, access);

@@ -1,5 +1,6 @@
 // Owns who a request acts as: permission names, roles, the principal put on the Hono context, apiKeyIdOf().
 import type { Context } from "hono";
+import type { Priority } from "../balancer/fair-queue.js";
 
 export const PERMISSIONS = [
   "openai.inference",
@@ -31,7 +32,7 @@ export interface SessionInfo {
 
 export type Principal =
   | { kind: "session"; session: SessionInfo; user: SessionUser; via: "cookie" | "bearer" }
-  | { kind: "api_key"; keyId: string; permissions: readonly Permission[] }
+  | { kind: "api_key"; keyId: string; permissions: readonly Permission[]; priority: Priority }
   /** Public routes, and /v1/* under LLMLB_AUTH_DISABLED=1 without a valid key. */
   | { kind: "anonymous" };
 
@@ -54,6 +55,21 @@ export function isAdminPrincipal(principal: Principal | undefined): boolean {
   if (principal?.kind === "session") return principal.user.role === "admin";
   if (principal?.kind === "api_key") return principal.permissions.includes("endpoints.manage");
   return false;
+}
+
+/** Queue priority of a request: its API key's; sessions and anonymous requests are interactive. */
+export function priorityOf(c: Context): Priority {
+  const principal = c.get("principal");
+  return principal?.kind === "api_key" ? principal.priority : "interactive";
+}
+
+/** The principal of a request made with a known API key. */
+export function keyPrincipal(record: {
+  id: string;
+  permissions: Permission[];
+  priority: Priority;
+}): Principal {
+  return { kind: "api_key", keyId: record.id, permissions: record.permissions, priority: record.priority };
 }
 
 /** A user on the wire (login, /api/auth/me). */

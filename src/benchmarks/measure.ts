@@ -34,6 +34,8 @@ function benchmarkCall(params: BenchmarkParams, endpointId: string, signal: Abor
     requestId: `bench-${crypto.randomUUID()}`,
     clientIp: null,
     apiKeyId: null,
+    // Below users: on a saturated endpoint a queued interactive request goes before the run's next one.
+    priority: "batch",
     signal,
     accept: params.stream ? "text/event-stream" : "application/json",
     source: "benchmark",

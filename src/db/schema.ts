@@ -169,6 +169,8 @@ export const apiKeys = sqliteTable("api_keys", {
   createdAt: integer("created_at").notNull(),
   expiresAt: integer("expires_at"),
   lastUsedAt: integer("last_used_at"),
+  /** Queue order of its requests when endpoints are saturated: 'interactive' (served first) or 'batch'. */
+  priority: text("priority").notNull().default("interactive"),
 });
 
 /** TPS benchmark runs (POST /api/benchmarks/tps); the newest 50 are kept. */

@@ -4,7 +4,7 @@
 import { CountTokensRequestSchema, MessagesRequestSchema } from "../anthropic/request-schema.js";
 import { requestResponsesQuery } from "../dashboard/request-responses.js";
 import { ProxyBodySchema } from "../proxy/proxy-request.js";
-import { CreateBody as ApiKeyBody } from "../routes/api-keys.js";
+import { CreateBody as ApiKeyBody, UpdateBody as ApiKeyUpdate } from "../routes/api-keys.js";
 import { ChangePasswordBody, LoginBody } from "../routes/auth.js";
 import { DaysQuery } from "../routes/endpoint-stats.js";
 import {
@@ -69,6 +69,12 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: "Create an API key; `key` is shown only in this answer",
     body: ApiKeyBody,
     responses: { 201: json(r.ApiKeyCreated) },
+  },
+  "PATCH /api/api-keys/:id": {
+    tag: "API keys",
+    summary: "Change an API key's queue priority (interactive before batch when endpoints are saturated)",
+    body: ApiKeyUpdate,
+    responses: { 200: json(r.ApiKey) },
   },
   "DELETE /api/api-keys/:id": { tag: "API keys", summary: "Revoke an API key", responses: { 204: none } },
 

@@ -37,6 +37,8 @@ export class Exchange {
   attempts = 0;
   /** Time spent waiting in the per-model queue across attempts, ms. */
   queueWaitMs = 0;
+  /** The endpoint's load mark when the current attempt took its slot (see Dispatcher.loadMark). */
+  private loadMarkAtStart = 0;
   private ended = false;
   /** The whole response body the client got, kept only when bodies are logged (LLMLB_LOG_BODIES). */
   private responseBody: string | null = null;
@@ -58,6 +60,7 @@ export class Exchange {
     this.lastRoute = route;
     this.attempts += 1;
     this.attemptStartedAt = this.deps.clock.monotonic();
+    this.loadMarkAtStart = this.deps.dispatcher.loadMark(route.endpoint.id);
     this.ttftMs = null;
   }
 
@@ -91,8 +94,9 @@ export class Exchange {
     this.ended = true;
     const route = this.route;
     this.route = null;
-    if (route) this.settle(route.endpoint.id, ending.verdict ?? "neutral");
     const now = this.deps.clock.monotonic();
+    const concurrency = route ? this.meanLoad(route.endpoint.id, now) : null;
+    if (route) this.settle(route.endpoint.id, ending.verdict ?? "neutral");
     const answered = route !== null && ending.statusCode >= 200 && ending.statusCode < 300;
     const success = answered && ending.error === null;
     // Tokens only for a relayed answer (a partial stream included); errors carry none.
@@ -117,6 +121,7 @@ export class Exchange {
       // measures the endpoint); from the request's start when no endpoint answered.
       duration_ms: round(now - (route ? this.attemptStartedAt : this.startedAt)) ?? 0,
       stream: wantsStream(this.call),
+      concurrency,
       client_ip: this.call.clientIp,
       api_key_id: this.call.apiKeyId,
       source: this.call.source ?? "api",
@@ -137,6 +142,14 @@ export class Exchange {
       attempts: this.attempts,
       queueWaitMs: this.queueWaitMs,
     };
+  }
+
+  /** Mean requests in flight at the endpoint since this attempt took its slot (itself included). */
+  private meanLoad(endpointId: string, now: number): number {
+    const elapsed = now - this.attemptStartedAt;
+    if (elapsed <= 0) return 1;
+    const mean = (this.deps.dispatcher.loadMark(endpointId) - this.loadMarkAtStart) / elapsed;
+    return Math.max(1, Math.round(mean * 100) / 100);
   }
 
   private settle(endpointId: string, verdict: Verdict): void {

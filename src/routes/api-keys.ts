@@ -1,9 +1,11 @@
-// Owns API key management (admin sessions only, enforced by the guard): list, create (key shown once), delete.
+// Owns API key management (admin sessions only, enforced by the guard): list, create (key shown once),
+// change the queue priority, delete.
 import { Hono } from "hono";
 import * as v from "valibot";
 import type { ApiKeyRecord } from "../auth/api-keys.js";
 import { sessionOf } from "../auth/guard.js";
 import { PERMISSIONS, type Permission } from "../auth/principal.js";
+import { PRIORITIES, type Priority } from "../balancer/fair-queue.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody, validParams } from "../http/validate.js";
@@ -17,6 +19,12 @@ export const CreateBody = v.object({
   permissions: v.pipe(v.array(v.picklist(PERMISSIONS)), v.minLength(1, "grant at least one permission")),
   /** ISO 8601 or epoch ms; null or absent: never expires. */
   expires_at: v.optional(v.nullable(timeField), null),
+  /** Queue order when every endpoint is saturated: interactive requests are served before batch ones. */
+  priority: v.optional(v.picklist(PRIORITIES, "priority must be 'interactive' or 'batch'"), "interactive"),
+});
+
+export const UpdateBody = v.object({
+  priority: v.picklist(PRIORITIES, "priority must be 'interactive' or 'batch'"),
 });
 
 /** What POST /api/api-keys accepts. */
@@ -35,6 +43,8 @@ export interface ApiKeyJson {
   created_at: IsoTime;
   expires_at: IsoTime | null;
   last_used_at: IsoTime | null;
+  /** Queue order of its requests when every endpoint is busy. */
+  priority: Priority;
 }
 
 /** POST /api/api-keys: the new key with its secret, shown only in this answer. */
@@ -55,6 +65,7 @@ function keyView(record: ApiKeyRecord): ApiKeyJson {
     created_at: isoTime(record.createdAt),
     expires_at: isoTimeOrNull(record.expiresAt),
     last_used_at: isoTimeOrNull(record.lastUsedAt),
+    priority: record.priority,
   };
 }
 
@@ -80,9 +91,18 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): Hono {
       permissions: [...new Set(body.permissions)],
       expiresAt: body.expires_at,
       createdBy: sessionOf(c).user.username,
+      priority: body.priority,
     });
     const created: CreatedApiKeyJson = { ...keyView(record), key };
     return c.json(created, 201);
+  });
+
+  app.patch("/api/api-keys/:id", async (c) => {
+    const { id } = validParams(c, IdParams);
+    const body = await validBody(c, UpdateBody);
+    const record = await deps.auth.apiKeys.setPriority(id, body.priority);
+    if (!record) throw new AppError("not_found", `No API key with id ${id}`, { code: "api_key_not_found" });
+    return c.json(keyView(record));
   });
 
   app.delete("/api/api-keys/:id", async (c) => {

@@ -4,6 +4,7 @@
 
 export type { Permission, UserJson as User } from "../../../src/auth/principal.js";
 export type { CircuitState } from "../../../src/balancer/circuit-breaker.js";
+export type { Priority as KeyPriority } from "../../../src/balancer/fair-queue.js";
 export type {
   BenchmarkResultJson,
   BenchmarkRunJson,
@@ -22,6 +23,7 @@ export type {
   EndpointStatus,
   EventJsonPayloads,
   LogLineJson,
+  ModelLoad,
 } from "../../../src/events/types.js";
 export type { IsoTime } from "../../../src/http/wire-time.js";
 export type { EndpointDetailJson, EndpointJson, ModelJson } from "../../../src/registry/endpoint-json.js";

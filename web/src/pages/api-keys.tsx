@@ -1,7 +1,7 @@
 // Owns API key management (admin): create (the key is shown once, with a copy button), list, delete.
 import { useEffect, useState } from "preact/hooks";
 import { createApiKey, deleteApiKey, fetchApiKeys } from "../api/calls.js";
-import type { ApiKey, CreatedApiKeyJson as CreatedKey, Permission } from "../api/types.js";
+import type { ApiKey, CreatedApiKeyJson as CreatedKey, KeyPriority, Permission } from "../api/types.js";
 import { notify } from "../components/toast.js";
 import { ago, DASH } from "../format.js";
 import { epochMs } from "../state/apply.js";
@@ -44,16 +44,23 @@ function NewKey({ created, onDone }: { created: CreatedKey; onDone: () => void }
   );
 }
 
+/** Queue order when every endpoint is busy (the server's PRIORITIES). */
+const PRIORITY_OPTIONS: { value: KeyPriority; label: string }[] = [
+  { value: "interactive", label: "interactive (served first)" },
+  { value: "batch", label: "batch (after interactive keys)" },
+];
+
 function CreateForm({ onCreated }: { onCreated: (key: CreatedKey) => void }) {
   const [name, setName] = useState("");
   const [permissions, setPermissions] = useState<Permission[]>(["openai.inference", "openai.models.read"]);
   const [expires, setExpires] = useState("");
+  const [priority, setPriority] = useState<KeyPriority>("interactive");
   const [error, setError] = useState<string | null>(null);
   const submit = async (event: Event) => {
     event.preventDefault();
     try {
       const expiresAt = expires ? new Date(`${expires}T23:59:59`).toISOString() : null;
-      onCreated(await createApiKey({ name: name.trim(), permissions, expires_at: expiresAt }));
+      onCreated(await createApiKey({ name: name.trim(), permissions, expires_at: expiresAt, priority }));
       setName("");
       setError(null);
     } catch (thrown) {
@@ -103,6 +110,20 @@ function CreateForm({ onCreated }: { onCreated: (key: CreatedKey) => void }) {
           value={expires}
           onInput={(e) => setExpires((e.target as HTMLInputElement).value)}
         />
+      </label>
+      <label class="field">
+        <span>Queue priority</span>
+        <select
+          name="priority"
+          value={priority}
+          onChange={(e) => setPriority((e.target as HTMLSelectElement).value as KeyPriority)}
+        >
+          {PRIORITY_OPTIONS.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
       </label>
       <button type="submit" class="primary" disabled={permissions.length === 0}>
         Create key
@@ -158,6 +179,7 @@ export function ApiKeysPage() {
                   <th>Name</th>
                   <th>Key</th>
                   <th>Permissions</th>
+                  <th>Priority</th>
                   <th>Last used</th>
                   <th>Expires</th>
                   <th />
@@ -178,6 +200,9 @@ export function ApiKeysPage() {
                           {p}
                         </span>
                       ))}
+                    </td>
+                    <td data-label="Priority" data-cell="priority">
+                      {key.priority}
                     </td>
                     <td data-label="Last used">{ago(epochMs(key.last_used_at))}</td>
                     <td data-label="Expires">
