@@ -22,6 +22,8 @@ import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
 import { openApiRoutes } from "./routes/openapi.js";
 import { playgroundRoutes } from "./routes/playground.js";
+import { requestLogRoutes } from "./routes/request-log.js";
+import { usageRoutes } from "./routes/usage.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -71,6 +73,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", eventsRoutes(deps));
   app.route("/", logRoutes(deps));
   app.route("/", dashboardRoutes(deps));
+  app.route("/", requestLogRoutes(deps));
+  app.route("/", usageRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/", fleetRoutes(deps));
   app.route("/", openApiRoutes(deps));

@@ -14,6 +14,7 @@ import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/
 import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub, type EventStreamHub } from "./events/event-stream.js";
+import { trustedClientAddress } from "./http/client-address.js";
 import { createLogger } from "./logger.js";
 import { createLogRing } from "./logs/log-ring.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
@@ -236,7 +237,7 @@ export function compose(parts: RuntimeParts): Composition {
     logRing: base.logRing,
     instanceId: parts.instanceId,
     defer: base.defer,
-    clientAddress: parts.clientAddress,
+    clientAddress: trustedClientAddress(parts.clientAddress, config.trustedProxies),
     auth,
     serveDashboard: parts.serveDashboard,
     benchmarks: composeBenchmarks(parts, base, directory, proxy.proxy),

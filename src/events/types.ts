@@ -3,7 +3,15 @@
 import type { IsoTime } from "../http/wire-time.js";
 
 export type EndpointStatus = "pending" | "online" | "offline" | "error";
-export type ApiKind = "chat_completions" | "completions" | "responses" | "embeddings" | "messages";
+export type ApiKind =
+  | "chat_completions"
+  | "completions"
+  | "responses"
+  | "embeddings"
+  | "messages"
+  | "audio_transcriptions"
+  | "audio_speech"
+  | "images";
 /** Who sent a request: a client of /v1 (`api`), the dashboard's playground, or a TPS benchmark run. */
 export type RequestSource = "api" | "playground" | "benchmark";
 

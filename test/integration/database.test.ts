@@ -8,12 +8,14 @@ import { openTestDatabase, type TempDir, tempDir } from "../fixtures/temp-db.js"
 const EXPECTED_TABLES = [
   "api_keys",
   "benchmark_runs",
+  "client_hourly_stats",
   "endpoint_daily_stats",
   "endpoint_models",
   "endpoints",
   "model_tps_state",
   "request_history",
   "sessions",
+  "token_daily_stats",
   "users",
 ];
 

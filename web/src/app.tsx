@@ -8,6 +8,7 @@ import { LogsPage } from "./pages/logs.js";
 import { OverviewPage } from "./pages/overview.js";
 import { PlaygroundPage } from "./pages/playground.js";
 import { RequestsPage } from "./pages/requests.js";
+import { UsagePage } from "./pages/usage.js";
 import { linkTo, route } from "./router.js";
 import { session, signOut } from "./state/session.js";
 
@@ -37,6 +38,7 @@ function Header({ username, isAdmin }: { username: string; isAdmin: boolean }) {
         {isAdmin && <NavLink path="/playground" label="Playground" />}
         <NavLink path="/benchmarks" label="Benchmarks" />
         {isAdmin && <NavLink path="/logs" label="Logs" />}
+        <NavLink path="/usage" label="Usage" />
         {isAdmin && <NavLink path="/api-keys" label="API keys" />}
       </nav>
       <div class="top-right">
@@ -53,6 +55,7 @@ function Header({ username, isAdmin }: { username: string; isAdmin: boolean }) {
 function Page({ isAdmin }: { isAdmin: boolean }) {
   const path = route.value;
   if (path.startsWith("/requests")) return <RequestsPage />;
+  if (path.startsWith("/usage")) return <UsagePage />;
   if (path.startsWith("/api-keys") && isAdmin) return <ApiKeysPage />;
   if (path.startsWith("/playground") && isAdmin) return <PlaygroundPage />;
   if (path.startsWith("/benchmarks")) return <BenchmarksPage isAdmin={isAdmin} />;

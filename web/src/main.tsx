@@ -8,6 +8,7 @@ import "./styles/overlays.css";
 import "./styles/tables.css";
 import "./styles/forms.css";
 import "./styles/playground.css";
+import "./styles/usage.css";
 import "./styles/phone.css";
 
 void checkSession();

@@ -8,7 +8,10 @@ import type {
   BenchmarkRunJson,
   BenchmarkRunsJson,
   BenchmarkStart,
+  ClientHeatmapJson,
+  ClientsJson,
   CreatedApiKeyJson,
+  DailyTokensJson,
   DayStats,
   EndpointCreateInput,
   EndpointDetailJson,
@@ -18,11 +21,14 @@ import type {
   LoginJson,
   ModelListJson,
   ModelTps,
+  MonthlyTokensJson,
   Overview,
+  RequestDetailJson,
   RequestResponsesPage,
   SessionJson,
   SyncResult,
   TestResult,
+  TokenTotalsJson,
   User,
 } from "./types.js";
 
@@ -86,6 +92,25 @@ export interface RequestFilters {
 }
 export const fetchRequests = (filters: RequestFilters) =>
   api<RequestResponsesPage>(`/api/dashboard/request-responses${query({ ...filters })}`);
+
+export const fetchRequestDetail = (id: number) =>
+  api<RequestDetailJson>(`/api/dashboard/request-responses/${id}`);
+
+/** The export's URL with the list's current filters (no paging): a plain download with the session cookie. */
+export function exportUrl(filters: RequestFilters, format: "csv" | "json"): string {
+  const { page: _page, per_page: _perPage, ...selection } = filters;
+  return `/api/dashboard/request-responses/export${query({ ...selection, format })}`;
+}
+
+export const fetchTokenTotals = () => api<TokenTotalsJson>("/api/dashboard/stats/tokens");
+export const fetchDailyTokens = (days: number) =>
+  api<DailyTokensJson[]>(`/api/dashboard/stats/tokens/daily${query({ days })}`);
+export const fetchMonthlyTokens = (months: number) =>
+  api<MonthlyTokensJson[]>(`/api/dashboard/stats/tokens/monthly${query({ months })}`);
+export const fetchClients = (groupBy: "ip" | "api_key", days: number) =>
+  api<ClientsJson>(`/api/dashboard/clients${query({ group_by: groupBy, days, limit: 10 })}`);
+export const fetchHeatmap = (days: number) =>
+  api<ClientHeatmapJson>(`/api/dashboard/clients/heatmap${query({ days })}`);
 
 export const fetchApiKeys = async (): Promise<ApiKey[]> => (await api<ApiKeyListJson>("/api/api-keys")).data;
 

@@ -10,8 +10,22 @@ export type {
   BenchmarkRunJson,
   BenchmarkRunsJson,
 } from "../../../src/benchmarks/figures.js";
+export type {
+  ClientDetailJson,
+  ClientHeatmapJson,
+  ClientsJson,
+  ClientTimelineJson,
+  IpClientJson,
+  KeyClientJson,
+} from "../../../src/dashboard/client-stats.js";
 export type { DashboardStats, EndpointTpsSummary } from "../../../src/dashboard/overview.js";
+export type { RequestDetailJson } from "../../../src/dashboard/request-detail.js";
 export type { RequestResponseJson, RequestResponsesPage } from "../../../src/dashboard/request-responses.js";
+export type {
+  DailyTokensJson,
+  MonthlyTokensJson,
+  TokenTotalsJson,
+} from "../../../src/dashboard/token-stats.js";
 export type {
   DashboardEndpointJson,
   DashboardModelStatsRow,
@@ -47,4 +61,4 @@ export type { LbLogsJson } from "../../../src/routes/logs.js";
 export type { ModelListJson, ModelObjectJson } from "../../../src/routes/models.js";
 export type { CountersJson } from "../../../src/stats/counters-json.js";
 export type { DayStats, ModelStats, ModelTps } from "../../../src/stats/daily-report.js";
-export type { MinutePoint } from "../../../src/stats/types.js";
+export type { AttemptJson, MinutePoint } from "../../../src/stats/types.js";
