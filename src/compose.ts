@@ -2,6 +2,7 @@
 // background jobs and start/stop steps that entries schedule and run.
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createApp } from "./app.js";
+import { createAuditWriter } from "./audit/store.js";
 import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
 import type { Config } from "./config.js";
@@ -11,6 +12,8 @@ import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/
 import type { AppDeps, Clock } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub } from "./events/event-stream.js";
+import { createKeyUsage } from "./limits/key-usage.js";
+import { createUsageSync, USAGE_SYNC_MS } from "./limits/usage-sync.js";
 import { createLogger } from "./logger.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
 import { composeProxy } from "./proxy/compose-proxy.js";
@@ -114,6 +117,8 @@ export function compose(parts: RuntimeParts): Composition {
     sleep,
   });
   const auth = createAuth({ config, database, clock, logger });
+  const keyUsage = createKeyUsage();
+  const syncUsage = createUsageSync({ db: database.db, usage: keyUsage, now: () => clock.now() });
   const registry = createEndpointRegistry({
     database,
     probes: {
@@ -139,13 +144,22 @@ export function compose(parts: RuntimeParts): Composition {
     eventStream,
     requestMetrics,
     tracker,
-    completions: recorder,
+    completions: {
+      record(completion, bodies) {
+        recorder.record(completion, bodies);
+        if (completion.api_key_id) {
+          keyUsage.addTokens(completion.api_key_id, completion.finished_at, completion.output_tokens);
+        }
+      },
+    },
     stats: recorder,
     logger,
     instanceId: parts.instanceId,
     defer,
     clientAddress: parts.clientAddress,
     auth,
+    keyUsage,
+    audit: createAuditWriter({ database, clock, sleep }),
     ...composeProxy({
       config,
       clock,
@@ -209,6 +223,11 @@ export function compose(parts: RuntimeParts): Composition {
       intervalMs: LAST_USED_FLUSH_MS,
       run: () => auth.apiKeys.flushLastUsed(),
     },
+    {
+      name: "key-usage-sync",
+      intervalMs: USAGE_SYNC_MS,
+      run: syncUsage,
+    },
     { name: "stats-flush", intervalMs: STATS_FLUSH_MS, run: async () => void (await recorder.flush()) },
     { name: "tps-checkpoint", intervalMs: config.tpsCheckpointIntervalSecs * 1000, run: recorder.checkpoint },
     {
@@ -244,6 +263,7 @@ export function compose(parts: RuntimeParts): Composition {
       // One last chance for a database that was unavailable so far, so buffered statistics get written.
       if (!database.migrated) await migrateAndRestore();
       await recorder.stop();
+      await syncUsage().catch((error: unknown) => logger.error("writing API key usage failed", { error }));
       await auth.apiKeys
         .flushLastUsed()
         .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));

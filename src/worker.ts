@@ -68,11 +68,13 @@ function defer(work: Promise<unknown>): void {
 
 /**
  * There are no timers between invocations, so each finished request schedules (via waitUntil) one flush of
- * the statistics a moment later; the cron's flush catches anything left behind.
+ * the statistics and per-key usage a moment later; the cron's flush catches anything left behind.
  */
 function flushAfterCompletions(composition: Composition): void {
-  const flush = composition.jobs.find((job) => job.name === "stats-flush");
-  if (!flush) return;
+  const flushes = composition.jobs.filter(
+    (job) => job.name === "stats-flush" || job.name === "key-usage-sync",
+  );
+  if (flushes.length === 0) return;
   const sink = composition.deps.completions;
   let scheduled: Promise<void> | null = null;
   composition.deps.completions = {
@@ -80,7 +82,7 @@ function flushAfterCompletions(composition: Composition): void {
       sink.record(completion, bodies);
       if (scheduled) return;
       scheduled = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_DELAY_MS))
-        .then(() => flush.run())
+        .then(async () => void (await Promise.all(flushes.map((flush) => flush.run()))))
         .finally(() => {
           scheduled = null;
         });

@@ -5,6 +5,7 @@ import type { Clock } from "../deps.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password.js";
+import { requireStrongPassword } from "./password-policy.js";
 import type { SessionInfo, SessionUser } from "./principal.js";
 import type { NewSession, SessionStore } from "./sessions.js";
 import type { LoginThrottle } from "./throttle.js";
@@ -14,7 +15,9 @@ import {
   findUserById,
   findUserByUsername,
   insertUserIfAbsent,
+  recordLogin,
   setUserPassword,
+  type UserRow,
 } from "./users.js";
 
 export interface AccountsOptions {
@@ -47,6 +50,15 @@ function lockedOut(retryAfterSecs: number): AppError {
   });
 }
 
+export function sessionUserOf(user: UserRow): SessionUser {
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    mustChangePassword: user.mustChangePassword,
+  };
+}
+
 /** Database failures on the login path answer 503 (retry later), not a 500. */
 async function orUnavailable<T>(work: Promise<T>): Promise<T> {
   try {
@@ -77,10 +89,15 @@ export function createAccounts(options: AccountsOptions): Accounts {
         if (locked > 0) throw lockedOut(locked);
         throw new AppError("unauthorized", INVALID_LOGIN, { code: "invalid_credentials" });
       }
+      if (user.disabled) {
+        throw new AppError("forbidden", "This account is disabled; ask an admin", {
+          code: "account_disabled",
+        });
+      }
       throttle.reset(userKey);
       const session = await orUnavailable(sessions.create(user.id));
-      const { passwordHash: _, ...sessionUser } = user;
-      return { ...session, user: sessionUser };
+      await orUnavailable(recordLogin(database.db, user.id, clock.now()));
+      return { ...session, user: sessionUserOf(user) };
     },
 
     async changePassword(session, currentPassword, newPassword) {
@@ -95,6 +112,7 @@ export function createAccounts(options: AccountsOptions): Accounts {
           param: "current_password",
         });
       }
+      requireStrongPassword(newPassword, user.username, "new_password");
       await setUserPassword(database.db, user.id, await hashPassword(newPassword), clock.now());
       await sessions.revokeOthers(user.id, session.tokenHash);
     },

@@ -1,18 +1,30 @@
-// Owns API keys: creation (shown once, stored as SHA-256), listing, deletion, and the hot-path check —
-// an in-memory cache by hash (TTL bounded, dropped on delete) plus write-behind `last_used_at`.
-import { desc, eq, sql } from "drizzle-orm";
+// Owns API keys: creation (shown once, stored as SHA-256), listing, updates, deletion, and the hot-path check —
+// an in-memory cache by hash (TTL bounded, dropped on delete/update/owner change) plus write-behind `last_used_at`.
+import { eq } from "drizzle-orm";
 import type { DatabaseHandle } from "../db/client.js";
 import { apiKeys } from "../db/schema.js";
 import type { Clock } from "../deps.js";
 import { AppError } from "../errors.js";
-import { PERMISSIONS, type Permission } from "./principal.js";
+import { utcDate } from "../stats/pending-writes.js";
+import {
+  selectKey,
+  selectListing,
+  selectLiveKey,
+  toRecord,
+  updateKey,
+  writeLastUsed,
+} from "./api-key-queries.js";
+import type { Permission } from "./principal.js";
 import { randomToken, tokenHash } from "./tokens.js";
 
 export const API_KEY_PREFIX = "sk_";
 /** Characters of the key kept for display: `sk_` plus 8. */
 const DISPLAY_PREFIX_LENGTH = 11;
-/** A key found in the database is trusted from memory this long (ms); deletions elsewhere take ≤ this. */
-const FOUND_TTL_MS = 30_000;
+/**
+ * A key found in the database is trusted from memory this long (ms): deletions, limit changes and owner
+ * changes made on another instance take effect here within it.
+ */
+export const FOUND_TTL_MS = 30_000;
 /** An unknown hash is remembered this long (ms), so repeated bad keys do not query the database each time. */
 const MISSING_TTL_MS = 5_000;
 const MAX_CACHED = 10_000;
@@ -23,10 +35,27 @@ export interface ApiKeyRecord {
   keyPrefix: string;
   permissions: Permission[];
   createdBy: string | null;
+  /** The owning user (null for keys whose creator no longer resolves to a user). */
+  userId: string | null;
   /** Epoch ms. */
   createdAt: number;
   expiresAt: number | null;
   lastUsedAt: number | null;
+  limits: KeyLimits;
+}
+
+export interface KeyLimits {
+  /** Requests per UTC minute; null: unlimited. */
+  rpm: number | null;
+  /** Output tokens per UTC day; null: unlimited. */
+  tokensDaily: number | null;
+}
+
+/** A key with its owner's name and today's usage, for the keys pages. */
+export interface ApiKeyListing extends ApiKeyRecord {
+  ownerName: string | null;
+  /** Today (UTC) as recorded in the database (flushed within the usage sync interval). */
+  usedToday: { requests: number; outputTokens: number };
 }
 
 export interface NewApiKey {
@@ -34,40 +63,36 @@ export interface NewApiKey {
   permissions: Permission[];
   expiresAt: number | null;
   createdBy: string | null;
+  userId: string | null;
+  limits: KeyLimits;
+}
+
+export interface ApiKeyPatch {
+  name?: string;
+  permissions?: Permission[];
+  limits?: Partial<KeyLimits>;
 }
 
 export interface ApiKeyStore {
   /** Returns the record and the full key; the key exists nowhere else afterwards. */
   create(input: NewApiKey): Promise<{ record: ApiKeyRecord; key: string }>;
-  list(): Promise<ApiKeyRecord[]>;
+  /** Every key, one user's keys, or one key; newest first. */
+  list(filter?: { userId?: string; keyId?: string }): Promise<ApiKeyListing[]>;
+  get(id: string): Promise<ApiKeyRecord | null>;
+  /** Drops every permission outside `allowed` from the user's keys (after a demotion). */
+  restrictUser(userId: string, allowed: readonly Permission[]): Promise<void>;
+  /** The updated key, or null when no key has this id; this instance sees the change at once. */
+  update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | null>;
   /** false when no key has this id. The key stops working on this instance at once. */
   remove(id: string): Promise<boolean>;
+  /** Deletes every key the user owns (their account is being deleted); returns how many. */
+  removeByUser(userId: string): Promise<number>;
+  /** Forgets cached keys of this user so the next use re-reads the owner (disabled, deleted). */
+  forgetUser(userId: string): void;
   /** The live (known, unexpired) key for a presented secret, marking it used; null otherwise. */
   authenticate(presented: string): Promise<ApiKeyRecord | null>;
   /** Writes buffered last-used times to the database. */
   flushLastUsed(): Promise<void>;
-}
-
-const KNOWN = new Set<string>(PERMISSIONS);
-
-function toRecord(row: typeof apiKeys.$inferSelect): ApiKeyRecord {
-  let permissions: Permission[] = [];
-  try {
-    const parsed: unknown = JSON.parse(row.permissions);
-    if (Array.isArray(parsed)) permissions = parsed.filter((p): p is Permission => KNOWN.has(p));
-  } catch {
-    // A malformed permissions column grants nothing.
-  }
-  return {
-    id: row.id,
-    name: row.name,
-    keyPrefix: row.keyPrefix,
-    permissions,
-    createdBy: row.createdBy,
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
-    lastUsedAt: row.lastUsedAt,
-  };
 }
 
 interface CacheEntry {
@@ -96,8 +121,7 @@ export function createApiKeyStore(options: { database: DatabaseHandle; clock: Cl
     const age = cached ? clock.now() - cached.fetchedAt : Number.POSITIVE_INFINITY;
     if (cached && age < (cached.record ? FOUND_TTL_MS : MISSING_TTL_MS)) return cached.record;
     try {
-      const rows = await database.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).limit(1);
-      const record = rows[0] ? toRecord(rows[0]) : null;
+      const record = await selectLiveKey(database.db, hash);
       remember(hash, record);
       return record;
     } catch (error) {
@@ -108,6 +132,10 @@ export function createApiKeyStore(options: { database: DatabaseHandle; clock: Cl
         cause: error,
       });
     }
+  };
+
+  const forget = (matches: (record: ApiKeyRecord) => boolean) => {
+    for (const [hash, entry] of cache) if (entry.record && matches(entry.record)) cache.delete(hash);
   };
 
   return {
@@ -121,32 +149,60 @@ export function createApiKeyStore(options: { database: DatabaseHandle; clock: Cl
         keyPrefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
         permissions: JSON.stringify(input.permissions),
         createdBy: input.createdBy,
+        userId: input.userId,
         createdAt: clock.now(),
         expiresAt: input.expiresAt,
         lastUsedAt: null,
+        rateLimitRpm: input.limits.rpm,
+        tokenLimitDaily: input.limits.tokensDaily,
       };
       await database.db.insert(apiKeys).values(row);
       const record = toRecord(row);
       remember(hash, record);
       return { record, key };
     },
-    async list() {
-      const rows = await database.db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt));
-      return rows.map((row) => {
-        const record = toRecord(row);
+    async list(filter) {
+      const listing = await selectListing(database.db, utcDate(clock.now()), filter);
+      for (const record of listing) {
         const pending = pendingUse.get(record.id);
         if (pending !== undefined && pending > (record.lastUsedAt ?? 0)) record.lastUsedAt = pending;
-        return record;
-      });
+      }
+      return listing;
+    },
+    get: (id) => selectKey(database.db, id),
+    async update(id, patch) {
+      const record = await updateKey(database.db, id, patch);
+      forget((cached) => cached.id === id);
+      return record;
     },
     async remove(id) {
       const deleted = await database.db
         .delete(apiKeys)
         .where(eq(apiKeys.id, id))
         .returning({ id: apiKeys.id });
-      for (const [hash, entry] of cache) if (entry.record?.id === id) cache.delete(hash);
+      forget((record) => record.id === id);
       pendingUse.delete(id);
       return deleted.length > 0;
+    },
+    async removeByUser(userId) {
+      const deleted = await database.db
+        .delete(apiKeys)
+        .where(eq(apiKeys.userId, userId))
+        .returning({ id: apiKeys.id });
+      forget((record) => record.userId === userId);
+      for (const { id } of deleted) pendingUse.delete(id);
+      return deleted.length;
+    },
+    async restrictUser(userId, allowed) {
+      for (const key of await selectListing(database.db, utcDate(clock.now()), { userId })) {
+        const kept = key.permissions.filter((permission) => allowed.includes(permission));
+        if (kept.length !== key.permissions.length)
+          await updateKey(database.db, key.id, { permissions: kept });
+      }
+      forget((record) => record.userId === userId);
+    },
+    forgetUser(userId) {
+      forget((record) => record.userId === userId);
     },
     async authenticate(presented) {
       const record = await load(tokenHash(presented));
@@ -159,15 +215,8 @@ export function createApiKeyStore(options: { database: DatabaseHandle; clock: Cl
       if (pendingUse.size === 0) return;
       const batch = [...pendingUse];
       pendingUse.clear();
-      const [first, ...rest] = batch.map(([id, at]) =>
-        database.db
-          .update(apiKeys)
-          .set({ lastUsedAt: sql`max(coalesce(${apiKeys.lastUsedAt}, 0), ${at})` })
-          .where(eq(apiKeys.id, id)),
-      );
-      if (!first) return;
       try {
-        await database.db.batch([first, ...rest]);
+        await writeLastUsed(database.db, batch);
       } catch (error) {
         // Put the times back (unless newer ones arrived) so the next flush retries them.
         for (const [id, at] of batch) if ((pendingUse.get(id) ?? 0) < at) pendingUse.set(id, at);

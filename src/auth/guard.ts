@@ -5,7 +5,7 @@ import { getCookie } from "hono/cookie";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { type Access, accessFor, isReadMethod } from "./access-rules.js";
-import { API_KEY_PREFIX } from "./api-keys.js";
+import { API_KEY_PREFIX, type ApiKeyRecord } from "./api-keys.js";
 import { ANONYMOUS, type Principal, type SessionInfo } from "./principal.js";
 import { constantTimeEqual } from "./tokens.js";
 
@@ -53,6 +53,16 @@ async function lookupSession(deps: AppDeps, token: string): Promise<SessionInfo 
   }
 }
 
+function keyPrincipal(record: ApiKeyRecord): Principal {
+  return {
+    kind: "api_key",
+    keyId: record.id,
+    keyName: record.name,
+    permissions: record.permissions,
+    limits: record.limits,
+  };
+}
+
 async function authenticate(deps: AppDeps, credential: Credential, access: Access & { kind: "protected" }) {
   if (credential === null) {
     const how = access.sessions === "none" ? "an API key" : "a login session or an API key";
@@ -64,7 +74,7 @@ async function authenticate(deps: AppDeps, credential: Credential, access: Acces
   if (credential.type === "api_key") {
     const record = await deps.auth.apiKeys.authenticate(credential.secret);
     if (!record) throw unauthorized("Invalid, expired or revoked API key", "invalid_api_key");
-    return { kind: "api_key", keyId: record.id, permissions: record.permissions } satisfies Principal;
+    return keyPrincipal(record);
   }
   if (access.sessions === "none") throw unauthorized("This route needs an API key (sk_…)", "invalid_api_key");
   const session = await lookupSession(deps, credential.token);
@@ -109,15 +119,13 @@ export function authGuard(deps: AppDeps): MiddlewareHandler {
         credential?.type === "api_key"
           ? await deps.auth.apiKeys.authenticate(credential.secret).catch(() => null)
           : null;
-      c.set(
-        "principal",
-        record ? { kind: "api_key", keyId: record.id, permissions: record.permissions } : ANONYMOUS,
-      );
+      c.set("principal", record ? keyPrincipal(record) : ANONYMOUS);
       return next();
     }
     const principal = await authenticate(deps, credential, access);
-    authorize(c, principal, access);
+    // Set before authorizing, so a refused caller is still known (the audit log records who was refused).
     c.set("principal", principal);
+    authorize(c, principal, access);
     return next();
   };
 }

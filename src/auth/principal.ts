@@ -10,6 +10,9 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+/** What a viewer's keys may hold (a key can never do more than its owner's role allows). */
+export const VIEWER_PERMISSIONS: readonly Permission[] = ["openai.inference", "openai.models.read"];
+
 export const ROLES = ["admin", "viewer"] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -31,7 +34,15 @@ export interface SessionInfo {
 
 export type Principal =
   | { kind: "session"; session: SessionInfo; user: SessionUser; via: "cookie" | "bearer" }
-  | { kind: "api_key"; keyId: string; permissions: readonly Permission[] }
+  | {
+      kind: "api_key";
+      keyId: string;
+      /** The key's name, for the audit log. */
+      keyName: string;
+      permissions: readonly Permission[];
+      /** Per-key limits checked before inference (src/limits/). */
+      limits: { rpm: number | null; tokensDaily: number | null };
+    }
   /** Public routes, and /v1/* under LLMLB_AUTH_DISABLED=1 without a valid key. */
   | { kind: "anonymous" };
 

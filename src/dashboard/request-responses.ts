@@ -6,7 +6,7 @@ import type { RequestResponseRow, RequestResponsesFilter } from "../db/request-r
 export const PER_PAGE_CHOICES = ["10", "25", "50", "100"] as const;
 
 /** RFC 3339 / ISO 8601 date-time, or epoch milliseconds. */
-const timeParam = v.pipe(
+export const timeParam = v.pipe(
   v.string(),
   v.check(
     (text) => /^\d{1,15}$/.test(text) || (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(Date.parse(text))),

@@ -1,44 +1,147 @@
-// Owns API key management (admin sessions only, enforced by the guard): list, create (key shown once), delete.
-import { Hono } from "hono";
+// Owns API key management: /api/api-keys is the admin's view of every key (create for anyone, change
+// limits, delete); /api/me/api-keys is every signed-in user's own keys. A key never holds a permission its
+// owner's role may not grant (a viewer: openai.inference and openai.models.read; anything else → 403).
+import { type Context, Hono } from "hono";
 import * as v from "valibot";
-import type { ApiKeyRecord } from "../auth/api-keys.js";
+import { noteAudit } from "../audit/middleware.js";
+import type { ApiKeyListing, ApiKeyPatch, ApiKeyRecord } from "../auth/api-keys.js";
 import { sessionOf } from "../auth/guard.js";
-import { PERMISSIONS } from "../auth/principal.js";
+import { PERMISSIONS, type Permission, type Role, VIEWER_PERMISSIONS } from "../auth/principal.js";
+import { findUserById } from "../auth/users.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody, validParams } from "../http/validate.js";
 
+const Limit = (max: number) =>
+  v.nullable(
+    v.pipe(
+      v.number(),
+      v.integer("must be a whole number"),
+      v.minValue(1, "must be at least 1; null: unlimited"),
+      v.maxValue(max),
+    ),
+  );
+
+const LimitFields = {
+  /** Requests per UTC minute; null or absent: unlimited. */
+  rate_limit_rpm: v.optional(Limit(1_000_000)),
+  /** Output tokens per UTC day; null or absent: unlimited. */
+  token_limit_daily: v.optional(Limit(1_000_000_000_000)),
+};
+
+const Name = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100));
+const Permissions = v.pipe(v.array(v.picklist(PERMISSIONS)), v.minLength(1, "grant at least one permission"));
+
 const CreateBody = v.object({
-  name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
-  permissions: v.pipe(v.array(v.picklist(PERMISSIONS)), v.minLength(1, "grant at least one permission")),
+  name: Name,
+  permissions: Permissions,
   /** Epoch ms; null or absent: never expires. */
   expires_at: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))), null),
+  /** Admin only: the user who will own the key (default: the caller). */
+  user_id: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+  ...LimitFields,
 });
+
+const UpdateBody = v.pipe(
+  v.strictObject({ name: v.optional(Name), permissions: v.optional(Permissions), ...LimitFields }),
+  v.check(
+    (body) => Object.keys(body).length > 0,
+    "send at least one of name, permissions, rate_limit_rpm, token_limit_daily",
+  ),
+);
 
 const IdParams = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) });
 
-function keyView(record: ApiKeyRecord) {
+/** One key as the keys pages show it (never the key itself, except `key` once at creation). */
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  key_prefix: string;
+  permissions: Permission[];
+  created_by: string | null;
+  user_id: string | null;
+  owner: string | null;
+  /** Epoch ms. */
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  rate_limit_rpm: number | null;
+  token_limit_daily: number | null;
+  /** Today (UTC), as shared through the database (up to the usage sync interval behind). */
+  used_today: { requests: number; output_tokens: number };
+}
+
+export interface CreatedApiKey extends ApiKeyView {
+  /** The full key: shown in this response only. */
+  key: string;
+}
+
+export interface ApiKeyList {
+  data: ApiKeyView[];
+}
+
+export function keyView(record: ApiKeyRecord | ApiKeyListing): ApiKeyView {
+  const listing = "usedToday" in record ? record : null;
   return {
     id: record.id,
     name: record.name,
     key_prefix: record.keyPrefix,
     permissions: record.permissions,
     created_by: record.createdBy,
+    user_id: record.userId,
+    owner: listing?.ownerName ?? null,
     created_at: record.createdAt,
     expires_at: record.expiresAt,
     last_used_at: record.lastUsedAt,
+    rate_limit_rpm: record.limits.rpm,
+    token_limit_daily: record.limits.tokensDaily,
+    used_today: {
+      requests: listing?.usedToday.requests ?? 0,
+      output_tokens: listing?.usedToday.outputTokens ?? 0,
+    },
+  };
+}
+
+/** 403 when a key owned by someone of `role` would hold a permission that role may not grant. */
+function requireGrantable(role: Role, permissions: readonly Permission[]): void {
+  if (role === "admin") return;
+  const refused = permissions.filter((permission) => !VIEWER_PERMISSIONS.includes(permission));
+  if (refused.length > 0) {
+    throw new AppError(
+      "forbidden",
+      `A viewer's API key may only hold ${VIEWER_PERMISSIONS.join(" and ")}; not ${refused.join(", ")}`,
+      { code: "permission_not_grantable", param: "permissions" },
+    );
+  }
+}
+
+function keyNotFound(id: string): AppError {
+  return new AppError("not_found", `No API key with id ${id}`, { code: "api_key_not_found" });
+}
+
+function patchOf(body: v.InferOutput<typeof UpdateBody>): ApiKeyPatch {
+  return {
+    name: body.name,
+    permissions: body.permissions ? [...new Set(body.permissions)] : undefined,
+    limits: { rpm: body.rate_limit_rpm, tokensDaily: body.token_limit_daily },
   };
 }
 
 export function apiKeyRoutes(deps: AppDeps): Hono {
   const app = new Hono();
+  const keys = deps.auth.apiKeys;
 
-  app.get("/api/api-keys", async (c) => {
-    const records = await deps.auth.apiKeys.list();
-    return c.json({ data: records.map(keyView) });
-  });
+  const listingOf = async (id: string) => {
+    const [listing] = await keys.list({ keyId: id });
+    if (!listing) throw keyNotFound(id);
+    return keyView(listing);
+  };
 
-  app.post("/api/api-keys", async (c) => {
+  /** Creates a key owned by whom `ownerOf` names (the caller or, for admins, anyone). */
+  const create = async (
+    c: Context,
+    ownerOf: (userId: string | undefined) => Promise<{ id: string; role: Role }>,
+  ) => {
     const body = await validBody(c, CreateBody);
     if (body.expires_at !== null && body.expires_at <= deps.clock.now()) {
       throw new AppError("bad_request", "expires_at must be in the future (epoch milliseconds)", {
@@ -46,22 +149,91 @@ export function apiKeyRoutes(deps: AppDeps): Hono {
         param: "expires_at",
       });
     }
-    const { record, key } = await deps.auth.apiKeys.create({
+    const owner = await ownerOf(body.user_id);
+    requireGrantable(owner.role, body.permissions);
+    const { record, key } = await keys.create({
       name: body.name,
       permissions: [...new Set(body.permissions)],
       expiresAt: body.expires_at,
       createdBy: sessionOf(c).user.username,
+      userId: owner.id,
+      limits: { rpm: body.rate_limit_rpm ?? null, tokensDaily: body.token_limit_daily ?? null },
     });
-    return c.json({ ...keyView(record), key }, 201);
-  });
+    noteAudit(c, {
+      targetType: "api_key",
+      targetId: record.id,
+      details: { ...body, expires_at: body.expires_at },
+    });
+    const created: CreatedApiKey = { ...(await listingOf(record.id)), key };
+    return c.json(created, 201);
+  };
 
-  app.delete("/api/api-keys/:id", async (c) => {
+  const someUser = async (userId: string) => {
+    const user = await findUserById(deps.database.db, userId);
+    if (user) return user;
+    throw new AppError("bad_request", `Invalid body field 'user_id': no user with id ${userId}`, {
+      code: "invalid_request",
+      param: "user_id",
+    });
+  };
+
+  /** Applies an update to key `id` if `mayChange` accepts it (else 404, so other users' keys stay unseen). */
+  const update = async (c: Context, mayChange: (record: ApiKeyRecord) => boolean) => {
     const { id } = validParams(c, IdParams);
-    if (!(await deps.auth.apiKeys.remove(id))) {
-      throw new AppError("not_found", `No API key with id ${id}`, { code: "api_key_not_found" });
-    }
+    const body = await validBody(c, UpdateBody);
+    // What changed: names, permissions and limits are not secrets.
+    noteAudit(c, { details: { ...body } });
+    const record = await keys.get(id);
+    if (!record || !mayChange(record)) throw keyNotFound(id);
+    const owner = record.userId ? await findUserById(deps.database.db, record.userId) : null;
+    if (body.permissions) requireGrantable(owner?.role ?? "admin", body.permissions);
+    if (!(await keys.update(id, patchOf(body)))) throw keyNotFound(id);
+    return c.json(await listingOf(id));
+  };
+
+  const remove = async (c: Context, mayDelete: (record: ApiKeyRecord) => boolean) => {
+    const { id } = validParams(c, IdParams);
+    const record = await keys.get(id);
+    if (!record || !mayDelete(record) || !(await keys.remove(id))) throw keyNotFound(id);
+    noteAudit(c, { details: { name: record.name } });
     return c.body(null, 204);
+  };
+
+  // The admin's view of every key (admin sessions only, enforced by the access table).
+  app.get("/api/api-keys", async (c) => {
+    const list: ApiKeyList = { data: (await keys.list()).map(keyView) };
+    return c.json(list);
   });
+  app.post("/api/api-keys", (c) =>
+    create(c, async (userId) => (userId === undefined ? sessionOf(c).user : someUser(userId))),
+  );
+  app.put("/api/api-keys/:id", (c) => update(c, () => true));
+  app.delete("/api/api-keys/:id", (c) => remove(c, () => true));
+
+  // Every signed-in user's own keys.
+  const mine = (c: Context) => (record: ApiKeyRecord) => record.userId === sessionOf(c).user.id;
+  app.get("/api/me/api-keys", async (c) => {
+    const list: ApiKeyList = { data: (await keys.list({ userId: sessionOf(c).user.id })).map(keyView) };
+    return c.json(list);
+  });
+  app.post("/api/me/api-keys", (c) =>
+    create(c, async (userId) => {
+      const { user } = sessionOf(c);
+      if (userId !== undefined && userId !== user.id) {
+        throw new AppError(
+          "forbidden",
+          "Your own keys are yours: create keys for others at /api/api-keys (admin)",
+          {
+            code: "insufficient_permissions",
+            param: "user_id",
+          },
+        );
+      }
+      return user;
+    }),
+  );
+  app.put("/api/me/api-keys/:id", (c) => update(c, mine(c)));
+  app.delete("/api/me/api-keys/:id", (c) => remove(c, mine(c)));
 
   return app;
 }

@@ -1,12 +1,15 @@
-// Owns the login API: POST /api/auth/login (public), /logout, GET /me, POST /change-password.
-import { Hono } from "hono";
+// Owns the login API: POST /api/auth/login and /register (public), /logout, GET /me, POST /change-password.
+import { type Context, Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import * as v from "valibot";
+import { noteAudit } from "../audit/middleware.js";
 import { requestIsHttps, SESSION_COOKIE, sessionOf } from "../auth/guard.js";
+import { NewPassword, Username } from "../auth/password-policy.js";
 import { userView } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody } from "../http/validate.js";
+import { userAccountView } from "./users.js";
 
 const LoginBody = v.object({
   username: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
@@ -15,19 +18,35 @@ const LoginBody = v.object({
 
 const ChangePasswordBody = v.object({
   current_password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
-  new_password: v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"), v.maxLength(1024)),
+  new_password: NewPassword,
 });
+
+const RegisterBody = v.object({
+  invitation_code: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(128)),
+  username: Username,
+  password: NewPassword,
+});
+
+/** JSON only: a cross-site HTML form cannot send it (so nobody can log a browser into their account). */
+function requireJson(c: Context): void {
+  if (!c.req.header("content-type")?.toLowerCase().startsWith("application/json")) {
+    throw new AppError("bad_request", "Send the body as application/json", { code: "invalid_json" });
+  }
+}
 
 export function authRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.post("/api/auth/login", async (c) => {
-    // JSON only: a cross-site HTML form cannot send it, so nobody can log a browser into their account.
-    if (!c.req.header("content-type")?.toLowerCase().startsWith("application/json")) {
-      throw new AppError("bad_request", "Send the credentials as application/json", { code: "invalid_json" });
-    }
+    requireJson(c);
     const body = await validBody(c, LoginBody);
+    noteAudit(c, { actor: { type: "user", id: null, name: body.username } });
     const result = await deps.auth.accounts.login(body.username, body.password, deps.clientAddress(c));
+    noteAudit(c, {
+      actor: { type: "user", id: result.user.id, name: result.user.username },
+      targetType: "user",
+      targetId: result.user.id,
+    });
     setCookie(c, SESSION_COOKIE, result.token, {
       httpOnly: true,
       sameSite: "Strict",
@@ -41,6 +60,23 @@ export function authRoutes(deps: AppDeps): Hono {
       expires_at: result.expiresAt,
       user: userView(result.user),
     });
+  });
+
+  app.post("/api/auth/register", async (c) => {
+    requireJson(c);
+    const body = await validBody(c, RegisterBody);
+    noteAudit(c, { actor: { type: "user", id: null, name: body.username } });
+    const user = await deps.auth.invitations.register(
+      { code: body.invitation_code, username: body.username, password: body.password },
+      deps.clientAddress(c),
+    );
+    noteAudit(c, {
+      actor: { type: "user", id: user.id, name: user.username },
+      targetType: "user",
+      targetId: user.id,
+      details: { role: user.role },
+    });
+    return c.json(userAccountView(user), 201);
   });
 
   app.post("/api/auth/logout", async (c) => {

@@ -1,0 +1,105 @@
+// Owns the api_keys table queries: the live-key lookup (owner enabled), listings with owner and today's usage,
+// partial updates and per-user deletion. Times are epoch ms; usage windows are UTC dates (see schema.ts).
+import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import type { AppDatabase } from "../db/client.js";
+import { apiKeys, apiKeyUsage, users } from "../db/schema.js";
+import type { ApiKeyListing, ApiKeyPatch, ApiKeyRecord } from "./api-keys.js";
+import { PERMISSIONS, type Permission } from "./principal.js";
+
+const KNOWN = new Set<string>(PERMISSIONS);
+
+export function toRecord(row: typeof apiKeys.$inferSelect): ApiKeyRecord {
+  let permissions: Permission[] = [];
+  try {
+    const parsed: unknown = JSON.parse(row.permissions);
+    if (Array.isArray(parsed)) permissions = parsed.filter((p): p is Permission => KNOWN.has(p));
+  } catch {
+    // A malformed permissions column grants nothing.
+  }
+  return {
+    id: row.id,
+    name: row.name,
+    keyPrefix: row.keyPrefix,
+    permissions,
+    createdBy: row.createdBy,
+    userId: row.userId,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+    limits: { rpm: row.rateLimitRpm, tokensDaily: row.tokenLimitDaily },
+  };
+}
+
+/** The key with this hash if its owner exists and is enabled (or it has no owner); null otherwise. */
+export async function selectLiveKey(db: AppDatabase, hash: string): Promise<ApiKeyRecord | null> {
+  const rows = await db
+    .select({ key: apiKeys, ownerDisabled: users.disabled, ownerId: users.id })
+    .from(apiKeys)
+    .leftJoin(users, eq(users.id, apiKeys.userId))
+    .where(eq(apiKeys.keyHash, hash))
+    .limit(1);
+  const row = rows[0];
+  if (!row) return null;
+  if (row.key.userId !== null && (row.ownerId === null || row.ownerDisabled)) return null;
+  return toRecord(row.key);
+}
+
+export async function selectKey(db: AppDatabase, id: string): Promise<ApiKeyRecord | null> {
+  const rows = await db.select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1);
+  return rows[0] ? toRecord(rows[0]) : null;
+}
+
+/** Keys (all, one user's, or one) with the owner's name and the usage row of `today` (YYYY-MM-DD). */
+export async function selectListing(
+  db: AppDatabase,
+  today: string,
+  filter: { userId?: string; keyId?: string } = {},
+): Promise<ApiKeyListing[]> {
+  const where: SQL | undefined = and(
+    filter.userId === undefined ? undefined : eq(apiKeys.userId, filter.userId),
+    filter.keyId === undefined ? undefined : eq(apiKeys.id, filter.keyId),
+  );
+  const rows = await db
+    .select({
+      key: apiKeys,
+      ownerName: users.username,
+      requests: apiKeyUsage.requests,
+      outputTokens: apiKeyUsage.outputTokens,
+    })
+    .from(apiKeys)
+    .leftJoin(users, eq(users.id, apiKeys.userId))
+    .leftJoin(apiKeyUsage, and(eq(apiKeyUsage.keyId, apiKeys.id), eq(apiKeyUsage.window, today)))
+    .where(where)
+    .orderBy(desc(apiKeys.createdAt), apiKeys.id);
+  return rows.map((row) => ({
+    ...toRecord(row.key),
+    ownerName: row.ownerName,
+    usedToday: { requests: row.requests ?? 0, outputTokens: row.outputTokens ?? 0 },
+  }));
+}
+
+export async function updateKey(
+  db: AppDatabase,
+  id: string,
+  patch: ApiKeyPatch,
+): Promise<ApiKeyRecord | null> {
+  const set: Partial<typeof apiKeys.$inferInsert> = {};
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.permissions !== undefined) set.permissions = JSON.stringify(patch.permissions);
+  if (patch.limits?.rpm !== undefined) set.rateLimitRpm = patch.limits.rpm;
+  if (patch.limits?.tokensDaily !== undefined) set.tokenLimitDaily = patch.limits.tokensDaily;
+  if (Object.keys(set).length === 0) return selectKey(db, id);
+  const rows = await db.update(apiKeys).set(set).where(eq(apiKeys.id, id)).returning();
+  return rows[0] ? toRecord(rows[0]) : null;
+}
+
+/** Records each (key id → epoch ms) last use, never moving a newer stored time backwards; one transaction. */
+export async function writeLastUsed(db: AppDatabase, uses: readonly [string, number][]): Promise<void> {
+  const [first, ...rest] = uses.map(([id, at]) =>
+    db
+      .update(apiKeys)
+      .set({ lastUsedAt: sql`max(coalesce(${apiKeys.lastUsedAt}, 0), ${at})` })
+      .where(eq(apiKeys.id, id)),
+  );
+  if (first) await db.batch([first, ...rest]);
+}

@@ -1,0 +1,94 @@
+// Owns invitations (admin sessions only, enforced by the access table): create (the code is in this one
+// response only), list, revoke.
+import { Hono } from "hono";
+import * as v from "valibot";
+import { noteAudit } from "../audit/middleware.js";
+import { sessionOf } from "../auth/guard.js";
+import type { InvitationRecord, InvitationStatus } from "../auth/invitations.js";
+import { ROLES } from "../auth/principal.js";
+import type { AppDeps } from "../deps.js";
+import { validBody, validParams } from "../http/validate.js";
+
+/** Invitations last from 1 hour to 90 days. */
+const MAX_EXPIRY_HOURS = 90 * 24;
+
+const CreateBody = v.object({
+  role: v.optional(v.picklist(ROLES), "viewer"),
+  expires_in_hours: v.optional(
+    v.pipe(
+      v.number(),
+      v.minValue(1, "must be at least 1"),
+      v.maxValue(MAX_EXPIRY_HOURS, `must be at most ${MAX_EXPIRY_HOURS} (90 days)`),
+    ),
+    72,
+  ),
+});
+
+const IdParams = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) });
+
+/** An invitation as listed (never its code). Times are epoch ms. */
+export interface InvitationView {
+  id: string;
+  role: "admin" | "viewer";
+  status: InvitationStatus;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  used_by: string | null;
+  used_by_username: string | null;
+  revoked_at: number | null;
+}
+
+export function invitationView(record: InvitationRecord): InvitationView {
+  return {
+    id: record.id,
+    role: record.role,
+    status: record.status,
+    created_by: record.createdBy,
+    created_at: record.createdAt,
+    expires_at: record.expiresAt,
+    used_at: record.usedAt,
+    used_by: record.usedBy,
+    used_by_username: record.usedByName,
+    revoked_at: record.revokedAt,
+  };
+}
+
+/** The answer to creating one: the only time the code is ever shown. */
+export interface CreatedInvitation extends InvitationView {
+  code: string;
+}
+
+export interface InvitationList {
+  data: InvitationView[];
+}
+
+export function invitationRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.get("/api/invitations", async (c) => {
+    const list: InvitationList = { data: (await deps.auth.invitations.list()).map(invitationView) };
+    return c.json(list);
+  });
+
+  app.post("/api/invitations", async (c) => {
+    const body = await validBody(c, CreateBody);
+    const { record, code } = await deps.auth.invitations.create({
+      role: body.role,
+      expiresInHours: body.expires_in_hours,
+      createdBy: sessionOf(c).user.username,
+    });
+    noteAudit(c, { targetId: record.id, details: { role: record.role, expires_at: record.expiresAt } });
+    const created: CreatedInvitation = { ...invitationView(record), code };
+    return c.json(created, 201);
+  });
+
+  app.delete("/api/invitations/:id", async (c) => {
+    const { id } = validParams(c, IdParams);
+    await deps.auth.invitations.revoke(id);
+    return c.body(null, 204);
+  });
+
+  return app;
+}
