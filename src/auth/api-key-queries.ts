@@ -30,8 +30,11 @@ export function toRecord(row: typeof apiKeys.$inferSelect): ApiKeyRecord {
   };
 }
 
-/** The key with this hash if its owner exists and is enabled (or it has no owner); null otherwise. */
-export async function selectLiveKey(db: AppDatabase, hash: string): Promise<ApiKeyRecord | null> {
+/** The key with this hash, and whether it may be used: its owner exists and is enabled (or it has none). */
+export async function selectKeyByHash(
+  db: AppDatabase,
+  hash: string,
+): Promise<{ record: ApiKeyRecord; usable: boolean } | null> {
   const rows = await db
     .select({ key: apiKeys, ownerDisabled: users.disabled, ownerId: users.id })
     .from(apiKeys)
@@ -40,8 +43,8 @@ export async function selectLiveKey(db: AppDatabase, hash: string): Promise<ApiK
     .limit(1);
   const row = rows[0];
   if (!row) return null;
-  if (row.key.userId !== null && (row.ownerId === null || row.ownerDisabled)) return null;
-  return toRecord(row.key);
+  const usable = row.key.userId === null || (row.ownerId !== null && !row.ownerDisabled);
+  return { record: toRecord(row.key), usable };
 }
 
 export async function selectKey(db: AppDatabase, id: string): Promise<ApiKeyRecord | null> {

@@ -8,8 +8,8 @@ import { AppError } from "../errors.js";
 import { utcDate } from "../stats/pending-writes.js";
 import {
   selectKey,
+  selectKeyByHash,
   selectListing,
-  selectLiveKey,
   toRecord,
   updateKey,
   writeLastUsed,
@@ -97,6 +97,8 @@ export interface ApiKeyStore {
 
 interface CacheEntry {
   record: ApiKeyRecord | null;
+  /** false while the owner is disabled (or gone): the key is known but refused. */
+  usable: boolean;
   /** Epoch ms when read from the database. */
   fetchedAt: number;
 }
@@ -107,9 +109,9 @@ export function createApiKeyStore(options: { database: DatabaseHandle; clock: Cl
   /** key id → latest use (epoch ms) not yet written. */
   const pendingUse = new Map<string, number>();
 
-  const remember = (hash: string, record: ApiKeyRecord | null) => {
+  const remember = (hash: string, record: ApiKeyRecord | null, usable = record !== null) => {
     cache.delete(hash);
-    cache.set(hash, { record, fetchedAt: clock.now() });
+    cache.set(hash, { record, usable, fetchedAt: clock.now() });
     for (const oldest of cache.keys()) {
       if (cache.size <= MAX_CACHED) break;
       cache.delete(oldest);
@@ -119,14 +121,15 @@ export function createApiKeyStore(options: { database: DatabaseHandle; clock: Cl
   const load = async (hash: string): Promise<ApiKeyRecord | null> => {
     const cached = cache.get(hash);
     const age = cached ? clock.now() - cached.fetchedAt : Number.POSITIVE_INFINITY;
-    if (cached && age < (cached.record ? FOUND_TTL_MS : MISSING_TTL_MS)) return cached.record;
+    if (cached && age < (cached.usable ? FOUND_TTL_MS : MISSING_TTL_MS))
+      return cached.usable ? cached.record : null;
     try {
-      const record = await selectLiveKey(database.db, hash);
-      remember(hash, record);
-      return record;
+      const found = await selectKeyByHash(database.db, hash);
+      remember(hash, found?.record ?? null, found?.usable ?? false);
+      return found?.usable ? found.record : null;
     } catch (error) {
       // Database away: a key seen before keeps working from memory; an unseen one cannot be checked.
-      if (cached?.record) return cached.record;
+      if (cached?.usable) return cached.record;
       throw new AppError("unavailable", "Cannot verify credentials: the database is unavailable", {
         code: "database_unavailable",
         cause: error,

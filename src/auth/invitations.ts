@@ -176,7 +176,8 @@ export function createInvitations(options: {
       const status = invitation ? statusOf(invitation, now) : "invalid";
       if (!invitation || status !== "pending") {
         throttle.recordFailure(keys);
-        throw refused(status);
+        const locked = throttle.retryAfterSecs(keys);
+        throw locked > 0 ? tooManyAttempts(locked) : refused(status);
       }
       if (await findUserByUsername(db, input.username)) throw usernameTaken(input.username);
       if (!(await claim(invitation.id, now)))
