@@ -5,11 +5,12 @@ import { createApp } from "./app.js";
 import { createAuditWriter } from "./audit/store.js";
 import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
+import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { createMetricsPublisher } from "./dashboard/metrics-publisher.js";
 import { dashboardSnapshot } from "./dashboard/views.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
-import type { AppDeps, Clock } from "./deps.js";
+import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub } from "./events/event-stream.js";
 import { createKeyUsage } from "./limits/key-usage.js";
@@ -21,6 +22,7 @@ import { createTokenCounter, loadGptTokenizer } from "./proxy/token-counter.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
 import { createEndpointRegistry } from "./registry/registry.js";
 import { createSecretBox } from "./registry/secret-box.js";
+import { systemTimers } from "./runtime/timers.js";
 import { createStatsRecorder } from "./stats/recorder.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
@@ -164,6 +166,7 @@ export function compose(parts: RuntimeParts): Composition {
       config,
       clock,
       random: parts.random,
+      timers: systemTimers,
       speeds: tracker,
       directory: registry,
       upstream: parts.upstream,

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AuditWriter } from "./audit/store.js";
 import type { Auth } from "./auth/service.js";
 import type { TpsTracker } from "./balancer/tps-tracker.js";
+import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
@@ -14,13 +15,6 @@ import type { ProxyParts } from "./proxy/compose-proxy.js";
 import type { EndpointRegistry } from "./registry/registry.js";
 import type { CompletionSink, LiveStats } from "./stats/types.js";
 import type { UpstreamClient } from "./upstream/types.js";
-
-export interface Clock {
-  /** Wall clock, epoch ms. */
-  now(): number;
-  /** Monotonic ms for measuring durations (never goes backwards). */
-  monotonic(): number;
-}
 
 /** proxy, liveLoad and circuits come from ProxyParts (src/proxy/compose-proxy.ts). */
 export interface AppDeps extends ProxyParts {

@@ -5,6 +5,7 @@ import { createClient } from "@libsql/client/web";
 import type { ExecutionContext } from "hono";
 import { type Composition, compose } from "./compose.js";
 import { ConfigError, parseConfig } from "./config.js";
+import { AppError, errorBody } from "./errors.js";
 import { createFetchClient } from "./upstream/fetch-client.js";
 
 type WorkerEnv = Record<string, unknown>;
@@ -91,9 +92,10 @@ function flushAfterCompletions(composition: Composition): void {
   };
 }
 
+/** A bad configuration fails every request with the OpenAI-shaped 500 (the app, and its error handler, never got built). */
 function configErrorResponse(error: ConfigError): Response {
-  const body = { error: { message: error.message, type: "server_error", code: "invalid_configuration" } };
-  return new Response(JSON.stringify(body), { status: 500, headers: { "content-type": "application/json" } });
+  const appError = new AppError("internal", error.message, { code: "invalid_configuration" });
+  return Response.json(errorBody(appError), { status: appError.status });
 }
 
 /** /dashboard/* from the assets (built with base "/dashboard/", stored without it); null for other paths. */

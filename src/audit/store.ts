@@ -2,9 +2,9 @@
 // optimistic across processes sharing the database (the next id is claimed by the INSERT itself; a process
 // that loses the race re-reads the last row and tries again), plus verification of the whole chain.
 import { asc, desc, gt } from "drizzle-orm";
+import type { Clock } from "../clock.js";
 import { type DatabaseHandle, retryWhileBusy } from "../db/client.js";
 import { auditLog } from "../db/schema.js";
-import type { Clock } from "../deps.js";
 import {
   type AuditRow,
   type ChainedRow,

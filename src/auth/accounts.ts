@@ -1,7 +1,8 @@
 // Owns the account flows: login (throttled, same answer whether or not the user exists), password change,
 // and the first-start admin bootstrap (a generated password is logged exactly once).
+
+import type { Clock } from "../clock.js";
 import type { DatabaseHandle } from "../db/client.js";
-import type { Clock } from "../deps.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password.js";

@@ -1,12 +1,55 @@
-// Owns the api_keys table queries: the live-key lookup (owner enabled), listings with owner and today's usage,
-// partial updates and per-user deletion. Times are epoch ms; usage windows are UTC dates (see schema.ts).
+// Owns the api_keys table queries and record types: the key lookup by hash (with whether its owner is enabled),
+// listings with owner and today's usage, partial updates, last-used writes. Times are epoch ms.
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { AppDatabase } from "../db/client.js";
 import { apiKeys, apiKeyUsage, users } from "../db/schema.js";
-import type { ApiKeyListing, ApiKeyPatch, ApiKeyRecord } from "./api-keys.js";
 import { PERMISSIONS, type Permission } from "./principal.js";
 
 const KNOWN = new Set<string>(PERMISSIONS);
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  keyPrefix: string;
+  permissions: Permission[];
+  createdBy: string | null;
+  /** The owning user (null for keys whose creator no longer resolves to a user). */
+  userId: string | null;
+  /** Epoch ms. */
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  limits: KeyLimits;
+}
+
+export interface KeyLimits {
+  /** Requests per UTC minute; null: unlimited. */
+  rpm: number | null;
+  /** Output tokens per UTC day; null: unlimited. */
+  tokensDaily: number | null;
+}
+
+/** A key with its owner's name and today's usage, for the keys pages. */
+export interface ApiKeyListing extends ApiKeyRecord {
+  ownerName: string | null;
+  /** Today (UTC) as recorded in the database (flushed within the usage sync interval). */
+  usedToday: { requests: number; outputTokens: number };
+}
+
+export interface NewApiKey {
+  name: string;
+  permissions: Permission[];
+  expiresAt: number | null;
+  createdBy: string | null;
+  userId: string | null;
+  limits: KeyLimits;
+}
+
+export interface ApiKeyPatch {
+  name?: string;
+  permissions?: Permission[];
+  limits?: Partial<KeyLimits>;
+}
 
 export function toRecord(row: typeof apiKeys.$inferSelect): ApiKeyRecord {
   let permissions: Permission[] = [];

@@ -1,12 +1,16 @@
 // Owns API keys: creation (shown once, stored as SHA-256), listing, updates, deletion, and the hot-path check —
 // an in-memory cache by hash (TTL bounded, dropped on delete/update/owner change) plus write-behind `last_used_at`.
 import { eq } from "drizzle-orm";
+import type { Clock } from "../clock.js";
 import type { DatabaseHandle } from "../db/client.js";
 import { apiKeys } from "../db/schema.js";
-import type { Clock } from "../deps.js";
 import { AppError } from "../errors.js";
 import { utcDate } from "../stats/pending-writes.js";
 import {
+  type ApiKeyListing,
+  type ApiKeyPatch,
+  type ApiKeyRecord,
+  type NewApiKey,
   selectKey,
   selectKeyByHash,
   selectListing,
@@ -29,49 +33,7 @@ export const FOUND_TTL_MS = 30_000;
 const MISSING_TTL_MS = 5_000;
 const MAX_CACHED = 10_000;
 
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  keyPrefix: string;
-  permissions: Permission[];
-  createdBy: string | null;
-  /** The owning user (null for keys whose creator no longer resolves to a user). */
-  userId: string | null;
-  /** Epoch ms. */
-  createdAt: number;
-  expiresAt: number | null;
-  lastUsedAt: number | null;
-  limits: KeyLimits;
-}
-
-export interface KeyLimits {
-  /** Requests per UTC minute; null: unlimited. */
-  rpm: number | null;
-  /** Output tokens per UTC day; null: unlimited. */
-  tokensDaily: number | null;
-}
-
-/** A key with its owner's name and today's usage, for the keys pages. */
-export interface ApiKeyListing extends ApiKeyRecord {
-  ownerName: string | null;
-  /** Today (UTC) as recorded in the database (flushed within the usage sync interval). */
-  usedToday: { requests: number; outputTokens: number };
-}
-
-export interface NewApiKey {
-  name: string;
-  permissions: Permission[];
-  expiresAt: number | null;
-  createdBy: string | null;
-  userId: string | null;
-  limits: KeyLimits;
-}
-
-export interface ApiKeyPatch {
-  name?: string;
-  permissions?: Permission[];
-  limits?: Partial<KeyLimits>;
-}
+export type { ApiKeyListing, ApiKeyPatch, ApiKeyRecord, KeyLimits, NewApiKey } from "./api-key-queries.js";
 
 export interface ApiKeyStore {
   /** Returns the record and the full key; the key exists nowhere else afterwards. */

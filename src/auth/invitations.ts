@@ -2,9 +2,9 @@
 // and registration with a code — throttled per client address like login; a used, expired or revoked code
 // is refused with the reason. Times are epoch ms.
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import type { Clock } from "../clock.js";
 import type { DatabaseHandle } from "../db/client.js";
 import { invitations, users } from "../db/schema.js";
-import type { Clock } from "../deps.js";
 import { AppError } from "../errors.js";
 import { hashPassword } from "./password.js";
 import { requireStrongPassword } from "./password-policy.js";

@@ -1,7 +1,8 @@
 // Owns building the auth services once (sessions, API keys, throttle, accounts, users, invitations).
+
+import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { DatabaseHandle } from "../db/client.js";
-import type { Clock } from "../deps.js";
 import type { Logger } from "../logger.js";
 import { type Accounts, createAccounts } from "./accounts.js";
 import { type ApiKeyStore, createApiKeyStore } from "./api-keys.js";

@@ -1,9 +1,9 @@
 // Owns dashboard sessions: creation (random token, stored as its SHA-256), lookup with the user, revocation.
 // Lookups read the database on every call so a logout on any instance takes effect at once.
 import { and, eq, lt, ne } from "drizzle-orm";
+import type { Clock } from "../clock.js";
 import type { DatabaseHandle } from "../db/client.js";
 import { sessions, users } from "../db/schema.js";
-import type { Clock } from "../deps.js";
 import type { SessionInfo } from "./principal.js";
 import { randomToken, tokenHash } from "./tokens.js";
 

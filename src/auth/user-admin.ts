@@ -1,8 +1,9 @@
 // Owns what an admin does to accounts: create, change role / password / disabled, delete. Disabling or
 // deleting ends the user's sessions at once on every instance (sessions are read per request) and their API
 // keys at once here, within the key cache's FOUND_TTL_MS elsewhere. The last enabled admin stays (409).
+
+import type { Clock } from "../clock.js";
 import type { DatabaseHandle } from "../db/client.js";
-import type { Clock } from "../deps.js";
 import { AppError } from "../errors.js";
 import type { ApiKeyStore } from "./api-keys.js";
 import { hashPassword } from "./password.js";

@@ -6,8 +6,8 @@ import {
   createCircuitBreakers,
 } from "../balancer/circuit-breaker.js";
 import type { SpeedReader } from "../balancer/types.js";
+import type { Clock, Timers } from "../clock.js";
 import type { Config } from "../config.js";
-import type { Clock } from "../deps.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
 import type { EndpointDirectory } from "../registry/types.js";
@@ -32,6 +32,7 @@ export function composeProxy(input: {
   config: Config;
   clock: Clock;
   random: () => number;
+  timers: Timers;
   speeds: SpeedReader;
   directory: EndpointDirectory;
   upstream: UpstreamClient;
@@ -61,6 +62,7 @@ export function composeProxy(input: {
     random: input.random,
     queueMax: config.queueMax,
     queueTimeoutMs: config.queueTimeoutSecs * 1000,
+    timers: input.timers,
   });
   const proxy = createProxyService({
     directory: input.directory,

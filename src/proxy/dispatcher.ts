@@ -3,6 +3,7 @@
 import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
 import { createRouter, type RouteRequest, type Router } from "../balancer/router.js";
 import type { SpeedReader } from "../balancer/types.js";
+import type { Timers } from "../clock.js";
 import type { LoadBalancerMode } from "../config.js";
 import { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
@@ -21,6 +22,8 @@ export interface DispatcherOptions {
   /** Waiters allowed per model (0: never wait). */
   queueMax: number;
   queueTimeoutMs: number;
+  /** Queue timeouts and circuit-cooldown wake-ups (the dispatcher starts no timer of its own). */
+  timers: Timers;
 }
 
 export interface Admission {
@@ -37,7 +40,7 @@ interface Waiter {
   admission: Admission;
   resolve(route: ModelRoute | null): void;
   reject(error: unknown): void;
-  timer: ReturnType<typeof setTimeout>;
+  cancelTimeout: () => void;
   onAbort: () => void;
 }
 
@@ -112,8 +115,7 @@ export class Dispatcher implements LiveLoad {
 
   /** Wakes the queue once `ms` have passed (a circuit that just opened admits its trial then). */
   wakeAfter(ms: number): void {
-    const timer = setTimeout(() => this.wake(), ms);
-    (timer as { unref?: () => void }).unref?.();
+    this.options.timers.after(ms, () => this.wake(), { background: true });
   }
 
   private routeRequest(admission: Admission): RouteRequest {
@@ -157,7 +159,7 @@ export class Dispatcher implements LiveLoad {
         admission,
         resolve,
         reject,
-        timer: setTimeout(() => {
+        cancelTimeout: this.options.timers.after(this.options.queueTimeoutMs, () => {
           this.remove(list, waiter);
           reject(
             new AppError("rate_limited", `Timed out waiting for a free endpoint for '${admission.model}'`, {
@@ -165,7 +167,7 @@ export class Dispatcher implements LiveLoad {
               retryAfterSecs: RETRY_AFTER_SECS,
             }),
           );
-        }, this.options.queueTimeoutMs),
+        }),
         onAbort: () => {
           this.remove(list, waiter);
           reject(new ClientGoneError());
@@ -182,7 +184,7 @@ export class Dispatcher implements LiveLoad {
     if (index < 0) return;
     queue.splice(index, 1);
     this.waiting -= 1;
-    clearTimeout(waiter.timer);
+    waiter.cancelTimeout();
     waiter.admission.signal?.removeEventListener("abort", waiter.onAbort);
   }
 

@@ -1,11 +1,12 @@
 // Owns the state of one proxied request across its attempts: the upstream abort, timings, the meter, and
 // the single completion record (with slot release and circuit verdict) produced when it ends.
 import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
-import type { Clock } from "../deps.js";
+import type { Clock } from "../clock.js";
 import type { CompletionRecord } from "../events/types.js";
 import type { ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
 import type { Dispatcher } from "./dispatcher.js";
+import { decide, type Ending, type Failure, type Outcome, type Verdict, verdictOf } from "./outcome.js";
 import { type ProxyCall, wantsStream } from "./proxy-request.js";
 import type { TokenCounter } from "./token-counter.js";
 import { UsageMeter } from "./usage-meter.js";
@@ -17,17 +18,6 @@ export interface ExchangeDeps {
   clock: Clock;
   /** Counts estimated tokens when an upstream reports no usage. */
   tokens: TokenCounter;
-}
-
-/** What an ended attempt says about its endpoint's health. */
-export type Verdict = "success" | "failure" | "neutral";
-
-export interface Ending {
-  /** HTTP status the client got (0: the client went away before headers). */
-  statusCode: number;
-  error: string | null;
-  /** Only for a request that held an endpoint slot. */
-  verdict?: Verdict;
 }
 
 export class Exchange {
@@ -67,15 +57,22 @@ export class Exchange {
   }
 
   /** Ends an attempt that will be retried elsewhere: frees its slot with the endpoint's verdict. */
-  abandonAttempt(verdict: Verdict): void {
+  abandonAttempt(failure: Failure): void {
     const route = this.route;
     if (!route) return;
     this.route = null;
-    this.settle(route.endpoint.id, verdict);
+    this.settle(route.endpoint.id, verdictOf(failure));
   }
 
-  /** Ends the request: frees the slot, gives the circuit its verdict, records exactly once. */
-  end(ending: Ending): void {
+  /**
+   * Ends the request with its outcome (decided by outcome.ts's decide()): frees the slot, gives the circuit
+   * its verdict, records exactly once. Later calls are ignored.
+   */
+  finish(outcome: Outcome): void {
+    this.end(decide(outcome));
+  }
+
+  private end(ending: Ending): void {
     if (this.ended) return;
     this.ended = true;
     const route = this.route;

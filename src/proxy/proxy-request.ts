@@ -2,6 +2,7 @@
 // rewritten, usage injected — re-serialised only when something changes) and the upstream headers.
 import * as v from "valibot";
 import { TYPICAL_OUTPUT_TOKENS } from "../balancer/router.js";
+import type { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
 
 const tokenLimit = v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))));
@@ -20,14 +21,22 @@ export const ProxyBodySchema = v.looseObject({
 
 export type ProxyBody = v.InferOutput<typeof ProxyBodySchema>;
 
-/** One client request as the proxy service sees it. */
+/**
+ * One client request as the proxy service sees it — the port every inference route family goes through.
+ * A family whose wire format is not the upstream's (e.g. /v1/messages, Anthropic ⇄ OpenAI chat) translates
+ * the request into `body` (the upstream's, already parsed and validated; `rawBody` omitted) and passes a
+ * `shape` that turns the upstream's answer into its own. Admission, failover, metering, model rewriting and
+ * the completion record are the same for every family and always see the upstream's own bytes.
+ */
 export interface ProxyCall {
   apiKind: ApiKind;
   /** Upstream path, e.g. `/v1/chat/completions`. */
   path: string;
   body: ProxyBody;
-  /** The body exactly as the client sent it (forwarded untouched when nothing needs changing). */
-  rawBody: string;
+  /** The body exactly as the client sent it (forwarded untouched when nothing needs changing); absent: `body` serialised. */
+  rawBody?: string;
+  /** Reshapes what reaches the client; absent: the upstream's OpenAI-shaped answer is relayed as is. */
+  shape?: ResponseShaper;
   requestId: string;
   clientIp: string | null;
   apiKeyId: string | null;
@@ -35,6 +44,27 @@ export interface ProxyCall {
   signal: AbortSignal | null;
   /** The client's Accept header, if any. */
   accept: string | undefined;
+}
+
+/**
+ * A route family's view of the upstream's answer. Errors raised before the first byte are AppErrors
+ * (rendered by the app's error handler); everything after goes through here.
+ */
+export interface ResponseShaper {
+  /** A whole upstream body (a 2xx answer, or the upstream's own 4xx/5xx relayed) → the client's body. */
+  whole(body: Uint8Array, status: number): Uint8Array;
+  /** A new per-request stream shaper (called once per streamed response). */
+  stream(): StreamShaper;
+}
+
+/** Turns the relayed SSE bytes (complete or partial lines) into the client's stream bytes. */
+export interface StreamShaper {
+  /** Bytes to forward now for these relayed bytes (null: nothing yet). */
+  push(bytes: Uint8Array): Uint8Array | null;
+  /** The upstream ended: whatever is left to forward. */
+  finish(): Uint8Array | null;
+  /** The upstream failed mid-stream: this family's error event (the error comes from src/errors.ts). */
+  error(error: AppError): Uint8Array;
 }
 
 export function wantsStream(call: ProxyCall): boolean {
@@ -58,7 +88,7 @@ export function expectedOutputTokens(body: ProxyBody): number {
 export function upstreamBody(call: ProxyCall, upstreamModelId: string): string {
   const rename = upstreamModelId !== call.body.model;
   const inject = injectsUsage(call);
-  if (!rename && !inject) return call.rawBody;
+  if (!rename && !inject && call.rawBody !== undefined) return call.rawBody;
   const body: Record<string, unknown> = { ...call.body };
   if (rename) body.model = upstreamModelId;
   if (inject) body.stream_options = { ...call.body.stream_options, include_usage: true };

@@ -1,14 +1,17 @@
-// Owns forwarding one OpenAI-style request: endpoint admission, attempts with failover before the first
-// byte reaches the client, non-stream and stream relaying, and the error mapping (404/503/502/504/429).
+// Owns forwarding one request through the proxy pipeline: endpoint admission, attempts with failover
+// before the first byte reaches the client, non-stream and stream relaying (through the route family's
+// shaper, see ProxyCall in proxy-request.ts). What each ending records is decided in outcome.ts; this file
+// only reports which outcome happened (handle() for everything settled before a stream, StreamSource after).
 import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
-import type { Clock } from "../deps.js";
+import type { Clock } from "../clock.js";
 import { AppError, toAppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { EndpointDirectory, ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
-import { type UpstreamClient, UpstreamError, type UpstreamResponse } from "../upstream/types.js";
+import type { UpstreamClient, UpstreamResponse } from "../upstream/types.js";
 import { ClientGoneError, type Dispatcher, RETRY_AFTER_SECS } from "./dispatcher.js";
-import { Exchange } from "./exchange.js";
+import { Exchange, type ExchangeDeps } from "./exchange.js";
+import { classify, type Failure, failureError, type Outcome, upstream5xx } from "./outcome.js";
 import {
   clientHeaders,
   expectedOutputTokens,
@@ -18,7 +21,7 @@ import {
   upstreamHeaders,
 } from "./proxy-request.js";
 import { modelRewriter, SseRelay } from "./sse-relay.js";
-import { StreamSource } from "./stream-source.js";
+import { finishShaped, StreamSource } from "./stream-source.js";
 import type { TokenCounter } from "./token-counter.js";
 
 export interface ProxyServiceDeps {
@@ -34,124 +37,119 @@ export interface ProxyServiceDeps {
 }
 
 export interface ProxyService {
-  /** Forwards one validated request; resolves to the client's response, throws AppError before any byte. */
+  /**
+   * Forwards one validated request (any route family: see ProxyCall); resolves to the client's response,
+   * throws AppError before any byte. Every request produces exactly one completion record.
+   */
   handle(call: ProxyCall): Promise<Response>;
 }
 
-/** An attempt that failed before anything reached the client: try the next candidate. */
-interface Failed {
-  error: AppError;
-  /** The upstream's own 5xx, relayed as is if it was the last attempt. */
-  response: { status: number; headers: Record<string, string>; body: Uint8Array } | null;
+/** What forwarding came to: the client's reply, and the outcome unless a stream still runs (it reports its own). */
+interface Settled {
+  reply: Response | AppError;
+  outcome: Outcome | null;
+}
+
+/** An attempt that did not answer: retry elsewhere unless the client is gone. */
+interface Retry {
+  failure: Failure;
 }
 
 const encoder = new TextEncoder();
 
 export function createProxyService(deps: ProxyServiceDeps): ProxyService {
-  const exchangeDeps = {
+  const exchangeDeps: ExchangeDeps = {
     dispatcher: deps.dispatcher,
     circuits: deps.circuits,
     completions: deps.completions,
     clock: deps.clock,
     tokens: deps.tokens,
   };
-
   return {
     async handle(call) {
       const exchange = new Exchange(exchangeDeps, call);
-      const model = call.body.model;
-      if (!deps.directory.isKnownModel(model)) {
-        exchange.end({ statusCode: 404, error: "model_not_found" });
-        throw new AppError("not_found", `The model '${model}' does not exist on any endpoint`, {
-          code: "model_not_found",
-          param: "model",
-        });
-      }
-      const admission = {
-        model,
-        apiKind: call.apiKind,
-        expectedOutputTokens: expectedOutputTokens(call.body),
-        exclude: null as Set<string> | null,
-        signal: call.signal,
-      };
-      let failed: Failed | null = null;
-      for (let attempt = 0; attempt < deps.maxAttempts; attempt++) {
-        let route: ModelRoute | null;
-        try {
-          route = await deps.dispatcher.acquire(admission);
-        } catch (error) {
-          if (error instanceof ClientGoneError) return clientGone(exchange);
-          const appError = toAppError(error);
-          exchange.end({ statusCode: appError.status, error: appError.code });
-          throw appError;
-        }
-        if (!route) break;
-        if (!admission.exclude) admission.exclude = new Set();
-        admission.exclude.add(route.endpoint.id);
-        exchange.beginAttempt(route);
-        const outcome = await tryEndpoint(deps, exchange, route);
-        if (outcome instanceof Response) return outcome;
-        if (outcome === null) return clientGone(exchange);
-        failed = outcome;
-        deps.logger.warn("upstream attempt failed", {
-          request_id: call.requestId,
-          endpoint_id: route.endpoint.id,
-          model,
-          attempt: attempt + 1,
-          error: outcome.error.message,
-        });
-      }
-      if (!failed) {
-        exchange.end({ statusCode: 503, error: "no_available_endpoint" });
-        throw new AppError("unavailable", `No endpoint is available for '${model}' right now`, {
-          code: "no_available_endpoint",
-          retryAfterSecs: RETRY_AFTER_SECS,
-        });
-      }
-      if (failed.response) {
-        const { status, headers, body } = failed.response;
-        exchange.end({ statusCode: status, error: `upstream answered ${status}` });
-        return new Response(body as BodyInit, { status, headers: clientHeaders(headers, call.requestId) });
-      }
-      exchange.end({ statusCode: failed.error.status, error: failed.error.message });
-      throw failed.error;
+      const settled = await forward(deps, exchange);
+      if (settled.outcome) exchange.finish(settled.outcome);
+      if (settled.reply instanceof AppError) throw settled.reply;
+      return settled.reply;
     },
   };
 }
 
-function clientGone(exchange: Exchange): Response {
-  exchange.end({ statusCode: 0, error: "client disconnected" });
-  return new Response(null, { status: 499 });
-}
+const rejected = (error: AppError): Settled => ({ reply: error, outcome: { kind: "rejected", error } });
+const clientGone = (): Settled => ({
+  reply: new Response(null, { status: 499 }),
+  outcome: { kind: "client_gone", status: 0 },
+});
 
-function failure(error: unknown): Failed {
-  const upstreamError = error instanceof UpstreamError ? error : null;
-  const message = error instanceof Error ? error.message : String(error);
-  if (upstreamError?.kind === "timeout") {
-    return {
-      error: new AppError("gateway_timeout", `The upstream timed out: ${message}`, {
-        code: "upstream_timeout",
+/** Admission and attempts, failing over until an endpoint answers or none is left. */
+async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Settled> {
+  const call = exchange.call;
+  const model = call.body.model;
+  if (!deps.directory.isKnownModel(model)) {
+    return rejected(
+      new AppError("not_found", `The model '${model}' does not exist on any endpoint`, {
+        code: "model_not_found",
+        param: "model",
       }),
-      response: null,
-    };
+    );
   }
-  return {
-    error: new AppError("bad_gateway", `No upstream could be reached: ${message}`, {
-      code: "upstream_unreachable",
-    }),
-    response: null,
+  const admission = {
+    model,
+    apiKind: call.apiKind,
+    expectedOutputTokens: expectedOutputTokens(call.body),
+    exclude: null as Set<string> | null,
+    signal: call.signal,
   };
+  let failure: Failure | null = null;
+  for (let attempt = 0; attempt < deps.maxAttempts; attempt++) {
+    let route: ModelRoute | null;
+    try {
+      route = await deps.dispatcher.acquire(admission);
+    } catch (error) {
+      return error instanceof ClientGoneError ? clientGone() : rejected(toAppError(error));
+    }
+    if (!route) break;
+    admission.exclude ??= new Set();
+    admission.exclude.add(route.endpoint.id);
+    exchange.beginAttempt(route);
+    const result = await tryEndpoint(deps, exchange, route);
+    if (!("failure" in result)) return result;
+    if (result.failure.kind === "client_gone") return clientGone();
+    failure = result.failure;
+    deps.logger.warn("upstream attempt failed", {
+      request_id: call.requestId,
+      endpoint_id: route.endpoint.id,
+      model,
+      attempt: attempt + 1,
+      error: failureError(failure).message,
+    });
+  }
+  if (!failure) {
+    return rejected(
+      new AppError("unavailable", `No endpoint is available for '${model}' right now`, {
+        code: "no_available_endpoint",
+        retryAfterSecs: RETRY_AFTER_SECS,
+      }),
+    );
+  }
+  return { reply: lastFailureReply(call, failure), outcome: { kind: "failed", failure } };
 }
 
-/**
- * One attempt on one endpoint. Returns the client's Response once committed, a Failed to retry
- * elsewhere (the slot already freed with a failure verdict), or null when the client went away.
- */
+/** The last attempt's failure: the upstream's own 5xx relayed as is, else llmlb's 502/504. */
+function lastFailureReply(call: ProxyCall, failure: Failure): Response | AppError {
+  if (!failure.response) return failureError(failure);
+  const { status, headers, body } = failure.response;
+  const shaped = call.shape ? call.shape.whole(body, status) : body;
+  return new Response(shaped as BodyInit, { status, headers: clientHeaders(headers, call.requestId) });
+}
+
+/** One attempt on one endpoint: the settled reply once committed, or a Retry (the slot already freed). */
 async function tryEndpoint(
   deps: ProxyServiceDeps,
   exchange: Exchange,
   route: ModelRoute,
-): Promise<Response | Failed | null> {
+): Promise<Settled | Retry> {
   const call = exchange.call;
   const timeoutMs = route.endpoint.inferenceTimeoutSecs * 1000;
   let response: UpstreamResponse;
@@ -169,37 +167,59 @@ async function tryEndpoint(
   } catch (error) {
     return abandon(exchange, error);
   }
-
   const status = response.status;
   if (status >= 500) {
     const body = await readAll(response).catch(() => new Uint8Array());
-    exchange.abandonAttempt("failure");
-    return {
-      error: new AppError("bad_gateway", `The upstream answered ${status}`, { code: "upstream_error" }),
-      response: { status, headers: response.headers, body },
-    };
+    const failure = upstream5xx({ status, headers: response.headers, body });
+    exchange.abandonAttempt(failure);
+    return { failure };
   }
   const stream = (response.headers["content-type"] ?? "").includes("text/event-stream");
-  if (status >= 400 || !stream) {
-    // A whole body: nothing has reached the client yet, so a read failure can still fail over.
-    let body: Uint8Array;
-    try {
-      body = await readAll(response, exchange);
-    } catch (error) {
-      return abandon(exchange, error);
-    }
-    const headers = clientHeaders(response.headers, call.requestId);
-    if (status >= 400) {
-      // The upstream's own client error, relayed unchanged; not the endpoint's fault.
-      exchange.end({ statusCode: status, error: `upstream answered ${status}`, verdict: "neutral" });
-      return new Response(body as BodyInit, { status, headers });
-    }
-    body = meterWhole(exchange, route, body);
-    exchange.end({ statusCode: status, error: null, verdict: "success" });
-    return new Response(body as BodyInit, { status, headers });
-  }
+  if (status >= 400 || !stream) return relayWhole(exchange, route, response);
+  return relayStream(exchange, route, response);
+}
 
-  // A stream: commit to this endpoint only once its first chunk is here (failover stays possible until then).
+/** A failed attempt: classified once; the endpoint's slot is freed unless the client left (recorded as held). */
+function abandon(exchange: Exchange, error: unknown): Retry {
+  const failure = classify(error, exchange.clientGone);
+  if (failure.kind !== "client_gone") exchange.abandonAttempt(failure);
+  return { failure };
+}
+
+/** A whole body: nothing has reached the client yet, so a read failure can still fail over. */
+async function relayWhole(
+  exchange: Exchange,
+  route: ModelRoute,
+  response: UpstreamResponse,
+): Promise<Settled | Retry> {
+  const call = exchange.call;
+  let body: Uint8Array;
+  try {
+    body = await readAll(response, exchange);
+  } catch (error) {
+    return abandon(exchange, error);
+  }
+  const status = response.status;
+  // The upstream's own client error is relayed unchanged; an answer is metered and its model renamed back.
+  const outcome: Outcome = status >= 400 ? { kind: "refused", status } : { kind: "answered", status };
+  if (outcome.kind === "answered") body = meterWhole(exchange, route, body);
+  if (call.shape) body = call.shape.whole(body, status);
+  return {
+    reply: new Response(body as BodyInit, {
+      status,
+      headers: clientHeaders(response.headers, call.requestId),
+    }),
+    outcome,
+  };
+}
+
+/** A stream: commit to this endpoint only once its first chunk is here (failover stays possible until then). */
+async function relayStream(
+  exchange: Exchange,
+  route: ModelRoute,
+  response: UpstreamResponse,
+): Promise<Settled | Retry> {
+  const call = exchange.call;
   const upstream = response.body[Symbol.asyncIterator]();
   let first: IteratorResult<Uint8Array>;
   try {
@@ -211,28 +231,18 @@ async function tryEndpoint(
   const rewrite =
     route.upstreamModelId === call.body.model ? null : { from: route.upstreamModelId, to: call.body.model };
   const relay = new SseRelay(exchange.meter, injectsUsage(call), rewrite);
-  let head: Uint8Array | null = null;
-  if (first.done) {
-    head = relay.finish();
-  } else {
-    head = relay.push(first.value);
-  }
+  const shaper = call.shape?.stream() ?? null;
+  const status = response.status;
   const headers = clientHeaders(response.headers, call.requestId);
   if (first.done) {
-    exchange.end({ statusCode: status, error: null, verdict: "success" });
-    return new Response(head as BodyInit | null, { status, headers });
+    const whole = finishShaped(relay, shaper);
+    return {
+      reply: new Response(whole as BodyInit | null, { status, headers }),
+      outcome: { kind: "answered", status },
+    };
   }
-  const source = new StreamSource(exchange, relay, upstream, head, status);
-  return new Response(new ReadableStream(source), { status, headers });
-}
-
-/** A failed attempt: the client's disconnect (null) or the endpoint's failure (retry elsewhere). */
-function abandon(exchange: Exchange, error: unknown): Failed | null {
-  if (exchange.clientGone || (error instanceof UpstreamError && error.kind === "aborted")) {
-    return null;
-  }
-  exchange.abandonAttempt("failure");
-  return failure(error);
+  const source = new StreamSource(exchange, relay, upstream, relay.push(first.value), status, shaper);
+  return { reply: new Response(new ReadableStream(source), { status, headers }), outcome: null };
 }
 
 /** Reads a whole upstream body; marks the first byte on the exchange when given one. */

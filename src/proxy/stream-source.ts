@@ -1,22 +1,28 @@
 // Owns relaying an upstream SSE body to the client as a ReadableStream (hand-written: Readable.toWeb
-// crashed Node 20 on client disconnect): chunk by chunk, the exchange ended on the last byte, an error
-// event on a mid-stream failure (never a retry after the first byte), the upstream aborted on cancel.
-import { UpstreamError } from "../upstream/types.js";
+// crashed Node 20 on client disconnect): chunk by chunk through the relay (and the route family's shaper),
+// the exchange finished on the last byte, an error event on a mid-stream failure (never a retry after the
+// first byte), the upstream released on cancel. Outcomes are classified and decided in outcome.ts.
+import { errorBody } from "../errors.js";
 import type { Exchange } from "./exchange.js";
+import { classify, streamError } from "./outcome.js";
+import type { StreamShaper } from "./proxy-request.js";
 import type { SseRelay } from "./sse-relay.js";
 
 export class StreamSource implements UnderlyingDefaultSource<Uint8Array> {
   constructor(
-    private readonly exchange: Exchange,
+    private readonly exchange: Pick<Exchange, "clientGone" | "finish">,
     private readonly relay: SseRelay,
     private readonly upstream: AsyncIterator<Uint8Array>,
     /** Bytes already relayed from the first upstream chunk (read before committing to this endpoint). */
     private readonly head: Uint8Array | null,
     private readonly statusCode: number,
+    /** The route family's shaper; null: the relayed bytes go to the client as they are. */
+    private readonly shaper: StreamShaper | null = null,
   ) {}
 
   start(controller: ReadableStreamDefaultController<Uint8Array>): void {
-    if (this.head) controller.enqueue(this.head);
+    const head = this.shaped(this.head);
+    if (head) controller.enqueue(head);
   }
 
   /**
@@ -34,13 +40,13 @@ export class StreamSource implements UnderlyingDefaultSource<Uint8Array> {
         return;
       }
       if (next.done) {
-        const rest = this.relay.finish();
+        const rest = finishShaped(this.relay, this.shaper);
         if (rest) controller.enqueue(rest);
         controller.close();
-        this.exchange.end({ statusCode: this.statusCode, error: null, verdict: "success" });
+        this.exchange.finish({ kind: "answered", status: this.statusCode });
         return;
       }
-      const out = this.relay.push(next.value);
+      const out = this.shaped(this.relay.push(next.value));
       if (out) {
         controller.enqueue(out);
         return;
@@ -54,12 +60,17 @@ export class StreamSource implements UnderlyingDefaultSource<Uint8Array> {
    */
   cancel(): void {
     void this.upstream.return?.()?.catch(() => undefined);
-    this.exchange.end({ statusCode: this.statusCode, error: "client disconnected", verdict: "neutral" });
+    this.exchange.finish({ kind: "client_gone", status: this.statusCode });
+  }
+
+  private shaped(bytes: Uint8Array | null): Uint8Array | null {
+    return bytes && this.shaper ? this.shaper.push(bytes) : bytes;
   }
 
   private fail(controller: ReadableStreamDefaultController<Uint8Array>, error: unknown): void {
-    if (this.exchange.clientGone || (error instanceof UpstreamError && error.kind === "aborted")) {
-      this.exchange.end({ statusCode: this.statusCode, error: "client disconnected", verdict: "neutral" });
+    const failure = classify(error, this.exchange.clientGone);
+    if (failure.kind === "client_gone") {
+      this.exchange.finish({ kind: "client_gone", status: this.statusCode });
       try {
         controller.close();
       } catch {
@@ -67,16 +78,25 @@ export class StreamSource implements UnderlyingDefaultSource<Uint8Array> {
       }
       return;
     }
-    const timeout = error instanceof UpstreamError && error.kind === "timeout";
-    const message = error instanceof Error ? error.message : String(error);
+    const error_ = streamError(failure);
     controller.enqueue(
-      this.relay.errorEvent({
-        message: `The upstream stream failed after it started: ${message}`,
-        type: timeout ? "timeout_error" : "upstream_error",
-        code: timeout ? "upstream_timeout" : "upstream_stream_error",
-      }),
+      this.shaper ? this.shaper.error(error_) : this.relay.errorEvent(errorBody(error_).error),
     );
     controller.close();
-    this.exchange.end({ statusCode: this.statusCode, error: message, verdict: "failure" });
+    this.exchange.finish({ kind: "stream_failed", status: this.statusCode, failure });
   }
+}
+
+/** The upstream ended: what the relay held back, then what the shaper held back, as one chunk. */
+export function finishShaped(relay: SseRelay, shaper: StreamShaper | null): Uint8Array | null {
+  const rest = relay.finish();
+  if (!shaper) return rest;
+  const pushed = rest ? shaper.push(rest) : null;
+  const tail = shaper.finish();
+  if (!pushed) return tail;
+  if (!tail) return pushed;
+  const joined = new Uint8Array(pushed.length + tail.length);
+  joined.set(pushed);
+  joined.set(tail, pushed.length);
+  return joined;
 }

@@ -1,6 +1,6 @@
 // Owns the health sweep: one round per call, probing concurrently every endpoint whose own interval has
 // elapsed (a dead endpoint costs at most one probe timeout and never delays the others).
-import type { Clock } from "../deps.js";
+import type { Clock } from "../clock.js";
 import type { EndpointRegistry } from "./registry.js";
 
 export interface HealthSweep {

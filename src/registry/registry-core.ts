@@ -1,7 +1,8 @@
 // Owns the registry's shared state and its write primitives: the Directory, per-endpoint serialisation,
 // commit (database first, then memory), model-list application, insertion and the boot load.
+
+import type { Clock } from "../clock.js";
 import type { DatabaseHandle } from "../db/client.js";
-import type { Clock } from "../deps.js";
 import { AppError } from "../errors.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";

@@ -6,10 +6,10 @@ import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Context } from "hono";
+import type { Clock } from "../clock.js";
 import type { BackgroundJob, Composition } from "../compose.js";
 import { type Config, ConfigError, parseConfig } from "../config.js";
 import { migrationsFrom } from "../db/migrate.js";
-import type { Clock } from "../deps.js";
 
 /** Parses the environment; on a bad value prints one line naming the variable and exits 2. */
 export function configOrExit(raw: Record<string, string | undefined>): Config {

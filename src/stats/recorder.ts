@@ -2,6 +2,7 @@
 // ring, response times, TPS tracker, events) and is written to the database in batches off the request path;
 // plus restoring that view at boot, TPS checkpoints and history retention.
 import type { TpsEntry, TpsTracker } from "../balancer/tps-tracker.js";
+import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { createBatchSql } from "../db/batch-sql.js";
 import { type DatabaseHandle, retryWhileBusy } from "../db/client.js";
@@ -12,7 +13,6 @@ import {
   readRecentDurations,
 } from "../db/stats-reads.js";
 import { adoptCheckpoints, deleteHistoryBefore, writeCheckpoint } from "../db/stats-writes.js";
-import type { Clock } from "../deps.js";
 import type { EventBus } from "../events/bus.js";
 import type { CompletionRecord } from "../events/types.js";
 import type { Logger } from "../logger.js";

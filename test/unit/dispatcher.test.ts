@@ -3,6 +3,7 @@ import { createCircuitBreakers } from "../../src/balancer/circuit-breaker.js";
 import { AppError } from "../../src/errors.js";
 import { type Admission, ClientGoneError, Dispatcher } from "../../src/proxy/dispatcher.js";
 import type { EndpointRecord, ModelRoute } from "../../src/registry/types.js";
+import { systemTimers } from "../../src/runtime/timers.js";
 
 function route(id: string, maxConcurrency: number | null): ModelRoute {
   const endpoint = { id, name: id, latencyMs: 1, maxConcurrency } as EndpointRecord;
@@ -21,6 +22,7 @@ function setup(routes: ModelRoute[], queueMax: number) {
     random: () => 0,
     queueMax,
     queueTimeoutMs: 5_000,
+    timers: systemTimers,
   });
   const admission = (signal: AbortSignal | null = null): Admission => ({
     model: "m",

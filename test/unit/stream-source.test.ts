@@ -1,7 +1,8 @@
 // StreamSource: every pull forwards something or ends the stream — a pull that enqueues nothing is never
 // called again (WHATWG streams), which stalled streams on workerd, whose fetch bodies arrive in small pieces.
 import { describe, expect, it } from "vitest";
-import type { Ending, Exchange } from "../../src/proxy/exchange.js";
+import type { Exchange } from "../../src/proxy/exchange.js";
+import { decide, type Ending, type Outcome } from "../../src/proxy/outcome.js";
 import { SseRelay } from "../../src/proxy/sse-relay.js";
 import { StreamSource } from "../../src/proxy/stream-source.js";
 import { approximateTokens } from "../../src/proxy/token-counter.js";
@@ -35,7 +36,7 @@ describe("StreamSource", () => {
     const endings: Ending[] = [];
     const exchange = {
       clientGone: false,
-      end: (ending: Ending) => endings.push(ending),
+      finish: (outcome: Outcome) => endings.push(decide(outcome)),
     } as unknown as Exchange;
     // dropUsageOnly: the relay edits the stream, so it forwards complete lines only.
     const relay = new SseRelay(
