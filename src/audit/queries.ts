@@ -1,8 +1,9 @@
 // Owns reading the audit log for the dashboard API: filtered, paged entries (newest first) and summary
-// statistics. Times on the wire are epoch ms like every other llmlb response.
+// statistics. Times on the wire are ISO-8601 UTC.
 import { and, count, desc, eq, gte, lte, or, type SQL, sql } from "drizzle-orm";
 import type { AppDatabase } from "../db/client.js";
 import { auditLog } from "../db/schema.js";
+import { type IsoTime, isoTime, isoTimeOrNull } from "../http/wire-time.js";
 
 export interface AuditQuery {
   page: number;
@@ -18,10 +19,9 @@ export interface AuditQuery {
 }
 
 /** One audit entry as the API returns it. */
-export interface AuditEntryView {
+export interface AuditEntryJson {
   id: number;
-  /** Epoch ms. */
-  time: number;
+  time: IsoTime;
   actor_type: string;
   actor_id: string | null;
   actor_name: string | null;
@@ -34,21 +34,23 @@ export interface AuditEntryView {
   hash: string;
 }
 
-export interface AuditPage {
-  entries: AuditEntryView[];
+/** GET /api/dashboard/audit-logs. */
+export interface AuditPageJson {
+  entries: AuditEntryJson[];
   total: number;
   page: number;
   per_page: number;
 }
 
-export interface AuditStats {
+/** GET /api/dashboard/audit-logs/stats. */
+export interface AuditStatsJson {
   total: number;
   failures: number;
   /** Entries in the 24 hours before the request. */
   last_24h: number;
-  /** Epoch ms of the oldest and newest entry; null when empty. */
-  first_time: number | null;
-  last_time: number | null;
+  /** The oldest and newest entry; null when empty. */
+  first_time: IsoTime | null;
+  last_time: IsoTime | null;
   /** The 20 most frequent actions, most frequent first. */
   by_action: { action: string; count: number }[];
   /** The 10 most active actors. */
@@ -66,10 +68,10 @@ function parseDetails(text: string): Record<string, unknown> {
   }
 }
 
-export function auditEntryView(row: typeof auditLog.$inferSelect): AuditEntryView {
+export function auditEntryView(row: typeof auditLog.$inferSelect): AuditEntryJson {
   return {
     id: row.id,
-    time: row.time,
+    time: isoTime(row.time),
     actor_type: row.actorType,
     actor_id: row.actorId,
     actor_name: row.actorName,
@@ -120,7 +122,7 @@ function filters(query: AuditQuery): SQL | undefined {
   return and(...conditions);
 }
 
-export async function listAudit(db: AppDatabase, query: AuditQuery): Promise<AuditPage> {
+export async function listAudit(db: AppDatabase, query: AuditQuery): Promise<AuditPageJson> {
   const where = filters(query);
   const [rows, totals] = await Promise.all([
     db
@@ -140,7 +142,7 @@ export async function listAudit(db: AppDatabase, query: AuditQuery): Promise<Aud
   };
 }
 
-export async function auditStats(db: AppDatabase, now: number): Promise<AuditStats> {
+export async function auditStats(db: AppDatabase, now: number): Promise<AuditStatsJson> {
   const [summary, byAction, byActor] = await Promise.all([
     db
       .select({
@@ -169,8 +171,8 @@ export async function auditStats(db: AppDatabase, now: number): Promise<AuditSta
     total: row?.total ?? 0,
     failures: Number(row?.failures ?? 0),
     last_24h: Number(row?.recent ?? 0),
-    first_time: row?.first ?? null,
-    last_time: row?.last ?? null,
+    first_time: isoTimeOrNull(row?.first ?? null),
+    last_time: isoTimeOrNull(row?.last ?? null),
     by_action: byAction,
     by_actor: byActor,
   };

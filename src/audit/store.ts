@@ -28,13 +28,14 @@ export interface AuditEvent {
   details: Record<string, unknown>;
 }
 
-export type AuditVerification =
+/** GET /api/dashboard/audit-logs/verify. */
+export type AuditVerifyJson =
   | { valid: true; checked: number }
   | { valid: false; first_bad_id: number; problem: ChainProblem; checked: number };
 
 export interface AuditWriter {
   append(event: AuditEvent): Promise<ChainedRow>;
-  verify(): Promise<AuditVerification>;
+  verify(): Promise<AuditVerifyJson>;
 }
 
 /** Appends that lost the race for the next id this many times in a row give up (and are logged). */

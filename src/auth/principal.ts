@@ -60,7 +60,15 @@ export function apiKeyIdOf(c: Context): string | null {
   return principal?.kind === "api_key" ? principal.keyId : null;
 }
 
-export function userView(user: SessionUser) {
+/** A user on the wire (login, /api/auth/me). */
+export interface UserJson {
+  id: string;
+  username: string;
+  role: SessionUser["role"];
+  must_change_password: boolean;
+}
+
+export function userView(user: SessionUser): UserJson {
   return {
     id: user.id,
     username: user.username,

@@ -1,18 +1,11 @@
 // Owns the dashboard's aggregations over in-memory state: overview stats, per-endpoint TPS summaries,
 // per-model stats and the MetricsUpdated snapshot. Pure: no I/O, no clock.
 import type { TpsEntry } from "../balancer/tps-tracker.js";
-import type { MetricsSnapshot } from "../events/types.js";
+import type { CountersJson, MetricsSnapshot } from "../events/types.js";
 import type { EndpointRecord } from "../registry/types.js";
 
-export interface RequestTotals {
-  total_requests: number;
-  successful_requests: number;
-  failed_requests: number;
-  total_input_tokens: number;
-  total_output_tokens: number;
-}
-
-export interface DashboardStats extends RequestTotals {
+/** GET /api/dashboard/stats and the overview's `stats`. */
+export interface DashboardStats extends CountersJson {
   total_endpoints: number;
   online_endpoints: number;
   /** Endpoints whose last probes failed (status offline or error); pending ones count in neither. */
@@ -25,6 +18,7 @@ export interface DashboardStats extends RequestTotals {
   average_response_time_ms: number | null;
 }
 
+/** One entry of the overview's `endpoint_tps`. */
 export interface EndpointTpsSummary {
   endpoint_id: string;
   /** Distinct models (the endpoint's own ids) with any measurement. */
@@ -40,7 +34,7 @@ export const round1 = (value: number): number => Math.round(value * 10) / 10;
 
 export function buildStats(input: {
   endpoints: readonly EndpointRecord[];
-  totals: RequestTotals;
+  totals: CountersJson;
   activeRequests: number;
   queuedRequests: number;
   averageResponseTimeMs: number | null;

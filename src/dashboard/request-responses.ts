@@ -2,18 +2,10 @@
 // the JSON shape of one record.
 import * as v from "valibot";
 import type { RequestResponseRow, RequestResponsesFilter } from "../db/request-responses.js";
+import type { ApiKind, CompletionRecord } from "../events/types.js";
+import { type IsoTime, isoTime, timeParam } from "../http/wire-time.js";
 
 export const PER_PAGE_CHOICES = ["10", "25", "50", "100"] as const;
-
-/** RFC 3339 / ISO 8601 date-time, or epoch milliseconds. */
-export const timeParam = v.pipe(
-  v.string(),
-  v.check(
-    (text) => /^\d{1,15}$/.test(text) || (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(Date.parse(text))),
-    "Expected an ISO 8601 date-time or epoch milliseconds",
-  ),
-  v.transform((text) => (/^\d+$/.test(text) ? Number(text) : Date.parse(text))),
-);
 
 const text = v.pipe(v.string(), v.trim(), v.minLength(1, "Must not be empty"), v.maxLength(512));
 
@@ -54,14 +46,14 @@ export const requestResponsesQuery = v.pipe(
 export interface RequestResponseJson {
   id: number;
   request_id: string;
-  /** When the request finished, ISO 8601 UTC. */
-  timestamp: string;
+  /** When the request finished. */
+  timestamp: IsoTime;
   endpoint_id: string | null;
   endpoint_name: string | null;
   model: string;
-  api_kind: string;
+  api_kind: ApiKind;
   stream: boolean;
-  status: string;
+  status: CompletionRecord["status"];
   status_code: number;
   error: string | null;
   duration_ms: number;
@@ -78,13 +70,14 @@ export function toRequestResponseJson(row: RequestResponseRow): RequestResponseJ
   return {
     id: row.id,
     request_id: row.requestId,
-    timestamp: new Date(row.createdAt).toISOString(),
+    timestamp: isoTime(row.createdAt),
     endpoint_id: row.endpointId,
     endpoint_name: row.endpointName,
     model: row.model,
-    api_kind: row.apiKind,
+    // The table holds only what the recorder wrote from completion records.
+    api_kind: row.apiKind as ApiKind,
     stream: row.stream,
-    status: row.status,
+    status: row.status as CompletionRecord["status"],
     status_code: row.statusCode,
     error: row.error,
     duration_ms: row.durationMs,
@@ -94,5 +87,26 @@ export function toRequestResponseJson(row: RequestResponseRow): RequestResponseJ
     total_tokens: row.inputTokens + row.outputTokens,
     tokens_estimated: row.tokensEstimated,
     client_ip: row.clientIp,
+  };
+}
+
+/** GET /api/dashboard/request-responses: one page of records, newest first. */
+export interface RequestResponsesPage {
+  records: RequestResponseJson[];
+  total_count: number;
+  page: number;
+  per_page: number;
+}
+
+export function requestResponsesPage(
+  rows: RequestResponseRow[],
+  totalCount: number,
+  filter: RequestResponsesFilter,
+): RequestResponsesPage {
+  return {
+    records: rows.map(toRequestResponseJson),
+    total_count: totalCount,
+    page: filter.page,
+    per_page: filter.perPage,
   };
 }

@@ -1,13 +1,14 @@
 // Owns the dashboard's views of live state: stats, endpoints with their live load, per endpoint × model
 // speeds and the overview that bundles them. Memory only: registry, live stats, TPS tracker, proxy load.
 import type { TpsEntry } from "../balancer/tps-tracker.js";
-import type { MetricsSnapshot } from "../events/types.js";
+import type { CountersJson, MetricsSnapshot } from "../events/types.js";
+import { type IsoTime, isoTime } from "../http/wire-time.js";
 import type { LiveLoad } from "../proxy/types.js";
 import type { StoredModel } from "../registry/directory.js";
-import { endpointJson } from "../registry/endpoint-json.js";
+import { type EndpointJson, endpointJson } from "../registry/endpoint-json.js";
 import type { EndpointRecord } from "../registry/types.js";
 import { countersJson } from "../stats/counters-json.js";
-import { modelTpsOf } from "../stats/daily-report.js";
+import { type ModelTps, modelTpsOf } from "../stats/daily-report.js";
 import type { LiveStats, MinutePoint } from "../stats/types.js";
 import {
   buildStats,
@@ -40,7 +41,19 @@ export function dashboardSnapshot(sources: DashboardSources): MetricsSnapshot {
 }
 
 /** The endpoint JSON of /api/endpoints (with circuit_state) plus tokens, live load, models and TPS. */
-export function dashboardEndpoints(sources: DashboardSources, summaries?: EndpointTpsSummary[]) {
+export interface DashboardEndpointJson extends EndpointJson, CountersJson {
+  /** Requests in flight to this endpoint now. */
+  active_requests: number;
+  /** The endpoint's model ids. */
+  models: string[];
+  model_count: number;
+  aggregate_tps: number | null;
+}
+
+export function dashboardEndpoints(
+  sources: DashboardSources,
+  summaries?: EndpointTpsSummary[],
+): DashboardEndpointJson[] {
   const endpoints = sources.registry.list();
   const tps =
     summaries ??
@@ -63,8 +76,11 @@ export function dashboardEndpoints(sources: DashboardSources, summaries?: Endpoi
   });
 }
 
+/** One row of GET /api/dashboard/model-stats. */
+export type DashboardModelStatsRow = ModelTps & { endpoint_id: string; endpoint_name: string | null };
+
 /** One row per (endpoint, model, api kind) measured: the per endpoint × model speed table. */
-export function dashboardModelStats(sources: DashboardSources) {
+export function dashboardModelStats(sources: DashboardSources): DashboardModelStatsRow[] {
   const names = new Map(sources.registry.list().map((endpoint) => [endpoint.id, endpoint.name]));
   return sources.tracker
     .entries()
@@ -82,14 +98,14 @@ export function dashboardModelStats(sources: DashboardSources) {
     );
 }
 
+/** GET /api/dashboard/overview. */
 export interface Overview {
-  endpoints: ReturnType<typeof dashboardEndpoints>;
+  endpoints: DashboardEndpointJson[];
   stats: DashboardStats;
-  /** 60 minutes, oldest first; `minute` is the ISO-8601 UTC start of the minute. */
+  /** 60 minutes, oldest first. */
   history: MinutePoint[];
   endpoint_tps: EndpointTpsSummary[];
-  /** ISO-8601 UTC. */
-  generated_at: string;
+  generated_at: IsoTime;
   generation_time_ms: number;
 }
 
@@ -106,7 +122,7 @@ export function dashboardOverview(
     stats: dashboardStats(sources),
     history: sources.stats.history(),
     endpoint_tps: endpointTps,
-    generated_at: new Date(clock.now()).toISOString(),
+    generated_at: isoTime(clock.now()),
   };
   return { ...overview, generation_time_ms: Math.round((clock.monotonic() - started) * 1000) / 1000 };
 }

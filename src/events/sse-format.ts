@@ -1,10 +1,11 @@
 // Owns the Server-Sent Events wire format of the event stream: event frames, the reset frame,
 // comments, and reading the Last-Event-ID header. Pure.
+import { eventJson } from "./event-json.js";
 import type { PublishedEvent } from "./types.js";
 
 /** `id: <id>\nevent: <type>\ndata: <json>\n\n`; JSON.stringify never emits a raw newline, so one data line. */
 export function formatEvent(event: PublishedEvent): string {
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(eventJson(event))}\n\n`;
 }
 
 export type ResetReason = "too_far_behind" | "unknown_id";

@@ -1,4 +1,6 @@
-// Owns the event vocabulary shared by the event bus, the SSE route and the dashboard (via `import type`).
+// Owns the event vocabulary: the payloads on the in-process bus, and their wire form on /api/events that
+// the dashboard reads (via `import type`). Also the wire form of request counters, which events carry.
+import type { IsoTime } from "../http/wire-time.js";
 
 export type EndpointStatus = "pending" | "online" | "offline" | "error";
 export type ApiKind = "chat_completions" | "completions" | "responses" | "embeddings";
@@ -40,19 +42,28 @@ export interface EndpointSummaryEvent {
   status: EndpointStatus;
 }
 
-export interface MetricsSnapshot {
+/** Request counters on the wire (an endpoint, the fleet, a day, a model); built by stats/counters-json.ts. */
+export interface CountersJson {
   total_requests: number;
   successful_requests: number;
   failed_requests: number;
+  total_input_tokens: number;
+  total_output_tokens: number;
+}
+
+export interface MetricsSnapshot
+  extends Pick<
+    CountersJson,
+    "total_requests" | "successful_requests" | "failed_requests" | "total_output_tokens"
+  > {
   active_requests: number;
   queued_requests: number;
   online_endpoints: number;
   total_endpoints: number;
   average_response_time_ms: number | null;
-  total_output_tokens: number;
 }
 
-/** Payloads by event type; the SSE `event:` field is the type name. */
+/** Payloads by event type on the in-process bus; the SSE `event:` field is the type name. */
 export interface EventPayloads {
   TpsUpdated: {
     endpoint_id: string;
@@ -92,3 +103,11 @@ export type AppEvent = {
 
 /** An event as stored and delivered: with its monotonically increasing id and publish time (epoch ms). */
 export type PublishedEvent = AppEvent & { id: number; at: number };
+
+/** RequestCompleted as sent on /api/events: the completion record with its instant in the wire form. */
+export type CompletionJson = Omit<CompletionRecord, "finished_at"> & { finished_at: IsoTime };
+
+/** Payloads by event type as the SSE `data:` line carries them (built by events/event-json.ts). */
+export type EventJsonPayloads = Omit<EventPayloads, "RequestCompleted"> & {
+  RequestCompleted: CompletionJson;
+};

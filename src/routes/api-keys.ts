@@ -11,6 +11,7 @@ import { findUserById } from "../auth/users.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody, validParams } from "../http/validate.js";
+import { type IsoTime, isoTime, isoTimeOrNull, timeField } from "../http/wire-time.js";
 
 const Limit = (max: number) =>
   v.nullable(
@@ -35,8 +36,8 @@ const Permissions = v.pipe(v.array(v.picklist(PERMISSIONS)), v.minLength(1, "gra
 const CreateBody = v.object({
   name: Name,
   permissions: Permissions,
-  /** Epoch ms; null or absent: never expires. */
-  expires_at: v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))), null),
+  /** ISO 8601 or epoch ms; null or absent: never expires. */
+  expires_at: v.optional(v.nullable(timeField), null),
   /** Admin only: the user who will own the key (default: the caller). */
   user_id: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
   ...LimitFields,
@@ -50,10 +51,15 @@ const UpdateBody = v.pipe(
   ),
 );
 
+/** What POST /api/api-keys and /api/me/api-keys accept. */
+export type ApiKeyCreateInput = v.InferInput<typeof CreateBody>;
+/** What PUT /api/api-keys/{id} and /api/me/api-keys/{id} accept. */
+export type ApiKeyUpdateInput = v.InferInput<typeof UpdateBody>;
+
 const IdParams = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) });
 
 /** One key as the keys pages show it (never the key itself, except `key` once at creation). */
-export interface ApiKeyView {
+export interface ApiKeyJson {
   id: string;
   name: string;
   key_prefix: string;
@@ -61,26 +67,25 @@ export interface ApiKeyView {
   created_by: string | null;
   user_id: string | null;
   owner: string | null;
-  /** Epoch ms. */
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
+  created_at: IsoTime;
+  expires_at: IsoTime | null;
+  last_used_at: IsoTime | null;
   rate_limit_rpm: number | null;
   token_limit_daily: number | null;
   /** Today (UTC), as shared through the database (up to the usage sync interval behind). */
   used_today: { requests: number; output_tokens: number };
 }
 
-export interface CreatedApiKey extends ApiKeyView {
+export interface CreatedApiKeyJson extends ApiKeyJson {
   /** The full key: shown in this response only. */
   key: string;
 }
 
-export interface ApiKeyList {
-  data: ApiKeyView[];
+export interface ApiKeyListJson {
+  data: ApiKeyJson[];
 }
 
-export function keyView(record: ApiKeyRecord | ApiKeyListing): ApiKeyView {
+export function keyView(record: ApiKeyRecord | ApiKeyListing): ApiKeyJson {
   const listing = "usedToday" in record ? record : null;
   return {
     id: record.id,
@@ -90,9 +95,9 @@ export function keyView(record: ApiKeyRecord | ApiKeyListing): ApiKeyView {
     created_by: record.createdBy,
     user_id: record.userId,
     owner: listing?.ownerName ?? null,
-    created_at: record.createdAt,
-    expires_at: record.expiresAt,
-    last_used_at: record.lastUsedAt,
+    created_at: isoTime(record.createdAt),
+    expires_at: isoTimeOrNull(record.expiresAt),
+    last_used_at: isoTimeOrNull(record.lastUsedAt),
     rate_limit_rpm: record.limits.rpm,
     token_limit_daily: record.limits.tokensDaily,
     used_today: {
@@ -144,7 +149,7 @@ export function apiKeyRoutes(deps: AppDeps): Hono {
   ) => {
     const body = await validBody(c, CreateBody);
     if (body.expires_at !== null && body.expires_at <= deps.clock.now()) {
-      throw new AppError("bad_request", "expires_at must be in the future (epoch milliseconds)", {
+      throw new AppError("bad_request", "expires_at must be in the future", {
         code: "invalid_request",
         param: "expires_at",
       });
@@ -162,9 +167,9 @@ export function apiKeyRoutes(deps: AppDeps): Hono {
     noteAudit(c, {
       targetType: "api_key",
       targetId: record.id,
-      details: { ...body, expires_at: body.expires_at },
+      details: { ...body, expires_at: isoTimeOrNull(body.expires_at) },
     });
-    const created: CreatedApiKey = { ...(await listingOf(record.id)), key };
+    const created: CreatedApiKeyJson = { ...(await listingOf(record.id)), key };
     return c.json(created, 201);
   };
 
@@ -201,7 +206,7 @@ export function apiKeyRoutes(deps: AppDeps): Hono {
 
   // The admin's view of every key (admin sessions only, enforced by the access table).
   app.get("/api/api-keys", async (c) => {
-    const list: ApiKeyList = { data: (await keys.list()).map(keyView) };
+    const list: ApiKeyListJson = { data: (await keys.list()).map(keyView) };
     return c.json(list);
   });
   app.post("/api/api-keys", (c) =>
@@ -213,7 +218,7 @@ export function apiKeyRoutes(deps: AppDeps): Hono {
   // Every signed-in user's own keys.
   const mine = (c: Context) => (record: ApiKeyRecord) => record.userId === sessionOf(c).user.id;
   app.get("/api/me/api-keys", async (c) => {
-    const list: ApiKeyList = { data: (await keys.list({ userId: sessionOf(c).user.id })).map(keyView) };
+    const list: ApiKeyListJson = { data: (await keys.list({ userId: sessionOf(c).user.id })).map(keyView) };
     return c.json(list);
   });
   app.post("/api/me/api-keys", (c) =>

@@ -2,12 +2,12 @@
 // and verification of the hash chain.
 import { Hono } from "hono";
 import * as v from "valibot";
-import { type AuditPage, type AuditStats, auditStats, listAudit } from "../audit/queries.js";
-import type { AuditVerification } from "../audit/store.js";
-import { timeParam } from "../dashboard/request-responses.js";
+import { type AuditPageJson, type AuditStatsJson, auditStats, listAudit } from "../audit/queries.js";
+import type { AuditVerifyJson } from "../audit/store.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validQuery } from "../http/validate.js";
+import { timeParam } from "../http/wire-time.js";
 
 const MAX_PER_PAGE = 200;
 const text = v.pipe(v.string(), v.trim(), v.minLength(1, "Must not be empty"), v.maxLength(200));
@@ -38,7 +38,7 @@ export function auditLogRoutes(deps: AppDeps): Hono {
 
   app.get("/api/dashboard/audit-logs", async (c) => {
     const query = validQuery(c, AuditQuery);
-    const page: AuditPage = await listAudit(deps.database.db, {
+    const page: AuditPageJson = await listAudit(deps.database.db, {
       page: query.page,
       perPage: query.per_page,
       actor: query.actor,
@@ -51,12 +51,12 @@ export function auditLogRoutes(deps: AppDeps): Hono {
   });
 
   app.get("/api/dashboard/audit-logs/stats", async (c) => {
-    const stats: AuditStats = await auditStats(deps.database.db, deps.clock.now()).catch(unavailable);
+    const stats: AuditStatsJson = await auditStats(deps.database.db, deps.clock.now()).catch(unavailable);
     return c.json(stats);
   });
 
   app.get("/api/dashboard/audit-logs/verify", async (c) => {
-    const result: AuditVerification = await deps.audit.verify().catch(unavailable);
+    const result: AuditVerifyJson = await deps.audit.verify().catch(unavailable);
     return c.json(result);
   });
 

@@ -5,10 +5,11 @@ import * as v from "valibot";
 import { noteAudit } from "../audit/middleware.js";
 import { requestIsHttps, SESSION_COOKIE, sessionOf } from "../auth/guard.js";
 import { NewPassword, Username } from "../auth/password-policy.js";
-import { userView } from "../auth/principal.js";
+import { type UserJson, userView } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody } from "../http/validate.js";
+import { type IsoTime, isoTime } from "../http/wire-time.js";
 import { userAccountView } from "./users.js";
 
 const LoginBody = v.object({
@@ -21,6 +22,9 @@ const ChangePasswordBody = v.object({
   new_password: NewPassword,
 });
 
+/** What POST /api/auth/register accepts. */
+export type RegisterInput = v.InferInput<typeof RegisterBody>;
+
 const RegisterBody = v.object({
   invitation_code: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(128)),
   username: Username,
@@ -32,6 +36,18 @@ function requireJson(c: Context): void {
   if (!c.req.header("content-type")?.toLowerCase().startsWith("application/json")) {
     throw new AppError("bad_request", "Send the body as application/json", { code: "invalid_json" });
   }
+}
+
+/** GET /api/auth/me: the signed-in user, the CSRF token for cookie requests, when the session ends. */
+export interface SessionJson {
+  user: UserJson;
+  csrf_token: string;
+  expires_at: IsoTime;
+}
+
+/** POST /api/auth/login: the session, also as a bearer token for scripts. */
+export interface LoginJson extends SessionJson {
+  token: string;
 }
 
 export function authRoutes(deps: AppDeps): Hono {
@@ -54,12 +70,13 @@ export function authRoutes(deps: AppDeps): Hono {
       secure: requestIsHttps(c),
       maxAge: Math.max(0, Math.floor((result.expiresAt - deps.clock.now()) / 1000)),
     });
-    return c.json({
+    const answer: LoginJson = {
       token: result.token,
       csrf_token: result.csrfToken,
-      expires_at: result.expiresAt,
+      expires_at: isoTime(result.expiresAt),
       user: userView(result.user),
-    });
+    };
+    return c.json(answer);
   });
 
   app.post("/api/auth/register", async (c) => {
@@ -92,11 +109,12 @@ export function authRoutes(deps: AppDeps): Hono {
 
   app.get("/api/auth/me", (c) => {
     const session = sessionOf(c);
-    return c.json({
+    const answer: SessionJson = {
       user: userView(session.user),
       csrf_token: session.csrfToken,
-      expires_at: session.expiresAt,
-    });
+      expires_at: isoTime(session.expiresAt),
+    };
+    return c.json(answer);
   });
 
   app.post("/api/auth/change-password", async (c) => {

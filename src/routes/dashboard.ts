@@ -1,7 +1,7 @@
 // Owns the dashboard read API under /api/dashboard: overview, stats, endpoints, request timeline,
 // model stats (all from memory) and the paged request history (from the database).
 import { Hono } from "hono";
-import { requestResponsesQuery, toRequestResponseJson } from "../dashboard/request-responses.js";
+import { requestResponsesPage, requestResponsesQuery } from "../dashboard/request-responses.js";
 import {
   dashboardEndpoints,
   dashboardModelStats,
@@ -30,12 +30,7 @@ export function dashboardRoutes(deps: AppDeps): Hono {
         cause: error,
       });
     });
-    return c.json({
-      records: result.rows.map(toRequestResponseJson),
-      total_count: result.totalCount,
-      page: filter.page,
-      per_page: filter.perPage,
-    });
+    return c.json(requestResponsesPage(result.rows, result.totalCount, filter));
   });
 
   return app;

@@ -6,7 +6,12 @@ import { noteAudit } from "../audit/middleware.js";
 import type { AppDeps } from "../deps.js";
 import { validBody, validParams, validQuery } from "../http/validate.js";
 import { normaliseBaseUrl } from "../registry/base-url.js";
-import { type CountersOf, endpointJson, modelJson } from "../registry/endpoint-json.js";
+import {
+  type CountersOf,
+  type EndpointDetailJson,
+  endpointJson,
+  modelJson,
+} from "../registry/endpoint-json.js";
 import { endpointNotFound } from "../registry/registry.js";
 import { ENDPOINT_TYPES } from "../registry/types.js";
 
@@ -46,6 +51,10 @@ const ListQuery = v.object({
 const IdParams = v.object({ id: v.pipe(v.string(), v.minLength(1)) });
 
 type Body = v.InferOutput<typeof UpdateBody>;
+/** What POST /api/endpoints accepts. */
+export type EndpointCreateInput = v.InferInput<typeof CreateBody>;
+/** What PUT /api/endpoints/{id} accepts: any field of a create body. */
+export type EndpointUpdateInput = v.InferInput<typeof UpdateBody>;
 
 function toInput(body: Body) {
   return {
@@ -77,6 +86,7 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
     if (!body) throw endpointNotFound(id);
     return body;
   };
+  const modelsJson = (id: string) => registry.modelsOf(id).map((model) => modelJson(id, model));
   const app = new Hono();
 
   app.post("/api/endpoints", async (c) => {
@@ -99,14 +109,14 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
 
   app.get("/api/endpoints/:id", async (c) => {
     const { id } = validParams(c, IdParams);
-    const body = found(id);
-    return c.json({ ...body, models: registry.modelsOf(id).map((model) => modelJson(id, model)) });
+    const detail: EndpointDetailJson = { ...found(id), models: modelsJson(id) };
+    return c.json(detail);
   });
 
   app.get("/api/endpoints/:id/models", async (c) => {
     const { id } = validParams(c, IdParams);
     found(id);
-    return c.json({ models: registry.modelsOf(id).map((model) => modelJson(id, model)) });
+    return c.json({ models: modelsJson(id) });
   });
 
   app.put("/api/endpoints/:id", async (c) => {

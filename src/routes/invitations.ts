@@ -8,6 +8,7 @@ import type { InvitationRecord, InvitationStatus } from "../auth/invitations.js"
 import { ROLES } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import { validBody, validParams } from "../http/validate.js";
+import { type IsoTime, isoTime, isoTimeOrNull } from "../http/wire-time.js";
 
 /** Invitations last from 1 hour to 90 days. */
 const MAX_EXPIRY_HOURS = 90 * 24;
@@ -24,51 +25,55 @@ const CreateBody = v.object({
   ),
 });
 
+/** What POST /api/invitations accepts. */
+export type InvitationCreateInput = v.InferInput<typeof CreateBody>;
+
 const IdParams = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) });
 
-/** An invitation as listed (never its code). Times are epoch ms. */
-export interface InvitationView {
+/** An invitation as listed (never its code). */
+export interface InvitationJson {
   id: string;
   role: "admin" | "viewer";
   status: InvitationStatus;
   created_by: string | null;
-  created_at: number;
-  expires_at: number;
-  used_at: number | null;
+  created_at: IsoTime;
+  expires_at: IsoTime;
+  used_at: IsoTime | null;
   used_by: string | null;
   used_by_username: string | null;
-  revoked_at: number | null;
+  revoked_at: IsoTime | null;
 }
 
-export function invitationView(record: InvitationRecord): InvitationView {
+export function invitationView(record: InvitationRecord): InvitationJson {
   return {
     id: record.id,
     role: record.role,
     status: record.status,
     created_by: record.createdBy,
-    created_at: record.createdAt,
-    expires_at: record.expiresAt,
-    used_at: record.usedAt,
+    created_at: isoTime(record.createdAt),
+    expires_at: isoTime(record.expiresAt),
+    used_at: isoTimeOrNull(record.usedAt),
     used_by: record.usedBy,
     used_by_username: record.usedByName,
-    revoked_at: record.revokedAt,
+    revoked_at: isoTimeOrNull(record.revokedAt),
   };
 }
 
 /** The answer to creating one: the only time the code is ever shown. */
-export interface CreatedInvitation extends InvitationView {
+export interface CreatedInvitationJson extends InvitationJson {
   code: string;
 }
 
-export interface InvitationList {
-  data: InvitationView[];
+/** GET /api/invitations. */
+export interface InvitationListJson {
+  data: InvitationJson[];
 }
 
 export function invitationRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.get("/api/invitations", async (c) => {
-    const list: InvitationList = { data: (await deps.auth.invitations.list()).map(invitationView) };
+    const list: InvitationListJson = { data: (await deps.auth.invitations.list()).map(invitationView) };
     return c.json(list);
   });
 
@@ -79,8 +84,11 @@ export function invitationRoutes(deps: AppDeps): Hono {
       expiresInHours: body.expires_in_hours,
       createdBy: sessionOf(c).user.username,
     });
-    noteAudit(c, { targetId: record.id, details: { role: record.role, expires_at: record.expiresAt } });
-    const created: CreatedInvitation = { ...invitationView(record), code };
+    noteAudit(c, {
+      targetId: record.id,
+      details: { role: record.role, expires_at: isoTime(record.expiresAt) },
+    });
+    const created: CreatedInvitationJson = { ...invitationView(record), code };
     return c.json(created, 201);
   });
 

@@ -9,6 +9,7 @@ import { ROLES } from "../auth/principal.js";
 import type { UserRow } from "../auth/users.js";
 import type { AppDeps } from "../deps.js";
 import { validBody, validParams } from "../http/validate.js";
+import { type IsoTime, isoTime, isoTimeOrNull } from "../http/wire-time.js";
 
 const CreateBody = v.object({
   username: Username,
@@ -27,42 +28,48 @@ const UpdateBody = v.pipe(
   v.check((body) => Object.keys(body).length > 0, "send at least one of role, password, disabled"),
 );
 
+/** What POST /api/users accepts. */
+export type UserCreateInput = v.InferInput<typeof CreateBody>;
+/** What PUT /api/users/{id} accepts. */
+export type UserUpdateInput = v.InferInput<typeof UpdateBody>;
+
 const IdParams = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)) });
 
-/** One account as the API shows it (never the password hash). Times are epoch ms. */
-export interface UserView {
+/** One account as the API shows it (never the password hash). */
+export interface UserAccountJson {
   id: string;
   username: string;
   role: "admin" | "viewer";
   disabled: boolean;
   must_change_password: boolean;
-  created_at: number;
-  updated_at: number;
-  last_login_at: number | null;
+  created_at: IsoTime;
+  updated_at: IsoTime;
+  last_login_at: IsoTime | null;
 }
 
-export function userAccountView(user: UserRow): UserView {
+export function userAccountView(user: UserRow): UserAccountJson {
   return {
     id: user.id,
     username: user.username,
     role: user.role,
     disabled: user.disabled,
     must_change_password: user.mustChangePassword,
-    created_at: user.createdAt,
-    updated_at: user.updatedAt,
-    last_login_at: user.lastLoginAt,
+    created_at: isoTime(user.createdAt),
+    updated_at: isoTime(user.updatedAt),
+    last_login_at: isoTimeOrNull(user.lastLoginAt),
   };
 }
 
-export interface UserList {
-  data: UserView[];
+/** GET /api/users. */
+export interface UserListJson {
+  data: UserAccountJson[];
 }
 
 export function userRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
   app.get("/api/users", async (c) => {
-    const list: UserList = { data: (await deps.auth.users.list()).map(userAccountView) };
+    const list: UserListJson = { data: (await deps.auth.users.list()).map(userAccountView) };
     return c.json(list);
   });
 

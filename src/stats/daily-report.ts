@@ -1,26 +1,25 @@
 // Owns shaping daily statistics for the API: database rows merged with unwritten ones, totals per day or
 // per model, daily TPS = output tokens / (duration_ms / 1000). Pure.
 import type { TpsEntry } from "../balancer/tps-tracker.js";
+import type { ApiKind, CountersJson } from "../events/types.js";
 import { addDaily, dailyKey } from "./pending-writes.js";
 import type { DailyStatsRow } from "./types.js";
 
-export interface DailyTotals {
-  total_requests: number;
-  successful_requests: number;
-  failed_requests: number;
-  total_input_tokens: number;
-  total_output_tokens: number;
+export interface DailyTotals extends CountersJson {
   total_duration_ms: number;
   /** tokens/s over the day's successful requests, one decimal; null when none produced tokens. */
   tps: number | null;
 }
 
-export type DayStats = DailyTotals & { date: string };
-export type ModelStats = DailyTotals & { model_id: string; api_kind: string };
+/** One day of /api/endpoints/{id}/daily-stats, and /today-stats. */
+export type DayStats = DailyTotals & { /** YYYY-MM-DD, UTC. */ date: string };
+/** One row of /api/endpoints/{id}/model-stats. */
+export type ModelStats = DailyTotals & { model_id: string; api_kind: ApiKind };
 
+/** One row of /api/endpoints/{id}/model-tps (and of the dashboard's model-stats with the endpoint). */
 export interface ModelTps {
   model_id: string;
-  api_kind: string;
+  api_kind: ApiKind;
   /** tokens/s EMA, one decimal; null until measured. */
   tps: number | null;
   request_count: number;
@@ -85,7 +84,8 @@ export function perModel(rows: DailyStatsRow[]): ModelStats[] {
   return [...groupBy(rows, (row) => `${row.modelId}\u0000${row.apiKind}`).values()]
     .map((group) => {
       const first = group[0] as DailyStatsRow;
-      return { model_id: first.modelId, api_kind: first.apiKind, ...totalsOf(group) };
+      // Rows hold only the api kinds completion records carry.
+      return { model_id: first.modelId, api_kind: first.apiKind as ApiKind, ...totalsOf(group) };
     })
     .sort((a, b) => a.model_id.localeCompare(b.model_id) || a.api_kind.localeCompare(b.api_kind));
 }

@@ -1,4 +1,5 @@
 // Owns the per-minute request timeline: success/error counts for the last 60 minutes. Pure: takes `now`.
+import { isoTime } from "../http/wire-time.js";
 import type { MinutePoint } from "./types.js";
 
 export const RING_MINUTES = 60;
@@ -54,7 +55,7 @@ export function createMinuteRing(): MinuteRing {
       for (let minute = last - RING_MINUTES + 1; minute <= last; minute++) {
         const slot = minutes.get(minute);
         points.push({
-          minute: new Date(minute * MINUTE_MS).toISOString(),
+          minute: isoTime(minute * MINUTE_MS),
           success: slot?.success ?? 0,
           error: slot?.error ?? 0,
         });

@@ -1,6 +1,7 @@
 // Owns the contract between the proxy (which produces completion records) and their consumers, and the
 // read side of the live request statistics (dashboard, metrics, endpoint JSON).
 import type { CompletionRecord } from "../events/types.js";
+import type { IsoTime } from "../http/wire-time.js";
 
 /** Request/response bodies of one request; stored in request_history only with LLMLB_LOG_BODIES=1. */
 export interface RecordedBodies {
@@ -22,9 +23,9 @@ export interface RequestCounters {
   totalOutputTokens: number;
 }
 
-/** One minute of the request timeline; `minute` is the ISO-8601 UTC start of the minute. */
+/** One minute of the request timeline (GET /api/dashboard/request-history); `minute` is its start. */
 export interface MinutePoint {
-  minute: string;
+  minute: IsoTime;
   success: number;
   error: number;
 }

@@ -184,15 +184,15 @@ describe("route protection", () => {
     const stored = async () => (await db.select().from(apiKeys).where(eq(apiKeys.id, id)))[0]?.lastUsedAt;
     expect(await stored()).toBeNull();
     const listed = (await (await call(app, "GET", "/api/api-keys", await app.adminHeaders())).json()) as {
-      data: { id: string; last_used_at: number | null; key_prefix: string }[];
+      data: { id: string; last_used_at: string | null; key_prefix: string }[];
     };
     const entry = listed.data.find((item) => item.id === id);
-    expect(entry?.last_used_at).toEqual(expect.any(Number));
+    expect(entry?.last_used_at).toEqual(expect.any(String));
     expect(key.startsWith(entry?.key_prefix ?? "?")).toBe(true);
     expect(JSON.stringify(listed)).not.toContain(key);
     const flush = app.composition.jobs.find((job) => job.name === "api-key-last-used-flush");
     await flush?.run();
-    expect(await stored()).toBe(entry?.last_used_at);
+    expect(await stored()).toBe(Date.parse(entry?.last_used_at ?? ""));
   });
 
   it("the official openai SDK works end to end with an llmlb key and is refused with a wrong one", async () => {

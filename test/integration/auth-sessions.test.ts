@@ -5,7 +5,7 @@ import { startTestApp, TEST_ADMIN_PASSWORD, type TestApp } from "../fixtures/tes
 interface LoginBody {
   token: string;
   csrf_token: string;
-  expires_at: number;
+  expires_at: string;
   user: { id: string; username: string; role: string; must_change_password: boolean };
 }
 
@@ -49,7 +49,7 @@ describe("login sessions", () => {
     const body = (await response.json()) as LoginBody;
     expect(body.token).toMatch(/^ses_[A-Za-z0-9_-]{43}$/);
     expect(body.csrf_token.length).toBeGreaterThanOrEqual(43);
-    expect(body.expires_at).toBe(now + 24 * 3_600_000);
+    expect(body.expires_at).toBe(new Date(now + 24 * 3_600_000).toISOString());
     expect(body.user).toMatchObject({ username: "admin", role: "admin", must_change_password: false });
     const setCookie = response.headers.get("set-cookie") ?? "";
     expect(setCookie).toContain(`llmlb_session=${body.token}`);

@@ -27,7 +27,7 @@ describe("invitations", () => {
     const { code, id, expires_at } = created.body;
     expect(code).toMatch(/^inv_[A-Za-z0-9_-]{32}$/);
     // 72 hours by default.
-    expect(expires_at - created.body.created_at).toBe(72 * 3_600_000);
+    expect(Date.parse(expires_at) - Date.parse(created.body.created_at)).toBe(72 * 3_600_000);
 
     const registered = await register(app, code, "grace");
     expect(registered.status).toBe(201);

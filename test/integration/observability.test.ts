@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import type { EventPayloads } from "../../src/events/types.js";
+import type { EventJsonPayloads } from "../../src/events/types.js";
 import { api, type MovableClock, movableClock, sweep } from "../fixtures/admin-api.js";
 import { type InferenceServer, type ModelScript, startInferenceServer } from "../fixtures/fake-inference.js";
 import { eventually, openaiClient, registerEndpoint } from "../fixtures/proxy-harness.js";
@@ -32,8 +32,8 @@ async function events(target: TestApp, headers: Record<string, string> = {}): Pr
   return stream;
 }
 
-const data = <K extends keyof EventPayloads>(message: SseMessage, _type: K) =>
-  JSON.parse(message.data) as EventPayloads[K];
+const data = <K extends keyof EventJsonPayloads>(message: SseMessage, _type: K) =>
+  JSON.parse(message.data) as EventJsonPayloads[K];
 
 async function scrape(target: TestApp): Promise<string> {
   const created = await api(target, "POST", "/api/api-keys", {
@@ -67,6 +67,7 @@ describe("live events from real traffic", () => {
 
     const completed = data(await stream.waitFor((e) => e.event === "RequestCompleted"), "RequestCompleted");
     expect(completed).toMatchObject({ endpoint_id: id, model: "m", status: "success", output_tokens: 20 });
+    expect(completed.finished_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     const tps = data(await stream.waitFor((e) => e.event === "TpsUpdated"), "TpsUpdated");
     expect(tps).toMatchObject({
       endpoint_id: id,

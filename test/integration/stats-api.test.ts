@@ -1,6 +1,7 @@
 // The per-endpoint statistics API (daily, per-model, today) and the request-history retention job.
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
+import { middayClock } from "../fixtures/admin-api.js";
 import { completion, getJson, insertEndpoint, runJob } from "../fixtures/completions.js";
 import { startTestApp, type TestApp } from "../fixtures/test-app.js";
 
@@ -15,9 +16,10 @@ describe("endpoint statistics API", () => {
   });
 
   it("daily stats per UTC day with daily TPS, per model, and today; flushed and unflushed alike", async () => {
-    app = await startTestApp();
+    const clock = middayClock();
+    app = await startTestApp({ clock });
     await insertEndpoint(app, "e1");
-    const now = Date.now();
+    const now = clock.now();
     const record = app.composition.deps.completions.record;
     record(completion({ finished_at: now - 3 * DAY, output_tokens: 300, duration_ms: 3000 }));
     record(completion({ finished_at: now - DAY, output_tokens: 100, duration_ms: 2000 }));

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PublishedEvent } from "../../src/events/types.js";
+import { type MovableClock, middayClock } from "../fixtures/admin-api.js";
 import { completion, getJson, insertEndpoint, runJob } from "../fixtures/completions.js";
 import { openTestDatabase, type TempDir, tempDir } from "../fixtures/temp-db.js";
 import { startTestApp, type TestApp } from "../fixtures/test-app.js";
@@ -15,8 +16,8 @@ describe("statistics across restarts", () => {
   let dir: TempDir;
   let url: string;
   const apps: TestApp[] = [];
-  const start = async () => {
-    const app = await startTestApp({ env: { LLMLB_DATABASE_URL: url } });
+  const start = async (clock?: MovableClock) => {
+    const app = await startTestApp({ env: { LLMLB_DATABASE_URL: url }, clock });
     apps.push(app);
     return app;
   };
@@ -185,20 +186,24 @@ describe("statistics across restarts", () => {
   });
 
   it("without a checkpoint rebuilds TPS from today's daily stats (100 tokens / 2000 ms → 50.0); no traffic today → none", async () => {
-    let app = await start();
+    // Midday UTC, so "today" and "yesterday" are the same dates across the restart whenever this runs.
+    const clock = middayClock();
+    let app = await start(clock);
     await insertEndpoint(app, "e1");
     await insertEndpoint(app, "e2");
     app.composition.deps.completions.record(
-      completion({ output_tokens: 100, duration_ms: 2000, ttft_ms: null }),
+      completion({ output_tokens: 100, duration_ms: 2000, ttft_ms: null, finished_at: clock.now() }),
     );
-    app.composition.deps.completions.record(completion({ endpoint_id: "e2", finished_at: Date.now() - DAY }));
+    app.composition.deps.completions.record(
+      completion({ endpoint_id: "e2", finished_at: clock.now() - DAY }),
+    );
     await app.close();
     apps.splice(0);
     const handle = openTestDatabase(url);
     await handle.db.run(sql`DELETE FROM model_tps_state`);
     handle.close();
 
-    app = await start();
+    app = await start(clock);
     const e1 = await getJson<Record<string, unknown>[]>(app, "/api/endpoints/e1/model-tps");
     expect(e1.body).toEqual([
       expect.objectContaining({ model_id: "llama3:8b", tps: 50, request_count: 1, ttft_ms: null }),
@@ -212,7 +217,7 @@ describe("statistics across restarts", () => {
     );
     expect(days.body).toEqual([
       expect.objectContaining({
-        date: new Date(Date.now() - DAY).toISOString().slice(0, 10),
+        date: new Date(clock.now() - DAY).toISOString().slice(0, 10),
         total_requests: 1,
         tps: 50,
       }),

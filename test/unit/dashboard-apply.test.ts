@@ -1,7 +1,8 @@
 // The dashboard's event rules (web/src/state/apply.ts): what each live event does to what the user sees.
 import { describe, expect, it } from "vitest";
-import type { CompletionRecord } from "../../src/events/types.js";
-import type { ModelTps, Overview } from "../../web/src/api/types.js";
+import type { CompletionJson } from "../../src/events/types.js";
+import { isoTime } from "../../src/http/wire-time.js";
+import type { ModelTps } from "../../web/src/api/types.js";
 import {
   aggregateTps,
   applyCompletion,
@@ -10,12 +11,13 @@ import {
   applyStatus,
   applyTps,
   countInTimeline,
+  type LiveOverview,
   timelineWindow,
 } from "../../web/src/state/apply.js";
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0);
 
-function overview(): Overview {
+function overview(): LiveOverview {
   return {
     endpoints: [
       {
@@ -34,25 +36,29 @@ function overview(): Overview {
     stats: {
       total_endpoints: 2,
       online_endpoints: 1,
+      offline_endpoints: 1,
       total_requests: 3,
       successful_requests: 3,
       failed_requests: 0,
       active_requests: 0,
       queued_requests: 0,
       average_response_time_ms: 100,
+      total_input_tokens: 0,
       total_output_tokens: 30,
     },
     history: [],
     endpoint_tps: [
       { endpoint_id: "a", model_count: 1, aggregate_tps: 10, total_output_tokens: 30, total_requests: 3 },
     ],
+    generated_at: isoTime(T0),
+    generation_time_ms: 0,
   };
 }
 
-function completion(overrides: Partial<CompletionRecord> = {}): CompletionRecord {
+function completion(overrides: Partial<CompletionJson> = {}): CompletionJson {
   return {
     request_id: "r1",
-    finished_at: T0 + 30_000,
+    finished_at: isoTime(T0 + 30_000),
     endpoint_id: "a",
     endpoint_name: "a",
     model: "m",
@@ -92,7 +98,7 @@ describe("dashboard event rules", () => {
   });
 
   it("the timeline is 60 gap-filled minutes and a request lands in its minute, moving the window when newer", () => {
-    const window = timelineWindow([{ minute: new Date(T0).toISOString(), success: 2, error: 1 }], T0 + 5_000);
+    const window = timelineWindow([{ minute: isoTime(T0), success: 2, error: 1 }], T0 + 5_000);
     expect(window).toHaveLength(60);
     expect(window[59]).toEqual({ minute: T0, success: 2, error: 1 });
     const same = countInTimeline(window, T0 + 10_000, false);

@@ -1,29 +1,33 @@
-// Owns the small functions the components call, one per API route the dashboard uses.
+// Owns the small functions the components call, one per API route the dashboard uses. Each answers the
+// server's own response type (web/src/api/types.ts re-exports them from src/).
 import { api, query, setCsrfToken } from "./http.js";
 import type {
   ApiKey,
-  DailyStat,
-  Endpoint,
+  ApiKeyCreateInput,
+  ApiKeyListJson,
+  CreatedApiKeyJson,
+  DayStats,
+  EndpointCreateInput,
+  EndpointDetailJson,
+  EndpointJson,
+  EndpointUpdateInput,
+  LoginJson,
   ModelTps,
   Overview,
-  RequestPage,
-  TodayStats,
+  RequestResponsesPage,
+  SessionJson,
+  SyncResult,
+  TestResult,
   User,
 } from "./types.js";
 
-interface SessionAnswer {
-  user?: User;
-  csrf_token?: string;
-}
-
-/** Accepts `{user, csrf_token}` or a bare user object. */
-function sessionFrom(answer: SessionAnswer & Partial<User>): User {
-  if (answer.csrf_token) setCsrfToken(answer.csrf_token);
-  return answer.user ?? (answer as User);
+function sessionFrom(answer: SessionJson): User {
+  setCsrfToken(answer.csrf_token);
+  return answer.user;
 }
 
 export async function login(username: string, password: string): Promise<User> {
-  const answer = await api<SessionAnswer>("/api/auth/login", {
+  const answer = await api<LoginJson>("/api/auth/login", {
     method: "POST",
     body: { username, password },
     anonymous: true,
@@ -32,7 +36,7 @@ export async function login(username: string, password: string): Promise<User> {
 }
 
 export async function me(): Promise<User> {
-  return sessionFrom(await api<SessionAnswer>("/api/auth/me", { anonymous: true }));
+  return sessionFrom(await api<SessionJson>("/api/auth/me", { anonymous: true }));
 }
 
 export async function logout(): Promise<void> {
@@ -41,63 +45,32 @@ export async function logout(): Promise<void> {
 }
 
 export const changePassword = (current_password: string, new_password: string) =>
-  api<unknown>("/api/auth/change-password", { method: "POST", body: { current_password, new_password } });
+  api<void>("/api/auth/change-password", { method: "POST", body: { current_password, new_password } });
 
 export const fetchOverview = () => api<Overview>("/api/dashboard/overview");
 
-export const fetchModelTps = (id: string) =>
-  api<ModelTps[]>(`/api/endpoints/${encodeURIComponent(id)}/model-tps`);
+const endpointPath = (id: string) => `/api/endpoints/${encodeURIComponent(id)}`;
 
-export async function fetchDailyStats(id: string, days: number): Promise<DailyStat[]> {
-  const answer = await api<DailyStat[] | { days?: DailyStat[]; stats?: DailyStat[] }>(
-    `/api/endpoints/${encodeURIComponent(id)}/daily-stats${query({ days })}`,
-  );
-  return Array.isArray(answer) ? answer : (answer.days ?? answer.stats ?? []);
-}
+export const fetchModelTps = (id: string) => api<ModelTps[]>(`${endpointPath(id)}/model-tps`);
 
-export const fetchTodayStats = (id: string) =>
-  api<TodayStats>(`/api/endpoints/${encodeURIComponent(id)}/today-stats`);
+export const fetchDailyStats = (id: string, days: number) =>
+  api<DayStats[]>(`${endpointPath(id)}/daily-stats${query({ days })}`);
 
-export const fetchEndpoint = (id: string) => api<Endpoint>(`/api/endpoints/${encodeURIComponent(id)}`);
+export const fetchTodayStats = (id: string) => api<DayStats>(`${endpointPath(id)}/today-stats`);
 
-/** What the add/edit form sends; empty optional fields are left out. */
-export interface EndpointInput {
-  name?: string;
-  base_url?: string;
-  api_key?: string;
-  endpoint_type?: string;
-  health_check_interval_secs?: number;
-  inference_timeout_secs?: number;
-  max_concurrency?: number | null;
-  notes?: string;
-}
+export const fetchEndpoint = (id: string) => api<EndpointDetailJson>(endpointPath(id));
 
-export const createEndpoint = (input: EndpointInput) =>
-  api<Endpoint>("/api/endpoints", { method: "POST", body: input });
+export const createEndpoint = (input: EndpointCreateInput) =>
+  api<EndpointJson>("/api/endpoints", { method: "POST", body: input });
 
-export const updateEndpoint = (id: string, input: EndpointInput) =>
-  api<Endpoint>(`/api/endpoints/${encodeURIComponent(id)}`, { method: "PUT", body: input });
+export const updateEndpoint = (id: string, input: EndpointUpdateInput) =>
+  api<EndpointJson>(endpointPath(id), { method: "PUT", body: input });
 
-export const deleteEndpoint = (id: string) =>
-  api<void>(`/api/endpoints/${encodeURIComponent(id)}`, { method: "DELETE" });
+export const deleteEndpoint = (id: string) => api<void>(endpointPath(id), { method: "DELETE" });
 
-export interface TestResult {
-  success: boolean;
-  latency_ms: number | null;
-  error: string | null;
-  models_found?: number;
-}
-export const testEndpoint = (id: string) =>
-  api<TestResult>(`/api/endpoints/${encodeURIComponent(id)}/test`, { method: "POST" });
+export const testEndpoint = (id: string) => api<TestResult>(`${endpointPath(id)}/test`, { method: "POST" });
 
-export interface SyncResult {
-  synced_models: number | unknown[];
-  added: number | unknown[];
-  removed: number | unknown[];
-  updated: number | unknown[];
-}
-export const syncEndpoint = (id: string) =>
-  api<SyncResult>(`/api/endpoints/${encodeURIComponent(id)}/sync`, { method: "POST" });
+export const syncEndpoint = (id: string) => api<SyncResult>(`${endpointPath(id)}/sync`, { method: "POST" });
 
 export interface RequestFilters {
   page: number;
@@ -107,21 +80,12 @@ export interface RequestFilters {
   status?: string;
 }
 export const fetchRequests = (filters: RequestFilters) =>
-  api<RequestPage>(`/api/dashboard/request-responses${query({ ...filters })}`);
+  api<RequestResponsesPage>(`/api/dashboard/request-responses${query({ ...filters })}`);
 
-export async function fetchApiKeys(): Promise<ApiKey[]> {
-  const answer = await api<ApiKey[] | { api_keys?: ApiKey[]; keys?: ApiKey[]; data?: ApiKey[] }>(
-    "/api/api-keys",
-  );
-  return Array.isArray(answer) ? answer : (answer.api_keys ?? answer.keys ?? answer.data ?? []);
-}
+export const fetchApiKeys = async (): Promise<ApiKey[]> => (await api<ApiKeyListJson>("/api/api-keys")).data;
 
-export interface CreatedKey extends ApiKey {
-  /** The plaintext key; the API shows it only in this answer. */
-  key: string;
-}
-export const createApiKey = (name: string, permissions: string[], expires_at?: string) =>
-  api<CreatedKey>("/api/api-keys", { method: "POST", body: { name, permissions, expires_at } });
+export const createApiKey = (input: ApiKeyCreateInput) =>
+  api<CreatedApiKeyJson>("/api/api-keys", { method: "POST", body: input });
 
 export const deleteApiKey = (id: string) =>
   api<void>(`/api/api-keys/${encodeURIComponent(id)}`, { method: "DELETE" });

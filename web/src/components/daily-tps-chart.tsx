@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { fetchDailyStats } from "../api/calls.js";
-import type { DailyStat } from "../api/types.js";
+import type { DayStats } from "../api/types.js";
 import { resyncs } from "../state/model.js";
 import type { Palette } from "../theme.js";
 import { UplotChart } from "./uplot-chart.js";
@@ -12,7 +12,7 @@ const RANGES = [7, 30, 90] as const;
 const DAY = 86_400;
 const DATE_LABEL = new Intl.DateTimeFormat([], { month: "short", day: "numeric", timeZone: "UTC" });
 
-function perDay(stats: DailyStat[]): [number[], (number | null)[]] {
+function perDay(stats: DayStats[]): [number[], (number | null)[]] {
   const days = new Map<string, { tokens: number; ms: number }>();
   for (const stat of stats) {
     const day = days.get(stat.date) ?? { tokens: 0, ms: 0 };
@@ -62,7 +62,7 @@ function options(width: number, height: number, c: Palette): uPlot.Options {
 /** requestsSeen: the endpoint's (throttled) request count; a change refetches the days. */
 export function DailyTpsChart({ endpointId, requestsSeen }: { endpointId: string; requestsSeen?: number }) {
   const [days, setDays] = useState<(typeof RANGES)[number]>(7);
-  const [stats, setStats] = useState<DailyStat[] | null>(null);
+  const [stats, setStats] = useState<DayStats[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const resync = resyncs.value;
 

@@ -1,17 +1,15 @@
 // Owns one endpoint's action buttons: test, sync, edit, delete (delete asks for confirmation inline).
 import { useState } from "preact/hooks";
 import { deleteEndpoint, syncEndpoint, testEndpoint } from "../api/calls.js";
-import type { Endpoint } from "../api/types.js";
 import { duration } from "../format.js";
+import type { LiveEndpoint } from "../state/apply.js";
 import { removeEndpoint } from "../state/model.js";
 import { notify } from "./toast.js";
 
-const count = (value: number | unknown[]) => (Array.isArray(value) ? value.length : value);
-
 export function EndpointActions(props: {
-  endpoint: Endpoint;
+  endpoint: LiveEndpoint;
   isAdmin: boolean;
-  onEdit: (e: Endpoint) => void;
+  onEdit: (e: LiveEndpoint) => void;
 }) {
   const { endpoint } = props;
   const [busy, setBusy] = useState<string | null>(null);
@@ -38,7 +36,7 @@ export function EndpointActions(props: {
   const sync = () =>
     run("sync", async () => {
       const r = await syncEndpoint(endpoint.id);
-      return `${endpoint.name}: ${count(r.synced_models)} models (+${count(r.added)} −${count(r.removed)})`;
+      return `${endpoint.name}: ${r.synced_models} models (+${r.added} −${r.removed})`;
     });
   const remove = () =>
     run("delete", async () => {

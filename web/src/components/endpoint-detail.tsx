@@ -2,19 +2,16 @@
 // the model TPS table (live) and the daily TPS trend.
 import { useEffect, useState } from "preact/hooks";
 import { fetchEndpoint, fetchTodayStats } from "../api/calls.js";
-import type { Endpoint, TodayStats } from "../api/types.js";
+import type { DayStats, EndpointDetailJson } from "../api/types.js";
 import { ago, compact, DASH, duration } from "../format.js";
 import { navigate } from "../router.js";
-import { toEpochMs } from "../state/apply.js";
+import { epochMs } from "../state/apply.js";
 import { loadModelTps, modelTps, overview } from "../state/model.js";
 import { DailyTpsChart } from "./daily-tps-chart.js";
 import { ModelTpsTable } from "./model-tps-table.js";
 import { Overlay } from "./overlay.js";
 import { StatusBadge } from "./status-badge.js";
 import { useThrottled } from "./use-throttled.js";
-
-const modelName = (model: NonNullable<Endpoint["models"]>[number]) =>
-  typeof model === "string" ? model : (model.model_id ?? model.id ?? "");
 
 function Fact({ label, children }: { label: string; children: preact.ComponentChildren }) {
   return (
@@ -26,8 +23,8 @@ function Fact({ label, children }: { label: string; children: preact.ComponentCh
 }
 
 export function EndpointDetail({ id }: { id: string }) {
-  const [detail, setDetail] = useState<Endpoint | null>(null);
-  const [today, setToday] = useState<TodayStats | null>(null);
+  const [detail, setDetail] = useState<EndpointDetailJson | null>(null);
+  const [today, setToday] = useState<DayStats | null>(null);
   const [missing, setMissing] = useState(false);
   const live = overview.value?.endpoints.find((endpoint) => endpoint.id === id);
   const rows = modelTps.value[id];
@@ -74,7 +71,7 @@ export function EndpointDetail({ id }: { id: string }) {
               <span class="mono">{endpoint.base_url}</span>
             </Fact>
             <Fact label="Latency">{duration(endpoint.latency_ms)}</Fact>
-            <Fact label="Last seen">{ago(toEpochMs(endpoint.last_seen ?? null))}</Fact>
+            <Fact label="Last seen">{ago(epochMs(endpoint.last_seen))}</Fact>
             <Fact label="Last error">
               <span class={endpoint.last_error ? "bad" : ""}>{endpoint.last_error || DASH}</span>
             </Fact>
@@ -87,7 +84,7 @@ export function EndpointDetail({ id }: { id: string }) {
         )}
         <h3>Speed by model</h3>
         {rows ? (
-          <ModelTpsTable rows={rows} models={(detail?.models ?? []).map(modelName).filter(Boolean)} />
+          <ModelTpsTable rows={rows} models={(detail?.models ?? []).map((model) => model.model_id)} />
         ) : (
           <p class="muted">Loading…</p>
         )}

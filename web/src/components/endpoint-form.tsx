@@ -1,13 +1,21 @@
 // Owns the add / edit endpoint form; the API validates, and its message is shown next to the field it names.
 import { useState } from "preact/hooks";
-import { createEndpoint, type EndpointInput, updateEndpoint } from "../api/calls.js";
+import { createEndpoint, updateEndpoint } from "../api/calls.js";
 import { ApiError } from "../api/http.js";
-import type { Endpoint } from "../api/types.js";
+import type { EndpointCreateInput, EndpointJson, EndpointUpdateInput } from "../api/types.js";
+import type { LiveEndpoint } from "../state/apply.js";
 import { upsertEndpoint } from "../state/model.js";
 import { Overlay } from "./overlay.js";
 import { notify } from "./toast.js";
 
-const TYPES = ["xllm", "ollama", "vllm", "lm_studio", "llamacpp", "openai_compatible"];
+const TYPES = [
+  "xllm",
+  "ollama",
+  "vllm",
+  "lm_studio",
+  "llamacpp",
+  "openai_compatible",
+] satisfies EndpointJson["endpoint_type"][];
 
 type Fields = Record<
   | "name"
@@ -21,7 +29,7 @@ type Fields = Record<
   string
 >;
 
-function initial(endpoint: Endpoint | null): Fields {
+function initial(endpoint: LiveEndpoint | null): Fields {
   const text = (value: unknown) => (value === null || value === undefined ? "" : String(value));
   return {
     name: text(endpoint?.name),
@@ -36,7 +44,7 @@ function initial(endpoint: Endpoint | null): Fields {
 }
 
 /** Only what the user filled in (and, when editing, what changed); numbers as numbers. */
-function inputFrom(fields: Fields, before: Fields, editing: boolean): EndpointInput {
+function inputFrom(fields: Fields, before: Fields, editing: boolean): EndpointUpdateInput {
   const input: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(fields) as [keyof Fields, string][]) {
     if (editing && value === before[name]) continue;
@@ -44,10 +52,10 @@ function inputFrom(fields: Fields, before: Fields, editing: boolean): EndpointIn
     const numeric = name.endsWith("_secs") || name === "max_concurrency";
     input[name] = numeric ? (value.trim() === "" ? null : Number(value)) : value.trim();
   }
-  return input as EndpointInput;
+  return input as EndpointUpdateInput;
 }
 
-export function EndpointForm({ endpoint, onClose }: { endpoint: Endpoint | null; onClose: () => void }) {
+export function EndpointForm({ endpoint, onClose }: { endpoint: LiveEndpoint | null; onClose: () => void }) {
   const before = initial(endpoint);
   const [fields, setFields] = useState(before);
   const [error, setError] = useState<ApiError | null>(null);
@@ -60,7 +68,9 @@ export function EndpointForm({ endpoint, onClose }: { endpoint: Endpoint | null;
     setError(null);
     try {
       const input = inputFrom(fields, before, editing);
-      const saved = editing ? await updateEndpoint(endpoint.id, input) : await createEndpoint(input);
+      const saved = editing
+        ? await updateEndpoint(endpoint.id, input)
+        : await createEndpoint(input as EndpointCreateInput); // the form requires name and URL
       upsertEndpoint(saved);
       notify(
         editing

@@ -1,8 +1,9 @@
 // Owns the sortable endpoints table (live from the model) with its per-row actions.
 import { useState } from "preact/hooks";
-import type { Endpoint, EndpointTps } from "../api/types.js";
+import type { EndpointTpsSummary } from "../api/types.js";
 import { compact, DASH, duration, tps } from "../format.js";
 import { linkTo } from "../router.js";
+import type { LiveEndpoint } from "../state/apply.js";
 import { EndpointActions } from "./endpoint-actions.js";
 import { StatusBadge } from "./status-badge.js";
 
@@ -10,8 +11,8 @@ type Column = "name" | "type" | "status" | "latency" | "requests" | "tps" | "mod
 const STATUS_ORDER = { online: 0, pending: 1, error: 2, offline: 3 } as const;
 
 interface Row {
-  endpoint: Endpoint;
-  tps: EndpointTps | undefined;
+  endpoint: LiveEndpoint;
+  tps: EndpointTpsSummary | undefined;
 }
 
 const sortKey: Record<Column, (row: Row) => string | number> = {
@@ -35,10 +36,10 @@ const HEADERS: [Column, string][] = [
 ];
 
 export function EndpointsTable(props: {
-  endpoints: Endpoint[];
-  tps: EndpointTps[];
+  endpoints: LiveEndpoint[];
+  tps: EndpointTpsSummary[];
   isAdmin: boolean;
-  onEdit: (endpoint: Endpoint) => void;
+  onEdit: (endpoint: LiveEndpoint) => void;
 }) {
   const [sort, setSort] = useState<{ by: Column; desc: boolean }>({ by: "name", desc: false });
   const rows: Row[] = props.endpoints.map((endpoint) => ({

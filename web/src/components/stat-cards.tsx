@@ -1,6 +1,7 @@
 // Owns the overview's headline numbers (fleet state, traffic, speed).
-import type { Overview } from "../api/types.js";
+
 import { compact, DASH, duration, percent, tps } from "../format.js";
+import type { LiveOverview } from "../state/apply.js";
 
 function Card({ label, value, hint, name }: { label: string; value: string; hint?: string; name: string }) {
   return (
@@ -12,7 +13,7 @@ function Card({ label, value, hint, name }: { label: string; value: string; hint
   );
 }
 
-export function StatCards({ overview }: { overview: Overview }) {
+export function StatCards({ overview }: { overview: LiveOverview }) {
   const s = overview.stats;
   const measured = overview.endpoint_tps.filter((row) => row.aggregate_tps !== null);
   const fleetTps = measured.length ? measured.reduce((sum, row) => sum + (row.aggregate_tps ?? 0), 0) : null;

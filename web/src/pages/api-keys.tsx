@@ -1,10 +1,22 @@
 // Owns API key management (admin): create (the key is shown once, with a copy button), list, delete.
 import { useEffect, useState } from "preact/hooks";
-import { type CreatedKey, createApiKey, deleteApiKey, fetchApiKeys } from "../api/calls.js";
-import { type ApiKey, PERMISSIONS } from "../api/types.js";
+import { createApiKey, deleteApiKey, fetchApiKeys } from "../api/calls.js";
+import type { ApiKey, CreatedApiKeyJson as CreatedKey, Permission } from "../api/types.js";
 import { notify } from "../components/toast.js";
 import { ago, DASH } from "../format.js";
-import { toEpochMs } from "../state/apply.js";
+import { epochMs } from "../state/apply.js";
+
+/** Every permission a key can hold, in display order (the record fails to typecheck if the server's list changes). */
+const PERMISSION_ORDER: Record<Permission, number> = {
+  "openai.inference": 0,
+  "openai.models.read": 1,
+  "endpoints.read": 2,
+  "endpoints.manage": 3,
+  "metrics.read": 4,
+};
+const PERMISSIONS = (Object.keys(PERMISSION_ORDER) as Permission[]).sort(
+  (a, b) => PERMISSION_ORDER[a] - PERMISSION_ORDER[b],
+);
 
 function NewKey({ created, onDone }: { created: CreatedKey; onDone: () => void }) {
   const [copied, setCopied] = useState(false);
@@ -34,21 +46,21 @@ function NewKey({ created, onDone }: { created: CreatedKey; onDone: () => void }
 
 function CreateForm({ onCreated }: { onCreated: (key: CreatedKey) => void }) {
   const [name, setName] = useState("");
-  const [permissions, setPermissions] = useState<string[]>(["openai.inference", "openai.models.read"]);
+  const [permissions, setPermissions] = useState<Permission[]>(["openai.inference", "openai.models.read"]);
   const [expires, setExpires] = useState("");
   const [error, setError] = useState<string | null>(null);
   const submit = async (event: Event) => {
     event.preventDefault();
     try {
-      const expiresAt = expires ? new Date(`${expires}T23:59:59`).toISOString() : undefined;
-      onCreated(await createApiKey(name.trim(), permissions, expiresAt));
+      const expiresAt = expires ? new Date(`${expires}T23:59:59`).toISOString() : null;
+      onCreated(await createApiKey({ name: name.trim(), permissions, expires_at: expiresAt }));
       setName("");
       setError(null);
     } catch (thrown) {
       setError((thrown as Error).message);
     }
   };
-  const toggle = (permission: string) =>
+  const toggle = (permission: Permission) =>
     setPermissions(
       permissions.includes(permission)
         ? permissions.filter((p) => p !== permission)
@@ -158,7 +170,7 @@ export function ApiKeysPage() {
                       {key.name}
                     </td>
                     <td data-label="Key" class="mono">
-                      {key.key_prefix ?? key.prefix ?? "sk_"}…
+                      {key.key_prefix}…
                     </td>
                     <td data-label="Permissions">
                       {key.permissions.map((p) => (
@@ -167,9 +179,9 @@ export function ApiKeysPage() {
                         </span>
                       ))}
                     </td>
-                    <td data-label="Last used">{ago(toEpochMs(key.last_used_at ?? null))}</td>
+                    <td data-label="Last used">{ago(epochMs(key.last_used_at))}</td>
                     <td data-label="Expires">
-                      {key.expires_at ? new Date(toEpochMs(key.expires_at) ?? 0).toLocaleDateString() : DASH}
+                      {key.expires_at ? new Date(key.expires_at).toLocaleDateString() : DASH}
                     </td>
                     <td class="actions">
                       {confirming === key.id ? (

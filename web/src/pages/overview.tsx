@@ -1,16 +1,16 @@
 // Owns the overview page: stat cards, the live timeline, the endpoints table, the add/edit form and
 // (on /endpoints/:id) the endpoint detail panel over it.
 import { useState } from "preact/hooks";
-import type { Endpoint } from "../api/types.js";
 import { EndpointDetail } from "../components/endpoint-detail.js";
 import { EndpointForm } from "../components/endpoint-form.js";
 import { EndpointsTable } from "../components/endpoints-table.js";
 import { StatCards } from "../components/stat-cards.js";
 import { TimelineChart } from "../components/timeline-chart.js";
+import type { LiveEndpoint } from "../state/apply.js";
 import { loadError, overview } from "../state/model.js";
 
 export function OverviewPage({ detailId, isAdmin }: { detailId: string | null; isAdmin: boolean }) {
-  const [form, setForm] = useState<{ endpoint: Endpoint | null } | null>(null);
+  const [form, setForm] = useState<{ endpoint: LiveEndpoint | null } | null>(null);
   const data = overview.value;
   if (!data)
     return (

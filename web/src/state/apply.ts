@@ -1,37 +1,53 @@
 // Owns how each live event changes the dashboard's data. Pure functions over plain values (no signals,
 // no I/O) so the state model stays small and these rules are unit-tested.
+import type { EndpointSummaryEvent, MetricsSnapshot } from "../../../src/events/types.js";
 import type {
-  CompletionRecord,
-  EndpointSummaryEvent,
-  EventPayloads,
-  MetricsSnapshot,
-} from "../../../src/events/types.js";
-import type { Endpoint, EndpointTps, HistoryPoint, ModelTps, Overview, RequestRecord } from "../api/types.js";
+  CompletionJson,
+  DashboardEndpointJson,
+  EndpointTpsSummary,
+  EventJsonPayloads,
+  IsoTime,
+  MinutePoint,
+  ModelTps,
+  Overview,
+  RequestResponseJson,
+} from "../api/types.js";
 
 export const MINUTE_MS = 60_000;
 export const TIMELINE_MINUTES = 60;
 
-/** A timeline minute with `minute` as epoch ms of the minute's start. */
+/**
+ * An endpoint as the dashboard holds it: the overview's row, or — announced by EndpointRegistered before
+ * the next overview — only what the event carries.
+ */
+export type LiveEndpoint = Pick<DashboardEndpointJson, "id" | "name" | "base_url" | "status" | "latency_ms"> &
+  Partial<Omit<DashboardEndpointJson, "endpoint_type">> &
+  Pick<EndpointSummaryEvent, "endpoint_type">;
+
+/** The overview as the dashboard holds it between snapshots (events merged in). */
+export type LiveOverview = Omit<Overview, "endpoints"> & { endpoints: LiveEndpoint[] };
+
+/** A row of the request history: fetched from request-responses, or a live RequestCompleted (no row id). */
+export type RequestRow = Omit<RequestResponseJson, "id"> & { id?: number };
+
+/** A timeline minute with `minute` as epoch ms of the minute's start (the chart's x unit). */
 export interface TimelinePoint {
   minute: number;
   success: number;
   error: number;
 }
 
-export function toEpochMs(value: number | string | null | undefined): number | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "number") return value < 1e11 ? value * 1000 : value; // seconds → ms
-  const parsed = Date.parse(value);
-  return Number.isNaN(parsed) ? null : parsed;
+/** A wire instant as epoch ms (for arithmetic and charts); null stays null. */
+export function epochMs(value: IsoTime | null | undefined): number | null {
+  return value === null || value === undefined ? null : Date.parse(value);
 }
 
 /** The last 60 minutes ending at `now`'s minute, gap-filled with zeros from `points`. */
-export function timelineWindow(points: (HistoryPoint | TimelinePoint)[], now: number): TimelinePoint[] {
+export function timelineWindow(points: (MinutePoint | TimelinePoint)[], now: number): TimelinePoint[] {
   const byMinute = new Map<number, TimelinePoint>();
   for (const point of points) {
-    const minute = toEpochMs(point.minute);
-    if (minute !== null)
-      byMinute.set(Math.floor(minute / MINUTE_MS) * MINUTE_MS, { ...point, minute } as TimelinePoint);
+    const minute = typeof point.minute === "number" ? point.minute : Date.parse(point.minute);
+    byMinute.set(Math.floor(minute / MINUTE_MS) * MINUTE_MS, { ...point, minute });
   }
   const last = Math.floor(now / MINUTE_MS) * MINUTE_MS;
   const window: TimelinePoint[] = [];
@@ -56,7 +72,7 @@ export function countInTimeline(timeline: TimelinePoint[], finishedAt: number, o
 }
 
 /** Endpoint counters, fleet totals and per-endpoint token totals after one completed request. */
-export function applyCompletion(overview: Overview, record: CompletionRecord): Overview {
+export function applyCompletion(overview: LiveOverview, record: CompletionJson): LiveOverview {
   const ok = record.status === "success";
   const stats = {
     ...overview.stats,
@@ -64,7 +80,7 @@ export function applyCompletion(overview: Overview, record: CompletionRecord): O
     successful_requests: overview.stats.successful_requests + (ok ? 1 : 0),
     failed_requests: overview.stats.failed_requests + (ok ? 0 : 1),
     total_output_tokens: overview.stats.total_output_tokens + record.output_tokens,
-    total_input_tokens: (overview.stats.total_input_tokens ?? 0) + record.input_tokens,
+    total_input_tokens: overview.stats.total_input_tokens + record.input_tokens,
   };
   if (record.endpoint_id === null) return { ...overview, stats };
   const endpoints = overview.endpoints.map((endpoint) =>
@@ -90,7 +106,7 @@ export function applyCompletion(overview: Overview, record: CompletionRecord): O
 }
 
 /** A model TPS table after a TpsUpdated event: the row takes the event's figures (the tracker's, after the update). */
-export function applyTps(rows: ModelTps[], event: EventPayloads["TpsUpdated"]): ModelTps[] {
+export function applyTps(rows: ModelTps[], event: EventJsonPayloads["TpsUpdated"]): ModelTps[] {
   const index = rows.findIndex((row) => row.model_id === event.model_id && row.api_kind === event.api_kind);
   const next: ModelTps = {
     model_id: event.model_id,
@@ -111,8 +127,8 @@ export function aggregateTps(rows: ModelTps[]): number | null {
   return measured.length === 0 ? null : measured.reduce((sum, row) => sum + (row.tps ?? 0), 0);
 }
 
-export function withEndpointTps(overview: Overview, endpointId: string, rows: ModelTps[]): Overview {
-  const summary: EndpointTps = {
+export function withEndpointTps(overview: LiveOverview, endpointId: string, rows: ModelTps[]): LiveOverview {
+  const summary: EndpointTpsSummary = {
     endpoint_id: endpointId,
     model_count: new Set(rows.map((row) => row.model_id)).size,
     aggregate_tps: aggregateTps(rows),
@@ -135,7 +151,7 @@ export function withEndpointTps(overview: Overview, endpointId: string, rows: Mo
   };
 }
 
-function recount(overview: Overview, endpoints: Endpoint[]): Overview {
+function recount(overview: LiveOverview, endpoints: LiveEndpoint[]): LiveOverview {
   const online = endpoints.filter((endpoint) => endpoint.status === "online").length;
   return {
     ...overview,
@@ -149,7 +165,10 @@ function recount(overview: Overview, endpoints: Endpoint[]): Overview {
   };
 }
 
-export function applyStatus(overview: Overview, event: EventPayloads["EndpointStatusChanged"]): Overview {
+export function applyStatus(
+  overview: LiveOverview,
+  event: EventJsonPayloads["EndpointStatusChanged"],
+): LiveOverview {
   const endpoints = overview.endpoints.map((endpoint) =>
     endpoint.id !== event.endpoint_id
       ? endpoint
@@ -164,7 +183,7 @@ export function applyStatus(overview: Overview, event: EventPayloads["EndpointSt
 }
 
 /** EndpointRegistered / EndpointUpdated: add the endpoint or merge the summary into it. */
-export function applyEndpoint(overview: Overview, event: EndpointSummaryEvent): Overview {
+export function applyEndpoint(overview: LiveOverview, event: EndpointSummaryEvent): LiveOverview {
   const summary = {
     name: event.name,
     base_url: event.base_url,
@@ -180,7 +199,7 @@ export function applyEndpoint(overview: Overview, event: EndpointSummaryEvent): 
   return recount(overview, endpoints);
 }
 
-export function applyRemoved(overview: Overview, endpointId: string): Overview {
+export function applyRemoved(overview: LiveOverview, endpointId: string): LiveOverview {
   const next = recount(
     overview,
     overview.endpoints.filter((endpoint) => endpoint.id !== endpointId),
@@ -188,19 +207,20 @@ export function applyRemoved(overview: Overview, endpointId: string): Overview {
   return { ...next, endpoint_tps: next.endpoint_tps.filter((row) => row.endpoint_id !== endpointId) };
 }
 
-export function applyMetrics(overview: Overview, snapshot: MetricsSnapshot): Overview {
+export function applyMetrics(overview: LiveOverview, snapshot: MetricsSnapshot): LiveOverview {
   return { ...overview, stats: { ...overview.stats, ...snapshot } };
 }
 
 /** A completion record as a request-history row (live rows at the top of the table). */
-export function completionRow(record: CompletionRecord): RequestRecord {
+export function completionRow(record: CompletionJson): RequestRow {
   return {
     request_id: record.request_id,
-    finished_at: record.finished_at,
+    timestamp: record.finished_at,
     endpoint_id: record.endpoint_id,
     endpoint_name: record.endpoint_name,
     model: record.model,
     api_kind: record.api_kind,
+    stream: record.stream,
     status: record.status,
     status_code: record.status_code,
     error: record.error,
@@ -208,7 +228,8 @@ export function completionRow(record: CompletionRecord): RequestRecord {
     ttft_ms: record.ttft_ms,
     input_tokens: record.input_tokens,
     output_tokens: record.output_tokens,
-    estimated: record.estimated,
+    total_tokens: record.input_tokens + record.output_tokens,
+    tokens_estimated: record.estimated,
     client_ip: record.client_ip,
   };
 }

@@ -1,9 +1,10 @@
 // Owns the dashboard's live state: the signals every panel reads, the one EventSource on /api/events
 // (cookie auth, native Last-Event-ID resume, manual reconnect with backoff) and how events land in it.
+// Nothing else opens an EventSource: a page reads these signals, or subscribes through `handlers` here.
 import { signal } from "@preact/signals";
-import type { EventPayloads, EventType } from "../../../src/events/types.js";
+import type { EventType } from "../../../src/events/types.js";
 import { fetchModelTps, fetchOverview } from "../api/calls.js";
-import type { Endpoint, ModelTps, Overview, RequestRecord } from "../api/types.js";
+import type { EndpointJson, EventJsonPayloads, ModelTps } from "../api/types.js";
 import {
   applyCompletion,
   applyEndpoint,
@@ -13,6 +14,9 @@ import {
   applyTps,
   completionRow,
   countInTimeline,
+  epochMs,
+  type LiveOverview,
+  type RequestRow,
   type TimelinePoint,
   timelineWindow,
   withEndpointTps,
@@ -20,12 +24,12 @@ import {
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
 
-export const overview = signal<Overview | null>(null);
+export const overview = signal<LiveOverview | null>(null);
 export const timeline = signal<TimelinePoint[]>([]);
 /** Model TPS rows per endpoint id, for endpoints whose rows were loaded (detail panel, live TPS). */
 export const modelTps = signal<Record<string, ModelTps[]>>({});
 /** Requests completed since the page loaded, newest first (bounded). */
-export const liveRequests = signal<RequestRecord[]>([]);
+export const liveRequests = signal<RequestRow[]>([]);
 export const connection = signal<ConnectionState>("connecting");
 export const loadError = signal<string | null>(null);
 /** Bumped whenever the server says we missed too much (panels with their own data refetch). */
@@ -39,7 +43,7 @@ let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let ticker: ReturnType<typeof setInterval> | undefined;
 let failures = 0;
 /** TpsUpdated events seen while that endpoint's rows are being fetched (re-applied for their tps). */
-const pendingTps = new Map<string, EventPayloads["TpsUpdated"][]>();
+const pendingTps = new Map<string, EventJsonPayloads["TpsUpdated"][]>();
 
 const OVERVIEW_RETRY_MS = 5_000;
 let overviewRetry: ReturnType<typeof setTimeout> | undefined;
@@ -50,7 +54,7 @@ export async function refreshOverview(): Promise<void> {
   try {
     const fresh = await fetchOverview();
     overview.value = fresh;
-    timeline.value = timelineWindow(fresh.history ?? [], Date.now());
+    timeline.value = timelineWindow(fresh.history, Date.now());
     loadError.value = null;
   } catch (error) {
     loadError.value = (error as Error).message;
@@ -59,7 +63,7 @@ export async function refreshOverview(): Promise<void> {
 }
 
 /** What a successful create/update answered: merged at once (the matching event, when it comes, is idempotent). */
-export function upsertEndpoint(endpoint: Endpoint): void {
+export function upsertEndpoint(endpoint: EndpointJson): void {
   if (!overview.value) return;
   const merged = applyEndpoint(overview.value, {
     endpoint_id: endpoint.id,
@@ -103,7 +107,7 @@ function setRows(endpointId: string, rows: ModelTps[]): void {
   if (overview.value) overview.value = withEndpointTps(overview.value, endpointId, rows);
 }
 
-const handlers: { [K in EventType]: (data: EventPayloads[K]) => void } = {
+const handlers: { [K in EventType]: (data: EventJsonPayloads[K]) => void } = {
   TpsUpdated(data) {
     const pending = pendingTps.get(data.endpoint_id);
     if (pending) return void pending.push(data);
@@ -113,7 +117,11 @@ const handlers: { [K in EventType]: (data: EventPayloads[K]) => void } = {
   },
   RequestCompleted(data) {
     if (overview.value) overview.value = applyCompletion(overview.value, data);
-    timeline.value = countInTimeline(timeline.value, data.finished_at, data.status === "success");
+    timeline.value = countInTimeline(
+      timeline.value,
+      epochMs(data.finished_at) ?? Date.now(),
+      data.status === "success",
+    );
     liveRequests.value = [completionRow(data), ...liveRequests.value].slice(0, LIVE_ROWS);
   },
   EndpointStatusChanged(data) {
@@ -134,12 +142,6 @@ const handlers: { [K in EventType]: (data: EventPayloads[K]) => void } = {
     if (overview.value) overview.value = applyMetrics(overview.value, data);
   },
 };
-
-/** The SSE data line is the payload; a `{type, data}` envelope is unwrapped too. */
-function payloadOf(type: string, raw: string): unknown {
-  const parsed = JSON.parse(raw) as { type?: string; data?: unknown };
-  return parsed && parsed.type === type && "data" in parsed ? parsed.data : parsed;
-}
 
 function resync(): void {
   resyncs.value += 1;
@@ -176,7 +178,7 @@ function open(afterManualRetry: boolean): void {
   for (const type of Object.keys(handlers) as EventType[]) {
     es.addEventListener(type, (message) => {
       const handler = handlers[type] as (data: unknown) => void;
-      handler(payloadOf(type, (message as MessageEvent<string>).data));
+      handler(JSON.parse((message as MessageEvent<string>).data)); // the data line is the payload
     });
   }
   es.addEventListener("reset", () => resync());
