@@ -81,7 +81,12 @@ function routeOf(c: Context): string {
 /** The `:id` segment of the path under `route`; null when the route has none. */
 function idFrom(route: string, path: string): string | null {
   const at = route.split("/").indexOf(":id");
-  return at < 0 ? null : decodeURIComponent(path.split("/")[at] ?? "") || null;
+  const segment = at < 0 ? "" : (path.split("/")[at] ?? "");
+  try {
+    return decodeURIComponent(segment) || null;
+  } catch {
+    return segment || null; // not valid percent-encoding: recorded as sent
+  }
 }
 
 function eventOf(deps: AppDeps, c: Context): AuditEvent | null {
@@ -98,12 +103,14 @@ function eventOf(deps: AppDeps, c: Context): AuditEvent | null {
     details.status = c.res.status;
     if (c.error instanceof AppError) details.error = c.error.code;
   }
-  const inferredType = action.includes(".") ? (action.split(".")[0] ?? null) : null;
+  // auth.* acts on the account itself; other families name their target type (`user.create` → user).
+  const family = action.includes(".") ? (action.split(".")[0] ?? null) : null;
+  const self = family === "auth";
   return {
     ...actor,
     action,
-    targetType: note.targetType ?? inferredType,
-    targetId: note.targetId !== undefined ? note.targetId : idFrom(route, c.req.path),
+    targetType: note.targetType ?? (self ? (actor.actorId ? "user" : null) : family),
+    targetId: note.targetId !== undefined ? note.targetId : self ? actor.actorId : idFrom(route, c.req.path),
     clientIp: deps.clientAddress(c),
     outcome: failed ? "failure" : "success",
     details,

@@ -92,7 +92,7 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     await page.getByText("No API keys yet").waitFor(WAIT);
     await page.getByLabel("Name").fill("browser-key");
     await page.getByRole("button", { name: "Create key" }).click();
-    const shown = page.locator("[data-new-key]");
+    const shown = page.locator("[data-shown-once]");
     await shown.waitFor(WAIT);
     const key = await shown.innerText();
     expect(key).toMatch(/^sk_[A-Za-z0-9_-]{32,}$/);
@@ -103,7 +103,7 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     expect(models.status).toBe(200);
 
     await page.getByRole("button", { name: "Done" }).click();
-    expect(await page.locator("[data-new-key]").count()).toBe(0);
+    expect(await page.locator("[data-shown-once]").count()).toBe(0);
     const row = page.locator("tr", { hasText: "browser-key" });
     await row.waitFor(WAIT);
     expect(await row.innerText()).not.toContain(key);

@@ -8,6 +8,7 @@ import "./styles/overlays.css";
 import "./styles/tables.css";
 import "./styles/forms.css";
 import "./styles/phone.css";
+import "./styles/team.css";
 
 void checkSession();
 const root = document.getElementById("app");

@@ -2,10 +2,6 @@
 // server's own response type (web/src/api/types.ts re-exports them from src/).
 import { api, query, setCsrfToken } from "./http.js";
 import type {
-  ApiKey,
-  ApiKeyCreateInput,
-  ApiKeyListJson,
-  CreatedApiKeyJson,
   DayStats,
   EndpointCreateInput,
   EndpointDetailJson,
@@ -81,11 +77,3 @@ export interface RequestFilters {
 }
 export const fetchRequests = (filters: RequestFilters) =>
   api<RequestResponsesPage>(`/api/dashboard/request-responses${query({ ...filters })}`);
-
-export const fetchApiKeys = async (): Promise<ApiKey[]> => (await api<ApiKeyListJson>("/api/api-keys")).data;
-
-export const createApiKey = (input: ApiKeyCreateInput) =>
-  api<CreatedApiKeyJson>("/api/api-keys", { method: "POST", body: input });
-
-export const deleteApiKey = (id: string) =>
-  api<void>(`/api/api-keys/${encodeURIComponent(id)}`, { method: "DELETE" });

@@ -1,0 +1,144 @@
+// Owns the form that creates an API key: name, the permissions the caller may grant, optional limits
+// (requests per minute, output tokens per UTC day) and expiry.
+import { useState } from "preact/hooks";
+import { createKey, type KeyScope } from "../api/team-calls.js";
+import type { CreatedApiKeyJson, Permission } from "../api/types.js";
+
+/** Every permission a key can hold, in display order (the record fails to typecheck if the server's list changes). */
+const PERMISSION_ORDER: Record<Permission, number> = {
+  "openai.inference": 0,
+  "openai.models.read": 1,
+  "endpoints.read": 2,
+  "endpoints.manage": 3,
+  "metrics.read": 4,
+};
+export const ALL_PERMISSIONS = (Object.keys(PERMISSION_ORDER) as Permission[]).sort(
+  (a, b) => PERMISSION_ORDER[a] - PERMISSION_ORDER[b],
+);
+/** What a viewer's keys may hold (the server answers 403 for anything else). */
+export const VIEWER_PERMISSIONS: Permission[] = ["openai.inference", "openai.models.read"];
+
+/** "" → null (unlimited); otherwise the whole number typed. */
+export function limitValue(text: string): number | null {
+  return text.trim() === "" ? null : Number(text);
+}
+
+export function LimitInputs(props: {
+  rpm: string;
+  tokens: string;
+  onRpm: (value: string) => void;
+  onTokens: (value: string) => void;
+}) {
+  return (
+    <div class="limit-inputs">
+      <label class="field">
+        <span>Requests / minute</span>
+        <input
+          type="number"
+          min="1"
+          step="1"
+          inputMode="numeric"
+          placeholder="unlimited"
+          value={props.rpm}
+          onInput={(e) => props.onRpm((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      <label class="field">
+        <span>Output tokens / day (UTC)</span>
+        <input
+          type="number"
+          min="1"
+          step="1"
+          inputMode="numeric"
+          placeholder="unlimited"
+          value={props.tokens}
+          onInput={(e) => props.onTokens((e.target as HTMLInputElement).value)}
+        />
+      </label>
+    </div>
+  );
+}
+
+export function KeyCreateForm(props: {
+  scope: KeyScope;
+  grantable: Permission[];
+  onCreated: (key: CreatedApiKeyJson) => void;
+}) {
+  const [name, setName] = useState("");
+  const [permissions, setPermissions] = useState<Permission[]>(["openai.inference", "openai.models.read"]);
+  const [rpm, setRpm] = useState("");
+  const [tokens, setTokens] = useState("");
+  const [expires, setExpires] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    try {
+      const expiresAt = expires ? new Date(`${expires}T23:59:59`).toISOString() : null;
+      const created = await createKey(props.scope, {
+        name: name.trim(),
+        permissions,
+        expires_at: expiresAt,
+        rate_limit_rpm: limitValue(rpm),
+        token_limit_daily: limitValue(tokens),
+      });
+      props.onCreated(created);
+      setName("");
+      setRpm("");
+      setTokens("");
+      setExpires("");
+      setError(null);
+    } catch (thrown) {
+      setError((thrown as Error).message);
+    }
+  };
+  const toggle = (permission: Permission) =>
+    setPermissions(
+      permissions.includes(permission)
+        ? permissions.filter((p) => p !== permission)
+        : [...permissions, permission],
+    );
+  return (
+    <form class="key-form" onSubmit={submit} aria-label="Create API key">
+      {error && (
+        <p class="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      <label class="field">
+        <span>Name</span>
+        <input
+          name="key_name"
+          required
+          placeholder="ci-runner"
+          value={name}
+          onInput={(e) => setName((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      <fieldset class="permissions">
+        <legend>Permissions</legend>
+        {props.grantable.map((permission) => (
+          <label key={permission} class="check">
+            <input
+              type="checkbox"
+              checked={permissions.includes(permission)}
+              onChange={() => toggle(permission)}
+            />
+            <span class="mono">{permission}</span>
+          </label>
+        ))}
+      </fieldset>
+      <LimitInputs rpm={rpm} tokens={tokens} onRpm={setRpm} onTokens={setTokens} />
+      <label class="field">
+        <span>Expires (optional)</span>
+        <input
+          type="date"
+          value={expires}
+          onInput={(e) => setExpires((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      <button type="submit" class="primary" disabled={permissions.length === 0}>
+        Create key
+      </button>
+    </form>
+  );
+}
