@@ -87,6 +87,18 @@ describe("per-key limits", () => {
     await ask(app, await app.inferenceKey());
   });
 
+  it("is exact under concurrency: 10 requests at once against rate_limit_rpm 6 admit exactly 6", async () => {
+    const app = await start();
+    await registerEndpoint(app, "up", (upstream as InferenceServer).url);
+    const { key } = await limitedKey(app, { rate_limit_rpm: 6 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => ask(app, key)));
+    expect(outcomes.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(6);
+    const refused = outcomes.filter((outcome) => outcome.status === "rejected");
+    expect(refused.map((outcome) => (outcome.reason as { status?: number }).status)).toEqual([
+      429, 429, 429, 429,
+    ]);
+  });
+
   it("token_limit_daily counts output tokens per UTC day; the request that crosses it finishes", async () => {
     const app = await start();
     await registerEndpoint(app, "up", (upstream as InferenceServer).url);
