@@ -5,6 +5,7 @@ import { authGuard } from "./auth/guard.js";
 import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
 import { DASHBOARD_PREFIX } from "./http/dashboard.js";
+import { securityHeaders } from "./http/security-headers.js";
 import { keyLimitGuard } from "./limits/limit-guard.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { auditLogRoutes } from "./routes/audit-logs.js";
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   const log = deps.logger;
 
+  app.use(securityHeaders());
   app.use(async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();

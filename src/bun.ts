@@ -11,6 +11,7 @@ import {
   handleShutdownSignals,
   localMigrations,
   newInstanceId,
+  routeConsoleTo,
   scheduleJobs,
   secretKeyMaterial,
   systemClock,
@@ -53,6 +54,7 @@ const composition = compose({
   serveDashboard: existsSync(webRoot) ? dashboardFiles(serveStatic, webRoot) : undefined,
 });
 
+routeConsoleTo(composition.deps.logger);
 await composition.start();
 const stopJobs = scheduleJobs(composition);
 

@@ -7,6 +7,7 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { createClient } from "@libsql/client";
 import { compose } from "./compose.js";
 import { dashboardFiles } from "./http/dashboard.js";
+import { answerClientErrorsAsJson } from "./runtime/client-error.js";
 import {
   configOrExit,
   dashboardRoot,
@@ -15,6 +16,7 @@ import {
   localMigrations,
   newInstanceId,
   nodeClientAddress,
+  routeConsoleTo,
   scheduleJobs,
   secretKeyMaterial,
   systemClock,
@@ -39,6 +41,7 @@ const composition = compose({
   serveDashboard: existsSync(webRoot) ? dashboardFiles(serveStatic, webRoot) : undefined,
 });
 
+routeConsoleTo(composition.deps.logger);
 await composition.start();
 const stopJobs = scheduleJobs(composition);
 
@@ -48,6 +51,8 @@ const server = serve({ fetch: composition.app.fetch, hostname: config.host, port
     runtime: `node ${process.version}`,
   });
 }) as Server;
+
+answerClientErrorsAsJson(server);
 
 server.on("error", (error) => {
   composition.deps.logger.error("cannot listen", { host: config.host, port: config.port, error });

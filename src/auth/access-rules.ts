@@ -61,7 +61,8 @@ export function isReadMethod(method: string): boolean {
   return method === "GET" || method === "HEAD" || method === "OPTIONS";
 }
 
-function under(path: string, prefix: string): boolean {
+/** `path` is `prefix` itself or below it (`/v1` matches `/v1` and `/v1/…`, not `/v10`). */
+export function under(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`);
 }
 

@@ -37,7 +37,12 @@ export interface LoginResult extends NewSession {
 
 export interface Accounts {
   login(username: string, password: string, clientIp: string | null): Promise<LoginResult>;
-  changePassword(session: SessionInfo, currentPassword: string, newPassword: string): Promise<void>;
+  changePassword(
+    session: SessionInfo,
+    currentPassword: string,
+    newPassword: string,
+    clientIp: string | null,
+  ): Promise<void>;
   /** Creates the admin when there are no users; true once users exist (false: database failed, retry). */
   bootstrapAdmin(): Promise<boolean>;
 }
@@ -77,42 +82,58 @@ export function createAccounts(options: AccountsOptions): Accounts {
 
   return {
     async login(username, password, clientIp) {
-      const userKey = `user:${username.toLowerCase()}`;
-      const keys = clientIp ? [userKey, `ip:${clientIp}`] : [userKey];
-      const wait = throttle.retryAfterSecs(keys);
-      if (wait > 0) throw lockedOut(wait);
-      const user = await orUnavailable(findUserByUsername(database.db, username));
-      // Unknown users cost one KDF run too, so timing does not tell which usernames exist.
-      const valid = await verifyPassword(password, user?.passwordHash ?? DECOY_HASH);
+      // Counted before the password hash runs, so parallel attempts cannot outrun the limits.
+      const attempt = throttle.begin(username, clientIp);
+      if (!attempt.admitted) throw lockedOut(attempt.retryAfterSecs);
+      let user: Awaited<ReturnType<typeof findUserByUsername>>;
+      let valid: boolean;
+      try {
+        user = await orUnavailable(findUserByUsername(database.db, username));
+        // Unknown users cost one KDF run too, so timing does not tell which usernames exist.
+        valid = await verifyPassword(password, user?.passwordHash ?? DECOY_HASH);
+      } catch (error) {
+        attempt.cancel();
+        throw error;
+      }
       if (!user || !valid) {
-        throttle.recordFailure(keys);
-        const locked = throttle.retryAfterSecs(keys);
+        const locked = attempt.fail();
         if (locked > 0) throw lockedOut(locked);
         throw new AppError("unauthorized", INVALID_LOGIN, { code: "invalid_credentials" });
       }
+      // Re-checked now: a limit reached while this password was being checked still refuses the session.
+      const wait = attempt.succeed();
+      if (wait > 0) throw lockedOut(wait);
       if (user.disabled) {
         throw new AppError("forbidden", "This account is disabled; ask an admin", {
           code: "account_disabled",
         });
       }
-      throttle.reset(userKey);
       const session = await orUnavailable(sessions.create(user.id));
       await orUnavailable(recordLogin(database.db, user.id, clock.now()));
       return { ...session, user: sessionUserOf(user) };
     },
 
-    async changePassword(session, currentPassword, newPassword) {
-      const userKey = `user:${session.user.username.toLowerCase()}`;
-      const wait = throttle.retryAfterSecs([userKey]);
-      if (wait > 0) throw lockedOut(wait);
-      const user = await findUserById(database.db, session.user.id);
-      if (!user || !(await verifyPassword(currentPassword, user.passwordHash))) {
-        throttle.recordFailure([userKey]);
+    async changePassword(session, currentPassword, newPassword, clientIp) {
+      const attempt = throttle.begin(session.user.username, clientIp);
+      if (!attempt.admitted) throw lockedOut(attempt.retryAfterSecs);
+      let user: Awaited<ReturnType<typeof findUserById>>;
+      let valid: boolean;
+      try {
+        user = await findUserById(database.db, session.user.id);
+        valid =
+          user !== undefined && user !== null && (await verifyPassword(currentPassword, user.passwordHash));
+      } catch (error) {
+        attempt.cancel();
+        throw error;
+      }
+      if (!user || !valid) {
+        attempt.fail();
         throw new AppError("forbidden", "The current password is wrong", {
           code: "invalid_current_password",
           param: "current_password",
         });
       }
+      attempt.cancel(); // the right password: not a login, so the pair's failures are kept
       requireStrongPassword(newPassword, user.username, "new_password");
       await setUserPassword(database.db, user.id, await hashPassword(newPassword), clock.now());
       await sessions.revokeOthers(user.id, session.tokenHash);

@@ -4,7 +4,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
-import { type Access, accessFor, isReadMethod } from "./access-rules.js";
+import { type Access, accessFor, isReadMethod, under } from "./access-rules.js";
 import { API_KEY_PREFIX, type ApiKeyRecord } from "./api-keys.js";
 import { ANONYMOUS, type Principal, type SessionInfo } from "./principal.js";
 import { constantTimeEqual } from "./tokens.js";
@@ -91,6 +91,13 @@ function authorize(c: Context, principal: Principal, access: Access & { kind: "p
     return;
   }
   if (principal.kind !== "session") return;
+  // A generated password must be replaced first: until then the session reaches only /api/auth/*.
+  if (principal.user.mustChangePassword && !under(c.req.path, "/api/auth")) {
+    throw forbidden(
+      "Choose your own password first (the current one was generated or set by an admin): POST /api/auth/change-password",
+      "password_change_required",
+    );
+  }
   if (access.sessions === "admin" && principal.user.role !== "admin") {
     throw forbidden("This route needs an admin account");
   }

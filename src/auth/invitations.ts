@@ -3,7 +3,7 @@
 // is refused with the reason. Times are epoch ms.
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Clock } from "../clock.js";
-import type { DatabaseHandle } from "../db/client.js";
+import type { AppDatabase, DatabaseHandle } from "../db/client.js";
 import { invitations, users } from "../db/schema.js";
 import { AppError } from "../errors.js";
 import { hashPassword } from "./password.js";
@@ -88,6 +88,98 @@ function tooManyAttempts(retryAfterSecs: number): AppError {
   });
 }
 
+async function findByCode(db: AppDatabase, code: string): Promise<Row | undefined> {
+  return (
+    await db
+      .select()
+      .from(invitations)
+      .where(eq(invitations.codeHash, tokenHash(code)))
+      .limit(1)
+  )[0];
+}
+
+/** Marks the invitation used if it still is pending; false when another registration (or expiry) won. */
+async function claim(db: AppDatabase, id: string, now: number): Promise<boolean> {
+  const claimed = await db
+    .update(invitations)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(invitations.id, id),
+        isNull(invitations.usedAt),
+        isNull(invitations.revokedAt),
+        gt(invitations.expiresAt, now),
+      ),
+    )
+    .returning({ id: invitations.id });
+  return claimed.length > 0;
+}
+
+interface RegisterContext {
+  db: AppDatabase;
+  clock: Clock;
+  throttle: LoginThrottle;
+}
+
+/**
+ * The pending invitation for `code`, counted by the login throttle under the pseudo-username
+ * `register:<username>` (so failed codes never lock a real account's login, while the per-address ceiling
+ * is shared with logins). A wrong, used, expired or revoked code is a failed attempt.
+ */
+async function pendingInvitation(
+  ctx: RegisterContext,
+  input: { code: string; username: string },
+  clientIp: string | null,
+): Promise<Row> {
+  const attempt = ctx.throttle.begin(`register:${input.username}`, clientIp);
+  if (!attempt.admitted) throw tooManyAttempts(attempt.retryAfterSecs);
+  let invitation: Row | undefined;
+  try {
+    invitation = await findByCode(ctx.db, input.code);
+  } catch (error) {
+    attempt.cancel();
+    throw error;
+  }
+  const status = invitation ? statusOf(invitation, ctx.clock.now()) : "invalid";
+  if (!invitation || status !== "pending") {
+    const locked = attempt.fail();
+    throw locked > 0 ? tooManyAttempts(locked) : refused(status);
+  }
+  const wait = attempt.succeed();
+  if (wait > 0) throw tooManyAttempts(wait);
+  return invitation;
+}
+
+/** Creates the account an invitation allows; the invitation is used up only when the account exists. */
+async function registerWithCode(
+  ctx: RegisterContext,
+  input: { code: string; username: string; password: string },
+  clientIp: string | null,
+): Promise<UserRow> {
+  const { db } = ctx;
+  requireStrongPassword(input.password, input.username);
+  const invitation = await pendingInvitation(ctx, input, clientIp);
+  if (await findUserByUsername(db, input.username)) throw usernameTaken(input.username);
+  const now = ctx.clock.now();
+  if (!(await claim(db, invitation.id, now))) {
+    throw refused(statusOf((await findByCode(db, input.code)) ?? invitation, now));
+  }
+  const user = await insertUserIfAbsent(db, {
+    username: input.username,
+    passwordHash: await hashPassword(input.password),
+    role: invitation.role === "admin" ? "admin" : "viewer",
+    mustChangePassword: false,
+    now,
+  });
+  if (!user) {
+    // Someone took the name meanwhile: give the invitation back.
+    await db.update(invitations).set({ usedAt: null }).where(eq(invitations.id, invitation.id));
+    throw usernameTaken(input.username);
+  }
+  await db.update(invitations).set({ usedBy: user.id }).where(eq(invitations.id, invitation.id));
+  return user;
+}
+
 export function createInvitations(options: {
   database: DatabaseHandle;
   clock: Clock;
@@ -95,32 +187,6 @@ export function createInvitations(options: {
 }): Invitations {
   const { database, clock, throttle } = options;
   const db = database.db;
-
-  const findByCode = async (code: string) =>
-    (
-      await db
-        .select()
-        .from(invitations)
-        .where(eq(invitations.codeHash, tokenHash(code)))
-        .limit(1)
-    )[0];
-
-  /** Marks the invitation used if it still is pending; false when another registration (or expiry) won. */
-  const claim = async (id: string, now: number) => {
-    const claimed = await db
-      .update(invitations)
-      .set({ usedAt: now })
-      .where(
-        and(
-          eq(invitations.id, id),
-          isNull(invitations.usedAt),
-          isNull(invitations.revokedAt),
-          gt(invitations.expiresAt, now),
-        ),
-      )
-      .returning({ id: invitations.id });
-    return claimed.length > 0;
-  };
 
   return {
     async create(input) {
@@ -165,37 +231,6 @@ export function createInvitations(options: {
       if (existing.revokedAt !== null) return toRecord(existing, null, now);
       throw new AppError("conflict", "This invitation has already been used", { code: "invitation_used" });
     },
-
-    async register(input, clientIp) {
-      const keys = [`register:${clientIp ?? "unknown"}`];
-      const wait = throttle.retryAfterSecs(keys);
-      if (wait > 0) throw tooManyAttempts(wait);
-      requireStrongPassword(input.password, input.username);
-      const now = clock.now();
-      const invitation = await findByCode(input.code);
-      const status = invitation ? statusOf(invitation, now) : "invalid";
-      if (!invitation || status !== "pending") {
-        throttle.recordFailure(keys);
-        const locked = throttle.retryAfterSecs(keys);
-        throw locked > 0 ? tooManyAttempts(locked) : refused(status);
-      }
-      if (await findUserByUsername(db, input.username)) throw usernameTaken(input.username);
-      if (!(await claim(invitation.id, now)))
-        throw refused(statusOf((await findByCode(input.code)) ?? invitation, now));
-      const user = await insertUserIfAbsent(db, {
-        username: input.username,
-        passwordHash: await hashPassword(input.password),
-        role: invitation.role === "admin" ? "admin" : "viewer",
-        mustChangePassword: false,
-        now,
-      });
-      if (!user) {
-        // Someone took the name meanwhile: give the invitation back.
-        await db.update(invitations).set({ usedAt: null }).where(eq(invitations.id, invitation.id));
-        throw usernameTaken(input.username);
-      }
-      await db.update(invitations).set({ usedBy: user.id }).where(eq(invitations.id, invitation.id));
-      return user;
-    },
+    register: (input, clientIp) => registerWithCode({ db, clock, throttle }, input, clientIp),
   };
 }

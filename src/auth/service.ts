@@ -11,8 +11,10 @@ import { createSessionStore, type SessionStore } from "./sessions.js";
 import { createLoginThrottle } from "./throttle.js";
 import { createUserAdmin, type UserAdmin } from "./user-admin.js";
 
-/** Failed logins per username or client IP, inside LLMLB_LOGIN_LOCKOUT_SECS, before the lockout. */
+/** Failed logins per (username, client address) before the exponential backoff starts. */
 export const MAX_LOGIN_FAILURES = 10;
+/** Failed logins per username, and per client address, inside LLMLB_LOGIN_LOCKOUT_SECS before it is locked. */
+export const LOGIN_FAILURE_CEILING = 100;
 /** How often buffered API-key last-used times are written, ms. */
 export const LAST_USED_FLUSH_MS = 10_000;
 
@@ -35,7 +37,8 @@ export function createAuth(options: {
   const throttle = createLoginThrottle({
     now: () => clock.now(),
     windowMs: config.loginLockoutSecs * 1000,
-    maxFailures: MAX_LOGIN_FAILURES,
+    freeFailures: MAX_LOGIN_FAILURES,
+    ceiling: LOGIN_FAILURE_CEILING,
   });
   const accounts = createAccounts({
     database,

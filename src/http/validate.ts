@@ -2,6 +2,8 @@
 import type { Context } from "hono";
 import * as v from "valibot";
 import { AppError } from "../errors.js";
+import { readBodyText } from "./body-text.js";
+import { parseJsonText } from "./json-text.js";
 
 type Schema = v.GenericSchema;
 
@@ -21,27 +23,25 @@ export function validate<S extends Schema>(schema: S, value: unknown, where: str
   return result.output;
 }
 
-/** Parses the JSON body once; bad JSON → 400 `invalid_json`. */
-export async function readJson(c: Context): Promise<unknown> {
-  return parseJsonText(await c.req.text());
+/** JSON bodies on /api/*: 64 KiB is far above any management request, and caps what the login reads. */
+export const API_JSON_MAX_BYTES = 64 * 1024;
+
+/** Reads (at most `maxBytes`, else 413 before buffering more) and parses the JSON body once. */
+export async function readJson(c: Context, maxBytes = API_JSON_MAX_BYTES): Promise<unknown> {
+  return parseJsonText(await readBodyText(c, maxBytes));
 }
 
-/** Parses a JSON body already read as text (when the raw text is needed too); bad JSON → 400. */
-export function parseJsonText(text: string): unknown {
-  if (text.trim() === "") {
-    throw new AppError("bad_request", "Request body is empty; expected a JSON object", {
-      code: "invalid_json",
+/** Every /api/* body is a JSON object (valibot's object() alone would let an array through). */
+export async function validBody<S extends Schema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
+  const body = await readJson(c);
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    const got = body === null ? "null" : Array.isArray(body) ? "an array" : `a ${typeof body}`;
+    throw new AppError("bad_request", `Request body must be a JSON object, not ${got}`, {
+      code: "invalid_request",
+      param: "body",
     });
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new AppError("bad_request", "Request body is not valid JSON", { code: "invalid_json" });
-  }
-}
-
-export async function validBody<S extends Schema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
-  return validate(schema, await readJson(c), "body");
+  return validate(schema, body, "body");
 }
 
 export function validQuery<S extends Schema>(c: Context, schema: S): v.InferOutput<S> {

@@ -7,9 +7,16 @@ import { UpstreamError } from "../upstream/types.js";
 /**
  * Why an attempt did not produce an answer. client_gone: the client disconnected (never the endpoint's
  * fault); connect: no connection / reset; timeout: no headers or a stalled body in time; upstream_5xx: the
- * upstream answered 5xx; other: anything else thrown while talking to the upstream.
+ * upstream answered 5xx; upstream_redirect: it answered 3xx (never followed); other: anything else thrown while
+ * talking to the upstream.
  */
-export type FailureKind = "client_gone" | "connect" | "timeout" | "upstream_5xx" | "other";
+export type FailureKind =
+  | "client_gone"
+  | "connect"
+  | "timeout"
+  | "upstream_5xx"
+  | "upstream_redirect"
+  | "other";
 
 export interface Failure {
   kind: FailureKind;
@@ -31,7 +38,7 @@ export interface Ending {
 }
 
 /**
- * How a request ended. answered: a 2xx/3xx body or a complete stream; refused: the upstream's own 4xx,
+ * How a request ended. answered: a 2xx body or a complete stream; refused: the upstream's own 4xx,
  * relayed; rejected: llmlb refused before any endpoint answered (unknown model, queue, none available);
  * failed: the last attempt's failure (a relayed 5xx included); client_gone: the client left (status 0
  * before headers); stream_failed: the upstream failed after the first byte reached the client.
@@ -60,6 +67,11 @@ export function upstream5xx(response: NonNullable<Failure["response"]>): Failure
   return { kind: "upstream_5xx", message: `The upstream answered ${response.status}`, response };
 }
 
+/** An upstream 3xx: not an answer (a misconfigured endpoint), and its Location is never relayed. */
+export function upstreamRedirect(status: number): Failure {
+  return { kind: "upstream_redirect", message: `The upstream answered ${status} (a redirect, not followed)` };
+}
+
 /** The endpoint's share of a failure: client_gone is never its fault. */
 export function verdictOf(failure: Failure): Verdict {
   return failure.kind === "client_gone" ? "neutral" : "failure";
@@ -74,6 +86,8 @@ export function failureError(failure: Failure): AppError {
       });
     case "upstream_5xx":
       return new AppError("bad_gateway", failure.message, { code: "upstream_error" });
+    case "upstream_redirect":
+      return new AppError("bad_gateway", failure.message, { code: "upstream_redirect" });
     default:
       return new AppError("bad_gateway", `No upstream could be reached: ${failure.message}`, {
         code: "upstream_unreachable",

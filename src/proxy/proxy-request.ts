@@ -2,14 +2,22 @@
 // rewritten, usage injected — re-serialised only when something changes) and the upstream headers.
 import * as v from "valibot";
 import { TYPICAL_OUTPUT_TOKENS } from "../balancer/router.js";
-import type { AppError } from "../errors.js";
+import { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
+
+/** Longest model name a client may send, characters. */
+export const MAX_MODEL_LENGTH = 256;
 
 const tokenLimit = v.optional(v.nullable(v.pipe(v.number(), v.integer(), v.minValue(0))));
 
 /** Only the fields llmlb reads are checked; everything else is the upstream's business and passes as is. */
 export const ProxyBodySchema = v.looseObject({
-  model: v.pipe(v.string(), v.minLength(1, "model is required")),
+  // Capped: the name is recorded in history and broadcast to every dashboard.
+  model: v.pipe(
+    v.string(),
+    v.minLength(1, "model is required"),
+    v.maxLength(MAX_MODEL_LENGTH, `must be at most ${MAX_MODEL_LENGTH} characters`),
+  ),
   stream: v.optional(v.nullable(v.boolean())),
   stream_options: v.optional(
     v.nullable(v.looseObject({ include_usage: v.optional(v.nullable(v.boolean())) })),
@@ -72,7 +80,7 @@ export function wantsStream(call: ProxyCall): boolean {
 }
 
 /** Streaming chat/completions get `stream_options.include_usage` so usage can be counted. */
-export function injectsUsage(call: ProxyCall): boolean {
+export function injectsUsage(call: Pick<ProxyCall, "apiKind" | "body">): boolean {
   return (
     (call.apiKind === "chat_completions" || call.apiKind === "completions") &&
     call.body.stream === true &&
@@ -84,15 +92,33 @@ export function expectedOutputTokens(body: ProxyBody): number {
   return body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? TYPICAL_OUTPUT_TOKENS;
 }
 
-/** The upstream body for an endpoint that names the model `upstreamModelId`. */
-export function upstreamBody(call: ProxyCall, upstreamModelId: string): string {
-  const rename = upstreamModelId !== call.body.model;
+/** The body sent to an endpoint that names the model `upstreamModelId`. */
+export type UpstreamBody = (upstreamModelId: string) => string;
+
+/**
+ * Serialises everything the upstream body needs once, before any attempt, so a body that cannot be
+ * re-serialised is the client's 400 and never an endpoint's failure. Per endpoint only the `model` value
+ * is spliced in; the client's own text is forwarded untouched when nothing needs changing.
+ */
+export function prepareUpstreamBody(call: Pick<ProxyCall, "apiKind" | "body" | "rawBody">): UpstreamBody {
   const inject = injectsUsage(call);
-  if (!rename && !inject && call.rawBody !== undefined) return call.rawBody;
-  const body: Record<string, unknown> = { ...call.body };
-  if (rename) body.model = upstreamModelId;
-  if (inject) body.stream_options = { ...call.body.stream_options, include_usage: true };
-  return JSON.stringify(body);
+  const { model, ...rest } = call.body;
+  if (inject) rest.stream_options = { ...call.body.stream_options, include_usage: true };
+  let restJson: string;
+  try {
+    restJson = JSON.stringify(rest);
+  } catch (error) {
+    throw new AppError("bad_request", "Request body cannot be forwarded: it does not re-serialise as JSON", {
+      code: "invalid_json",
+      cause: error,
+    });
+  }
+  const tail = restJson === "{}" ? "}" : `,${restJson.slice(1)}`;
+  const raw = inject ? undefined : call.rawBody;
+  return (upstreamModelId) =>
+    raw !== undefined && upstreamModelId === model
+      ? raw
+      : `{"model":${JSON.stringify(upstreamModelId)}${tail}`;
 }
 
 export function upstreamHeaders(call: ProxyCall, apiKey: string | undefined): Record<string, string> {
@@ -107,7 +133,10 @@ export function upstreamHeaders(call: ProxyCall, apiKey: string | undefined): Re
   return headers;
 }
 
-/** Response headers that describe the connection or the encoding, not the content: never relayed. */
+/**
+ * Response headers never relayed: those that describe the connection or the encoding rather than the
+ * content, cookies (an upstream must not set cookies on llmlb's origin), and redirects' Location.
+ */
 const DROPPED = new Set([
   "connection",
   "keep-alive",
@@ -120,13 +149,18 @@ const DROPPED = new Set([
   "content-length",
   "content-encoding",
   "x-request-id",
+  "set-cookie",
+  "set-cookie2",
+  "location",
 ]);
 
-/** The upstream's end-to-end response headers, plus ours. */
+/** The upstream's end-to-end response headers, plus ours; headers its `Connection` names are hop-by-hop too. */
 export function clientHeaders(upstream: Record<string, string>, requestId: string): Record<string, string> {
   const headers: Record<string, string> = { "x-request-id": requestId };
+  const named = upstream.connection?.toLowerCase().split(",");
+  const hopByHop = named ? new Set(named.map((name) => name.trim())) : null;
   for (const name in upstream) {
-    if (!DROPPED.has(name)) headers[name] = upstream[name] as string;
+    if (!DROPPED.has(name) && !hopByHop?.has(name)) headers[name] = upstream[name] as string;
   }
   return headers;
 }

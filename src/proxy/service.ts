@@ -11,13 +11,21 @@ import type { CompletionSink } from "../stats/types.js";
 import type { UpstreamClient, UpstreamResponse } from "../upstream/types.js";
 import { ClientGoneError, type Dispatcher, RETRY_AFTER_SECS } from "./dispatcher.js";
 import { Exchange, type ExchangeDeps } from "./exchange.js";
-import { classify, type Failure, failureError, type Outcome, upstream5xx } from "./outcome.js";
+import {
+  classify,
+  type Failure,
+  failureError,
+  type Outcome,
+  upstream5xx,
+  upstreamRedirect,
+} from "./outcome.js";
 import {
   clientHeaders,
   expectedOutputTokens,
   injectsUsage,
   type ProxyCall,
-  upstreamBody,
+  prepareUpstreamBody,
+  type UpstreamBody,
   upstreamHeaders,
 } from "./proxy-request.js";
 import { modelRewriter, SseRelay } from "./sse-relay.js";
@@ -101,6 +109,13 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
     exclude: null as Set<string> | null,
     signal: call.signal,
   };
+  // Built before any attempt: a body that cannot be forwarded is the client's error, never an endpoint's.
+  let bodyFor: UpstreamBody;
+  try {
+    bodyFor = prepareUpstreamBody(call);
+  } catch (error) {
+    return rejected(toAppError(error));
+  }
   let failure: Failure | null = null;
   for (let attempt = 0; attempt < deps.maxAttempts; attempt++) {
     let route: ModelRoute | null;
@@ -113,7 +128,7 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
     admission.exclude ??= new Set();
     admission.exclude.add(route.endpoint.id);
     exchange.beginAttempt(route);
-    const result = await tryEndpoint(deps, exchange, route);
+    const result = await tryEndpoint(deps, exchange, route, bodyFor(route.upstreamModelId));
     if (!("failure" in result)) return result;
     if (result.failure.kind === "client_gone") return clientGone();
     failure = result.failure;
@@ -149,6 +164,7 @@ async function tryEndpoint(
   deps: ProxyServiceDeps,
   exchange: Exchange,
   route: ModelRoute,
+  body: string,
 ): Promise<Settled | Retry> {
   const call = exchange.call;
   const timeoutMs = route.endpoint.inferenceTimeoutSecs * 1000;
@@ -158,7 +174,7 @@ async function tryEndpoint(
       method: "POST",
       url: route.endpoint.baseUrl + call.path,
       headers: upstreamHeaders(call, deps.directory.apiKeyOf(route.endpoint.id)),
-      body: upstreamBody(call, route.upstreamModelId),
+      body,
       // The client's own signal: its disconnect aborts the upstream request (no extra controller per request).
       signal: call.signal ?? undefined,
       headersTimeoutMs: timeoutMs,
@@ -171,6 +187,13 @@ async function tryEndpoint(
   if (status >= 500) {
     const body = await readAll(response).catch(() => new Uint8Array());
     const failure = upstream5xx({ status, headers: response.headers, body });
+    exchange.abandonAttempt(failure);
+    return { failure };
+  }
+  if (status >= 300 && status < 400) {
+    // Never followed nor relayed: its Location could point the client (or us) anywhere.
+    await response.discard().catch(() => undefined);
+    const failure = upstreamRedirect(status);
     exchange.abandonAttempt(failure);
     return { failure };
   }

@@ -17,14 +17,27 @@ const isObject = (value: unknown): value is Json =>
 const count = (value: unknown): number | null =>
   typeof value === "number" && Number.isFinite(value) && value >= 0 ? Math.round(value) : null;
 
-/** Collects the text of a prompt in any of the request shapes (messages, prompt, input, instructions). */
-function promptText(value: unknown, parts: string[]): void {
-  if (typeof value === "string") parts.push(value);
-  else if (typeof value === "number") parts.push(" x");
-  else if (Array.isArray(value)) for (const item of value) promptText(item, parts);
-  else if (isObject(value)) {
-    if ("content" in value) promptText(value.content, parts);
-    if (typeof value.text === "string") parts.push(value.text);
+/** Bound on the values visited per request body: the estimate stops there instead of walking on. */
+export const MAX_PROMPT_NODES = 100_000;
+
+/**
+ * Collects the text of a prompt in any of the request shapes (messages, prompt, input, instructions),
+ * depth-first in document order with an explicit stack (no recursion: any nesting is safe), visiting at most
+ * MAX_PROMPT_NODES values.
+ */
+function promptText(root: unknown, parts: string[]): void {
+  const stack: unknown[] = [root];
+  let visited = 0;
+  while (stack.length > 0 && visited++ < MAX_PROMPT_NODES) {
+    const value = stack.pop();
+    if (typeof value === "string") parts.push(value);
+    else if (typeof value === "number") parts.push(" x");
+    else if (Array.isArray(value)) for (let i = value.length - 1; i >= 0; i--) stack.push(value[i]);
+    else if (isObject(value)) {
+      // `text` after `content`, as the recursive walk read them.
+      if (typeof value.text === "string") stack.push(value.text);
+      if ("content" in value) stack.push(value.content);
+    }
   }
 }
 
@@ -36,6 +49,15 @@ export function estimateInputTokens(body: Json, tokens: TokenCounter): number {
   promptText(body.input, parts);
   promptText(body.instructions, parts);
   return tokens.count(parts.join("\n"));
+}
+
+/** An estimate that fails counts 0 tokens: a request is always recorded, whatever its body holds. */
+function safeEstimate(estimate: () => number): number {
+  try {
+    return estimate();
+  } catch {
+    return 0;
+  }
 }
 
 export class UsageMeter {
@@ -91,12 +113,12 @@ export class UsageMeter {
     let estimated = false;
     let output = embeddings ? 0 : (this.usageOutput ?? this.ollamaOutput ?? this.llamaOutput);
     if (output === null) {
-      output = this.tokens.count(this.text);
+      output = safeEstimate(() => this.tokens.count(this.text));
       estimated = true;
     }
     let input = this.usageInput ?? this.ollamaInput ?? this.llamaInput;
     if (input === null) {
-      input = estimateInputTokens(requestBody, this.tokens);
+      input = safeEstimate(() => estimateInputTokens(requestBody, this.tokens));
       estimated = true;
     }
     return { inputTokens: input, outputTokens: output, estimated };

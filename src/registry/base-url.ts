@@ -14,6 +14,11 @@ export function normaliseBaseUrl(input: string): string | null {
   return `${url.protocol}//${url.host}${path}`;
 }
 
+/** Scheme, host and port of a normalised base URL: where an endpoint's stored API key may be sent. */
+export function originOf(baseUrl: string): string {
+  return new URL(baseUrl).origin;
+}
+
 /** `host:port` of a normalised base URL, plus its path when it has one (the default endpoint name). */
 export function nameFromBaseUrl(baseUrl: string): string {
   const url = new URL(baseUrl);

@@ -3,7 +3,7 @@
 // then memory — except a health result whose write failed, which still reaches memory (and is logged) so
 // routing follows reality. The counter columns of `endpoints` are never written here.
 import { AppError } from "../errors.js";
-import { nameFromBaseUrl, normaliseBaseUrl } from "./base-url.js";
+import { nameFromBaseUrl, normaliseBaseUrl, originOf } from "./base-url.js";
 import type { DirectoryEntry, PersistedCounters, StoredModel } from "./directory.js";
 import { probeAndApply, registrationProbe } from "./health-check.js";
 import type { ListedModel } from "./model-list.js";
@@ -173,7 +173,10 @@ export function createEndpointRegistry(options: RegistryOptions): EndpointRegist
         if (changes.name !== undefined) assertFree("name", changes.name, id);
         if (baseUrl !== undefined) assertFree("base_url", baseUrl, id);
         const urlChanged = baseUrl !== undefined && baseUrl !== entry.record.baseUrl;
-        const apiKeyEncrypted = await encryptKey(changes.apiKey);
+        // The stored key belongs to its origin: a move elsewhere drops it unless a key comes along.
+        const keyDropped =
+          urlChanged && changes.apiKey === undefined && originOf(baseUrl) !== originOf(entry.record.baseUrl);
+        const apiKeyEncrypted = keyDropped ? null : await encryptKey(changes.apiKey);
         const fields: EndpointChangeSet = {
           ...(changes.name !== undefined && { name: changes.name }),
           ...(urlChanged && {
@@ -205,6 +208,8 @@ export function createEndpointRegistry(options: RegistryOptions): EndpointRegist
         }
         if (apiKeyEncrypted !== undefined)
           entry.apiKey = apiKeyEncrypted === null ? undefined : (changes.apiKey ?? undefined);
+        if (keyDropped)
+          log.info("endpoint moved to another origin; its stored API key was dropped", { endpoint_id: id });
         events.publish({ type: "EndpointUpdated", data: core.summary(entry.record) });
         if (urlChanged) await registrationProbe(core, entry);
         return entry.record;

@@ -120,7 +120,12 @@ export function authRoutes(deps: AppDeps): Hono {
   app.post("/api/auth/change-password", async (c) => {
     const session = sessionOf(c);
     const body = await validBody(c, ChangePasswordBody);
-    await deps.auth.accounts.changePassword(session, body.current_password, body.new_password);
+    await deps.auth.accounts.changePassword(
+      session,
+      body.current_password,
+      body.new_password,
+      deps.clientAddress(c),
+    );
     return c.body(null, 204);
   });
 

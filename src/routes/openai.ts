@@ -4,7 +4,8 @@ import { apiKeyIdOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import type { ApiKind } from "../events/types.js";
 import { readBodyText } from "../http/body-text.js";
-import { parseJsonText, validate } from "../http/validate.js";
+import { parseJsonText } from "../http/json-text.js";
+import { validate } from "../http/validate.js";
 import { ProxyBodySchema, type ProxyCall } from "../proxy/proxy-request.js";
 
 const ROUTES: [path: string, apiKind: ApiKind][] = [

@@ -1,15 +1,17 @@
 // Owns what the Node and Bun entries share: config from the raw environment (exit on error), the data
 // directory, the migrations folder, job timers and graceful shutdown. Entries alone call it.
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import type { Context } from "hono";
 import type { Clock } from "../clock.js";
 import type { BackgroundJob, Composition } from "../compose.js";
 import { type Config, ConfigError, parseConfig } from "../config.js";
 import { migrationsFrom } from "../db/migrate.js";
+import type { Logger } from "../logger.js";
 
 /** Parses the environment; on a bad value prints one line naming the variable and exits 2. */
 export function configOrExit(raw: Record<string, string | undefined>): Config {
@@ -24,13 +26,32 @@ export function configOrExit(raw: Record<string, string | undefined>): Config {
   }
 }
 
-/** Creates the directory of a file: database URL; failures are left for the database handle to report. */
+/** The data directory and the database's directory: owner only (they hold password hashes, keys). */
+const PRIVATE_DIR = 0o700;
+/** The database, its WAL/SHM/journal companions (SQLite gives them the database's mode) and secret.key. */
+const PRIVATE_FILE = 0o600;
+const DATABASE_COMPANIONS = ["", "-wal", "-shm", "-journal"];
+
+/**
+ * Creates the data directory and a file: database's directory (0700 when created here), and the database
+ * file itself as 0600 before libSQL opens it; an existing database and its companions are tightened to
+ * 0600. Failures are left for the database handle to report.
+ */
 export function ensureDatabaseDirectory(config: Config): void {
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: PRIVATE_DIR });
+  } catch {
+    // Reported where the directory is used (secret.key, a file database).
+  }
   if (!config.databaseUrl.startsWith("file:")) return;
   const path = config.databaseUrl.slice("file:".length).split("?")[0] ?? "";
   if (path === "" || path === ":memory:") return;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR });
+    closeSync(openSync(path, "a", PRIVATE_FILE));
+    for (const suffix of DATABASE_COMPANIONS) {
+      if (existsSync(path + suffix)) chmodSync(path + suffix, PRIVATE_FILE);
+    }
   } catch {
     // Reported by the database handle (readiness and a boot warning); the balancer still starts.
   }
@@ -62,13 +83,38 @@ export function secretKeyMaterial(config: Config): string | undefined {
     // Not there yet: create it below.
   }
   try {
-    mkdirSync(config.dataDir, { recursive: true });
-    writeFileSync(file, `${randomBytes(32).toString("base64")}\n`, { mode: 0o600, flag: "wx" });
+    mkdirSync(config.dataDir, { recursive: true, mode: PRIVATE_DIR });
+    writeFileSync(file, `${randomBytes(32).toString("base64")}\n`, { mode: PRIVATE_FILE, flag: "wx" });
     return readFileSync(file, "utf8").trim();
   } catch (error) {
     process.stderr.write(`llmlb: cannot create ${file}: ${(error as Error).message}\n`);
     return undefined;
   }
+}
+
+type ConsoleMethods = Pick<Console, "log" | "info" | "debug" | "warn" | "error">;
+
+/**
+ * Makes what libraries print through `console` (e.g. @hono/node-server reporting a response stream that
+ * failed, such as an SSE client cut off for falling behind) one JSON log line like every other.
+ */
+export function routeConsoleTo(logger: Logger, target: ConsoleMethods = console): void {
+  const bridge =
+    (level: "debug" | "info" | "warn" | "error") =>
+    (...args: unknown[]): void => {
+      const error = args.find((arg): arg is Error => arg instanceof Error);
+      const text = args
+        .filter((arg) => arg !== error)
+        .map((arg) => (typeof arg === "string" ? arg : inspect(arg, { depth: 3, breakLength: Infinity })))
+        .join(" ");
+      const message = text || (error ? `${error.name}: ${error.message}` : "");
+      logger[level](message, error ? { source: "console", error } : { source: "console" });
+    };
+  target.log = bridge("info");
+  target.info = bridge("info");
+  target.debug = bridge("debug");
+  target.warn = bridge("warn");
+  target.error = bridge("error");
 }
 
 export const systemClock: Clock = {

@@ -51,6 +51,8 @@ export function createFetchClient(fetchImpl: Fetch = fetch): UpstreamClient {
           headers: upstreamRequest.headers,
           body: upstreamRequest.body as BodyInit | undefined,
           signal: controller.signal,
+          // Like undici on Node: a 3xx comes back as is, never followed with the endpoint's key.
+          redirect: "manual",
         });
       } catch (error) {
         finish();

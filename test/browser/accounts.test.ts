@@ -113,4 +113,13 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     const after = await fetch(`${base}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
     expect(after.status).toBe(401);
   });
+
+  it("ran under the Content-Security-Policy without a violation", async () => {
+    const served = await fetch(`${base}/dashboard/`);
+    expect(served.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    // 401s of the wrong-password step are expected console errors here; CSP violations are not.
+    expect(browser.errors.filter((error) => /CSP violation|Content Security Policy/i.test(error))).toEqual(
+      [],
+    );
+  });
 });

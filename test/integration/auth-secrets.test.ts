@@ -73,6 +73,40 @@ describe("admin bootstrap and secrets", () => {
     );
   });
 
+  it("a session that must change its password reaches only /api/auth/* until it has", async () => {
+    dir = tempDir();
+    const app = await startTestApp({
+      env: { LLMLB_ADMIN_PASSWORD: "", LLMLB_DATABASE_URL: `file:${join(dir.path, "llmlb.db")}` },
+    });
+    apps.push(app);
+    const password = String(app.logs.find((line) => line.msg === "generated admin password")?.password);
+    const { token } = (await (await login(app, password)).json()) as { token: string };
+    const call = (method: string, path: string, body?: unknown) =>
+      fetch(`${app.url}${path}`, {
+        method,
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    for (const [method, path, body] of [
+      ["GET", "/api/endpoints"],
+      ["GET", "/api/dashboard/overview"],
+      ["POST", "/api/api-keys", { name: "k", permissions: ["openai.inference"] }],
+    ] as const) {
+      const refused = await call(method, path, body);
+      expect({ path, status: refused.status }).toEqual({ path, status: 403 });
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+        "password_change_required",
+      );
+    }
+    expect((await call("GET", "/api/auth/me")).status).toBe(200);
+    const changed = await call("POST", "/api/auth/change-password", {
+      current_password: password,
+      new_password: "chosen-by-the-admin",
+    });
+    expect(changed.status).toBe(204);
+    expect((await call("GET", "/api/endpoints")).status).toBe(200);
+  });
+
   it("never writes passwords, session tokens or API keys to a log line or in plaintext to the database file", async () => {
     dir = tempDir();
     const app = await startTestApp({ env: { LLMLB_DATABASE_URL: `file:${join(dir.path, "llmlb.db")}` } });

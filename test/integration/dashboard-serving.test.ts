@@ -1,5 +1,5 @@
 // The built dashboard served by the app: / redirects, /dashboard/ is the SPA, assets have real types.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../fixtures/process.js";
@@ -35,7 +35,14 @@ describe("dashboard serving", () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get("content-type")).toMatch(/^(text|application)\/javascript/);
     expect(asset.headers.get("cache-control")).toContain("immutable");
-    expect((await asset.text()).length).toBeGreaterThan(1000);
+    const code = await asset.text();
+    expect(code.length).toBeGreaterThan(1000);
+    // A production build publishes no source map: none is referenced, built or served.
+    expect(code.includes("sourceMappingURL")).toBe(false);
+    expect((await fetch(`${app.url}${script}.map`)).status).toBe(404);
+    expect(readdirSync(join(ROOT, "web", "dist", "assets")).filter((name) => name.endsWith(".map"))).toEqual(
+      [],
+    );
   });
 
   it("answers a client-side route under /dashboard/ with index.html, and a missing file with 404", async () => {
