@@ -77,6 +77,37 @@ async function orUnavailable<T>(work: Promise<T>): Promise<T> {
   }
 }
 
+/** The right current password lets the user set a new one (within the rules); their other sessions end. */
+async function changePassword(
+  options: AccountsOptions,
+  change: { session: SessionInfo; currentPassword: string; newPassword: string; clientIp: string | null },
+): Promise<void> {
+  const { database, clock, sessions, throttle } = options;
+  const { session, currentPassword, newPassword, clientIp } = change;
+  const attempt = throttle.begin(session.user.username, clientIp);
+  if (!attempt.admitted) throw lockedOut(attempt.retryAfterSecs);
+  let user: Awaited<ReturnType<typeof findUserById>>;
+  let valid: boolean;
+  try {
+    user = await findUserById(database.db, session.user.id);
+    valid = user !== undefined && user !== null && (await verifyPassword(currentPassword, user.passwordHash));
+  } catch (error) {
+    attempt.cancel();
+    throw error;
+  }
+  if (!user || !valid) {
+    attempt.fail();
+    throw new AppError("forbidden", "The current password is wrong", {
+      code: "invalid_current_password",
+      param: "current_password",
+    });
+  }
+  attempt.cancel(); // the right password: not a login, so the pair's failures are kept
+  requireStrongPassword(newPassword, user.username, "new_password");
+  await setUserPassword(database.db, user.id, await hashPassword(newPassword), clock.now());
+  await sessions.revokeOthers(user.id, session.tokenHash);
+}
+
 export function createAccounts(options: AccountsOptions): Accounts {
   const { database, clock, logger, sessions, throttle } = options;
 
@@ -113,31 +144,8 @@ export function createAccounts(options: AccountsOptions): Accounts {
       return { ...session, user: sessionUserOf(user) };
     },
 
-    async changePassword(session, currentPassword, newPassword, clientIp) {
-      const attempt = throttle.begin(session.user.username, clientIp);
-      if (!attempt.admitted) throw lockedOut(attempt.retryAfterSecs);
-      let user: Awaited<ReturnType<typeof findUserById>>;
-      let valid: boolean;
-      try {
-        user = await findUserById(database.db, session.user.id);
-        valid =
-          user !== undefined && user !== null && (await verifyPassword(currentPassword, user.passwordHash));
-      } catch (error) {
-        attempt.cancel();
-        throw error;
-      }
-      if (!user || !valid) {
-        attempt.fail();
-        throw new AppError("forbidden", "The current password is wrong", {
-          code: "invalid_current_password",
-          param: "current_password",
-        });
-      }
-      attempt.cancel(); // the right password: not a login, so the pair's failures are kept
-      requireStrongPassword(newPassword, user.username, "new_password");
-      await setUserPassword(database.db, user.id, await hashPassword(newPassword), clock.now());
-      await sessions.revokeOthers(user.id, session.tokenHash);
-    },
+    changePassword: (session, currentPassword, newPassword, clientIp) =>
+      changePassword(options, { session, currentPassword, newPassword, clientIp }),
 
     async bootstrapAdmin() {
       try {

@@ -4,6 +4,7 @@ import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { AppDatabase } from "../db/client.js";
 import { apiKeys, apiKeyUsage, users } from "../db/schema.js";
 import { PERMISSIONS, type Permission } from "./principal.js";
+import { tokenHash } from "./tokens.js";
 
 const KNOWN = new Set<string>(PERMISSIONS);
 
@@ -71,6 +72,24 @@ export function toRecord(row: typeof apiKeys.$inferSelect): ApiKeyRecord {
     lastUsedAt: row.lastUsedAt,
     limits: { rpm: row.rateLimitRpm, tokensDaily: row.tokenLimitDaily },
   };
+}
+
+/** The row of a new key (`key` is hashed here; only the hash and the display prefix are stored). */
+export function newKeyRow(input: NewApiKey, key: string, keyPrefix: string, now: number) {
+  return {
+    id: crypto.randomUUID(),
+    name: input.name,
+    keyHash: tokenHash(key),
+    keyPrefix,
+    permissions: JSON.stringify(input.permissions),
+    createdBy: input.createdBy,
+    userId: input.userId,
+    createdAt: now,
+    expiresAt: input.expiresAt,
+    lastUsedAt: null,
+    rateLimitRpm: input.limits.rpm,
+    tokenLimitDaily: input.limits.tokensDaily,
+  } satisfies typeof apiKeys.$inferInsert;
 }
 
 /** The key with this hash, and whether it may be used: its owner exists and is enabled (or it has none). */
@@ -148,4 +167,17 @@ export async function writeLastUsed(db: AppDatabase, uses: readonly [string, num
       .where(eq(apiKeys.id, id)),
   );
   if (first) await db.batch([first, ...rest]);
+}
+
+/** Drops every permission outside `allowed` from the keys `userId` owns. */
+export async function restrictPermissions(
+  db: AppDatabase,
+  userId: string,
+  allowed: readonly Permission[],
+): Promise<void> {
+  const keys = (await db.select().from(apiKeys).where(eq(apiKeys.userId, userId))).map(toRecord);
+  for (const key of keys) {
+    const kept = key.permissions.filter((permission) => allowed.includes(permission));
+    if (kept.length !== key.permissions.length) await updateKey(db, key.id, { permissions: kept });
+  }
 }

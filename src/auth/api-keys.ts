@@ -6,11 +6,14 @@ import type { DatabaseHandle } from "../db/client.js";
 import { apiKeys } from "../db/schema.js";
 import { AppError } from "../errors.js";
 import { utcDate } from "../stats/pending-writes.js";
+import { createKeyCache, type KeyCache } from "./api-key-cache.js";
 import {
   type ApiKeyListing,
   type ApiKeyPatch,
   type ApiKeyRecord,
   type NewApiKey,
+  newKeyRow,
+  restrictPermissions,
   selectKey,
   selectKeyByHash,
   selectListing,
@@ -24,14 +27,6 @@ import { randomToken, tokenHash } from "./tokens.js";
 export const API_KEY_PREFIX = "sk_";
 /** Characters of the key kept for display: `sk_` plus 8. */
 const DISPLAY_PREFIX_LENGTH = 11;
-/**
- * A key found in the database is trusted from memory this long (ms): deletions, limit changes and owner
- * changes made on another instance take effect here within it.
- */
-export const FOUND_TTL_MS = 30_000;
-/** An unknown hash is remembered this long (ms), so repeated bad keys do not query the database each time. */
-const MISSING_TTL_MS = 5_000;
-const MAX_CACHED = 10_000;
 
 export type { ApiKeyListing, ApiKeyPatch, ApiKeyRecord, KeyLimits, NewApiKey } from "./api-key-queries.js";
 
@@ -57,73 +52,45 @@ export interface ApiKeyStore {
   flushLastUsed(): Promise<void>;
 }
 
-interface CacheEntry {
-  record: ApiKeyRecord | null;
-  /** false while the owner is disabled (or gone): the key is known but refused. */
-  usable: boolean;
-  /** Epoch ms when read from the database. */
-  fetchedAt: number;
+/** The usable key for `hash`: from memory while fresh, else from the database (then remembered). */
+async function loadKey(
+  database: DatabaseHandle,
+  cache: KeyCache,
+  hash: string,
+): Promise<ApiKeyRecord | null> {
+  const fresh = cache.fresh(hash);
+  if (fresh) return fresh.usable ? fresh.record : null;
+  try {
+    const found = await selectKeyByHash(database.db, hash);
+    cache.remember(hash, found?.record ?? null, found?.usable ?? false);
+    return found?.usable ? found.record : null;
+  } catch (error) {
+    // Database away: a key seen before keeps working from memory; an unseen one cannot be checked.
+    const cached = cache.any(hash);
+    if (cached?.usable) return cached.record;
+    throw new AppError("unavailable", "Cannot verify credentials: the database is unavailable", {
+      code: "database_unavailable",
+      cause: error,
+    });
+  }
 }
 
 export function createApiKeyStore(options: { database: DatabaseHandle; clock: Clock }): ApiKeyStore {
   const { database, clock } = options;
-  const cache = new Map<string, CacheEntry>();
+  const cache = createKeyCache(clock);
   /** key id → latest use (epoch ms) not yet written. */
   const pendingUse = new Map<string, number>();
+  const forget = cache.forget;
 
-  const remember = (hash: string, record: ApiKeyRecord | null, usable = record !== null) => {
-    cache.delete(hash);
-    cache.set(hash, { record, usable, fetchedAt: clock.now() });
-    for (const oldest of cache.keys()) {
-      if (cache.size <= MAX_CACHED) break;
-      cache.delete(oldest);
-    }
-  };
-
-  const load = async (hash: string): Promise<ApiKeyRecord | null> => {
-    const cached = cache.get(hash);
-    const age = cached ? clock.now() - cached.fetchedAt : Number.POSITIVE_INFINITY;
-    if (cached && age < (cached.usable ? FOUND_TTL_MS : MISSING_TTL_MS))
-      return cached.usable ? cached.record : null;
-    try {
-      const found = await selectKeyByHash(database.db, hash);
-      remember(hash, found?.record ?? null, found?.usable ?? false);
-      return found?.usable ? found.record : null;
-    } catch (error) {
-      // Database away: a key seen before keeps working from memory; an unseen one cannot be checked.
-      if (cached?.usable) return cached.record;
-      throw new AppError("unavailable", "Cannot verify credentials: the database is unavailable", {
-        code: "database_unavailable",
-        cause: error,
-      });
-    }
-  };
-
-  const forget = (matches: (record: ApiKeyRecord) => boolean) => {
-    for (const [hash, entry] of cache) if (entry.record && matches(entry.record)) cache.delete(hash);
-  };
+  const load = (hash: string) => loadKey(database, cache, hash);
 
   return {
     async create(input) {
       const key = `${API_KEY_PREFIX}${randomToken(32)}`;
-      const hash = tokenHash(key);
-      const row = {
-        id: crypto.randomUUID(),
-        name: input.name,
-        keyHash: hash,
-        keyPrefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
-        permissions: JSON.stringify(input.permissions),
-        createdBy: input.createdBy,
-        userId: input.userId,
-        createdAt: clock.now(),
-        expiresAt: input.expiresAt,
-        lastUsedAt: null,
-        rateLimitRpm: input.limits.rpm,
-        tokenLimitDaily: input.limits.tokensDaily,
-      };
+      const row = newKeyRow(input, key, key.slice(0, DISPLAY_PREFIX_LENGTH), clock.now());
       await database.db.insert(apiKeys).values(row);
       const record = toRecord(row);
-      remember(hash, record);
+      cache.remember(row.keyHash, record);
       return { record, key };
     },
     async list(filter) {
@@ -159,11 +126,7 @@ export function createApiKeyStore(options: { database: DatabaseHandle; clock: Cl
       return deleted.length;
     },
     async restrictUser(userId, allowed) {
-      for (const key of await selectListing(database.db, utcDate(clock.now()), { userId })) {
-        const kept = key.permissions.filter((permission) => allowed.includes(permission));
-        if (kept.length !== key.permissions.length)
-          await updateKey(database.db, key.id, { permissions: kept });
-      }
+      await restrictPermissions(database.db, userId, allowed);
       forget((record) => record.userId === userId);
     },
     forgetUser(userId) {

@@ -132,8 +132,8 @@ function patchOf(body: v.InferOutput<typeof UpdateBody>): ApiKeyPatch {
   };
 }
 
-export function apiKeyRoutes(deps: AppDeps): Hono {
-  const app = new Hono();
+/** The create / update / delete steps both key route families share; who may touch a key is the caller's. */
+function keyHandlers(deps: AppDeps) {
   const keys = deps.auth.apiKeys;
 
   const listingOf = async (id: string) => {
@@ -204,6 +204,30 @@ export function apiKeyRoutes(deps: AppDeps): Hono {
     return c.body(null, 204);
   };
 
+  return { create, update, remove, someUser };
+}
+
+/** The caller's own user, refusing a `user_id` naming someone else. */
+function selfOnly(c: Context, userId: string | undefined) {
+  const { user } = sessionOf(c);
+  if (userId !== undefined && userId !== user.id) {
+    throw new AppError(
+      "forbidden",
+      "Your own keys are yours: create keys for others at /api/api-keys (admin)",
+      {
+        code: "insufficient_permissions",
+        param: "user_id",
+      },
+    );
+  }
+  return user;
+}
+
+export function apiKeyRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+  const keys = deps.auth.apiKeys;
+  const { create, update, remove, someUser } = keyHandlers(deps);
+
   // The admin's view of every key (admin sessions only, enforced by the access table).
   app.get("/api/api-keys", async (c) => {
     const list: ApiKeyListJson = { data: (await keys.list()).map(keyView) };
@@ -221,22 +245,7 @@ export function apiKeyRoutes(deps: AppDeps): Hono {
     const list: ApiKeyListJson = { data: (await keys.list({ userId: sessionOf(c).user.id })).map(keyView) };
     return c.json(list);
   });
-  app.post("/api/me/api-keys", (c) =>
-    create(c, async (userId) => {
-      const { user } = sessionOf(c);
-      if (userId !== undefined && userId !== user.id) {
-        throw new AppError(
-          "forbidden",
-          "Your own keys are yours: create keys for others at /api/api-keys (admin)",
-          {
-            code: "insufficient_permissions",
-            param: "user_id",
-          },
-        );
-      }
-      return user;
-    }),
-  );
+  app.post("/api/me/api-keys", (c) => create(c, async (userId) => selfOnly(c, userId)));
   app.put("/api/me/api-keys/:id", (c) => update(c, mine(c)));
   app.delete("/api/me/api-keys/:id", (c) => remove(c, mine(c)));
 

@@ -1,16 +1,14 @@
-// Owns the login API: POST /api/auth/login and /register (public), /logout, GET /me, POST /change-password.
-import { type Context, Hono } from "hono";
+// Owns the login API: POST /api/auth/login (public), /logout, GET /me, POST /change-password.
+import { Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import * as v from "valibot";
 import { noteAudit } from "../audit/middleware.js";
 import { requestIsHttps, SESSION_COOKIE, sessionOf } from "../auth/guard.js";
-import { NewPassword, Username } from "../auth/password-policy.js";
+import { NewPassword } from "../auth/password-policy.js";
 import { type UserJson, userView } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
-import { AppError } from "../errors.js";
-import { validBody } from "../http/validate.js";
+import { requireJson, validBody } from "../http/validate.js";
 import { type IsoTime, isoTime } from "../http/wire-time.js";
-import { userAccountView } from "./users.js";
 
 const LoginBody = v.object({
   username: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
@@ -21,22 +19,6 @@ const ChangePasswordBody = v.object({
   current_password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
   new_password: NewPassword,
 });
-
-/** What POST /api/auth/register accepts. */
-export type RegisterInput = v.InferInput<typeof RegisterBody>;
-
-const RegisterBody = v.object({
-  invitation_code: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(128)),
-  username: Username,
-  password: NewPassword,
-});
-
-/** JSON only: a cross-site HTML form cannot send it (so nobody can log a browser into their account). */
-function requireJson(c: Context): void {
-  if (!c.req.header("content-type")?.toLowerCase().startsWith("application/json")) {
-    throw new AppError("bad_request", "Send the body as application/json", { code: "invalid_json" });
-  }
-}
 
 /** GET /api/auth/me: the signed-in user, the CSRF token for cookie requests, when the session ends. */
 export interface SessionJson {
@@ -77,23 +59,6 @@ export function authRoutes(deps: AppDeps): Hono {
       user: userView(result.user),
     };
     return c.json(answer);
-  });
-
-  app.post("/api/auth/register", async (c) => {
-    requireJson(c);
-    const body = await validBody(c, RegisterBody);
-    noteAudit(c, { actor: { type: "user", id: null, name: body.username } });
-    const user = await deps.auth.invitations.register(
-      { code: body.invitation_code, username: body.username, password: body.password },
-      deps.clientAddress(c),
-    );
-    noteAudit(c, {
-      actor: { type: "user", id: user.id, name: user.username },
-      targetType: "user",
-      targetId: user.id,
-      details: { role: user.role },
-    });
-    return c.json(userAccountView(user), 201);
   });
 
   app.post("/api/auth/logout", async (c) => {

@@ -1,14 +1,25 @@
 // Owns invitations (admin sessions only, enforced by the access table): create (the code is in this one
-// response only), list, revoke.
+// response only), list, revoke; and registering with one (POST /api/auth/register, public).
 import { Hono } from "hono";
 import * as v from "valibot";
 import { noteAudit } from "../audit/middleware.js";
 import { sessionOf } from "../auth/guard.js";
 import type { InvitationRecord, InvitationStatus } from "../auth/invitations.js";
+import { NewPassword, Username } from "../auth/password-policy.js";
 import { ROLES } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
-import { validBody, validParams } from "../http/validate.js";
+import { requireJson, validBody, validParams } from "../http/validate.js";
 import { type IsoTime, isoTime, isoTimeOrNull } from "../http/wire-time.js";
+import { userAccountView } from "./users.js";
+
+/** What POST /api/auth/register accepts. */
+export type RegisterInput = v.InferInput<typeof RegisterBody>;
+
+const RegisterBody = v.object({
+  invitation_code: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(128)),
+  username: Username,
+  password: NewPassword,
+});
 
 /** Invitations last from 1 hour to 90 days. */
 const MAX_EXPIRY_HOURS = 90 * 24;
@@ -90,6 +101,23 @@ export function invitationRoutes(deps: AppDeps): Hono {
     });
     const created: CreatedInvitationJson = { ...invitationView(record), code };
     return c.json(created, 201);
+  });
+
+  app.post("/api/auth/register", async (c) => {
+    requireJson(c);
+    const body = await validBody(c, RegisterBody);
+    noteAudit(c, { actor: { type: "user", id: null, name: body.username } });
+    const user = await deps.auth.invitations.register(
+      { code: body.invitation_code, username: body.username, password: body.password },
+      deps.clientAddress(c),
+    );
+    noteAudit(c, {
+      actor: { type: "user", id: user.id, name: user.username },
+      targetType: "user",
+      targetId: user.id,
+      details: { role: user.role },
+    });
+    return c.json(userAccountView(user), 201);
   });
 
   app.delete("/api/invitations/:id", async (c) => {

@@ -25,13 +25,14 @@ export type {
   ApiKeyUpdateInput,
   CreatedApiKeyJson,
 } from "../../../src/routes/api-keys.js";
-export type { LoginJson, RegisterInput, SessionJson } from "../../../src/routes/auth.js";
+export type { LoginJson, SessionJson } from "../../../src/routes/auth.js";
 export type { EndpointCreateInput, EndpointUpdateInput } from "../../../src/routes/endpoints.js";
 export type {
   CreatedInvitationJson,
   InvitationCreateInput,
   InvitationJson,
   InvitationListJson,
+  RegisterInput,
 } from "../../../src/routes/invitations.js";
 export type {
   UserAccountJson,

@@ -59,6 +59,34 @@ export function LimitInputs(props: {
   );
 }
 
+function PermissionChecks(props: {
+  grantable: Permission[];
+  chosen: Permission[];
+  onChange: (chosen: Permission[]) => void;
+}) {
+  const toggle = (permission: Permission) =>
+    props.onChange(
+      props.chosen.includes(permission)
+        ? props.chosen.filter((p) => p !== permission)
+        : [...props.chosen, permission],
+    );
+  return (
+    <fieldset class="permissions">
+      <legend>Permissions</legend>
+      {props.grantable.map((permission) => (
+        <label key={permission} class="check">
+          <input
+            type="checkbox"
+            checked={props.chosen.includes(permission)}
+            onChange={() => toggle(permission)}
+          />
+          <span class="mono">{permission}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 export function KeyCreateForm(props: {
   scope: KeyScope;
   grantable: Permission[];
@@ -91,12 +119,6 @@ export function KeyCreateForm(props: {
       setError((thrown as Error).message);
     }
   };
-  const toggle = (permission: Permission) =>
-    setPermissions(
-      permissions.includes(permission)
-        ? permissions.filter((p) => p !== permission)
-        : [...permissions, permission],
-    );
   return (
     <form class="key-form" onSubmit={submit} aria-label="Create API key">
       {error && (
@@ -114,19 +136,7 @@ export function KeyCreateForm(props: {
           onInput={(e) => setName((e.target as HTMLInputElement).value)}
         />
       </label>
-      <fieldset class="permissions">
-        <legend>Permissions</legend>
-        {props.grantable.map((permission) => (
-          <label key={permission} class="check">
-            <input
-              type="checkbox"
-              checked={permissions.includes(permission)}
-              onChange={() => toggle(permission)}
-            />
-            <span class="mono">{permission}</span>
-          </label>
-        ))}
-      </fieldset>
+      <PermissionChecks grantable={props.grantable} chosen={permissions} onChange={setPermissions} />
       <LimitInputs rpm={rpm} tokens={tokens} onRpm={setRpm} onTokens={setTokens} />
       <label class="field">
         <span>Expires (optional)</span>

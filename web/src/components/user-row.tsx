@@ -40,9 +40,40 @@ function ResetPassword({ user, onDone }: { user: UserAccountJson; onDone: () => 
   );
 }
 
+type Mode = "idle" | "reset" | "delete";
+
+function IdleActions(props: {
+  user: UserAccountJson;
+  change: (input: UserUpdateInput, done: string) => Promise<void>;
+  setMode: (mode: Mode) => void;
+}) {
+  const { user, change, setMode } = props;
+  return (
+    <span class="row-actions">
+      <button
+        type="button"
+        onClick={() =>
+          void change(
+            { disabled: !user.disabled },
+            `${user.username} ${user.disabled ? "enabled" : "disabled; their sessions and keys ended"}`,
+          )
+        }
+      >
+        {user.disabled ? "Enable" : "Disable"}
+      </button>
+      <button type="button" onClick={() => setMode("reset")}>
+        Reset password
+      </button>
+      <button type="button" class="danger-outline" onClick={() => setMode("delete")}>
+        Delete
+      </button>
+    </span>
+  );
+}
+
 export function UserRow(props: { user: UserAccountJson; isSelf: boolean; reload: () => void }) {
   const { user } = props;
-  const [mode, setMode] = useState<"idle" | "reset" | "delete">("idle");
+  const [mode, setMode] = useState<Mode>("idle");
   const change = async (input: UserUpdateInput, done: string) => {
     try {
       await updateUser(user.id, input);
@@ -100,27 +131,7 @@ export function UserRow(props: { user: UserAccountJson; isSelf: boolean; reload:
             </button>
           </span>
         )}
-        {mode === "idle" && (
-          <span class="row-actions">
-            <button
-              type="button"
-              onClick={() =>
-                void change(
-                  { disabled: !user.disabled },
-                  `${user.username} ${user.disabled ? "enabled" : "disabled; their sessions and keys ended"}`,
-                )
-              }
-            >
-              {user.disabled ? "Enable" : "Disable"}
-            </button>
-            <button type="button" onClick={() => setMode("reset")}>
-              Reset password
-            </button>
-            <button type="button" class="danger-outline" onClick={() => setMode("delete")}>
-              Delete
-            </button>
-          </span>
-        )}
+        {mode === "idle" && <IdleActions user={user} change={change} setMode={setMode} />}
       </td>
     </tr>
   );
