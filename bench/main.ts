@@ -259,7 +259,7 @@ async function main() {
 }
 
 /**
- * The recorder's flush: building the batch (src/stats/recorder.ts writeOne → src/db/batch-sql.ts writeFlushBatch)
+ * The recorder's flush: building the batch (src/stats/stats-writer.ts writeOne → src/db/batch-sql.ts writeFlushBatch)
  * and executing it (@libsql/client executeStmt, which runs in a later microtask, so it is matched by name;
  * under load nearly every statement executed is the recorder's).
  */

@@ -21,7 +21,6 @@ import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
 import { userRoutes } from "./routes/users.js";
-import { countersJson } from "./stats/counters-json.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -68,7 +67,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", userRoutes(deps));
   app.route("/", invitationRoutes(deps));
   app.route("/", auditLogRoutes(deps));
-  app.route("/", endpointRoutes(deps, { countersOf: (id) => countersJson(deps.stats.countersOf(id)) }));
+  app.route("/", endpointRoutes(deps));
   app.route("/", modelRoutes(deps));
   app.route("/api/endpoints", endpointStatsRoutes(deps));
   app.route("/", openaiRoutes(deps));

@@ -1,21 +1,7 @@
 // Bun entry: the same app under Bun.serve, with Bun's fetch as the upstream client.
-import { existsSync } from "node:fs";
 import { createClient } from "@libsql/client";
 import { serveStatic } from "hono/bun";
-import { compose } from "./compose.js";
-import { dashboardFiles } from "./http/dashboard.js";
-import {
-  configOrExit,
-  dashboardRoot,
-  ensureDatabaseDirectory,
-  handleShutdownSignals,
-  localMigrations,
-  newInstanceId,
-  routeConsoleTo,
-  scheduleJobs,
-  secretKeyMaterial,
-  systemClock,
-} from "./runtime/local.js";
+import { handleShutdownSignals, localParts, startLocal } from "./runtime/local.js";
 import { createFetchClient } from "./upstream/fetch-client.js";
 
 interface BunServer {
@@ -33,30 +19,17 @@ declare const Bun: {
   }): { port: number; hostname: string; stop(closeActive?: boolean): Promise<void>; pendingRequests: number };
 };
 
-const config = configOrExit(Bun.env);
-ensureDatabaseDirectory(config);
-const webRoot = dashboardRoot(import.meta.url);
-
-const composition = compose({
-  config,
+const parts = localParts(Bun.env, import.meta.url, {
   createLibsqlClient: createClient,
-  runMigrations: localMigrations(import.meta.url),
   upstream: createFetchClient(),
-  writeLog: (line) => process.stdout.write(`${line}\n`),
-  clock: systemClock,
-  random: Math.random,
-  instanceId: newInstanceId(),
-  secretKey: secretKeyMaterial(config),
   clientAddress: (c) => {
     const server = (c.env as { bunServer?: BunServer } | undefined)?.bunServer;
     return server?.requestIP(c.req.raw)?.address ?? null;
   },
-  serveDashboard: existsSync(webRoot) ? dashboardFiles(serveStatic, webRoot) : undefined,
+  serveStatic,
 });
-
-routeConsoleTo(composition.deps.logger);
-await composition.start();
-const stopJobs = scheduleJobs(composition);
+const { config } = parts;
+const { composition, stopJobs } = await startLocal(parts);
 
 // idleTimeout 0: Bun's default 10 s idle cut would kill SSE streams and slow first tokens.
 const server = Bun.serve({

@@ -1,29 +1,33 @@
-// Owns the composition root: builds every dependency once from runtime-specific parts, plus the
-// background jobs and start/stop steps that entries schedule and run.
+// Owns the composition root: builds every dependency once from runtime-specific parts and wires them
+// through narrow ports, plus the background jobs (a typed record; entries own their timers) and the
+// start/stop steps entries run. What runs every 200 ms: jobs.statsFlush (the recorder's database batch).
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createApp } from "./app.js";
 import { createAuditWriter } from "./audit/store.js";
-import { createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
+import { type Auth, createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
-import type { Clock } from "./clock.js";
+import type { Clock, Random, Timers } from "./clock.js";
 import type { Config } from "./config.js";
 import { createMetricsPublisher } from "./dashboard/metrics-publisher.js";
 import { dashboardSnapshot } from "./dashboard/views.js";
 import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
 import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
-import { createEventStreamHub } from "./events/event-stream.js";
-import { createKeyUsage } from "./limits/key-usage.js";
-import { createUsageSync, USAGE_SYNC_MS } from "./limits/usage-sync.js";
+import { createEventStreamHub, type EventStreamHub } from "./events/event-stream.js";
+import { composeLimits, type LimitParts } from "./limits/compose-limits.js";
+import { USAGE_SYNC_MS } from "./limits/usage-sync.js";
 import { createLogger } from "./logger.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
 import { composeProxy } from "./proxy/compose-proxy.js";
 import { createTokenCounter, loadGptTokenizer } from "./proxy/token-counter.js";
+import { Directory } from "./registry/directory.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
-import { createEndpointRegistry } from "./registry/registry.js";
+import { EndpointRegistry } from "./registry/registry.js";
+import { RegistryWriter } from "./registry/registry-writer.js";
 import { createSecretBox } from "./registry/secret-box.js";
 import { systemTimers } from "./runtime/timers.js";
-import { createStatsRecorder } from "./stats/recorder.js";
+import { composeStats, type StatsParts } from "./stats/compose-stats.js";
+import { checkpointTps, pruneHistory, restoreStats, stopStats } from "./stats/stats-jobs.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface RuntimeParts {
@@ -34,7 +38,9 @@ export interface RuntimeParts {
   upstream: UpstreamClient;
   writeLog: (line: string) => void;
   clock: Clock;
-  random: () => number;
+  random: Random;
+  /** One-shot timers handed to services; defaults to the host's setTimeout. */
+  timers?: Timers;
   instanceId: string;
   /** waitUntil where the runtime has it; otherwise the promise just runs. */
   defer?: (work: Promise<unknown>) => void;
@@ -43,42 +49,68 @@ export interface RuntimeParts {
   secretKey?: string;
   /** Serves web/dist under /dashboard/ (Node, Bun); Workers use static assets instead. */
   serveDashboard?: MiddlewareHandler;
+  /**
+   * Runtimes without timers between invocations (Workers): each burst of finished requests schedules one
+   * statistics flush this long after its first request (through defer); absent: jobs.statsFlush alone.
+   */
+  flushAfterCompletionMs?: number;
 }
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
 export interface BackgroundJob {
-  name: string;
   intervalMs: number;
   run(): Promise<void>;
 }
 
+/** Every background job by name (entries schedule them all; tests run one). */
+export interface Jobs {
+  databaseMigrationRetry: BackgroundJob;
+  apiKeyLastUsedFlush: BackgroundJob;
+  /** Every 200 ms: the recorder's batch of counters, daily stats and request history. */
+  statsFlush: BackgroundJob;
+  /** Every second: per-key usage shared with other instances (rate_limit_rpm, token_limit_daily). */
+  keyUsageSync: BackgroundJob;
+  tpsCheckpoint: BackgroundJob;
+  requestHistoryRetention: BackgroundJob;
+  healthSweep: BackgroundJob;
+  sseHeartbeat: BackgroundJob;
+  metricsUpdated: BackgroundJob;
+}
+
+export type JobName = keyof Jobs;
+
 export interface Composition {
   deps: AppDeps;
   app: Hono;
-  jobs: BackgroundJob[];
+  jobs: Jobs;
   /** Boot work (migrations, restoring state). Never throws: failures are logged and retried by jobs. */
   start(): Promise<void>;
   /** Flushes what is buffered and closes the database. */
   stop(): Promise<void>;
 }
 
-const MIGRATION_RETRY_MS = 10_000;
-/**
- * Recorder batches reach the database at most this long after the request (and on stop); frequent small
- * batches keep each synchronous write short.
- */
-const STATS_FLUSH_MS = 200;
-const HISTORY_RETENTION_MS = 10_000;
-/** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed, ms. */
-const HEALTH_SWEEP_TICK_MS = 2_000;
-/** Below the 15 s that proxies and the dashboard treat as the longest silence on an SSE stream. */
-const SSE_HEARTBEAT_MS = 10_000;
-/** MetricsUpdated goes out at most this often, and only when the snapshot changed. */
-const METRICS_UPDATED_MS = 1_000;
+/** How often each job runs, ms. */
+const INTERVALS_MS = {
+  databaseMigrationRetry: 10_000,
+  /**
+   * Recorder batches reach the database at most this long after the request (and on stop); frequent small
+   * batches keep each synchronous write short.
+   */
+  statsFlush: 200,
+  requestHistoryRetention: 10_000,
+  /** How often the sweep looks for endpoints whose own health_check_interval_secs has elapsed. */
+  healthSweep: 2_000,
+  /** Below the 15 s that proxies and the dashboard treat as the longest silence on an SSE stream. */
+  sseHeartbeat: 10_000,
+  /** MetricsUpdated goes out at most this often, and only when the snapshot changed. */
+  metricsUpdated: 1_000,
+} as const;
 
-export function compose(parts: RuntimeParts): Composition {
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The parts everything else is built on: log, database, bus, background work. */
+function foundation(parts: RuntimeParts) {
   const { config, clock } = parts;
-  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const logger = createLogger({ level: config.logLevel, now: () => clock.now(), write: parts.writeLog });
   const database = openDatabase({
     url: config.databaseUrl,
@@ -97,7 +129,39 @@ export function compose(parts: RuntimeParts): Composition {
     ((work: Promise<unknown>) => {
       work.catch((error: unknown) => logger.error("background work failed", { error }));
     });
+  return { logger, database, events, defer };
+}
 
+/** Directory (memory), writer (database then memory) and the registry's commands. */
+function composeRegistry(parts: RuntimeParts, base: ReturnType<typeof foundation>) {
+  const { config, clock } = parts;
+  const directory = new Directory();
+  const writer = new RegistryWriter(
+    base.database,
+    directory,
+    base.logger.child({ component: "registry" }),
+    () => clock.now(),
+  );
+  const registry = new EndpointRegistry({
+    writer,
+    probes: {
+      upstream: parts.upstream,
+      timeoutMs: config.probeTimeoutMs,
+      monotonic: () => clock.monotonic(),
+    },
+    events: base.events,
+    logger: base.logger,
+    secrets: createSecretBox(parts.secretKey ?? config.secretKey),
+    defaults: { healthCheckIntervalSecs: config.healthCheckIntervalSecs },
+    now: () => clock.now(),
+  });
+  return { directory, registry };
+}
+
+export function compose(parts: RuntimeParts): Composition {
+  const { config, clock } = parts;
+  const base = foundation(parts);
+  const { logger, database, events } = base;
   const eventStream = createEventStreamHub({
     bus: events,
     maxBacklogBytes: config.sseClientBacklogBytes,
@@ -108,80 +172,92 @@ export function compose(parts: RuntimeParts): Composition {
   const requestMetrics = createRequestMetrics();
   observeCompletions(events, requestMetrics);
   const tracker = createTpsTracker();
-  const recorder = createStatsRecorder({
+  const { directory, registry } = composeRegistry(parts, base);
+  const stats = composeStats({
     config,
-    database,
-    tracker,
-    events,
-    logger,
     clock,
+    ...base,
+    tracker,
     instanceId: parts.instanceId,
+    latencies: () => directory.list().map((endpoint) => endpoint.latencyMs),
+    flushAfterCompletionMs: parts.flushAfterCompletionMs,
     sleep,
   });
   const auth = createAuth({ config, database, clock, logger });
-  const keyUsage = createKeyUsage();
-  const syncUsage = createUsageSync({ db: database.db, usage: keyUsage, now: () => clock.now() });
-  const registry = createEndpointRegistry({
-    database,
-    probes: {
-      upstream: parts.upstream,
-      timeoutMs: config.probeTimeoutMs,
-      monotonic: () => clock.monotonic(),
-    },
-    clock,
-    events,
-    logger,
-    secrets: createSecretBox(parts.secretKey ?? config.secretKey),
-    defaultHealthCheckIntervalSecs: config.healthCheckIntervalSecs,
+  const limits = composeLimits({
+    db: database.db,
+    now: () => clock.now(),
+    completions: stats.completions,
+    flushAfterCompletionMs: parts.flushAfterCompletionMs,
+    defer: base.defer,
+    sleep,
   });
-  recorder.setLatencySource(() => registry.list().map((endpoint) => endpoint.latencyMs));
+  const proxy = composeProxy({
+    config,
+    clock,
+    random: parts.random,
+    timers: parts.timers ?? systemTimers,
+    speeds: tracker,
+    directory,
+    upstream: parts.upstream,
+    completions: limits.completions,
+    logger,
+    events,
+    // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
+    tokens: createTokenCounter(loadGptTokenizer, (error) =>
+      logger.warn("token counter unavailable; estimating tokens from text length", { error }),
+    ),
+  });
+  // A deleted endpoint's measurements go with it (its daily stats and history stay as history).
+  events.subscribe((event) => {
+    if (event.type === "EndpointRemoved") tracker.forget(event.data.endpoint_id);
+  });
   const deps: AppDeps = {
+    ...proxy,
     config,
     database,
     clock,
     random: parts.random,
     upstream: parts.upstream,
     events,
+    directory,
     registry,
     eventStream,
     requestMetrics,
     tracker,
-    completions: {
-      record(completion, bodies) {
-        recorder.record(completion, bodies);
-        if (completion.api_key_id) {
-          keyUsage.addTokens(completion.api_key_id, completion.finished_at, completion.output_tokens);
-        }
-      },
-    },
-    stats: recorder,
+    completions: limits.completions,
+    stats: stats.live,
     logger,
     instanceId: parts.instanceId,
-    defer,
+    defer: base.defer,
     clientAddress: parts.clientAddress,
     auth,
-    keyUsage,
+    keyUsage: limits.keyUsage,
     audit: createAuditWriter({ database, clock, sleep }),
-    ...composeProxy({
-      config,
-      clock,
-      random: parts.random,
-      timers: systemTimers,
-      speeds: tracker,
-      directory: registry,
-      upstream: parts.upstream,
-      // Late-bound: whatever sink ends up on deps.completions receives every record.
-      completions: { record: (completion) => deps.completions.record(completion) },
-      logger,
-      events,
-      // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
-      tokens: createTokenCounter(loadGptTokenizer, (error) =>
-        logger.warn("token counter unavailable; estimating tokens from text length", { error }),
-      ),
-    }),
     serveDashboard: parts.serveDashboard,
   };
+  const lifecycle = composeLifecycle(parts, { ...base, registry, auth, stats, eventStream, limits });
+  return {
+    deps,
+    app: createApp(deps),
+    jobs: composeJobs(parts, deps, lifecycle, { stats, limits }),
+    start: lifecycle.start,
+    stop: lifecycle.stop,
+  };
+}
 
+interface LifecycleParts extends ReturnType<typeof foundation> {
+  registry: EndpointRegistry;
+  auth: Auth;
+  stats: StatsParts;
+  eventStream: EventStreamHub;
+  limits: LimitParts;
+}
+
+/** Boot and shutdown steps, and the retries the jobs run while the database is unavailable. */
+function composeLifecycle(parts: RuntimeParts, input: LifecycleParts) {
+  const { config, clock } = parts;
+  const { logger, database, registry, auth, stats } = input;
   const migrateOrWarn = async () => {
     if (database.migrated) return;
     if (await database.migrate()) {
@@ -197,82 +273,90 @@ export function compose(parts: RuntimeParts): Composition {
   /** Restores the statistics once the schema is there (at boot, or when the retry job succeeds). */
   const migrateAndRestore = async () => {
     await migrateOrWarn();
-    if (database.migrated) await recorder.restore();
+    if (database.migrated) await restoreStats(stats.ports, clock.now());
   };
-
   let adminReady = false;
   const bootstrapAdmin = async () => {
     if (!adminReady && database.migrated) adminReady = await auth.accounts.bootstrapAdmin();
   };
-
   const loadRegistry = async () => {
     if (await registry.load()) await registry.upsertDeclared(config.declaredEndpoints);
-    else registry.serveDeclaredWithoutDatabase(config.declaredEndpoints);
+    else await registry.serveDeclaredWithoutDatabase(config.declaredEndpoints);
   };
-  const healthSweep = createHealthSweep({ registry, clock, whenUnloaded: loadRegistry });
+  const start = async () => {
+    if (config.authDisabled) {
+      const msg = "AUTHENTICATION DISABLED for /v1/*: anyone who can reach this port can use every endpoint";
+      logger.warn(msg, { variable: "LLMLB_AUTH_DISABLED" });
+    }
+    await migrateAndRestore();
+    await bootstrapAdmin();
+    await loadRegistry();
+  };
+  return {
+    migrateAndRestore,
+    bootstrapAdmin,
+    loadRegistry,
+    start,
+    stop: () => stop(parts, input, migrateAndRestore),
+  };
+}
 
-  const metricsPublisher = createMetricsPublisher(events, () => dashboardSnapshot(deps));
-  const jobs: BackgroundJob[] = [
-    {
-      name: "database-migration-retry",
-      intervalMs: MIGRATION_RETRY_MS,
+async function stop(parts: RuntimeParts, input: LifecycleParts, migrateAndRestore: () => Promise<void>) {
+  const { logger, database, auth, stats } = input;
+  // One last chance for a database that was unavailable so far, so buffered statistics get written.
+  if (!database.migrated) await migrateAndRestore();
+  await stopStats(stats.ports, stats.writer, () => parts.clock.now());
+  await input.limits
+    .sync()
+    .catch((error: unknown) => logger.error("writing API key usage failed", { error }));
+  await auth.apiKeys
+    .flushLastUsed()
+    .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
+  input.eventStream.closeAll();
+  database.close();
+  await parts.upstream.close();
+}
+
+function composeJobs(
+  parts: RuntimeParts,
+  deps: AppDeps,
+  lifecycle: ReturnType<typeof composeLifecycle>,
+  { stats, limits }: { stats: StatsParts; limits: LimitParts },
+): Jobs {
+  const { config, clock } = parts;
+  const healthSweep = createHealthSweep({
+    registry: deps.registry,
+    directory: deps.directory,
+    clock,
+    whenUnloaded: lifecycle.loadRegistry,
+  });
+  const metricsPublisher = createMetricsPublisher(deps.events, () => dashboardSnapshot(deps));
+  return {
+    databaseMigrationRetry: {
+      intervalMs: INTERVALS_MS.databaseMigrationRetry,
       run: async () => {
-        if (!database.migrated) await migrateAndRestore();
-        await bootstrapAdmin();
+        if (!deps.database.migrated) await lifecycle.migrateAndRestore();
+        await lifecycle.bootstrapAdmin();
       },
     },
-    {
-      name: "api-key-last-used-flush",
-      intervalMs: LAST_USED_FLUSH_MS,
-      run: () => auth.apiKeys.flushLastUsed(),
+    apiKeyLastUsedFlush: { intervalMs: LAST_USED_FLUSH_MS, run: () => deps.auth.apiKeys.flushLastUsed() },
+    statsFlush: { intervalMs: INTERVALS_MS.statsFlush, run: async () => void (await stats.writer.flush()) },
+    keyUsageSync: { intervalMs: USAGE_SYNC_MS, run: limits.sync },
+    tpsCheckpoint: {
+      intervalMs: config.tpsCheckpointIntervalSecs * 1000,
+      run: () => checkpointTps(stats.ports, clock.now()),
     },
-    {
-      name: "key-usage-sync",
-      intervalMs: USAGE_SYNC_MS,
-      run: syncUsage,
+    requestHistoryRetention: {
+      intervalMs: INTERVALS_MS.requestHistoryRetention,
+      run: async () =>
+        void (await pruneHistory(stats.ports, clock.now(), config.requestHistoryRetentionDays)),
     },
-    { name: "stats-flush", intervalMs: STATS_FLUSH_MS, run: async () => void (await recorder.flush()) },
-    { name: "tps-checkpoint", intervalMs: config.tpsCheckpointIntervalSecs * 1000, run: recorder.checkpoint },
-    {
-      name: "request-history-retention",
-      intervalMs: HISTORY_RETENTION_MS,
-      run: async () => void (await recorder.pruneHistory()),
-    },
-    { name: "health-sweep", intervalMs: HEALTH_SWEEP_TICK_MS, run: () => healthSweep.run() },
+    healthSweep: { intervalMs: INTERVALS_MS.healthSweep, run: () => healthSweep.run() },
     // One timer for every SSE connection: a comment written to each client keeps proxies from closing it.
-    { name: "sse-heartbeat", intervalMs: SSE_HEARTBEAT_MS, run: async () => eventStream.heartbeat() },
-    {
-      name: "metrics-updated",
-      intervalMs: METRICS_UPDATED_MS,
+    sseHeartbeat: { intervalMs: INTERVALS_MS.sseHeartbeat, run: async () => deps.eventStream.heartbeat() },
+    metricsUpdated: {
+      intervalMs: INTERVALS_MS.metricsUpdated,
       run: async () => void metricsPublisher.tick(),
-    },
-  ];
-
-  return {
-    deps,
-    app: createApp(deps),
-    jobs,
-    async start() {
-      if (config.authDisabled) {
-        const msg =
-          "AUTHENTICATION DISABLED for /v1/*: anyone who can reach this port can use every endpoint";
-        logger.warn(msg, { variable: "LLMLB_AUTH_DISABLED" });
-      }
-      await migrateAndRestore();
-      await bootstrapAdmin();
-      await loadRegistry();
-    },
-    async stop() {
-      // One last chance for a database that was unavailable so far, so buffered statistics get written.
-      if (!database.migrated) await migrateAndRestore();
-      await recorder.stop();
-      await syncUsage().catch((error: unknown) => logger.error("writing API key usage failed", { error }));
-      await auth.apiKeys
-        .flushLastUsed()
-        .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
-      eventStream.closeAll();
-      database.close();
-      await parts.upstream.close();
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AuditWriter } from "./audit/store.js";
 import type { Auth } from "./auth/service.js";
 import type { TpsTracker } from "./balancer/tps-tracker.js";
-import type { Clock } from "./clock.js";
+import type { Clock, Random } from "./clock.js";
 import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
@@ -13,6 +13,7 @@ import type { Logger } from "./logger.js";
 import type { RequestMetrics } from "./metrics/request-metrics.js";
 import type { ProxyParts } from "./proxy/compose-proxy.js";
 import type { EndpointRegistry } from "./registry/registry.js";
+import type { EndpointReader } from "./registry/types.js";
 import type { CompletionSink, LiveStats } from "./stats/types.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
@@ -21,10 +22,12 @@ export interface AppDeps extends ProxyParts {
   config: Config;
   database: DatabaseHandle;
   clock: Clock;
-  random: () => number;
+  random: Random;
   upstream: UpstreamClient;
   events: EventBus;
-  /** Upstream endpoints and their models; the in-memory directory the router reads (never the database). */
+  /** Upstream endpoints and their models in memory: what the router, routes and dashboard read (never the database). */
+  directory: EndpointReader;
+  /** Commands on endpoints (create, edit, delete, sync, health checks); writes the database, then the directory. */
   registry: EndpointRegistry;
   /** Fans bus events out to SSE clients (GET /api/events). */
   eventStream: EventStreamHub;

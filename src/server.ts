@@ -1,49 +1,21 @@
 // Node entry (bundled to dist/server.js): reads the environment, builds the app once, serves it.
 
-import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { createClient } from "@libsql/client";
-import { compose } from "./compose.js";
-import { dashboardFiles } from "./http/dashboard.js";
 import { answerClientErrorsAsJson } from "./runtime/client-error.js";
-import {
-  configOrExit,
-  dashboardRoot,
-  ensureDatabaseDirectory,
-  handleShutdownSignals,
-  localMigrations,
-  newInstanceId,
-  nodeClientAddress,
-  routeConsoleTo,
-  scheduleJobs,
-  secretKeyMaterial,
-  systemClock,
-} from "./runtime/local.js";
+import { handleShutdownSignals, localParts, nodeClientAddress, startLocal } from "./runtime/local.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
 
-const config = configOrExit(process.env);
-ensureDatabaseDirectory(config);
-const webRoot = dashboardRoot(import.meta.url);
-
-const composition = compose({
-  config,
+const parts = localParts(process.env, import.meta.url, {
   createLibsqlClient: createClient,
-  runMigrations: localMigrations(import.meta.url),
   upstream: createUndiciClient(),
-  writeLog: (line) => process.stdout.write(`${line}\n`),
-  clock: systemClock,
-  random: Math.random,
-  instanceId: newInstanceId(),
-  secretKey: secretKeyMaterial(config),
   clientAddress: nodeClientAddress,
-  serveDashboard: existsSync(webRoot) ? dashboardFiles(serveStatic, webRoot) : undefined,
+  serveStatic,
 });
-
-routeConsoleTo(composition.deps.logger);
-await composition.start();
-const stopJobs = scheduleJobs(composition);
+const { config } = parts;
+const { composition, stopJobs } = await startLocal(parts);
 
 const server = serve({ fetch: composition.app.fetch, hostname: config.host, port: config.port }, (info) => {
   composition.deps.logger.info("llmlb listening", {

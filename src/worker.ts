@@ -52,8 +52,10 @@ function isolateFor(env: WorkerEnv): Isolate {
     instanceId: `worker-${crypto.randomUUID().slice(0, 8)}`,
     clientAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
     defer,
+    // No timers between invocations: each burst of finished requests schedules its own flush via waitUntil;
+    // the cron's flush catches anything left behind.
+    flushAfterCompletionMs: FLUSH_DELAY_MS,
   });
-  flushAfterCompletions(composition);
   isolate = { composition, started: composition.start() };
   return isolate;
 }
@@ -65,31 +67,6 @@ function defer(work: Promise<unknown>): void {
   } catch {
     // That invocation is over; the promise still runs while the isolate lives.
   }
-}
-
-/**
- * There are no timers between invocations, so each finished request schedules (via waitUntil) one flush of
- * the statistics and per-key usage a moment later; the cron's flush catches anything left behind.
- */
-function flushAfterCompletions(composition: Composition): void {
-  const flushes = composition.jobs.filter(
-    (job) => job.name === "stats-flush" || job.name === "key-usage-sync",
-  );
-  if (flushes.length === 0) return;
-  const sink = composition.deps.completions;
-  let scheduled: Promise<void> | null = null;
-  composition.deps.completions = {
-    record(completion, bodies) {
-      sink.record(completion, bodies);
-      if (scheduled) return;
-      scheduled = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_DELAY_MS))
-        .then(async () => void (await Promise.all(flushes.map((flush) => flush.run()))))
-        .finally(() => {
-          scheduled = null;
-        });
-      defer(scheduled);
-    },
-  };
 }
 
 /** A bad configuration fails every request with the OpenAI-shaped 500 (the app, and its error handler, never got built). */
@@ -166,6 +143,8 @@ export default {
     currentContext = context;
     const { composition, started } = isolateFor(env);
     await started;
-    await invocation.run(context, () => Promise.allSettled(composition.jobs.map((job) => job.run())));
+    await invocation.run(context, () =>
+      Promise.allSettled(Object.values(composition.jobs).map((job) => job.run())),
+    );
   },
 };

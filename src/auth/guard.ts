@@ -9,6 +9,9 @@ import { API_KEY_PREFIX, type ApiKeyRecord } from "./api-keys.js";
 import { ANONYMOUS, type Principal, type SessionInfo } from "./principal.js";
 import { constantTimeEqual } from "./tokens.js";
 
+/** Only what the guard uses. */
+type GuardDeps = Pick<AppDeps, "auth" | "config">;
+
 export const SESSION_COOKIE = "llmlb_session";
 export const CSRF_HEADER = "x-csrf-token";
 
@@ -42,7 +45,7 @@ function forbidden(message: string, code = "insufficient_permissions"): AppError
   return new AppError("forbidden", message, { code });
 }
 
-async function lookupSession(deps: AppDeps, token: string): Promise<SessionInfo | null> {
+async function lookupSession(deps: GuardDeps, token: string): Promise<SessionInfo | null> {
   try {
     return await deps.auth.sessions.lookup(token);
   } catch (error) {
@@ -63,7 +66,7 @@ function keyPrincipal(record: ApiKeyRecord): Principal {
   };
 }
 
-async function authenticate(deps: AppDeps, credential: Credential, access: Access & { kind: "protected" }) {
+async function authenticate(deps: GuardDeps, credential: Credential, access: Access & { kind: "protected" }) {
   if (credential === null) {
     const how = access.sessions === "none" ? "an API key" : "a login session or an API key";
     throw unauthorized(`Authentication required: send ${how}`, "missing_credentials");
@@ -112,7 +115,7 @@ function authorize(c: Context, principal: Principal, access: Access & { kind: "p
   }
 }
 
-export function authGuard(deps: AppDeps): MiddlewareHandler {
+export function authGuard(deps: GuardDeps): MiddlewareHandler {
   return async (c, next) => {
     const access = accessFor(c.req.method, c.req.path, deps.config);
     if (access.kind === "public") {

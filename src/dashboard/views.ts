@@ -19,7 +19,7 @@ import {
 } from "./overview.js";
 
 export interface DashboardSources {
-  registry: { list(): EndpointRecord[]; modelsOf(endpointId: string): StoredModel[] };
+  directory: { list(): EndpointRecord[]; modelsOf(endpointId: string): StoredModel[] };
   stats: LiveStats;
   tracker: { entries(endpointId?: string): TpsEntry[] };
   liveLoad: LiveLoad;
@@ -28,7 +28,7 @@ export interface DashboardSources {
 
 export function dashboardStats(sources: DashboardSources): DashboardStats {
   return buildStats({
-    endpoints: sources.registry.list(),
+    endpoints: sources.directory.list(),
     totals: countersJson(sources.stats.totals()),
     activeRequests: sources.liveLoad.totalInFlight(),
     queuedRequests: sources.liveLoad.queued(),
@@ -54,7 +54,7 @@ export function dashboardEndpoints(
   sources: DashboardSources,
   summaries?: EndpointTpsSummary[],
 ): DashboardEndpointJson[] {
-  const endpoints = sources.registry.list();
+  const endpoints = sources.directory.list();
   const tps =
     summaries ??
     summarizeEndpointTps(
@@ -64,7 +64,7 @@ export function dashboardEndpoints(
   const tpsOf = new Map(tps.map((summary) => [summary.endpoint_id, summary.aggregate_tps]));
   return endpoints.map((endpoint) => {
     const counters = countersJson(sources.stats.countersOf(endpoint.id));
-    const models = sources.registry.modelsOf(endpoint.id).map((model) => model.id);
+    const models = sources.directory.modelsOf(endpoint.id).map((model) => model.id);
     return {
       ...endpointJson(endpoint, counters, sources.circuits.circuitState(endpoint.id)),
       ...counters,
@@ -81,7 +81,7 @@ export type DashboardModelStatsRow = ModelTps & { endpoint_id: string; endpoint_
 
 /** One row per (endpoint, model, api kind) measured: the per endpoint × model speed table. */
 export function dashboardModelStats(sources: DashboardSources): DashboardModelStatsRow[] {
-  const names = new Map(sources.registry.list().map((endpoint) => [endpoint.id, endpoint.name]));
+  const names = new Map(sources.directory.list().map((endpoint) => [endpoint.id, endpoint.name]));
   return sources.tracker
     .entries()
     .filter((entry) => names.has(entry.endpointId))
@@ -115,7 +115,7 @@ export function dashboardOverview(
   clock: { now(): number; monotonic(): number },
 ): Overview {
   const started = clock.monotonic();
-  const endpointIds = sources.registry.list().map((endpoint) => endpoint.id);
+  const endpointIds = sources.directory.list().map((endpoint) => endpoint.id);
   const endpointTps = summarizeEndpointTps(endpointIds, sources.tracker.entries());
   const overview = {
     endpoints: dashboardEndpoints(sources, endpointTps),

@@ -32,6 +32,8 @@ export class Exchange {
   /** First upstream body byte of the current attempt, ms after its start. */
   ttftMs: number | null = null;
   private ended = false;
+  /** The whole response body the client got, kept only when bodies are logged (LLMLB_LOG_BODIES). */
+  private responseBody: string | null = null;
 
   constructor(
     private readonly deps: ExchangeDeps,
@@ -50,6 +52,11 @@ export class Exchange {
     this.lastRoute = route;
     this.attemptStartedAt = this.deps.clock.monotonic();
     this.ttftMs = null;
+  }
+
+  /** Keeps the client's whole response body for request_history when the sink stores bodies. */
+  keepResponseBody(body: Uint8Array): void {
+    if (this.deps.completions.logsBodies) this.responseBody = new TextDecoder().decode(body);
   }
 
   markFirstByte(): void {
@@ -106,7 +113,12 @@ export class Exchange {
       client_ip: this.call.clientIp,
       api_key_id: this.call.apiKeyId,
     };
-    this.deps.completions.record(record);
+    if (!this.deps.completions.logsBodies) {
+      this.deps.completions.record(record);
+      return;
+    }
+    const request = this.call.rawBody ?? JSON.stringify(this.call.body);
+    this.deps.completions.record(record, { request, response: this.responseBody });
   }
 
   private settle(endpointId: string, verdict: Verdict): void {

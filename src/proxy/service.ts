@@ -63,6 +63,13 @@ interface Retry {
   failure: Failure;
 }
 
+/** An attempt whose upstream answered with headers (status < 500). */
+interface Answer {
+  exchange: Exchange;
+  route: ModelRoute;
+  response: UpstreamResponse;
+}
+
 const encoder = new TextEncoder();
 
 export function createProxyService(deps: ProxyServiceDeps): ProxyService {
@@ -198,8 +205,8 @@ async function tryEndpoint(
     return { failure };
   }
   const stream = (response.headers["content-type"] ?? "").includes("text/event-stream");
-  if (status >= 400 || !stream) return relayWhole(exchange, route, response);
-  return relayStream(exchange, route, response);
+  const answer = { exchange, route, response };
+  return status >= 400 || !stream ? relayWhole(answer) : relayStream(answer);
 }
 
 /** A failed attempt: classified once; the endpoint's slot is freed unless the client left (recorded as held). */
@@ -210,11 +217,7 @@ function abandon(exchange: Exchange, error: unknown): Retry {
 }
 
 /** A whole body: nothing has reached the client yet, so a read failure can still fail over. */
-async function relayWhole(
-  exchange: Exchange,
-  route: ModelRoute,
-  response: UpstreamResponse,
-): Promise<Settled | Retry> {
+async function relayWhole({ exchange, route, response }: Answer): Promise<Settled | Retry> {
   const call = exchange.call;
   let body: Uint8Array;
   try {
@@ -227,6 +230,7 @@ async function relayWhole(
   const outcome: Outcome = status >= 400 ? { kind: "refused", status } : { kind: "answered", status };
   if (outcome.kind === "answered") body = meterWhole(exchange, route, body);
   if (call.shape) body = call.shape.whole(body, status);
+  exchange.keepResponseBody(body);
   return {
     reply: new Response(body as BodyInit, {
       status,
@@ -237,11 +241,7 @@ async function relayWhole(
 }
 
 /** A stream: commit to this endpoint only once its first chunk is here (failover stays possible until then). */
-async function relayStream(
-  exchange: Exchange,
-  route: ModelRoute,
-  response: UpstreamResponse,
-): Promise<Settled | Retry> {
+async function relayStream({ exchange, route, response }: Answer): Promise<Settled | Retry> {
   const call = exchange.call;
   const upstream = response.body[Symbol.asyncIterator]();
   let first: IteratorResult<Uint8Array>;

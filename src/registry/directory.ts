@@ -1,30 +1,14 @@
 // Owns the in-memory endpoint directory: records, decrypted keys, model lists and the model → endpoints
 // index. Mutated only by the registry after the database write succeeded; read on the hot path.
-import type { EndpointDirectory, EndpointRecord, ModelListing, ModelRoute } from "./types.js";
+import type { EndpointReader, EndpointRecord, ModelListing, ModelRoute, StoredModel } from "./types.js";
 
-export interface StoredModel {
-  /** The model id as the endpoint names it. */
-  id: string;
-  ownedBy: string | null;
-  metadata: string | null;
-  /** Epoch ms. */
-  addedAt: number;
-  updatedAt: number;
-}
-
-/** Counter columns as persisted when the registry loaded them (the recorder owns the live values). */
-export interface PersistedCounters {
-  total_requests: number;
-  successful_requests: number;
-  failed_requests: number;
-}
+export type { StoredModel };
 
 export interface DirectoryEntry {
   record: EndpointRecord;
   /** Set by the caller: detection never overrides it. */
   typeExplicit: boolean;
   apiKey: string | undefined;
-  counters: PersistedCounters;
   /** A declared endpoint served while the database is unusable: never written, dropped when load() succeeds. */
   memoryOnly?: boolean;
 }
@@ -37,7 +21,7 @@ export function equivalentNames(model: string): string[] {
   return model.includes(":") ? [model] : [model, `${model}${LATEST}`];
 }
 
-export class Directory implements EndpointDirectory {
+export class Directory implements EndpointReader {
   private readonly entries = new Map<string, DirectoryEntry>();
   private readonly models = new Map<string, StoredModel[]>();
   /** model id (as some endpoint names it) → endpoint ids listing it. */

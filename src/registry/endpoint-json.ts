@@ -4,10 +4,7 @@ import type { CircuitState } from "../balancer/circuit-breaker.js";
 import type { EndpointStatus } from "../events/types.js";
 import { type IsoTime, isoTime, isoTimeOrNull } from "../http/wire-time.js";
 import type { CountersJson } from "../stats/counters-json.js";
-import type { PersistedCounters, StoredModel } from "./directory.js";
-import type { EndpointRecord, EndpointType } from "./types.js";
-
-export type CountersOf = (endpointId: string) => PersistedCounters;
+import type { EndpointRecord, EndpointType, StoredModel } from "./types.js";
 
 /** The request counters endpoint JSON carries. */
 export type EndpointCountersJson = Pick<

@@ -1,18 +1,55 @@
 // Owns one endpoint's probe-and-transition step (used by the sweep and at registration), including type
 // re-detection and model re-sync when an endpoint comes (back) online.
+import type { EventBus } from "../events/bus.js";
+import type { Logger } from "../logger.js";
 import type { DirectoryEntry } from "./directory.js";
 import { nextHealth } from "./health-status.js";
-import { detectEndpointType, probeHealth } from "./probes.js";
-import type { RegistryCore } from "./registry-core.js";
+import { detectEndpointType, fetchModelList, type ProbeContext, probeHealth, type Target } from "./probes.js";
+import type { RegistryWriter } from "./registry-writer.js";
+import type { EndpointRecord } from "./types.js";
+
+/** What a health check needs: probing, the writer (database then memory), the bus and the clock. */
+export interface HealthPorts {
+  probes: ProbeContext;
+  writer: Pick<RegistryWriter, "commit" | "applyModels" | "syncedAt" | "directory">;
+  events: EventBus;
+  log: Logger;
+  now: () => number;
+  /** Online endpoints re-list their models at most this often, ms. */
+  modelSyncIntervalMs: number;
+}
+
+export const targetOf = (entry: DirectoryEntry): Target => ({
+  baseUrl: entry.record.baseUrl,
+  apiKey: entry.apiKey,
+});
+
+/** The endpoint as EndpointRegistered / EndpointUpdated events carry it. */
+export const endpointSummary = (record: EndpointRecord) => ({
+  endpoint_id: record.id,
+  name: record.name,
+  base_url: record.baseUrl,
+  endpoint_type: record.endpointType,
+  status: record.status,
+});
+
+/** A sync whose failure is only logged (health-driven syncs). */
+async function syncQuietly(ports: HealthPorts, entry: DirectoryEntry): Promise<void> {
+  try {
+    await ports.writer.applyModels(entry, await fetchModelList(ports.probes, targetOf(entry)));
+  } catch (error) {
+    ports.log.warn("model sync failed", { endpoint_id: entry.record.id, error });
+  }
+}
 
 /** Re-detects a non-explicit type; persists and announces a change. */
-async function redetect(core: RegistryCore, entry: DirectoryEntry): Promise<void> {
+async function redetect(ports: HealthPorts, entry: DirectoryEntry): Promise<void> {
   if (entry.typeExplicit) return;
-  const detection = await detectEndpointType(core.probes, core.target(entry));
+  const detection = await detectEndpointType(ports.probes, targetOf(entry));
   if (detection.kind !== "detected" || detection.type === entry.record.endpointType) return;
-  core.log.info("endpoint type detected", { endpoint_id: entry.record.id, endpoint_type: detection.type });
-  await core.commit(entry, { endpointType: detection.type }, true);
-  core.events.publish({ type: "EndpointUpdated", data: core.summary(entry.record) });
+  ports.log.info("endpoint type detected", { endpoint_id: entry.record.id, endpoint_type: detection.type });
+  await ports.writer.commit(entry, { endpointType: detection.type }, true);
+  ports.events.publish({ type: "EndpointUpdated", data: endpointSummary(entry.record) });
 }
 
 /**
@@ -22,28 +59,25 @@ async function redetect(core: RegistryCore, entry: DirectoryEntry): Promise<void
  * Caller holds the endpoint's serial lock.
  */
 export async function probeAndApply(
-  core: RegistryCore,
+  ports: HealthPorts,
   entry: DirectoryEntry,
   mode: { registration: boolean; detected: boolean },
 ): Promise<void> {
-  const outcome = await probeHealth(core.probes, core.target(entry), entry.record.endpointType);
-  if (core.directory.entry(entry.record.id) !== entry) return; // deleted meanwhile
+  const outcome = await probeHealth(ports.probes, targetOf(entry), entry.record.endpointType);
+  if (ports.writer.directory.entry(entry.record.id) !== entry) return; // deleted meanwhile
   const before = entry.record;
   if (outcome.ok && before.status !== "online") {
-    if (!mode.detected) await redetect(core, entry);
-    await core.syncQuietly(entry);
-  } else if (
-    outcome.ok &&
-    core.clock.now() - (core.lastSync.get(before.id) ?? 0) >= core.modelSyncIntervalMs
-  ) {
-    await core.syncQuietly(entry);
+    if (!mode.detected) await redetect(ports, entry);
+    await syncQuietly(ports, entry);
+  } else if (outcome.ok && ports.now() - ports.writer.syncedAt(before.id) >= ports.modelSyncIntervalMs) {
+    await syncQuietly(ports, entry);
   }
   const next =
     mode.registration && !outcome.ok
       ? { ...before, lastError: outcome.error }
-      : nextHealth(before, outcome, core.clock.now());
+      : nextHealth(before, outcome, ports.now());
   const { status, errorCount, latencyMs, lastSeen, lastError } = next;
-  await core.commit(entry, { status, errorCount, latencyMs, lastSeen, lastError }, true);
+  await ports.writer.commit(entry, { status, errorCount, latencyMs, lastSeen, lastError }, true);
   if (status !== before.status) {
     const fields = {
       endpoint_id: before.id,
@@ -52,21 +86,21 @@ export async function probeAndApply(
       latency_ms: latencyMs,
       last_error: lastError,
     };
-    core.log.info("endpoint status changed", { name: before.name, ...fields });
-    core.events.publish({ type: "EndpointStatusChanged", data: fields });
+    ports.log.info("endpoint status changed", { name: before.name, ...fields });
+    ports.events.publish({ type: "EndpointStatusChanged", data: fields });
   }
 }
 
 /** Detection (unless explicit), then one probe; an unreachable server stays pending with last_error. */
-export async function registrationProbe(core: RegistryCore, entry: DirectoryEntry): Promise<void> {
-  if (entry.typeExplicit) return probeAndApply(core, entry, { registration: true, detected: true });
-  const detection = await detectEndpointType(core.probes, core.target(entry));
+export async function registrationProbe(ports: HealthPorts, entry: DirectoryEntry): Promise<void> {
+  if (entry.typeExplicit) return probeAndApply(ports, entry, { registration: true, detected: true });
+  const detection = await detectEndpointType(ports.probes, targetOf(entry));
   if (detection.kind === "unreachable") {
-    await core.commit(entry, { lastError: `unreachable: ${detection.reason}` }, true);
+    await ports.writer.commit(entry, { lastError: `unreachable: ${detection.reason}` }, true);
     return;
   }
   if (detection.kind === "detected" && detection.type !== entry.record.endpointType) {
-    await core.commit(entry, { endpointType: detection.type }, true);
+    await ports.writer.commit(entry, { endpointType: detection.type }, true);
   }
-  await probeAndApply(core, entry, { registration: true, detected: detection.kind === "detected" });
+  await probeAndApply(ports, entry, { registration: true, detected: detection.kind === "detected" });
 }

@@ -2,6 +2,7 @@
 // elapsed (a dead endpoint costs at most one probe timeout and never delays the others).
 import type { Clock } from "../clock.js";
 import type { EndpointRegistry } from "./registry.js";
+import type { EndpointDirectory } from "./types.js";
 
 export interface HealthSweep {
   /** Probes the endpoints that are due and waits for all of them. */
@@ -9,7 +10,8 @@ export interface HealthSweep {
 }
 
 export interface HealthSweepOptions {
-  registry: EndpointRegistry;
+  registry: Pick<EndpointRegistry, "loaded" | "checkHealth">;
+  directory: Pick<EndpointDirectory, "list">;
   clock: Clock;
   /** Boot work to retry while the registry could not load (e.g. the database was down). */
   whenUnloaded?: () => Promise<void>;
@@ -37,7 +39,7 @@ export function createHealthSweep(options: HealthSweepOptions): HealthSweep {
       const now = clock.now();
       const known = new Set<string>();
       const due: string[] = [];
-      for (const endpoint of registry.list()) {
+      for (const endpoint of options.directory.list()) {
         known.add(endpoint.id);
         const last = lastProbe.get(endpoint.id);
         if (inFlight.has(endpoint.id)) continue;

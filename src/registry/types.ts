@@ -64,3 +64,18 @@ export interface EndpointDirectory {
   /** The decrypted upstream API key, for building upstream requests; never for responses or logs. */
   apiKeyOf(endpointId: string): string | undefined;
 }
+
+export interface StoredModel {
+  /** The model id as the endpoint names it. */
+  id: string;
+  ownedBy: string | null;
+  metadata: string | null;
+  /** Epoch ms. */
+  addedAt: number;
+  updatedAt: number;
+}
+
+/** What the HTTP layer and the dashboard read: the directory plus each endpoint's stored models (any status). */
+export interface EndpointReader extends EndpointDirectory {
+  modelsOf(endpointId: string): StoredModel[];
+}

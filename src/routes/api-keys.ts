@@ -13,6 +13,9 @@ import { AppError } from "../errors.js";
 import { validBody, validParams } from "../http/validate.js";
 import { type IsoTime, isoTime, isoTimeOrNull, timeField } from "../http/wire-time.js";
 
+/** Only what these routes use. */
+type ApiKeyRoutesDeps = Pick<AppDeps, "auth" | "clock" | "database">;
+
 const Limit = (max: number) =>
   v.nullable(
     v.pipe(
@@ -133,7 +136,7 @@ function patchOf(body: v.InferOutput<typeof UpdateBody>): ApiKeyPatch {
 }
 
 /** The create / update / delete steps both key route families share; who may touch a key is the caller's. */
-function keyHandlers(deps: AppDeps) {
+function keyHandlers(deps: ApiKeyRoutesDeps) {
   const keys = deps.auth.apiKeys;
 
   const listingOf = async (id: string) => {
@@ -223,7 +226,7 @@ function selfOnly(c: Context, userId: string | undefined) {
   return user;
 }
 
-export function apiKeyRoutes(deps: AppDeps): Hono {
+export function apiKeyRoutes(deps: ApiKeyRoutesDeps): Hono {
   const app = new Hono();
   const keys = deps.auth.apiKeys;
   const { create, update, remove, someUser } = keyHandlers(deps);

@@ -10,6 +10,9 @@ import type { AppDeps } from "../deps.js";
 import { requireJson, validBody } from "../http/validate.js";
 import { type IsoTime, isoTime } from "../http/wire-time.js";
 
+/** Only what these routes use. */
+type AuthRoutesDeps = Pick<AppDeps, "auth" | "clientAddress" | "clock">;
+
 const LoginBody = v.object({
   username: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
   password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
@@ -32,7 +35,7 @@ export interface LoginJson extends SessionJson {
   token: string;
 }
 
-export function authRoutes(deps: AppDeps): Hono {
+export function authRoutes(deps: AuthRoutesDeps): Hono {
   const app = new Hono();
 
   app.post("/api/auth/login", async (c) => {

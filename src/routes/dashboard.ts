@@ -13,7 +13,13 @@ import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validQuery } from "../http/validate.js";
 
-export function dashboardRoutes(deps: AppDeps): Hono {
+/** Only what these routes use. */
+type DashboardRoutesDeps = Pick<
+  AppDeps,
+  "clock" | "database" | "stats" | "directory" | "tracker" | "liveLoad" | "circuits"
+>;
+
+export function dashboardRoutes(deps: DashboardRoutesDeps): Hono {
   const app = new Hono();
 
   app.get("/api/dashboard/overview", (c) => c.json(dashboardOverview(deps, deps.clock)));

@@ -10,6 +10,9 @@ import { mergeDailyRows, modelTpsOf, oneDay, perDay, perModel } from "../stats/d
 import { utcDate } from "../stats/pending-writes.js";
 import type { DailyStatsRow } from "../stats/types.js";
 
+/** Only what these routes use. */
+type EndpointStatsDeps = Pick<AppDeps, "clock" | "database" | "directory" | "stats" | "tracker">;
+
 const DAY_MS = 86_400_000;
 
 const EndpointParams = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(200)) });
@@ -27,12 +30,12 @@ const DaysQuery = v.object({
   ),
 });
 
-function requireEndpoint(deps: AppDeps, id: string): void {
-  if (!deps.registry.get(id)) throw endpointNotFound(id);
+function requireEndpoint(deps: EndpointStatsDeps, id: string): void {
+  if (!deps.directory.get(id)) throw endpointNotFound(id);
 }
 
 /** Database rows plus this instance's not yet written ones; 503 when the database cannot be read. */
-async function dailyRows(deps: AppDeps, id: string, read: () => Promise<DailyStatsRow[]>) {
+async function dailyRows(deps: EndpointStatsDeps, id: string, read: () => Promise<DailyStatsRow[]>) {
   try {
     return mergeDailyRows(await read(), deps.stats.pendingDaily(id));
   } catch (error) {
@@ -44,7 +47,7 @@ async function dailyRows(deps: AppDeps, id: string, read: () => Promise<DailySta
   }
 }
 
-export function endpointStatsRoutes(deps: AppDeps): Hono {
+export function endpointStatsRoutes(deps: EndpointStatsDeps): Hono {
   const app = new Hono();
 
   app.get("/:id/model-tps", async (c) => {

@@ -7,13 +7,15 @@ import type { AppDeps } from "../deps.js";
 import { validBody, validParams, validQuery } from "../http/validate.js";
 import { normaliseBaseUrl } from "../registry/base-url.js";
 import {
-  type CountersOf,
   type EndpointDetailJson,
+  type EndpointJson,
   endpointJson,
+  type ModelJson,
   modelJson,
 } from "../registry/endpoint-json.js";
 import { endpointNotFound } from "../registry/registry.js";
 import { ENDPOINT_TYPES } from "../registry/types.js";
+import { countersJson } from "../stats/counters-json.js";
 
 const STATUSES = ["pending", "online", "offline", "error"] as const;
 
@@ -69,16 +71,23 @@ function toInput(body: Body) {
   };
 }
 
-export interface EndpointRoutesOptions {
-  /** Live request counters per endpoint; defaults to the values persisted when the registry loaded. */
-  countersOf?: CountersOf;
+/** GET /api/endpoints. */
+export interface EndpointListJson {
+  endpoints: EndpointJson[];
+  total: number;
 }
 
-export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {}): Hono {
-  const { registry } = deps;
-  const countersOf = options.countersOf ?? ((id: string) => registry.persistedCounters(id));
+/** GET /api/endpoints/{id}/models. */
+export interface EndpointModelsJson {
+  models: ModelJson[];
+}
+
+export function endpointRoutes(deps: Pick<AppDeps, "registry" | "directory" | "circuits" | "stats">): Hono {
+  const { registry, directory } = deps;
+  /** Live request counters: persisted plus not yet written. */
+  const countersOf = (id: string) => countersJson(deps.stats.countersOf(id));
   const json = (id: string) => {
-    const record = registry.get(id);
+    const record = directory.get(id);
     return record ? endpointJson(record, countersOf(id), deps.circuits.circuitState(id)) : null;
   };
   const found = (id: string) => {
@@ -86,7 +95,7 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
     if (!body) throw endpointNotFound(id);
     return body;
   };
-  const modelsJson = (id: string) => registry.modelsOf(id).map((model) => modelJson(id, model));
+  const modelsJson = (id: string) => directory.modelsOf(id).map((model) => modelJson(id, model));
   const app = new Hono();
 
   app.post("/api/endpoints", async (c) => {
@@ -99,12 +108,13 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
 
   app.get("/api/endpoints", (c) => {
     const query = validQuery(c, ListQuery);
-    const endpoints = registry
+    const endpoints = directory
       .list()
       .filter((record) => !query.status || record.status === query.status)
       .filter((record) => !query.type || record.endpointType === query.type)
       .map((record) => endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)));
-    return c.json({ endpoints, total: endpoints.length });
+    const list: EndpointListJson = { endpoints, total: endpoints.length };
+    return c.json(list);
   });
 
   app.get("/api/endpoints/:id", async (c) => {
@@ -116,7 +126,8 @@ export function endpointRoutes(deps: AppDeps, options: EndpointRoutesOptions = {
   app.get("/api/endpoints/:id/models", async (c) => {
     const { id } = validParams(c, IdParams);
     found(id);
-    return c.json({ models: modelsJson(id) });
+    const models: EndpointModelsJson = { models: modelsJson(id) };
+    return c.json(models);
   });
 
   app.put("/api/endpoints/:id", async (c) => {

@@ -3,7 +3,10 @@
 import { Hono } from "hono";
 import type { AppDeps } from "../deps.js";
 
-export function eventsRoutes(deps: AppDeps): Hono {
+/** Only what these routes use. */
+type EventsRoutesDeps = Pick<AppDeps, "eventStream">;
+
+export function eventsRoutes(deps: EventsRoutesDeps): Hono {
   const app = new Hono();
   app.get("/api/events", (c) => {
     const stream = deps.eventStream.connect(c.req.header("last-event-id"));

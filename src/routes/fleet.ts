@@ -3,12 +3,37 @@
 import { Hono } from "hono";
 import { readDailyStats, readEndpointCounters } from "../db/stats-reads.js";
 import type { AppDeps } from "../deps.js";
-import { countersJson } from "../stats/counters-json.js";
-import { oneDay } from "../stats/daily-report.js";
-import { addCounters, countCompletion, utcDate, zeroCounters } from "../stats/pending-writes.js";
+import { type CountersJson, countersJson } from "../stats/counters-json.js";
+import { type DayStats, oneDay } from "../stats/daily-report.js";
+import { addCounters, utcDate, zeroCounters } from "../stats/pending-writes.js";
+
+/** Only what these routes use. */
+type FleetRoutesDeps = Pick<AppDeps, "clock" | "database" | "instanceId" | "logger" | "stats">;
+
+/** The fleet's persisted totals, or `available: false` (never an error) when the database can't be read. */
+export type FleetTotalsJson =
+  | {
+      source: "database";
+      available: true;
+      totals: CountersJson;
+      today: DayStats;
+      endpoints: (CountersJson & { endpoint_id: string })[];
+    }
+  | { source: "database"; available: false; totals: null; today: null; endpoints: [] };
+
+/** GET /api/dashboard/fleet. */
+export interface FleetJson {
+  fleet: FleetTotalsJson;
+  instance: {
+    source: "memory";
+    instance_id: string;
+    served_since_start: CountersJson;
+    totals: CountersJson;
+  };
+}
 
 /** What the database holds for the whole fleet; `available: false` (never an error) when it can't be read. */
-async function persistedTotals(deps: AppDeps) {
+async function persistedTotals(deps: FleetRoutesDeps): Promise<FleetTotalsJson> {
   const today = utcDate(deps.clock.now());
   try {
     const [counters, daily] = await Promise.all([
@@ -28,15 +53,10 @@ async function persistedTotals(deps: AppDeps) {
   }
 }
 
-export function fleetRoutes(deps: AppDeps): Hono {
+export function fleetRoutes(deps: FleetRoutesDeps): Hono {
   const app = new Hono();
-  /** Requests this process / isolate itself finished since it started (nothing from the database). */
-  const served = zeroCounters();
-  deps.events.subscribe((event) => {
-    if (event.type === "RequestCompleted") countCompletion(served, event.data);
-  });
   app.get("/api/dashboard/fleet", async (c) =>
-    c.json({
+    c.json<FleetJson>({
       // Every instance's requests once flushed (the recorder writes at most ~1 s after a request; on
       // Workers at the next cron tick or waitUntil flush).
       fleet: await persistedTotals(deps),
@@ -44,7 +64,7 @@ export function fleetRoutes(deps: AppDeps): Hono {
         source: "memory" as const,
         instance_id: deps.instanceId,
         // Only this instance's own requests since it started.
-        served_since_start: countersJson(served),
+        served_since_start: countersJson(deps.stats.servedSinceStart()),
         // The live counters endpoint JSON shows: the database as of this instance's last write plus its
         // requests not written yet (other instances' requests appear after this instance's next flush).
         totals: countersJson(deps.stats.totals()),

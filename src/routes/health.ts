@@ -3,7 +3,10 @@ import { Hono } from "hono";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 
-export function healthRoutes(deps: AppDeps): Hono {
+/** Only what these routes use. */
+type HealthRoutesDeps = Pick<AppDeps, "database">;
+
+export function healthRoutes(deps: HealthRoutesDeps): Hono {
   const app = new Hono();
   app.get("/health", (c) => c.json({ status: "ok" }));
   app.get("/ready", async (c) => {

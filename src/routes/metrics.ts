@@ -5,12 +5,18 @@ import type { AppDeps } from "../deps.js";
 import { metricsFamilies } from "../metrics/exposition.js";
 import { EXPOSITION_CONTENT_TYPE, renderExposition } from "../metrics/prom-text.js";
 
-export function metricsRoutes(deps: AppDeps): Hono {
+/** Only what these routes use. */
+type MetricsRoutesDeps = Pick<
+  AppDeps,
+  "circuits" | "directory" | "eventStream" | "liveLoad" | "requestMetrics" | "tracker"
+>;
+
+export function metricsRoutes(deps: MetricsRoutesDeps): Hono {
   const app = new Hono();
   app.get("/metrics", (c) => {
     const text = renderExposition(
       metricsFamilies(deps.requestMetrics, {
-        endpoints: () => deps.registry.list(),
+        endpoints: () => deps.directory.list(),
         inFlight: (id) => deps.liveLoad.inFlight(id),
         queued: () => deps.liveLoad.queued(),
         circuitState: (id) => deps.circuits.circuitState(id),

@@ -8,6 +8,9 @@ import { validParams } from "../http/validate.js";
 import { equivalentNames } from "../registry/directory.js";
 import type { ModelListing } from "../registry/types.js";
 
+/** Only what these routes use. */
+type ModelRoutesDeps = Pick<AppDeps, "clock" | "directory">;
+
 const ModelParams = v.object({ id: v.pipe(v.string(), v.minLength(1)) });
 
 function modelObject(listing: ModelListing, created: number) {
@@ -20,7 +23,7 @@ function modelObject(listing: ModelListing, created: number) {
   };
 }
 
-export function modelRoutes(deps: AppDeps): Hono {
+export function modelRoutes(deps: ModelRoutesDeps): Hono {
   const app = new Hono();
   const created = () => Math.floor(deps.clock.now() / 1000);
 
@@ -28,7 +31,7 @@ export function modelRoutes(deps: AppDeps): Hono {
     const now = created();
     return c.json({
       object: "list",
-      data: deps.registry.listModels().map((listing) => modelObject(listing, now)),
+      data: deps.directory.listModels().map((listing) => modelObject(listing, now)),
     });
   });
 
@@ -36,7 +39,7 @@ export function modelRoutes(deps: AppDeps): Hono {
   app.get("/v1/models/:id{.+}", (c) => {
     const { id } = validParams(c, ModelParams);
     // The exact id, else its Ollama equivalent (`name` ↔ `name:latest`), as routing matches them.
-    const listings = deps.registry.listModels();
+    const listings = deps.directory.listModels();
     const listing = equivalentNames(id)
       .map((name) => listings.find((model) => model.id === name))
       .find((found) => found !== undefined);

@@ -8,6 +8,9 @@ import { parseJsonText } from "../http/json-text.js";
 import { validate } from "../http/validate.js";
 import { ProxyBodySchema, type ProxyCall } from "../proxy/proxy-request.js";
 
+/** Only what these routes use. */
+type OpenaiRoutesDeps = Pick<AppDeps, "clientAddress" | "config" | "proxy">;
+
 const ROUTES: [path: string, apiKind: ApiKind][] = [
   ["/v1/chat/completions", "chat_completions"],
   ["/v1/completions", "completions"],
@@ -15,7 +18,7 @@ const ROUTES: [path: string, apiKind: ApiKind][] = [
   ["/v1/responses", "responses"],
 ];
 
-export function openaiRoutes(deps: AppDeps): Hono {
+export function openaiRoutes(deps: OpenaiRoutesDeps): Hono {
   const app = new Hono();
   const maxBytes = deps.config.maxBodyBytes;
 

@@ -8,10 +8,13 @@ import { fileURLToPath } from "node:url";
 import { inspect } from "node:util";
 import type { Context } from "hono";
 import type { Clock } from "../clock.js";
-import type { BackgroundJob, Composition } from "../compose.js";
+import { type BackgroundJob, type Composition, compose, type RuntimeParts } from "../compose.js";
 import { type Config, ConfigError, parseConfig } from "../config.js";
+import type { CreateLibsqlClient } from "../db/client.js";
 import { migrationsFrom } from "../db/migrate.js";
+import { dashboardFiles, type StaticFactory } from "../http/dashboard.js";
 import type { Logger } from "../logger.js";
+import type { UpstreamClient } from "../upstream/types.js";
 
 /** Parses the environment; on a bad value prints one line naming the variable and exits 2. */
 export function configOrExit(raw: Record<string, string | undefined>): Config {
@@ -92,6 +95,49 @@ export function secretKeyMaterial(config: Config): string | undefined {
   }
 }
 
+/**
+ * The runtime parts the Node and Bun entries share: config from the environment (exit on error), the
+ * database directory, local migrations, stdout logging, the system clock, this process's instance id and
+ * the key material; `serveDashboard` from the runtime's serveStatic when web/dist exists.
+ */
+export function localParts(
+  env: Record<string, string | undefined>,
+  entryUrl: string,
+  runtime: {
+    createLibsqlClient: CreateLibsqlClient;
+    upstream: UpstreamClient;
+    clientAddress: (c: Context) => string | null;
+    serveStatic: StaticFactory;
+  },
+): RuntimeParts {
+  const config = configOrExit(env);
+  ensureDatabaseDirectory(config);
+  const webRoot = dashboardRoot(entryUrl);
+  return {
+    config,
+    createLibsqlClient: runtime.createLibsqlClient,
+    runMigrations: localMigrations(entryUrl),
+    upstream: runtime.upstream,
+    writeLog: (line) => process.stdout.write(`${line}\n`),
+    clock: systemClock,
+    random: Math.random,
+    instanceId: newInstanceId(),
+    secretKey: secretKeyMaterial(config),
+    clientAddress: runtime.clientAddress,
+    serveDashboard: existsSync(webRoot) ? dashboardFiles(runtime.serveStatic, webRoot) : undefined,
+  };
+}
+
+/** Builds the app from the entry's parts, routes console output to its logger, boots it and starts its jobs. */
+export async function startLocal(
+  parts: RuntimeParts,
+): Promise<{ composition: Composition; stopJobs: () => void }> {
+  const composition = compose(parts);
+  routeConsoleTo(composition.deps.logger);
+  await composition.start();
+  return { composition, stopJobs: scheduleJobs(composition) };
+}
+
 type ConsoleMethods = Pick<Console, "log" | "info" | "debug" | "warn" | "error">;
 
 /**
@@ -134,7 +180,7 @@ export function newInstanceId(): string {
 
 /** Starts one timer per job; a run never overlaps the previous run of the same job. */
 export function scheduleJobs(composition: Composition): () => void {
-  const timers = composition.jobs.map((job: BackgroundJob) => {
+  const timers = Object.entries(composition.jobs).map(([name, job]: [string, BackgroundJob]) => {
     let running = false;
     const timer = setInterval(() => {
       if (running) return;
@@ -142,7 +188,7 @@ export function scheduleJobs(composition: Composition): () => void {
       job
         .run()
         .catch((error: unknown) =>
-          composition.deps.logger.error("background job failed", { job: job.name, error }),
+          composition.deps.logger.error("background job failed", { job: name, error }),
         )
         .finally(() => {
           running = false;

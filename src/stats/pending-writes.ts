@@ -49,12 +49,9 @@ export function addCounters(into: RequestCounters, delta: RequestCounters): Requ
   return into;
 }
 
+/** A daily row carries the counter columns plus the duration of the requests that produced tokens. */
 export function addDaily(into: DailyStatsRow, delta: DailyStatsRow): void {
-  into.totalRequests += delta.totalRequests;
-  into.successfulRequests += delta.successfulRequests;
-  into.failedRequests += delta.failedRequests;
-  into.totalInputTokens += delta.totalInputTokens;
-  into.totalOutputTokens += delta.totalOutputTokens;
+  addCounters(into, delta);
   into.totalDurationMs += delta.totalDurationMs;
 }
 
@@ -124,128 +121,146 @@ export function historyOf(completion: CompletionRecord, bodies: RecordedBodies |
 
 const DAY_MS = 86_400_000;
 
-export function createPendingWrites(maxHistoryRows: number): PendingWrites {
-  let counters = new Map<string, RequestCounters>();
-  let daily = new Map<string, DailyStatsRow>();
+function mergeCounters(into: Map<string, RequestCounters>, id: string, delta: RequestCounters): void {
+  const existing = into.get(id);
+  if (existing) addCounters(existing, delta);
+  else into.set(id, { ...delta });
+}
+
+function mergeDaily(into: Map<string, DailyStatsRow>, row: DailyStatsRow): void {
+  const key = dailyKey(row);
+  const existing = into.get(key);
+  if (existing) addDaily(existing, row);
+  else into.set(key, { ...row });
+}
+
+class PendingBuffer implements PendingWrites {
+  private counterDeltas = new Map<string, RequestCounters>();
+  private dailyRows = new Map<string, DailyStatsRow>();
   // FIFO of rows waiting: history[head..] (dropping or taking the oldest only moves head; O(1) per row).
-  let history: HistoryRow[] = [];
-  let head = 0;
-  let inFlight: Batch | null = null;
+  private history: HistoryRow[] = [];
+  private head = 0;
+  private inFlight: Batch | null = null;
   // UTC date of the current day, formatted once per day instead of once per request.
-  let dayStart = Number.NaN;
-  let dayText = "";
-  const dateOf = (at: number): string => {
-    if (!(at >= dayStart && at < dayStart + DAY_MS)) {
-      dayStart = Math.floor(at / DAY_MS) * DAY_MS;
-      dayText = utcDate(at);
-    }
-    return dayText;
-  };
+  private dayStart = Number.NaN;
+  private dayText = "";
 
-  const mergeCounters = (into: Map<string, RequestCounters>, id: string, delta: RequestCounters) => {
-    const existing = into.get(id);
-    if (existing) addCounters(existing, delta);
-    else into.set(id, { ...delta });
-  };
-  const mergeDaily = (into: Map<string, DailyStatsRow>, row: DailyStatsRow) => {
-    const key = dailyKey(row);
-    const existing = into.get(key);
-    if (existing) addDaily(existing, row);
-    else into.set(key, { ...row });
-  };
-  const waiting = () => history.length - head;
-  const compact = () => {
-    if (head > 1024 && head * 2 > history.length) {
-      history = history.slice(head);
-      head = 0;
-    }
-  };
-  const trim = () => {
-    const excess = waiting() - maxHistoryRows;
-    if (excess <= 0) return 0;
-    head += excess;
-    compact();
-    return excess;
-  };
+  constructor(private readonly maxHistoryRows: number) {}
 
-  return {
-    add(completion, bodies) {
-      const endpointId = completion.endpoint_id;
-      if (endpointId !== null) {
-        // Aggregated in place: the common case (a key already waiting) allocates nothing.
-        const ok = completion.status === "success";
-        const measured = ok && completion.output_tokens > 0;
-        const counter = counters.get(endpointId);
-        if (counter) countCompletion(counter, completion);
-        else counters.set(endpointId, countersOf(completion));
-        const modelId = completion.endpoint_model ?? completion.model;
-        const date = dateOf(completion.finished_at);
-        const key = `${endpointId}\u0000${modelId}\u0000${date}\u0000${completion.api_kind}`;
-        const row = daily.get(key);
-        if (row) {
-          row.totalRequests += 1;
-          row.successfulRequests += ok ? 1 : 0;
-          row.failedRequests += ok ? 0 : 1;
-          row.totalInputTokens += completion.input_tokens;
-          row.totalOutputTokens += measured ? completion.output_tokens : 0;
-          row.totalDurationMs += measured ? Math.round(completion.duration_ms) : 0;
-        } else {
-          daily.set(key, dailyOf(completion, endpointId));
-        }
-      }
-      history.push(historyOf(completion, bodies));
-      return trim();
-    },
-    take(maxRows) {
-      if (inFlight) throw new Error("a batch is already in flight");
-      if (counters.size === 0 && daily.size === 0 && waiting() === 0) return null;
-      const end = Math.min(history.length, head + maxRows);
-      inFlight = { counters, daily, history: history.slice(head, end) };
-      head = end;
-      if (head === history.length) {
-        history = [];
-        head = 0;
+  get waitingRows(): number {
+    return this.history.length - this.head;
+  }
+
+  add(completion: CompletionRecord, bodies: RecordedBodies | null): number {
+    const endpointId = completion.endpoint_id;
+    if (endpointId !== null) {
+      // Aggregated in place: the common case (a key already waiting) allocates nothing.
+      const ok = completion.status === "success";
+      const measured = ok && completion.output_tokens > 0;
+      const counter = this.counterDeltas.get(endpointId);
+      if (counter) countCompletion(counter, completion);
+      else this.counterDeltas.set(endpointId, countersOf(completion));
+      const modelId = completion.endpoint_model ?? completion.model;
+      const date = this.dateOf(completion.finished_at);
+      const key = `${endpointId}\u0000${modelId}\u0000${date}\u0000${completion.api_kind}`;
+      const row = this.dailyRows.get(key);
+      if (row) {
+        row.totalRequests += 1;
+        row.successfulRequests += ok ? 1 : 0;
+        row.failedRequests += ok ? 0 : 1;
+        row.totalInputTokens += completion.input_tokens;
+        row.totalOutputTokens += measured ? completion.output_tokens : 0;
+        row.totalDurationMs += measured ? Math.round(completion.duration_ms) : 0;
       } else {
-        compact();
+        this.dailyRows.set(key, dailyOf(completion, endpointId));
       }
-      counters = new Map();
-      daily = new Map();
-      return inFlight;
-    },
-    settle() {
-      inFlight = null;
-    },
-    putBack() {
-      const batch = inFlight;
-      inFlight = null;
-      if (!batch) return 0;
-      for (const [id, delta] of batch.counters) mergeCounters(counters, id, delta);
-      for (const row of batch.daily.values()) mergeDaily(daily, row);
-      history = batch.history.concat(history.slice(head));
-      head = 0;
-      return trim();
-    },
-    counters(endpointId) {
-      const waitingDelta = counters.get(endpointId);
-      const flying = inFlight?.counters.get(endpointId);
-      if (!waitingDelta && !flying) return undefined;
-      const sum = zeroCounters();
-      if (waitingDelta) addCounters(sum, waitingDelta);
-      if (flying) addCounters(sum, flying);
-      return sum;
-    },
-    counterIds() {
-      return [...new Set([...counters.keys(), ...(inFlight?.counters.keys() ?? [])])];
-    },
-    daily(endpointId) {
-      const merged = new Map<string, DailyStatsRow>();
-      for (const source of [daily, inFlight?.daily]) {
-        for (const row of source?.values() ?? []) if (row.endpointId === endpointId) mergeDaily(merged, row);
-      }
-      return [...merged.values()];
-    },
-    get waitingRows() {
-      return waiting();
-    },
-  };
+    }
+    this.history.push(historyOf(completion, bodies));
+    return this.trim();
+  }
+
+  take(maxRows: number): Batch | null {
+    if (this.inFlight) throw new Error("a batch is already in flight");
+    if (this.counterDeltas.size === 0 && this.dailyRows.size === 0 && this.waitingRows === 0) return null;
+    const end = Math.min(this.history.length, this.head + maxRows);
+    this.inFlight = {
+      counters: this.counterDeltas,
+      daily: this.dailyRows,
+      history: this.history.slice(this.head, end),
+    };
+    this.head = end;
+    if (this.head === this.history.length) {
+      this.history = [];
+      this.head = 0;
+    } else {
+      this.compact();
+    }
+    this.counterDeltas = new Map();
+    this.dailyRows = new Map();
+    return this.inFlight;
+  }
+
+  settle(): void {
+    this.inFlight = null;
+  }
+
+  putBack(): number {
+    const batch = this.inFlight;
+    this.inFlight = null;
+    if (!batch) return 0;
+    for (const [id, delta] of batch.counters) mergeCounters(this.counterDeltas, id, delta);
+    for (const row of batch.daily.values()) mergeDaily(this.dailyRows, row);
+    this.history = batch.history.concat(this.history.slice(this.head));
+    this.head = 0;
+    return this.trim();
+  }
+
+  counters(endpointId: string): RequestCounters | undefined {
+    const waitingDelta = this.counterDeltas.get(endpointId);
+    const flying = this.inFlight?.counters.get(endpointId);
+    if (!waitingDelta && !flying) return undefined;
+    const sum = zeroCounters();
+    if (waitingDelta) addCounters(sum, waitingDelta);
+    if (flying) addCounters(sum, flying);
+    return sum;
+  }
+
+  counterIds(): string[] {
+    return [...new Set([...this.counterDeltas.keys(), ...(this.inFlight?.counters.keys() ?? [])])];
+  }
+
+  daily(endpointId: string): DailyStatsRow[] {
+    const merged = new Map<string, DailyStatsRow>();
+    for (const source of [this.dailyRows, this.inFlight?.daily]) {
+      for (const row of source?.values() ?? []) if (row.endpointId === endpointId) mergeDaily(merged, row);
+    }
+    return [...merged.values()];
+  }
+
+  private dateOf(at: number): string {
+    if (!(at >= this.dayStart && at < this.dayStart + DAY_MS)) {
+      this.dayStart = Math.floor(at / DAY_MS) * DAY_MS;
+      this.dayText = utcDate(at);
+    }
+    return this.dayText;
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.history.length) {
+      this.history = this.history.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  private trim(): number {
+    const excess = this.waitingRows - this.maxHistoryRows;
+    if (excess <= 0) return 0;
+    this.head += excess;
+    this.compact();
+    return excess;
+  }
+}
+
+export function createPendingWrites(maxHistoryRows: number): PendingWrites {
+  return new PendingBuffer(maxHistoryRows);
 }

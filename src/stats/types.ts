@@ -10,6 +10,8 @@ export interface RecordedBodies {
 }
 
 export interface CompletionSink {
+  /** Whether record() stores bodies (LLMLB_LOG_BODIES): callers skip collecting them otherwise. */
+  readonly logsBodies?: boolean;
   /** Called once per finished request; must return at once (no I/O on the caller's path). */
   record(completion: CompletionRecord, bodies?: RecordedBodies): void;
 }
@@ -56,6 +58,8 @@ export interface LiveStats {
   countersOf(endpointId: string): RequestCounters;
   /** Sum over endpoints. */
   totals(): RequestCounters;
+  /** Requests this process / isolate itself finished since it started (nothing from the database). */
+  servedSinceStart(): RequestCounters;
   /** The last 60 minutes, oldest first, gap-filled with zeros (the current minute last). */
   history(): MinutePoint[];
   /**

@@ -96,7 +96,8 @@ describe("dashboard in Chromium", { timeout: 90_000 }, () => {
   /** Signs in through the login page and waits for the live stream; marks the page (see notReloaded). */
   const signIn = async () => {
     const served = await page.goto(`${base}/`);
-    // Every test runs under the production Content-Security-Policy (a violation is a console error).
+    // Every test runs under the production Content-Security-Policy (a violation is a console error, and
+    // afterEach fails a test with any).
     expect(await served?.headerValue("content-security-policy")).toContain("script-src 'self'");
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();

@@ -190,7 +190,7 @@ describe("route protection", () => {
     expect(entry?.last_used_at).toEqual(expect.any(String));
     expect(key.startsWith(entry?.key_prefix ?? "?")).toBe(true);
     expect(JSON.stringify(listed)).not.toContain(key);
-    const flush = app.composition.jobs.find((job) => job.name === "api-key-last-used-flush");
+    const flush = app.composition.jobs.apiKeyLastUsedFlush;
     await flush?.run();
     expect(await stored()).toBe(Date.parse(entry?.last_used_at ?? ""));
   });

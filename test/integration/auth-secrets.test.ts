@@ -152,7 +152,7 @@ describe("admin bootstrap and secrets", () => {
     expect(app.logs.some((line) => String(line.msg).includes("database unavailable"))).toBe(true);
     expect((await login(app, TEST_ADMIN_PASSWORD)).status).toBe(503);
     mkdirSync(join(dir.path, "not-yet"));
-    const retry = app.composition.jobs.find((job) => job.name === "database-migration-retry");
+    const retry = app.composition.jobs.databaseMigrationRetry;
     await retry?.run();
     expect(existsSync(missing)).toBe(true);
     expect(app.logs.some((line) => line.msg === "admin user created")).toBe(true);

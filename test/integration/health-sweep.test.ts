@@ -111,7 +111,7 @@ describe("health sweep", () => {
       base_url: slow.url,
       health_check_interval_secs: 300,
     });
-    const job = app.composition.jobs.find((candidate) => candidate.name === "health-sweep");
+    const job = app.composition.jobs.healthSweep;
     await job?.run(); // first round: both due
     const [fastBefore, slowBefore] = [fast.requests.length, slow.requests.length];
     clock.advance(6_000);

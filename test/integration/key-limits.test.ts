@@ -110,7 +110,7 @@ describe("per-key limits", () => {
     const untilMidnight = (Date.UTC(2026, 11, 1) - now) / 1000;
     expect(Number(refused.headers?.get("retry-after"))).toBe(Math.ceil(untilMidnight));
 
-    await runJob(app, "key-usage-sync");
+    await runJob(app, "keyUsageSync");
     const listed = (await api(app, "GET", "/api/api-keys")).body.data.find(
       (k: { id: string }) => k.id === id,
     );
@@ -163,9 +163,9 @@ describe("per-key limits", () => {
       await ask(a, key);
       await ask(b, key);
       // Each instance alone has seen 8 tokens and 1 request: under both limits.
-      await runJob(a, "key-usage-sync");
-      await runJob(b, "key-usage-sync");
-      await runJob(a, "key-usage-sync");
+      await runJob(a, "keyUsageSync");
+      await runJob(b, "keyUsageSync");
+      await runJob(a, "keyUsageSync");
       for (const app of [a, b]) {
         const refused = await refusal(ask(app, key));
         expect(refused.message).toContain("output tokens per UTC day");

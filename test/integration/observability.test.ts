@@ -98,7 +98,7 @@ describe("live events from real traffic", () => {
 
   it("publishes MetricsUpdated only when the overview figures changed", async () => {
     const { app, client } = await setup();
-    const job = app.composition.jobs.find((candidate) => candidate.name === "metrics-updated");
+    const job = app.composition.jobs.metricsUpdated;
     if (!job) throw new Error("no metrics-updated job");
     await job.run();
     const stream = await events(app);

@@ -24,7 +24,7 @@ describe("endpoint statistics API", () => {
     record(completion({ finished_at: now - 3 * DAY, output_tokens: 300, duration_ms: 3000 }));
     record(completion({ finished_at: now - DAY, output_tokens: 100, duration_ms: 2000 }));
     record(completion({ finished_at: now - DAY, status: "error", output_tokens: 0, duration_ms: 50 }));
-    await runJob(app, "stats-flush");
+    await runJob(app, "statsFlush");
     record(completion({ finished_at: now, output_tokens: 60, duration_ms: 1000 }));
     record(completion({ finished_at: now, api_kind: "embeddings", endpoint_model: "bge", output_tokens: 0 }));
 
@@ -100,15 +100,15 @@ describe("endpoint statistics API", () => {
       INSERT INTO request_history (request_id, created_at, model, api_kind, status, status_code, duration_ms)
       SELECT 'old-' || i, ${old} + i, 'm', 'chat_completions', 'success', 200, 10 FROM n`);
     for (let i = 0; i < 3; i++) app.composition.deps.completions.record(completion());
-    await runJob(app, "stats-flush");
+    await runJob(app, "statsFlush");
     const count = async () =>
       (await db.all<{ n: number }>(sql`SELECT count(*) AS n FROM request_history`))[0]?.n;
 
-    await runJob(app, "request-history-retention");
+    await runJob(app, "requestHistoryRetention");
     expect(await count()).toBe(1203); // one run deletes at most 5 × 1000 rows
-    await runJob(app, "request-history-retention");
+    await runJob(app, "requestHistoryRetention");
     expect(await count()).toBe(3);
-    await runJob(app, "request-history-retention");
+    await runJob(app, "requestHistoryRetention");
     expect(await count()).toBe(3);
   });
 });

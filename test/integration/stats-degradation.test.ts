@@ -79,8 +79,8 @@ describe("statistics when the database misbehaves", () => {
       const ready = await fetch(`${app.url}/ready`);
       expect(ready.status).toBe(503);
       expect(app.composition.deps.stats.totals().totalRequests).toBe(0);
-      await runJob(app, "health-sweep");
-      const [endpoint] = app.composition.deps.registry.list();
+      await runJob(app, "healthSweep");
+      const [endpoint] = app.composition.deps.directory.list();
       expect(endpoint).toMatchObject({ name: "gpu1", status: "online" });
 
       const client = new OpenAI({ baseURL: `${app.url}/v1`, apiKey: "unused", maxRetries: 0 });
@@ -115,15 +115,15 @@ describe("statistics when the database misbehaves", () => {
     app = await startTestApp({ env: { LLMLB_DATABASE_URL: `file:${join(blocked, "llmlb.db")}` } });
     expect((await fetch(`${app.url}/ready`)).status).toBe(503);
     for (let i = 0; i < 3; i++) app.composition.deps.completions.record(completion({ endpoint_id: "e1" }));
-    await runJob(app, "stats-flush");
-    await runJob(app, "database-migration-retry");
+    await runJob(app, "statsFlush");
+    await runJob(app, "databaseMigrationRetry");
     expect((await fetch(`${app.url}/ready`)).status).toBe(503);
 
     rmSync(blocked);
     mkdirSync(blocked);
-    await runJob(app, "database-migration-retry");
+    await runJob(app, "databaseMigrationRetry");
     expect((await fetch(`${app.url}/ready`)).status).toBe(200);
-    await runJob(app, "stats-flush");
+    await runJob(app, "statsFlush");
     const db = app.composition.deps.database.db;
     expect(await db.all(sql`SELECT count(*) AS n FROM request_history`)).toEqual([{ n: 3 }]);
     expect(await db.all(sql`SELECT total_requests FROM endpoint_daily_stats`)).toEqual([
@@ -141,7 +141,7 @@ describe("statistics when the database misbehaves", () => {
       const lock = await other.transaction("write");
       await lock.execute("UPDATE endpoints SET notes = notes");
       for (let i = 0; i < 3; i++) app.composition.deps.completions.record(completion({ endpoint_id: "e1" }));
-      await runJob(app, "stats-flush");
+      await runJob(app, "statsFlush");
       expect(
         app.logs.some(
           (line) => line.level === "warn" && String(line.msg).includes("cannot write statistics"),
@@ -149,7 +149,7 @@ describe("statistics when the database misbehaves", () => {
       ).toBe(true);
       await lock.rollback();
 
-      await runJob(app, "stats-flush");
+      await runJob(app, "statsFlush");
       const db = app.composition.deps.database.db;
       expect(await db.all(sql`SELECT count(*) AS n FROM request_history`)).toEqual([{ n: 3 }]);
       expect(await db.all(sql`SELECT total_requests FROM endpoint_daily_stats`)).toEqual([

@@ -74,7 +74,7 @@ describe("statistics across restarts", () => {
       },
     ]);
 
-    await runJob(app, "stats-flush");
+    await runJob(app, "statsFlush");
     const [stored] = await query<{ total_requests: number; failed_requests: number }>(
       sql`SELECT total_requests, failed_requests FROM endpoints WHERE id = 'e1'`,
     );

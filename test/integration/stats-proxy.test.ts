@@ -101,7 +101,7 @@ describe("statistics of proxied requests", () => {
     });
 
     // The recorder's 1-second job writes everything in one batch.
-    await runJob(app, "stats-flush");
+    await runJob(app, "statsFlush");
     expect(await query(sql`SELECT total_requests, failed_requests FROM endpoints`)).toEqual([
       { total_requests: 10, failed_requests: 1 },
     ]);
@@ -146,7 +146,7 @@ describe("statistics of proxied requests", () => {
     for await (const chunk of plain) text += chunk.choices[0]?.delta?.content ?? "";
     expect(text).not.toBe("");
     await eventually(() => records.length === 6);
-    await runJob(app, "stats-flush");
+    await runJob(app, "statsFlush");
 
     const rows = await history();
     const streamed = rows.filter((row) => row.model === "m");

@@ -48,7 +48,7 @@ describe("statistics of registered endpoints", () => {
     const counters = { total_requests: 10, successful_requests: 9, failed_requests: 1 };
     expect((await api(app, "GET", `/api/endpoints/${id}`)).body).toMatchObject(counters);
     expect((await api(app, "GET", "/api/endpoints")).body.endpoints[0]).toMatchObject(counters);
-    await runJob(app, "stats-flush");
+    await runJob(app, "statsFlush");
     expect((await api(app, "GET", `/api/endpoints/${id}`)).body).toMatchObject(counters);
 
     app = await restart(app);

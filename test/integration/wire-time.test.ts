@@ -40,7 +40,7 @@ describe("one time representation on the wire", () => {
     const client = await openaiClient(app);
     await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] });
     await api(app, "POST", "/api/api-keys", { name: "k", permissions: ["metrics.read"] });
-    await runJob(app, "stats-flush"); // writes the request history row
+    await runJob(app, "statsFlush"); // writes the request history row
 
     const paths = app.composition.app.routes
       .filter((route) => route.method === "GET" && route.path.startsWith("/api/"))

@@ -178,13 +178,12 @@ describe("directory model matching", () => {
   });
   const model = (id: string) => ({ id, ownedBy: null, metadata: null, addedAt: 0, updatedAt: 0 });
   const directory = new Directory();
-  const counters = { total_requests: 0, successful_requests: 0, failed_requests: 0 };
   for (const [id, status] of [
     ["a", "online"],
     ["b", "online"],
     ["c", "offline"],
   ] as const) {
-    directory.put({ record: record(id, status), typeExplicit: false, apiKey: undefined, counters });
+    directory.put({ record: record(id, status), typeExplicit: false, apiKey: undefined });
   }
   directory.setModels("a", [model("llama3:latest")]);
   directory.setModels("b", [model("llama3")]);

@@ -8,7 +8,11 @@ export type { Permission, UserJson as User } from "../../../src/auth/principal.j
 export type { CircuitState } from "../../../src/balancer/circuit-breaker.js";
 export type { DashboardStats, EndpointTpsSummary } from "../../../src/dashboard/overview.js";
 export type { RequestResponseJson, RequestResponsesPage } from "../../../src/dashboard/request-responses.js";
-export type { DashboardEndpointJson, Overview } from "../../../src/dashboard/views.js";
+export type {
+  DashboardEndpointJson,
+  DashboardModelStatsRow,
+  Overview,
+} from "../../../src/dashboard/views.js";
 export type {
   ApiKind,
   CompletionJson,
@@ -26,7 +30,13 @@ export type {
   CreatedApiKeyJson,
 } from "../../../src/routes/api-keys.js";
 export type { LoginJson, SessionJson } from "../../../src/routes/auth.js";
-export type { EndpointCreateInput, EndpointUpdateInput } from "../../../src/routes/endpoints.js";
+export type {
+  EndpointCreateInput,
+  EndpointListJson,
+  EndpointModelsJson,
+  EndpointUpdateInput,
+} from "../../../src/routes/endpoints.js";
+export type { FleetJson } from "../../../src/routes/fleet.js";
 export type {
   CreatedInvitationJson,
   InvitationCreateInput,
@@ -40,5 +50,6 @@ export type {
   UserListJson,
   UserUpdateInput,
 } from "../../../src/routes/users.js";
-export type { DayStats, ModelTps } from "../../../src/stats/daily-report.js";
+export type { CountersJson } from "../../../src/stats/counters-json.js";
+export type { DayStats, ModelStats, ModelTps } from "../../../src/stats/daily-report.js";
 export type { MinutePoint } from "../../../src/stats/types.js";

@@ -8,14 +8,8 @@ import { upsertEndpoint } from "../state/model.js";
 import { Overlay } from "./overlay.js";
 import { notify } from "./toast.js";
 
-const TYPES = [
-  "xllm",
-  "ollama",
-  "vllm",
-  "lm_studio",
-  "llamacpp",
-  "openai_compatible",
-] satisfies EndpointJson["endpoint_type"][];
+type EndpointType = EndpointJson["endpoint_type"];
+const TYPES: EndpointType[] = ["xllm", "ollama", "vllm", "lm_studio", "llamacpp", "openai_compatible"];
 
 type Fields = Record<
   | "name"

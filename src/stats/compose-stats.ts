@@ -1,0 +1,87 @@
+// Owns building the recorder's parts once per process/isolate: the state (memory), the writer (database),
+// the completion sink the proxy is given, the LiveStats the HTTP layer reads and the ports its jobs take.
+import type { TpsTracker } from "../balancer/tps-tracker.js";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import type { DatabaseHandle } from "../db/client.js";
+import type { EventBus } from "../events/bus.js";
+import type { Logger } from "../logger.js";
+import { createCompletionSink } from "./completion-sink.js";
+import type { StatsJobPorts } from "./stats-jobs.js";
+import { createStatsState, liveStatsOf } from "./stats-state.js";
+import { createStatsWriter, type StatsWriter } from "./stats-writer.js";
+import type { CompletionSink, LiveStats } from "./types.js";
+
+export interface StatsParts {
+  writer: StatsWriter;
+  /** What restore / checkpoint / retention / stop (stats-jobs.ts) work on. */
+  ports: StatsJobPorts;
+  live: LiveStats;
+  /** Where the proxy hands every finished request. */
+  completions: CompletionSink;
+}
+
+export function composeStats(input: {
+  config: Config;
+  clock: Clock;
+  database: DatabaseHandle;
+  events: EventBus;
+  logger: Logger;
+  tracker: TpsTracker;
+  instanceId: string;
+  /** Measured latencies of every endpoint (online or not): the average response time's fallback. */
+  latencies: () => readonly (number | null)[];
+  /** See RuntimeParts.flushAfterCompletionMs (Workers). */
+  flushAfterCompletionMs: number | undefined;
+  defer: (work: Promise<unknown>) => void;
+  sleep: (ms: number) => Promise<void>;
+}): StatsParts {
+  const { clock, database, logger, sleep } = input;
+  const state = createStatsState();
+  const writer = createStatsWriter({ database, state, logger, sleep });
+  const sink = createCompletionSink({
+    state,
+    tracker: input.tracker,
+    events: input.events,
+    logger,
+    logBodies: input.config.logBodies,
+    now: () => clock.now(),
+  });
+  const ports: StatsJobPorts = {
+    state,
+    database,
+    tracker: input.tracker,
+    log: logger.child({ component: "recorder" }),
+    instanceId: input.instanceId,
+    sleep,
+  };
+  const completions =
+    input.flushAfterCompletionMs === undefined
+      ? sink
+      : flushingSoon(sink, () => writer.flush(), input.flushAfterCompletionMs, input);
+  return { writer, ports, live: liveStatsOf(state, () => clock.now(), input.latencies), completions };
+}
+
+/** A sink that, after the first request of a burst, flushes once `delayMs` later (through defer). */
+export function flushingSoon(
+  sink: CompletionSink,
+  flush: () => Promise<unknown>,
+  delayMs: number,
+  run: { defer: (work: Promise<unknown>) => void; sleep: (ms: number) => Promise<void> },
+): CompletionSink {
+  let scheduled: Promise<void> | null = null;
+  return {
+    logsBodies: sink.logsBodies,
+    record(completion, bodies) {
+      sink.record(completion, bodies);
+      if (scheduled) return;
+      scheduled = run
+        .sleep(delayMs)
+        .then(async () => void (await flush()))
+        .finally(() => {
+          scheduled = null;
+        });
+      run.defer(scheduled);
+    },
+  };
+}
