@@ -144,7 +144,7 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     await page.getByLabel("Name").fill("expiring-key");
     await page.getByLabel("Expires (optional)").fill("2099-12-31");
     await page.getByRole("button", { name: "Create key" }).click();
-    await page.locator("[data-new-key]").waitFor(WAIT);
+    await page.locator("[data-shown-once]").waitFor(WAIT);
     await page.getByRole("button", { name: "Done" }).click();
     const row = page.locator("tr", { hasText: "expiring-key" });
     await row.waitFor(WAIT);
