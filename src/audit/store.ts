@@ -15,14 +15,8 @@ import {
 } from "./chain.js";
 
 /** What a caller records; id, time and the hashes are the store's. */
-export interface AuditEvent {
+export interface AuditEvent extends Omit<AuditRow, "id" | "time" | "actorType" | "outcome" | "details"> {
   actorType: "user" | "api_key" | "system";
-  actorId: string | null;
-  actorName: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  clientIp: string | null;
   outcome: "success" | "failure";
   /** Never a secret. Strings are cut to MAX_DETAIL_CHARS. */
   details: Record<string, unknown>;

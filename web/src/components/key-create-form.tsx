@@ -23,6 +23,24 @@ export function limitValue(text: string): number | null {
   return text.trim() === "" ? null : Number(text);
 }
 
+/** One limit: a whole number ≥ 1, or empty for unlimited. */
+function LimitInput(props: { label: string; value: string; onChange: (value: string) => void }) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <input
+        type="number"
+        min="1"
+        step="1"
+        inputMode="numeric"
+        placeholder="unlimited"
+        value={props.value}
+        onInput={(e) => props.onChange((e.target as HTMLInputElement).value)}
+      />
+    </label>
+  );
+}
+
 export function LimitInputs(props: {
   rpm: string;
   tokens: string;
@@ -31,30 +49,8 @@ export function LimitInputs(props: {
 }) {
   return (
     <div class="limit-inputs">
-      <label class="field">
-        <span>Requests / minute</span>
-        <input
-          type="number"
-          min="1"
-          step="1"
-          inputMode="numeric"
-          placeholder="unlimited"
-          value={props.rpm}
-          onInput={(e) => props.onRpm((e.target as HTMLInputElement).value)}
-        />
-      </label>
-      <label class="field">
-        <span>Output tokens / day (UTC)</span>
-        <input
-          type="number"
-          min="1"
-          step="1"
-          inputMode="numeric"
-          placeholder="unlimited"
-          value={props.tokens}
-          onInput={(e) => props.onTokens((e.target as HTMLInputElement).value)}
-        />
-      </label>
+      <LimitInput label="Requests / minute" value={props.rpm} onChange={props.onRpm} />
+      <LimitInput label="Output tokens / day (UTC)" value={props.tokens} onChange={props.onTokens} />
     </div>
   );
 }
