@@ -8,6 +8,7 @@ import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { type LoadDriver, pickLoadDriver } from "./lib/load.js";
 import { scanLogs } from "./lib/log-scan.js";
+import { type MessagesBench, runMessagesBench } from "./lib/messages.js";
 import {
   FULL,
   type Plan,
@@ -39,7 +40,7 @@ const plan: Plan = args.has("--quick") ? QUICK : FULL;
 const skipLlmlb = args.has("--skip-llmlb");
 /**
  * --only=1,3: run just these sections (1 non-stream, 2 streaming, 3 persistence, 4 cold start, 5 routing,
- * 6 event-stream clients).
+ * 6 event-stream clients, 7 Anthropic Messages vs chat completions).
  */
 const only = [...args].find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 const section = (n: number) => only === undefined || only.split(",").includes(String(n));
@@ -202,6 +203,13 @@ async function main() {
     log(`[${elapsed()}] 6. event-stream clients (llmlb node)`);
     sse = await runSseClients(driver, nodeLlmlb, nodeLlmlb.adminHeaders, plan.rounds, plan.sliceS.c50, log);
   }
+  const messages: MessagesBench[] = [];
+  if (section(7)) {
+    for (const instance of llmlbs) {
+      log(`[${elapsed()}] 7. /v1/messages vs /v1/chat/completions (${instance.name})`);
+      messages.push(await runMessagesBench(driver, instance, plan, log));
+    }
+  }
   for (const instance of llmlbs) await instance.process.stop();
 
   let persistence: BenchResults["persistence"] = null;
@@ -240,6 +248,7 @@ async function main() {
     sse,
     memory: memoryRows,
     routing,
+    messages,
     routingEndpoints: ROUTING_ENDPOINTS.map((e) => e.name),
     idealMakespanMs: idealMakespanMs(ROUTING_ENDPOINTS, plan.routing),
     notes: [

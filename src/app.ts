@@ -1,5 +1,6 @@
 // Owns the HTTP composition: request id, access log, error rendering, and the mounted route modules.
 import { Hono } from "hono";
+import { anthropicErrorOf } from "./anthropic/errors.js";
 import { auditTrail } from "./audit/middleware.js";
 import { authGuard } from "./auth/guard.js";
 import type { AppDeps } from "./deps.js";
@@ -7,6 +8,7 @@ import { AppError, errorBody, toAppError } from "./errors.js";
 import { DASHBOARD_PREFIX } from "./http/dashboard.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { keyLimitGuard } from "./limits/limit-guard.js";
+import { anthropicRoutes, isAnthropicPath } from "./routes/anthropic.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
 import { auditLogRoutes } from "./routes/audit-logs.js";
 import { authRoutes } from "./routes/auth.js";
@@ -71,6 +73,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", modelRoutes(deps));
   app.route("/api/endpoints", endpointStatsRoutes(deps));
   app.route("/", openaiRoutes(deps));
+  app.route("/", anthropicRoutes(deps));
   app.route("/", eventsRoutes(deps));
   app.route("/", dashboardRoutes(deps));
   app.route("/", metricsRoutes(deps));
@@ -84,7 +87,7 @@ export function createApp(deps: AppDeps): Hono {
     const error = new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`, {
       code: "route_not_found",
     });
-    return c.json(errorBody(error), 404);
+    return c.json(isAnthropicPath(c.req.path) ? anthropicErrorOf(error) : errorBody(error), 404);
   });
 
   app.onError((thrown, c) => {
@@ -93,7 +96,9 @@ export function createApp(deps: AppDeps): Hono {
       log.error("unhandled error", { path: c.req.path, method: c.req.method, error: thrown });
     }
     if (error.retryAfterSecs !== undefined) c.header("retry-after", String(error.retryAfterSecs));
-    return c.json(errorBody(error), error.status as 400);
+    // Each route family answers in its own error shape (Anthropic's on /v1/messages).
+    const body = isAnthropicPath(c.req.path) ? anthropicErrorOf(error) : errorBody(error);
+    return c.json(body, error.status as 400);
   });
 
   return app;

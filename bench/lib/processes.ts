@@ -153,6 +153,16 @@ export function rssMiB(pid: number): number {
   }
 }
 
+/** CPU time (user + system) a process has used so far, ms; /proc/<pid>/stat in clock ticks of 10 ms. */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Samples a process's RSS every intervalMs; `peak` is the largest sample since the last reset. */
 export function sampleRss(pid: number, intervalMs = 100) {
   let peak = 0;

@@ -1,6 +1,8 @@
 // Bench report: turns raw results into the markdown tables printed to the terminal and written to
 // bench/results.md, plus the verdict against the issue's targets.
+
 import type { LoadResult } from "./load.js";
+import { type MessagesBench, messagesFigures, messagesTable } from "./messages.js";
 import { type Plan, SLOW_LATENCY_MS } from "./plan.js";
 import type { RoutingResult } from "./routing.js";
 import type { LoadResults } from "./scenarios.js";
@@ -30,6 +32,8 @@ export interface BenchResults {
   sse: SseRun[];
   memory: { name: string; idleMiB: number; peakMiB: number; firstBootMs: number[]; restartMs: number[] }[];
   routing: RoutingResult[];
+  /** Section 7: /v1/messages vs /v1/chat/completions per llmlb runtime. */
+  messages: MessagesBench[];
   routingEndpoints: string[];
   idealMakespanMs: number;
   notes: string[];
@@ -296,6 +300,27 @@ export function verdicts(r: BenchResults): Verdict[] {
     const gain = (rr.makespanMs - auto.makespanMs) / rr.makespanMs;
     push("auto makespan ≥ 25 % shorter than round_robin", gain, pct(gain), (v) => v >= 0.25);
   }
+  for (const bench of r.messages) {
+    const figures = messagesFigures(bench);
+    push(
+      `${bench.target} /v1/messages added TTFT ≤ 0.5 ms (c=1)`,
+      figures.addedTtftMs,
+      `${ms(figures.addedTtftMs)} ms`,
+      (v) => v <= 0.5,
+    );
+    push(
+      `${bench.target} /v1/messages req/s ≥ 80 % of chat`,
+      figures.throughput,
+      pct(figures.throughput),
+      (v) => v >= 0.8,
+    );
+    push(
+      `${bench.target} /v1/messages CPU cost allows ≥ 80 % of chat req/s`,
+      figures.cpuThroughput,
+      pct(figures.cpuThroughput),
+      (v) => v >= 0.8,
+    );
+  }
   return out;
 }
 
@@ -336,6 +361,13 @@ export function renderReport(r: BenchResults): string {
       "## 6. Event-stream clients (llmlb node)",
       `Non-streaming load at c=50 with no dashboard clients vs ${SSE_CLIENTS} clients on /api/events (admin session), one of which never reads its socket (the server drops it once its backlog exceeds LLMLB_SSE_CLIENT_BUFFER_KB: see the “fell too far behind” warnings under Notes); every request publishes RequestCompleted and TpsUpdated to each client. Medians over interleaved slices.`,
       sse,
+    );
+  }
+  if (r.messages.length > 0) {
+    sections.push(
+      "## 7. Anthropic Messages vs chat completions (same request, same llmlb)",
+      "TTFT = request sent → first content event (`content_block_delta` / first content chunk), c=1, streams of each kind alternated; added TTFT = median of each pair's difference. Throughput: non-streamed, c=10, medians over interleaved slices; CPU µs/req = the llmlb process's user+system CPU time (/proc) per request in those slices, so “CPU-bound messages / chat” is the req/s ratio a proxy-bound machine would see, unmoved by other load on the machine.",
+      messagesTable(r.messages),
     );
   }
   sections.push(

@@ -42,12 +42,30 @@ export function parseSseEvents(buffer: string): { payloads: string[]; rest: stri
   return { payloads, rest: buffer.slice(start) };
 }
 
-/** One streaming request to target.url + /v1/chat/completions with the given JSON body. */
+/** The streaming route and how its events read: OpenAI chat chunks, or Anthropic Messages events. */
+export type StreamApi = "chat" | "messages";
+
+interface StreamEvent {
+  choices?: { delta?: { content?: string } }[];
+  usage?: unknown;
+  type?: string;
+  delta?: { type?: string; text?: string };
+}
+
+/** An Anthropic event's content text (null: not a content event); message_stop counts as [DONE]. */
+function messagesEvent(event: StreamEvent, record: StreamRecord): string | null {
+  if (event.type === "message_stop") record.done = true;
+  if (event.type === "message_delta") record.usageChunks++;
+  return event.type === "content_block_delta" ? (event.delta?.text ?? "") : null;
+}
+
+/** One streaming request to target.url + /v1/chat/completions (or /v1/messages) with the given JSON body. */
 export function streamOnce(
   target: StreamTarget,
   body: string,
   agent: Agent,
   timeoutMs = 30_000,
+  api: StreamApi = "chat",
 ): Promise<StreamRecord> {
   const record: StreamRecord = {
     status: 0,
@@ -71,7 +89,7 @@ export function streamOnce(
       resolve(record);
     };
     const req = request(
-      `${target.url}/v1/chat/completions`,
+      `${target.url}${api === "messages" ? "/v1/messages" : "/v1/chat/completions"}`,
       {
         method: "POST",
         agent,
@@ -89,22 +107,25 @@ export function streamOnce(
               record.done = true;
               continue;
             }
-            let event: { choices?: { delta?: { content?: string } }[]; usage?: unknown };
+            let event: StreamEvent;
             try {
               event = JSON.parse(payload);
             } catch {
               record.error = `unparsable event: ${payload.slice(0, 80)}`;
               continue;
             }
-            if (!event.choices || event.choices.length === 0) {
+            let content: string | null;
+            if (api === "messages") content = messagesEvent(event, record);
+            else if (!event.choices || event.choices.length === 0) {
               if (event.usage) record.usageChunks++;
-              continue;
-            }
+              content = null;
+            } else content = event.choices[0]?.delta?.content ?? "";
+            if (content === null) continue;
             if (record.contentChunks === 0) record.ttftMs = now - started;
             else record.gapsMs.push(now - lastChunkAt);
             lastChunkAt = now;
             record.contentChunks++;
-            record.content += event.choices[0]?.delta?.content ?? "";
+            record.content += content;
           }
         });
         res.on("end", () => finish(record.status === 200 ? null : `HTTP ${record.status}`));

@@ -39,6 +39,8 @@ function sessionOrKey(sessions: "any" | "admin", ...permissions: Permission[]): 
 /** First match wins. Paths no rule matches are public (health, the dashboard's static files). */
 const RULES: readonly Rule[] = [
   { prefix: "/v1/models", methods: "read", access: inference("openai.inference", "openai.models.read") },
+  // Anthropic Messages (x-api-key or Bearer, as every /v1 route): inference like chat completions.
+  { prefix: "/v1/messages", methods: "any", access: inference("openai.inference") },
   { prefix: "/v1", methods: "any", access: inference("openai.inference") },
   { prefix: "/api/auth/login", methods: "any", access: PUBLIC },
   { prefix: "/api/auth/register", methods: "write", access: PUBLIC },

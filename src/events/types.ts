@@ -3,7 +3,7 @@
 import type { IsoTime } from "../http/wire-time.js";
 
 export type EndpointStatus = "pending" | "online" | "offline" | "error";
-export type ApiKind = "chat_completions" | "completions" | "responses" | "embeddings";
+export type ApiKind = "chat_completions" | "completions" | "responses" | "embeddings" | "messages";
 
 /** One finished proxied request, as handed to the recorder and the TPS tracker. Never carries bodies. */
 export interface CompletionRecord {

@@ -1,7 +1,7 @@
 // Bounded bad-input suite against the real Node bundle: 400+ generated malformed requests across /v1/*,
 // /api/* and the login (bad JSON, wrong types, deep nesting, huge strings, control characters, wrong content
-// types, odd methods, oversize bodies, unparseable HTTP) → no 5xx, every error OpenAI-shaped, the process
-// alive, RSS growth under 50 MiB, and every log line one JSON object.
+// types, odd methods, oversize bodies, unparseable HTTP) → no 5xx, every error OpenAI-shaped (Anthropic-shaped
+// on /v1/messages), the process alive, RSS growth under 50 MiB, and every log line one JSON object.
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { request } from "undici";
@@ -74,6 +74,8 @@ function generateCases(auth: Record<string, string>, inference: Record<string, s
     ["POST", "/v1/completions", inference],
     ["POST", "/v1/embeddings", inference],
     ["POST", "/v1/responses", inference],
+    ["POST", "/v1/messages", inference],
+    ["POST", "/v1/messages/count_tokens", inference],
     ["POST", "/api/auth/login", {}],
     ["POST", "/api/auth/change-password", auth],
     ["POST", "/api/endpoints", auth],
@@ -92,6 +94,8 @@ function generateCases(auth: Record<string, string>, inference: Record<string, s
     "/v1/models",
     `/v1/models/${"z".repeat(4000)}`,
     "/v1/models/%00%ff",
+    "/v1/messages?beta=true",
+    "/v1/messages/%00",
     "/api/auth/login",
     "/api/endpoints",
     "/api/api-keys",
@@ -110,7 +114,7 @@ function generateCases(auth: Record<string, string>, inference: Record<string, s
     cases.push({ method, path, headers: { ...headers }, label: "odd method/path" });
   }
   // Oversize bodies: declared above the caps (answered before reading), and one really sent.
-  for (const path of ["/v1/chat/completions", "/api/auth/login", "/api/endpoints"]) {
+  for (const path of ["/v1/chat/completions", "/v1/messages", "/api/auth/login", "/api/endpoints"]) {
     const big = Buffer.alloc((path.startsWith("/v1") ? 21 : 1) * MIB, 0x20);
     cases.push({
       method: "POST",
@@ -258,8 +262,14 @@ describe("bounded bad-input suite (Node bundle)", { timeout: 120_000 }, () => {
     if (status >= 500) return `status ${status}: ${text.slice(0, 200)}`;
     if (status < 400 || item.method === "HEAD") return null;
     try {
-      const body = JSON.parse(text) as { error?: Record<string, unknown> };
+      const body = JSON.parse(text) as { type?: unknown; error?: Record<string, unknown> };
       const error = body.error;
+      if (item.path.toLowerCase().startsWith("/v1/messages")) {
+        // The Anthropic Messages routes answer in Anthropic's shape.
+        const anthropic =
+          body.type === "error" && typeof error?.message === "string" && typeof error.type === "string";
+        return anthropic ? null : `status ${status}, not Anthropic-shaped: ${text.slice(0, 200)}`;
+      }
       const shaped =
         typeof error?.message === "string" &&
         typeof error.type === "string" &&

@@ -2,9 +2,11 @@
 // refuse with 429 rate_limit_exceeded and Retry-After, exactly on one instance; two instances on one database
 // share the usage once each has synced (the key-usage-sync job).
 import { join } from "node:path";
+import { RateLimitError as AnthropicRateLimitError } from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import { api, apiAs } from "../fixtures/admin-api.js";
+import { anthropicClient } from "../fixtures/anthropic-harness.js";
 import { runJob } from "../fixtures/completions.js";
 import { type InferenceServer, startInferenceServer } from "../fixtures/fake-inference.js";
 import { registerEndpoint } from "../fixtures/proxy-harness.js";
@@ -128,6 +130,22 @@ describe("per-key limits", () => {
     await refusal(ask(app, key));
     now = Date.UTC(2026, 11, 1, 0, 0, 1);
     await ask(app, key);
+  });
+
+  it("on /v1/messages the same limit answers in Anthropic's shape (the SDK's RateLimitError, Retry-After)", async () => {
+    const app = await start();
+    await registerEndpoint(app, "up", (upstream as InferenceServer).url);
+    const { key } = await limitedKey(app, { rate_limit_rpm: 1 });
+    const claude = anthropicClient(app, key);
+    const message = { model: "m", max_tokens: 16, messages: [{ role: "user" as const, content: "hi" }] };
+    await claude.messages.create(message);
+    const refused = await claude.messages.create(message).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(AnthropicRateLimitError);
+    const error = refused as AnthropicRateLimitError;
+    expect(error.error).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
+    expect(error.headers?.get("retry-after")).toBe("50");
+    // Chat completions with the same key share the minute: also refused, in the OpenAI shape.
+    expect((await refusal(ask(app, key))).code).toBe("rate_limit_exceeded");
   });
 
   it("limits must be whole numbers ≥ 1 or null, and the field is named", async () => {

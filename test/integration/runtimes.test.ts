@@ -97,6 +97,22 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
   );
 
   it(
+    "translates /v1/messages chunk by chunk (each text_delta read before the upstream sends the next)",
+    async () => {
+      dir = tempDir();
+      upstream = await startPacedUpstream(4);
+      const app = await start();
+      const headers = { "x-api-key": await app.inferenceKey(), "anthropic-version": "2023-06-01" };
+      const reading = await readPacedStream(upstream, app.url, headers, { api: "messages" });
+      expect(reading.status).toBe(200);
+      expect(reading.contents).toEqual(["c0.0 ", "c0.1 ", "c0.2 ", "c0.3 "]);
+      expect(reading.done).toBe(true);
+      expect(arrivedBeforeNextWasSent(reading, upstream.sendLogs[0] ?? [])).toEqual([true, true, true]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     "aborts the upstream when the client disconnects, and ends a stalled stream with a timeout error event",
     async () => {
       dir = tempDir();

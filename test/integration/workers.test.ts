@@ -119,7 +119,7 @@ describe("the Worker under wrangler dev", () => {
   );
 
   it(
-    "still proxies a streamed completion when the database is unreachable (auth disabled, declared endpoint)",
+    "still proxies a streamed completion and a /v1/messages stream when the database is unreachable (auth disabled, declared endpoint)",
     async () => {
       upstream = await startPacedUpstream(4);
       worker = await startLlmlb("workerd", {
@@ -133,6 +133,11 @@ describe("the Worker under wrangler dev", () => {
       expect(reading.contents).toEqual(["c0.0 ", "c0.1 ", "c0.2 ", "c0.3 "]);
       expect(reading.done).toBe(true);
       expect(arrivedBeforeNextWasSent(reading, upstream.sendLogs[0] ?? [])).toEqual([true, true, true]);
+      // The Anthropic Messages route, translated chunk by chunk in the isolate too.
+      const messages = await readPacedStream(upstream, worker.url, {}, { api: "messages" });
+      expect(messages.contents).toEqual(["c1.0 ", "c1.1 ", "c1.2 ", "c1.3 "]);
+      expect(messages.done).toBe(true);
+      expect(arrivedBeforeNextWasSent(messages, upstream.sendLogs[1] ?? [])).toEqual([true, true, true]);
     },
     WORKER_TEST_TIMEOUT_MS,
   );

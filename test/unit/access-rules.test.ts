@@ -24,6 +24,12 @@ describe("access rules", () => {
       permissions: ["openai.inference", "openai.models.read"],
     });
     expect(accessFor("POST", "/v1/models", closed)).toMatchObject({ permissions: ["openai.inference"] });
+    for (const path of ["/v1/messages", "/v1/messages/count_tokens"]) {
+      expect(accessFor("POST", path, closed)).toMatchObject({
+        permissions: ["openai.inference"],
+        inference: true,
+      });
+    }
   });
 
   it("endpoint reads accept any session or endpoints.read; writes an admin or endpoints.manage", () => {
