@@ -1,7 +1,8 @@
-// Builds dist/server.js (esbuild bundle of the Node entry) and the dashboard into web/dist (vite).
+// Builds dist/server.js (esbuild bundle of the Node entry) and the dashboard into web/dist (vite), with
+// Swagger UI's files for /api/docs.
 // `--if-needed` skips a step whose output is newer than every one of its inputs.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 
@@ -55,5 +56,14 @@ if (existsSync("web/index.html")) {
       },
     );
     if (result.status !== 0) process.exit(result.status ?? 1);
+  }
+}
+
+// The API reference page (/api/docs) loads Swagger UI from the dashboard build: copy swagger-ui-dist's files.
+if (existsSync("web/dist")) {
+  const target = "web/dist/api-docs";
+  mkdirSync(target, { recursive: true });
+  for (const file of ["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"]) {
+    copyFileSync(join("node_modules/swagger-ui-dist", file), join(target, file));
   }
 }

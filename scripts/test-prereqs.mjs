@@ -1,6 +1,7 @@
 // Makes sure the system tools the test suite drives are present: Debian's chromium (browser tests through
-// playwright-core) and prometheus (its promtool validates GET /metrics). Installs them with apt-get when
-// missing and running as root (CI, fresh machines of this kind); otherwise names the command to run.
+// playwright-core) and prometheus (promtool validates GET /metrics; the server scrapes llmlb with
+// deploy/prometheus.yml in monitoring.test.ts). Installs them with apt-get when missing and running as root
+// (CI, fresh machines of this kind); otherwise names the command to run.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 

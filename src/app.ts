@@ -22,6 +22,7 @@ import { invitationRoutes } from "./routes/invitations.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
+import { openApiRoutes } from "./routes/openapi.js";
 import { userRoutes } from "./routes/users.js";
 
 declare module "hono" {
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", dashboardRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/", fleetRoutes(deps));
+  app.route("/", openApiRoutes(deps));
 
   app.get("/", (c) => c.redirect(`${DASHBOARD_PREFIX}/`));
   app.get(DASHBOARD_PREFIX, (c) => c.redirect(`${DASHBOARD_PREFIX}/`));

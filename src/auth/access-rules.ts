@@ -44,6 +44,8 @@ const RULES: readonly Rule[] = [
   { prefix: "/v1", methods: "any", access: inference("openai.inference") },
   { prefix: "/api/auth/login", methods: "any", access: PUBLIC },
   { prefix: "/api/auth/register", methods: "write", access: PUBLIC },
+  { prefix: "/api/openapi.json", methods: "read", access: PUBLIC },
+  { prefix: "/api/docs", methods: "read", access: PUBLIC },
   { prefix: "/api/api-keys", methods: "any", access: sessionOrKey("admin") },
   { prefix: "/api/users", methods: "any", access: sessionOrKey("admin") },
   { prefix: "/api/invitations", methods: "any", access: sessionOrKey("admin") },

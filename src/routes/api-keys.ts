@@ -36,7 +36,7 @@ const LimitFields = {
 const Name = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100));
 const Permissions = v.pipe(v.array(v.picklist(PERMISSIONS)), v.minLength(1, "grant at least one permission"));
 
-const CreateBody = v.object({
+export const CreateBody = v.object({
   name: Name,
   permissions: Permissions,
   /** ISO 8601 or epoch ms; null or absent: never expires. */
@@ -46,7 +46,7 @@ const CreateBody = v.object({
   ...LimitFields,
 });
 
-const UpdateBody = v.pipe(
+export const UpdateBody = v.pipe(
   v.strictObject({ name: v.optional(Name), permissions: v.optional(Permissions), ...LimitFields }),
   v.check(
     (body) => Object.keys(body).length > 0,

@@ -13,7 +13,7 @@ const MAX_PER_PAGE = 200;
 const text = v.pipe(v.string(), v.trim(), v.minLength(1, "Must not be empty"), v.maxLength(200));
 const positive = v.pipe(v.string(), v.regex(/^\d{1,9}$/, "Expected a positive integer"), v.transform(Number));
 
-const AuditQuery = v.object({
+export const AuditQuery = v.object({
   page: v.optional(v.pipe(positive, v.minValue(1, "Expected a positive integer")), "1"),
   per_page: v.optional(
     v.pipe(positive, v.minValue(1, "Expected 1 to 200"), v.maxValue(MAX_PER_PAGE, "Expected 1 to 200")),

@@ -13,12 +13,12 @@ import { type IsoTime, isoTime } from "../http/wire-time.js";
 /** Only what these routes use. */
 type AuthRoutesDeps = Pick<AppDeps, "auth" | "clientAddress" | "clock">;
 
-const LoginBody = v.object({
+export const LoginBody = v.object({
   username: v.pipe(v.string(), v.minLength(1), v.maxLength(128)),
   password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
 });
 
-const ChangePasswordBody = v.object({
+export const ChangePasswordBody = v.object({
   current_password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
   new_password: NewPassword,
 });

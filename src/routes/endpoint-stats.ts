@@ -17,7 +17,7 @@ const DAY_MS = 86_400_000;
 
 const EndpointParams = v.object({ id: v.pipe(v.string(), v.minLength(1), v.maxLength(200)) });
 
-const DaysQuery = v.object({
+export const DaysQuery = v.object({
   days: v.optional(
     v.pipe(
       v.string(),

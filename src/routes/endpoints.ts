@@ -31,7 +31,7 @@ const inferenceTimeout = v.pipe(v.number(), v.integer(), v.minValue(1), v.maxVal
 const maxConcurrency = v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1_000_000)));
 const notes = v.nullable(v.pipe(v.string(), v.maxLength(4000)));
 
-const CreateBody = v.object({
+export const CreateBody = v.object({
   name,
   base_url: baseUrl,
   api_key: v.optional(apiKey),
@@ -43,9 +43,9 @@ const CreateBody = v.object({
 });
 
 /** A partial update: any field of a create body. */
-const UpdateBody = v.partial(CreateBody);
+export const UpdateBody = v.partial(CreateBody);
 
-const ListQuery = v.object({
+export const ListQuery = v.object({
   status: v.optional(v.picklist(STATUSES, `must be one of ${STATUSES.join(", ")}`)),
   type: v.optional(endpointType),
 });

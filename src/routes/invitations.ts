@@ -15,7 +15,7 @@ import { userAccountView } from "./users.js";
 /** What POST /api/auth/register accepts. */
 export type RegisterInput = v.InferInput<typeof RegisterBody>;
 
-const RegisterBody = v.object({
+export const RegisterBody = v.object({
   invitation_code: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(128)),
   username: Username,
   password: NewPassword,
@@ -24,7 +24,7 @@ const RegisterBody = v.object({
 /** Invitations last from 1 hour to 90 days. */
 const MAX_EXPIRY_HOURS = 90 * 24;
 
-const CreateBody = v.object({
+export const CreateBody = v.object({
   role: v.optional(v.picklist(ROLES), "viewer"),
   expires_in_hours: v.optional(
     v.pipe(

@@ -11,7 +11,7 @@ import type { AppDeps } from "../deps.js";
 import { validBody, validParams } from "../http/validate.js";
 import { type IsoTime, isoTime, isoTimeOrNull } from "../http/wire-time.js";
 
-const CreateBody = v.object({
+export const CreateBody = v.object({
   username: Username,
   password: NewPassword,
   role: v.optional(v.picklist(ROLES), "viewer"),
@@ -19,7 +19,7 @@ const CreateBody = v.object({
   must_change_password: v.optional(v.boolean(), true),
 });
 
-const UpdateBody = v.pipe(
+export const UpdateBody = v.pipe(
   v.strictObject({
     role: v.optional(v.picklist(ROLES)),
     password: v.optional(NewPassword),

@@ -92,6 +92,9 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
       const page = await fetch(`${app.url}/dashboard/`);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain('<div id="app">');
+      // The API reference: the document (public) and Swagger UI's files from the same build.
+      expect(await getJson(`${app.url}/api/openapi.json`)).toMatchObject({ openapi: "3.1.0" });
+      expect((await fetch(`${app.url}/dashboard/api-docs/swagger-ui-bundle.js`)).status).toBe(200);
     },
     TEST_TIMEOUT_MS,
   );

@@ -67,6 +67,8 @@ describe("the Worker under wrangler dev", () => {
         LLMLB_ENDPOINTS: `paced=${upstream.server.url}`,
       });
       expect(await getJson(`${worker.url}/ready`)).toEqual({ status: "ready" });
+      expect(await getJson(`${worker.url}/api/openapi.json`)).toMatchObject({ openapi: "3.1.0" });
+      expect((await fetch(`${worker.url}/dashboard/api-docs/swagger-ui-bundle.js`)).status).toBe(200);
       const headers = { authorization: `Bearer ${await worker.inferenceKey()}` };
       await sweepUntilListed(worker, headers);
 
