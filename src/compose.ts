@@ -191,6 +191,7 @@ export function compose(parts: RuntimeParts): Composition {
     flushAfterCompletionMs: parts.flushAfterCompletionMs,
     defer: base.defer,
     sleep,
+    logger,
   });
   const proxy = composeProxy({
     config,

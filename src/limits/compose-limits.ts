@@ -1,6 +1,7 @@
 // Owns building the per-key limits once per process/isolate: the usage state, the completion sink that
 // meters each key's output tokens into it, and the job that shares usage through the database.
 import type { AppDatabase } from "../db/client.js";
+import type { Logger } from "../logger.js";
 import { flushingSoon } from "../stats/compose-stats.js";
 import type { CompletionSink } from "../stats/types.js";
 import { createKeyUsage, type KeyUsage } from "./key-usage.js";
@@ -22,9 +23,21 @@ export function composeLimits(input: {
   flushAfterCompletionMs: number | undefined;
   defer: (work: Promise<unknown>) => void;
   sleep: (ms: number) => Promise<void>;
+  logger: Logger;
 }): LimitParts {
   const keyUsage = createKeyUsage();
-  const sync = createUsageSync({ db: input.db, usage: keyUsage, now: input.now });
+  const sync = createUsageSync({
+    db: input.db,
+    usage: keyUsage,
+    now: input.now,
+    onUnavailable: (error) =>
+      input.logger.warn(
+        "API key usage cannot be shared: the database is unavailable; limits count this instance only",
+        {
+          error,
+        },
+      ),
+  });
   const metering: CompletionSink = {
     logsBodies: input.completions.logsBodies,
     record(completion, bodies) {

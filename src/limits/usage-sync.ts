@@ -33,10 +33,17 @@ async function readUsage(db: AppDatabase, windows: string[]): Promise<UsageCount
   return db.select().from(apiKeyUsage).where(inArray(apiKeyUsage.window, windows));
 }
 
-export function createUsageSync(options: { db: AppDatabase; usage: KeyUsage; now: () => number }) {
+export function createUsageSync(options: {
+  db: AppDatabase;
+  usage: KeyUsage;
+  now: () => number;
+  /** Told once per outage (the first failed sync), not every second. */
+  onUnavailable: (error: unknown) => void;
+}) {
   const { db, usage, now } = options;
   let prunedAt = 0;
-  return async function syncUsage(): Promise<void> {
+  let failing = false;
+  const syncOnce = async (): Promise<void> => {
     const taken = usage.takePending();
     try {
       await addUsage(db, taken);
@@ -59,6 +66,16 @@ export function createUsageSync(options: { db: AppDatabase; usage: KeyUsage; now
       await db
         .delete(apiKeyUsage)
         .where(and(like(apiKeyUsage.window, "____-__-__T__:__"), lt(apiKeyUsage.window, oldest)));
+    }
+  };
+  /** Never throws: usage not written stays pending (and counted here) until the database answers. */
+  return async function syncUsage(): Promise<void> {
+    try {
+      await syncOnce();
+      failing = false;
+    } catch (error) {
+      if (!failing) options.onUnavailable(error);
+      failing = true;
     }
   };
 }
