@@ -14,6 +14,7 @@ import {
   type Plan,
   QUICK,
   ROUTING_ENDPOINTS,
+  ROUTING_FLEETS,
   ROUTING_PREFILL_MS,
   SLOW_LATENCY_MS,
   STREAM_INTERVAL_MS,
@@ -22,7 +23,8 @@ import { installCleanup, ROOT, rssMiB, sampleRss, sleep, stopAll, stoppingWith }
 import { profileShare } from "./lib/profile.js";
 import { blockRecorderWrites } from "./lib/recorder-off.js";
 import { type BenchResults, BUN_TARGET, DIRECT, NODE, renderReport } from "./lib/report.js";
-import { idealMakespanMs, type RoutingResult, runRouting } from "./lib/routing.js";
+import { routerDecisionMicros } from "./lib/router-decision.js";
+import { idealMakespanMs, type RoutingFleetRun, runRouting } from "./lib/routing.js";
 import {
   CHAT_BODY,
   type EndpointTarget,
@@ -117,9 +119,9 @@ async function main() {
         { id: "m1500", latencyMs: SLOW_LATENCY_MS, intervalMs: STREAM_INTERVAL_MS },
       ],
     },
-    ...ROUTING_ENDPOINTS.map((e) => ({
+    ...ROUTING_FLEETS.flatMap((f) => f.endpoints).map((e) => ({
       name: e.name,
-      models: [{ id: "route", latencyMs: ROUTING_PREFILL_MS, tps: e.tps }],
+      models: [{ id: "route", latencyMs: ROUTING_PREFILL_MS, tps: e.tps, slots: e.slots }],
     })),
   ]);
   const mockUrl = mock.urls.main as string;
@@ -213,7 +215,8 @@ async function main() {
   for (const instance of llmlbs) await instance.process.stop();
 
   let persistence: BenchResults["persistence"] = null;
-  let routing: RoutingResult[] = [];
+  const routing: RoutingFleetRun[] = [];
+  let routerDecision: { medianUs: number; p99Us: number } | null = null;
   if (!skipLlmlb) {
     if (section(3)) {
       log(`[${elapsed()}] 3. persistence on vs off`);
@@ -233,7 +236,13 @@ async function main() {
     }
     if (section(5)) {
       log(`[${elapsed()}] 5. routing quality`);
-      routing = await runRouting(ROUTING_ENDPOINTS, mock.urls, plan.routing, { apiKey: true, logDir }, log);
+      for (const { fleet, about, endpoints } of ROUTING_FLEETS) {
+        log(`  fleet ${fleet}: ${about}`);
+        const results = await runRouting(endpoints, mock.urls, plan.routing, { apiKey: true, logDir }, log);
+        routing.push({ fleet, about, endpoints: endpoints.map((e) => e.name), results });
+      }
+      routerDecision = routerDecisionMicros();
+      log(`  router decision, 100 endpoints: median ${routerDecision.medianUs.toFixed(2)} µs`);
     }
   }
   await stopAll();
@@ -248,8 +257,8 @@ async function main() {
     sse,
     memory: memoryRows,
     routing,
+    routerDecision,
     messages,
-    routingEndpoints: ROUTING_ENDPOINTS.map((e) => e.name),
     idealMakespanMs: idealMakespanMs(ROUTING_ENDPOINTS, plan.routing),
     notes: [
       "llmlb runs with a real API key (created through /api/auth/login + /api/api-keys), so key checking is included; its default log level; a fresh database file per process.",

@@ -8,6 +8,8 @@
 //   tps        decode speed, output tokens/s, shared by every request in flight on that listener
 //              (processor sharing: 4 streams on a 200 tok/s listener get 50 tok/s each); when set, a
 //              request produces exactly max_tokens tokens (default 16) and ends when they are decoded.
+//   slots      with tps: continuous batching instead — up to `slots` requests decode at `tps` each,
+//              later ones wait (FIFO) for a slot after their latencyMs, so their first token is late.
 // Fixed-interval streams send max_tokens content chunks (default 20), then a usage chunk when
 // stream_options.include_usage is set, then [DONE]. Non-stream replies are a fixed ~1.4 KB completion.
 // Prints one line `{"listening":[{name,port}]}` once every listener is up. Loopback only.
@@ -75,6 +77,7 @@ function createListener(listenerSpec) {
       latencyMs: model.latencyMs ?? 0,
       intervalMs: model.intervalMs ?? 10,
       tps: model.tps ?? 0,
+      slots: model.slots ?? 0,
       fixedBody: encoder.encode(completionBody(model.id, 180)),
     });
   }
@@ -85,6 +88,8 @@ function createListener(listenerSpec) {
   const completed = {};
   let active = 0;
   const decoding = new Set();
+  /** Batching listeners: jobs waiting for a free slot, oldest first. */
+  const waitingSlot = [];
   let ticker = null;
   let lastTick = 0;
 
@@ -99,8 +104,9 @@ function createListener(listenerSpec) {
     const elapsedMs = now - lastTick;
     lastTick = now;
     if (decoding.size === 0) return;
-    const tps = [...decoding][0].model.tps;
-    const share = (tps * elapsedMs) / 1000 / decoding.size;
+    const { tps, slots } = [...decoding][0].model;
+    // Batching: every running stream gets the full per-stream speed; sharing: the speed is split.
+    const share = slots > 0 ? (tps * elapsedMs) / 1000 : (tps * elapsedMs) / 1000 / decoding.size;
     for (const job of decoding) {
       job.credit += share;
       const tokens = Math.min(Math.floor(job.credit), job.remaining);
@@ -110,6 +116,8 @@ function createListener(listenerSpec) {
       job.emit(tokens, job.remaining === 0);
       if (job.remaining === 0) decoding.delete(job);
     }
+    while (waitingSlot.length > 0 && decoding.size < waitingSlot[0].model.slots)
+      decoding.add(waitingSlot.shift());
     if (decoding.size === 0) {
       clearInterval(ticker);
       ticker = null;
@@ -117,6 +125,10 @@ function createListener(listenerSpec) {
   };
 
   const startDecoding = (job) => {
+    if (job.model.slots > 0 && decoding.size >= job.model.slots) {
+      waitingSlot.push(job);
+      return;
+    }
     decoding.add(job);
     if (ticker === null) {
       lastTick = performance.now();

@@ -330,6 +330,7 @@ function composeJobs(
     directory: deps.directory,
     clock,
     whenUnloaded: lifecycle.loadRegistry,
+    onLoaded: (id, models) => deps.tracker.setLoaded(id, models),
   });
   const metricsPublisher = createMetricsPublisher(deps.events, () => dashboardSnapshot(deps));
   return {

@@ -63,3 +63,38 @@ export const ROUTING_ENDPOINTS = [
   { name: "r50", tps: 50 },
 ];
 export const ROUTING_PREFILL_MS = 50;
+
+/** A mock routing endpoint: decode tok/s, shared by its requests, or per stream up to `slots` (batching). */
+export interface RoutingEndpoint {
+  name: string;
+  tps: number;
+  slots?: number;
+}
+
+/** Section 5's fleets: the same workload and modes through each. */
+export const ROUTING_FLEETS: { fleet: string; about: string; endpoints: readonly RoutingEndpoint[] }[] = [
+  {
+    fleet: "sharing",
+    about: "decode at 200 / 100 / 50 tok/s, shared by their in-flight requests",
+    endpoints: ROUTING_ENDPOINTS,
+  },
+  {
+    fleet: "batching",
+    about:
+      "continuous batching: 8 slots × 40 tok/s, 4 × 60 and 16 × 20 tok/s per stream, later requests queue",
+    endpoints: [
+      { name: "b8x40", tps: 40, slots: 8 },
+      { name: "b4x60", tps: 60, slots: 4 },
+      { name: "b16x20", tps: 20, slots: 16 },
+    ],
+  },
+  {
+    fleet: "mixed",
+    about: "one batching server (8 slots × 50 tok/s per stream) and two sharing ones (120 and 60 tok/s)",
+    endpoints: [
+      { name: "x8x50", tps: 50, slots: 8 },
+      { name: "x120", tps: 120 },
+      { name: "x60", tps: 60 },
+    ],
+  },
+];

@@ -4,7 +4,7 @@
 import type { LoadResult } from "./load.js";
 import { type MessagesBench, messagesFigures, messagesTable } from "./messages.js";
 import { type Plan, SLOW_LATENCY_MS } from "./plan.js";
-import type { RoutingResult } from "./routing.js";
+import { makespanGain, type RoutingFleetRun } from "./routing.js";
 import type { LoadResults } from "./scenarios.js";
 import { SSE_CLIENTS, type SseRun } from "./sse-clients.js";
 import { added, median, ms, num, pct, summarize } from "./stats.js";
@@ -31,10 +31,13 @@ export interface BenchResults {
   /** Section 6: llmlb node slices with and without SSE_CLIENTS /api/events clients. */
   sse: SseRun[];
   memory: { name: string; idleMiB: number; peakMiB: number; firstBootMs: number[]; restartMs: number[] }[];
-  routing: RoutingResult[];
+  /** Section 5, one run per fleet (sharing, batching, mixed). */
+  routing: RoutingFleetRun[];
+  /** One `auto` decision among 100 endpoints, µs (in process). */
+  routerDecision: { medianUs: number; p99Us: number } | null;
   /** Section 7: /v1/messages vs /v1/chat/completions per llmlb runtime. */
   messages: MessagesBench[];
-  routingEndpoints: string[];
+  /** The sharing fleet's lower bound on makespan. */
   idealMakespanMs: number;
   notes: string[];
 }
@@ -210,20 +213,26 @@ function memoryTable(r: BenchResults): string {
   );
 }
 
-function routingTable(r: BenchResults): string | null {
-  if (r.routing.length === 0) return null;
-  const rr = r.routing.find((x) => x.mode === "round_robin");
+function routingTable(run: RoutingFleetRun): string {
+  const versus = (x: RoutingFleetRun["results"][number], baseline: string) =>
+    x.mode === baseline ? "–" : `${(makespanGain(run.results, x.mode, baseline) * 100).toFixed(1)} % shorter`;
   return table(
-    ["mode", "makespan s", "vs round_robin", ...r.routingEndpoints.map((e) => `${e} share`), "failed"],
-    r.routing.map((x) => {
+    [
+      "mode",
+      "makespan s",
+      "vs round_robin",
+      "vs least_connections",
+      ...run.endpoints.map((e) => `${e} share`),
+      "failed",
+    ],
+    run.results.map((x) => {
       const total = Object.values(x.served).reduce((sum, n) => sum + n, 0);
       return [
         x.mode,
         (x.makespanMs / 1000).toFixed(2),
-        rr && x !== rr
-          ? `${(((rr.makespanMs - x.makespanMs) / rr.makespanMs) * 100).toFixed(1)} % shorter`
-          : "–",
-        ...r.routingEndpoints.map((e) => pct((x.served[e] ?? 0) / total)),
+        versus(x, "round_robin"),
+        versus(x, "least_connections"),
+        ...run.endpoints.map((e) => pct((x.served[e] ?? 0) / total)),
         String(x.streams.failed),
       ];
     }),
@@ -294,11 +303,29 @@ export function verdicts(r: BenchResults): Verdict[] {
     const first = median(m.firstBootMs);
     push(`${m.name} cold start (first boot) ≤ 0.5 s`, first, `${ms(first)} ms`, (v) => v <= 500);
   }
-  const auto = r.routing.find((x) => x.mode === "auto");
-  const rr = r.routing.find((x) => x.mode === "round_robin");
-  if (auto && rr) {
-    const gain = (rr.makespanMs - auto.makespanMs) / rr.makespanMs;
-    push("auto makespan ≥ 25 % shorter than round_robin", gain, pct(gain), (v) => v >= 0.25);
+  const fleet = (name: string) => r.routing.find((run) => run.fleet === name)?.results ?? [];
+  const sharing = makespanGain(fleet("sharing"), "auto", "round_robin");
+  push(
+    "sharing fleet: auto makespan ≥ 25 % shorter than round_robin",
+    sharing,
+    pct(sharing),
+    (v) => v >= 0.25,
+  );
+  const mixed = makespanGain(fleet("mixed"), "auto", "least_connections");
+  push(
+    "mixed fleet: auto makespan ≥ 25 % shorter than least_connections",
+    mixed,
+    pct(mixed),
+    (v) => v >= 0.25,
+  );
+  if (r.routerDecision) {
+    const us = r.routerDecision.medianUs;
+    push(
+      "router decision, 100 endpoints × 1 model: median ≤ 20 µs",
+      us,
+      `${us.toFixed(2)} µs`,
+      (v) => v <= 20,
+    );
   }
   for (const bench of r.messages) {
     const figures = messagesFigures(bench);
@@ -347,13 +374,27 @@ export function renderReport(r: BenchResults): string {
     "RSS = VmRSS from /proc, idle after boot and peak while sections 1–2 ran (sampled every 100 ms; up to 100 connections in flight). Cold start = spawn → first 200 from /ready (medians).",
     memoryTable(r),
   );
-  const routing = routingTable(r);
-  if (routing) {
+  if (r.routing.length > 0) {
     sections.push(
       "## 5. Routing quality",
-      `${r.routingEndpoints.join(" / ")} decode at 200 / 100 / 50 tok/s (shared by their in-flight requests), ${r.plan.routing.requests} streaming requests of ${r.plan.routing.tokens} tokens at concurrency ${r.plan.routing.concurrency}, llmlb on Node from a cold start. Ideal makespan ≈ ${(r.idealMakespanMs / 1000).toFixed(2)} s (all capacity busy, speed-proportional shares 57 / 29 / 14 %).`,
-      routing,
+      `Per fleet: ${r.plan.routing.requests} streaming requests of ${r.plan.routing.tokens} tokens at concurrency ${r.plan.routing.concurrency}, llmlb on Node from a cold start, once per mode.`,
     );
+    for (const run of r.routing) {
+      const ideal =
+        run.fleet === "sharing"
+          ? ` Ideal makespan ≈ ${(r.idealMakespanMs / 1000).toFixed(2)} s (all capacity busy, speed-proportional shares 57 / 29 / 14 %).`
+          : "";
+      sections.push(
+        `### ${run.fleet} (${run.endpoints.join(" / ")}): ${run.about}.${ideal}`,
+        routingTable(run),
+      );
+    }
+    if (r.routerDecision) {
+      const { medianUs, p99Us } = r.routerDecision;
+      sections.push(
+        `Router decision (\`auto\`, 100 endpoints × 1 model with learned load profiles, in process): median ${medianUs.toFixed(2)} µs, p99 ${p99Us.toFixed(2)} µs.`,
+      );
+    }
   }
   const sse = sseTable(r);
   if (sse) {

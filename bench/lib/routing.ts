@@ -1,10 +1,17 @@
 // Bench routing quality: one fixed streaming workload through llmlb in front of three mock endpoints of
 // different decode speeds, per load-balancer mode → makespan and the share of requests each endpoint served.
-import { type ROUTING_ENDPOINTS, ROUTING_PREFILL_MS } from "./plan.js";
+import { ROUTING_PREFILL_MS, type RoutingEndpoint } from "./plan.js";
 import { runStreams, type StreamRunSummary } from "./stream-client.js";
 import { type Llmlb, type LlmlbOptions, startLlmlb } from "./targets.js";
 
 export const ROUTING_MODES = ["auto", "round_robin", "least_connections"] as const;
+
+/** Share (0–1) by which `mode`'s makespan is shorter than `baseline`'s; NaN when either did not run. */
+export function makespanGain(results: readonly RoutingResult[], mode: string, baseline: string): number {
+  const a = results.find((x) => x.mode === mode);
+  const b = results.find((x) => x.mode === baseline);
+  return a && b ? (b.makespanMs - a.makespanMs) / b.makespanMs : Number.NaN;
+}
 
 export interface RoutingResult {
   mode: string;
@@ -21,8 +28,16 @@ async function mockCount(url: string, model: string): Promise<number> {
   return stats.requests[model] ?? 0;
 }
 
+/** One fleet's runs (section 5). */
+export interface RoutingFleetRun {
+  fleet: string;
+  about: string;
+  endpoints: string[];
+  results: RoutingResult[];
+}
+
 export async function runRouting(
-  endpoints: typeof ROUTING_ENDPOINTS,
+  endpoints: readonly RoutingEndpoint[],
   urls: Record<string, string>,
   workload: { requests: number; concurrency: number; tokens: number },
   base: Pick<LlmlbOptions, "apiKey" | "logDir">,
@@ -77,7 +92,7 @@ export async function runRouting(
 
 /** Lower bound on makespan: every token decoded at the endpoints' combined speed, plus one prefill. */
 export function idealMakespanMs(
-  endpoints: typeof ROUTING_ENDPOINTS,
+  endpoints: readonly RoutingEndpoint[],
   workload: { requests: number; tokens: number },
 ): number {
   const combined = endpoints.reduce((sum, endpoint) => sum + endpoint.tps, 0);

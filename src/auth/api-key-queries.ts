@@ -1,6 +1,7 @@
 // Owns the api_keys table queries and record types: the key lookup by hash (with whether its owner is enabled),
 // listings with owner and today's usage, partial updates, last-used writes. Times are epoch ms.
 import { and, desc, eq, type SQL, sql } from "drizzle-orm";
+import type { Priority } from "../balancer/fair-queue.js";
 import type { AppDatabase } from "../db/client.js";
 import { apiKeys, apiKeyUsage, users } from "../db/schema.js";
 import { PERMISSIONS, type Permission } from "./principal.js";
@@ -21,6 +22,8 @@ export interface ApiKeyRecord {
   expiresAt: number | null;
   lastUsedAt: number | null;
   limits: KeyLimits;
+  /** Queue order of its requests when endpoints are saturated. */
+  priority: Priority;
 }
 
 export interface KeyLimits {
@@ -44,12 +47,14 @@ export interface NewApiKey {
   createdBy: string | null;
   userId: string | null;
   limits: KeyLimits;
+  priority: Priority;
 }
 
 export interface ApiKeyPatch {
   name?: string;
   permissions?: Permission[];
   limits?: Partial<KeyLimits>;
+  priority?: Priority;
 }
 
 export function toRecord(row: typeof apiKeys.$inferSelect): ApiKeyRecord {
@@ -71,6 +76,7 @@ export function toRecord(row: typeof apiKeys.$inferSelect): ApiKeyRecord {
     expiresAt: row.expiresAt,
     lastUsedAt: row.lastUsedAt,
     limits: { rpm: row.rateLimitRpm, tokensDaily: row.tokenLimitDaily },
+    priority: row.priority === "batch" ? "batch" : "interactive",
   };
 }
 
@@ -89,6 +95,7 @@ export function newKeyRow(input: NewApiKey, key: string, keyPrefix: string, now:
     lastUsedAt: null,
     rateLimitRpm: input.limits.rpm,
     tokenLimitDaily: input.limits.tokensDaily,
+    priority: input.priority,
   } satisfies typeof apiKeys.$inferInsert;
 }
 
@@ -153,6 +160,7 @@ export async function updateKey(
   if (patch.permissions !== undefined) set.permissions = JSON.stringify(patch.permissions);
   if (patch.limits?.rpm !== undefined) set.rateLimitRpm = patch.limits.rpm;
   if (patch.limits?.tokensDaily !== undefined) set.tokenLimitDaily = patch.limits.tokensDaily;
+  if (patch.priority !== undefined) set.priority = patch.priority;
   if (Object.keys(set).length === 0) return selectKey(db, id);
   const rows = await db.update(apiKeys).set(set).where(eq(apiKeys.id, id)).returning();
   return rows[0] ? toRecord(rows[0]) : null;

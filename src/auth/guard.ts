@@ -5,8 +5,8 @@ import { getCookie } from "hono/cookie";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { type Access, accessFor, isReadMethod, under } from "./access-rules.js";
-import { API_KEY_PREFIX, type ApiKeyRecord } from "./api-keys.js";
-import { ANONYMOUS, type Principal, type SessionInfo } from "./principal.js";
+import { API_KEY_PREFIX } from "./api-keys.js";
+import { ANONYMOUS, keyPrincipal, type Principal, type SessionInfo } from "./principal.js";
 import { constantTimeEqual } from "./tokens.js";
 
 /** Only what the guard uses. */
@@ -54,16 +54,6 @@ async function lookupSession(deps: GuardDeps, token: string): Promise<SessionInf
       cause: error,
     });
   }
-}
-
-function keyPrincipal(record: ApiKeyRecord): Principal {
-  return {
-    kind: "api_key",
-    keyId: record.id,
-    keyName: record.name,
-    permissions: record.permissions,
-    limits: record.limits,
-  };
 }
 
 async function authenticate(deps: GuardDeps, credential: Credential, access: Access & { kind: "protected" }) {

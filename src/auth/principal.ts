@@ -1,5 +1,6 @@
 // Owns who a request acts as: permission names, roles, the principal put on the Hono context, apiKeyIdOf().
 import type { Context } from "hono";
+import type { Priority } from "../balancer/fair-queue.js";
 
 export const PERMISSIONS = [
   "openai.inference",
@@ -42,6 +43,8 @@ export type Principal =
       permissions: readonly Permission[];
       /** Per-key limits checked before inference (src/limits/). */
       limits: { rpm: number | null; tokensDaily: number | null };
+      /** Queue order of its requests when endpoints are saturated. */
+      priority: Priority;
     }
   /** Public routes, and /v1/* under LLMLB_AUTH_DISABLED=1 without a valid key. */
   | { kind: "anonymous" };
@@ -58,6 +61,30 @@ export const ANONYMOUS: Principal = { kind: "anonymous" };
 export function apiKeyIdOf(c: Context): string | null {
   const principal = c.get("principal");
   return principal?.kind === "api_key" ? principal.keyId : null;
+}
+
+/** Queue priority of a request: its API key's; sessions and anonymous requests are interactive. */
+export function priorityOf(c: Context): Priority {
+  const principal = c.get("principal");
+  return principal?.kind === "api_key" ? principal.priority : "interactive";
+}
+
+/** The principal of a request made with a known API key. */
+export function keyPrincipal(record: {
+  id: string;
+  name: string;
+  permissions: Permission[];
+  priority: Priority;
+  limits: { rpm: number | null; tokensDaily: number | null };
+}): Principal {
+  return {
+    kind: "api_key",
+    keyId: record.id,
+    keyName: record.name,
+    permissions: record.permissions,
+    limits: record.limits,
+    priority: record.priority,
+  };
 }
 
 /** A user on the wire (login, /api/auth/me). */

@@ -1,21 +1,36 @@
 // Owns the routing decision: which of a model's routes serves the next request (auto / round_robin /
-// least_connections). Pure: load, circuit admission and randomness are injected.
+// least_connections). Pure: load, circuit admission, the clock and randomness are injected.
 import type { LoadBalancerMode } from "../config.js";
 import type { ApiKind } from "../events/types.js";
 import type { ModelRoute } from "../registry/types.js";
+import { expectedFinishMs } from "./load-model.js";
 import type { ModelSpeed, SpeedReader } from "./types.js";
 
 /** Completed requests before an endpoint × model counts as measured. */
 export const EXPLORE_SAMPLES = 3;
-/** Share of measured decisions sent to a random non-best candidate so slow endpoints stay measured. */
-export const EXPLORE_EPSILON = 0.05;
+/**
+ * An idle measured endpoint whose estimate is older than this gets the next request (at most one per
+ * period), so no endpoint is starved and a server that changed is noticed, ms.
+ */
+export const EXPLORE_STALE_MS = 30_000;
 /** Output length assumed when the request does not bound it, tokens. */
 export const TYPICAL_OUTPUT_TOKENS = 256;
 
+/**
+ * Output tokens to plan a request for: its own bound (max_tokens) capped by the model's typical output,
+ * whichever is known; TYPICAL_OUTPUT_TOKENS when neither is.
+ */
+export function outputEstimate(maxTokens: number | null, typical: number | null): number {
+  if (typical === null) return maxTokens ?? TYPICAL_OUTPUT_TOKENS;
+  return maxTokens === null ? typical : Math.min(maxTokens, typical);
+}
+
 export interface RouteRequest {
   apiKind: ApiKind;
-  /** max_tokens (or equivalent) of the request, else TYPICAL_OUTPUT_TOKENS. */
+  /** Output tokens expected: max_tokens capped by the model's typical output, else TYPICAL_OUTPUT_TOKENS. */
   expectedOutputTokens: number;
+  /** Prompt tokens (estimated from the body's size). */
+  promptTokens: number;
   /** Online routes serving the model (the registry's `routesFor`). */
   routes: readonly ModelRoute[];
   /** Endpoints already tried for this request (failover never repeats one). */
@@ -33,6 +48,8 @@ export interface RouterDeps {
   admits(endpointId: string): boolean;
   /** Uniform in [0, 1). */
   random(): number;
+  /** Epoch ms (the clock of completion records). */
+  now(): number;
 }
 
 export interface Router {
@@ -91,41 +108,90 @@ function leastLoaded(deps: RouterDeps, routes: readonly ModelRoute[]): ModelRout
   return ties.length === 1 ? best : (ties[Math.floor(deps.random() * ties.length)] as ModelRoute);
 }
 
-/** auto: the lowest expected finish time (per-request ms × (1 + in flight)), after bounded exploration. */
-function auto(deps: RouterDeps, request: RouteRequest, routes: ModelRoute[]): ModelRoute {
+/** The stale candidate seen longest ago that is not `best` (which gets this request anyway). */
+function oldestOtherThan(stale: { route: ModelRoute; seen: number }[], best: ModelRoute | null) {
+  let oldest: { route: ModelRoute; seen: number } | null = null;
+  for (const entry of stale) {
+    if (entry.route !== best && (oldest === null || entry.seen < oldest.seen)) oldest = entry;
+  }
+  return oldest?.route ?? null;
+}
+
+/**
+ * Today's rule for a profile that cannot tell yet: the idle request time × (1 + in flight), i.e. a
+ * server that shares its speed among requests.
+ */
+function sharingScore(
+  request: RouteRequest,
+  route: ModelRoute,
+  speed: ModelSpeed,
+  load: number,
+): number | null {
+  const perRequestMs = expectedRequestMs(
+    speed,
+    request.apiKind,
+    request.expectedOutputTokens,
+    route.endpoint.latencyMs,
+  );
+  return perRequestMs === null ? null : perRequestMs * (1 + load);
+}
+
+/**
+ * auto: the lowest expected finish time of this request from the learned load profile (load if cold +
+ * alone time × max(1, (in flight + 1) / slots)), after bounded exploration of new endpoints and one
+ * probe per EXPLORE_STALE_MS of an idle endpoint whose estimate went stale. `probedAt`: epoch ms of
+ * each endpoint's last probe (the router's state).
+ */
+function auto(
+  deps: RouterDeps,
+  request: RouteRequest,
+  routes: ModelRoute[],
+  probedAt: Map<string, number>,
+): ModelRoute {
+  const now = deps.now();
   // Exploration: an endpoint with fewer than EXPLORE_SAMPLES completions gets requests first, but
   // never more outstanding than the samples it still needs (a bounded share, not a flood).
   let explore: ModelRoute | null = null;
   let exploreLoad = Number.POSITIVE_INFINITY;
-  const measured: { route: ModelRoute; score: number }[] = [];
+  let stale: { route: ModelRoute; seen: number }[] | null = null;
+  let best: ModelRoute | null = null;
+  let bestScore = Number.POSITIVE_INFINITY;
   for (const route of routes) {
     const id = route.endpoint.id;
     const load = deps.inFlight(id);
-    const speed = deps.speeds.speedOf(id, route.upstreamModelId, request.apiKind);
+    const measured = deps.speeds.measuredOf(id, route.upstreamModelId, request.apiKind);
+    const speed = measured?.speed;
     const samples = speed?.requestCount ?? 0;
-    const perRequestMs =
-      speed && samples >= EXPLORE_SAMPLES
-        ? expectedRequestMs(speed, request.apiKind, request.expectedOutputTokens, route.endpoint.latencyMs)
-        : null;
-    if (perRequestMs === null) {
+    if (!speed || samples < EXPLORE_SAMPLES) {
       if (load < EXPLORE_SAMPLES - Math.min(samples, EXPLORE_SAMPLES - 1) && load < exploreLoad) {
         explore = route;
         exploreLoad = load;
       }
       continue;
     }
-    // Work queued ahead: each request in flight delays this one by about one request's time.
-    measured.push({ route, score: perRequestMs * (1 + load) });
+    const profile = measured?.load;
+    const expected = profile
+      ? expectedFinishMs(profile, request.promptTokens, request.expectedOutputTokens, load, now)
+      : null;
+    const score = expected ?? sharingScore(request, route, speed, load);
+    if (score === null) continue;
+    if (score < bestScore) {
+      best = route;
+      bestScore = score;
+    }
+    const seen = Math.max(profile?.lastSeenAt ?? now, probedAt.get(id) ?? 0);
+    if (load === 0 && now - seen > EXPLORE_STALE_MS) {
+      stale ??= [];
+      stale.push({ route, seen });
+    }
   }
   if (explore) return explore;
-  if (measured.length === 0) return leastLoaded(deps, routes);
-  let best = measured[0] as { route: ModelRoute; score: number };
-  for (const entry of measured) if (entry.score < best.score) best = entry;
-  if (measured.length > 1 && deps.random() < EXPLORE_EPSILON) {
-    const others = measured.filter((entry) => entry !== best);
-    return (others[Math.floor(deps.random() * others.length)] as { route: ModelRoute }).route;
+  const probe = stale ? oldestOtherThan(stale, best) : null;
+  if (probe) {
+    probedAt.set(probe.endpoint.id, now);
+    return probe;
   }
-  return best.route;
+  return best ?? leastLoaded(deps, routes);
 }
 
 /** Embeddings: least in flight, ties broken by lower average latency (probe latency when unmeasured). */
@@ -153,6 +219,7 @@ function embeddingKey(deps: RouterDeps, route: ModelRoute): [number, number] {
 export function createRouter(deps: RouterDeps): Router {
   /** Next round-robin position; one counter is enough (candidate lists are sorted by id). */
   let cursor = 0;
+  const probedAt = new Map<string, number>();
   return {
     choose(request) {
       const candidates = candidatesOf(deps, request);
@@ -167,7 +234,7 @@ export function createRouter(deps: RouterDeps): Router {
       }
       if (request.apiKind === "embeddings") return { kind: "route", route: embeddings(deps, candidates) };
       if (deps.mode === "least_connections") return { kind: "route", route: leastLoaded(deps, candidates) };
-      return { kind: "route", route: auto(deps, request, candidates) };
+      return { kind: "route", route: auto(deps, request, candidates, probedAt) };
     },
   };
 }

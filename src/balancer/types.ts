@@ -1,5 +1,6 @@
 // Owns the contract between the TPS tracker (measurements) and the router (which reads them).
 import type { ApiKind } from "../events/types.js";
+import type { LoadProfile } from "./load-model.js";
 
 /** Measured speed of one (endpoint, model, api_kind); nulls until measured. */
 export interface ModelSpeed {
@@ -15,6 +16,16 @@ export interface ModelSpeed {
 }
 
 export interface SpeedReader {
+  /** Both at once, without building a key (the router's hot path); undefined until measured. */
+  measuredOf(
+    endpointId: string,
+    model: string,
+    apiKind: ApiKind,
+  ): { speed: ModelSpeed; load: LoadProfile | undefined } | undefined;
   /** model is the endpoint's own model id. */
   speedOf(endpointId: string, model: string, apiKind: ApiKind): ModelSpeed | undefined;
+  /** What was learned about the endpoint × model under load; undefined before any concurrency-tagged request. */
+  loadOf(endpointId: string, model: string, apiKind: ApiKind): LoadProfile | undefined;
+  /** Output tokens of a typical successful request for the model clients name; null until one finished. */
+  typicalOutputTokens(model: string): number | null;
 }

@@ -1,6 +1,6 @@
 // Owns the dashboard's views of live state: stats, endpoints with their live load, per endpoint × model
 // speeds and the overview that bundles them. Memory only: registry, live stats, TPS tracker, proxy load.
-import type { TpsEntry } from "../balancer/tps-tracker.js";
+import type { TpsTracker } from "../balancer/tps-tracker.js";
 import type { CountersJson, MetricsSnapshot } from "../events/types.js";
 import { type IsoTime, isoTime } from "../http/wire-time.js";
 import type { LiveLoad } from "../proxy/types.js";
@@ -21,7 +21,7 @@ import {
 export interface DashboardSources {
   directory: { list(): EndpointRecord[]; modelsOf(endpointId: string): StoredModel[] };
   stats: LiveStats;
-  tracker: { entries(endpointId?: string): TpsEntry[] };
+  tracker: Pick<TpsTracker, "entries" | "loadOf">;
   liveLoad: LiveLoad;
   circuits: { circuitState(endpointId: string): "closed" | "open" | "half_open" };
 }
@@ -88,7 +88,7 @@ export function dashboardModelStats(sources: DashboardSources): DashboardModelSt
     .map((entry) => ({
       endpoint_id: entry.endpointId,
       endpoint_name: names.get(entry.endpointId) ?? null,
-      ...modelTpsOf(entry),
+      ...modelTpsOf(entry, sources.tracker.loadOf(entry.endpointId, entry.model, entry.apiKind)),
     }))
     .sort(
       (a, b) =>

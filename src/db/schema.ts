@@ -200,6 +200,8 @@ export const apiKeys = sqliteTable(
     rateLimitRpm: integer("rate_limit_rpm"),
     /** Output tokens per UTC day; null: unlimited. */
     tokenLimitDaily: integer("token_limit_daily"),
+    /** Queue order of its requests when endpoints are saturated: 'interactive' (served first) or 'batch'. */
+    priority: text("priority").notNull().default("interactive"),
   },
   (table) => [index("api_keys_user_id_idx").on(table.userId)],
 );

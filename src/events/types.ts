@@ -30,6 +30,11 @@ export interface CompletionRecord {
   /** Whole request (whole stream) duration, ms. */
   duration_ms: number;
   stream: boolean;
+  /**
+   * Mean requests in flight at the endpoint while the answering attempt ran (itself included, ≥ 1);
+   * null or absent without an endpoint. Feeds the learned load profile.
+   */
+  concurrency?: number | null;
   client_ip: string | null;
   api_key_id: string | null;
 }
@@ -63,6 +68,37 @@ export interface MetricsSnapshot
   average_response_time_ms: number | null;
 }
 
+export interface ModelLoadPoint {
+  /** Upper bound of the level: requests in flight 1, 2, 3–4 (4), 5–8 (8), … */
+  in_flight: number;
+  /** Mean requests in flight of the requests measured in this level, one decimal. */
+  mean_in_flight: number;
+  /** Per-stream decode tok/s, EMA α=0.3, one decimal; null when no stream measured it. */
+  decode_tps: number | null;
+  /** Time to first byte, ms, EMA α=0.3 (it jumps where requests queue at the server). */
+  ttft_ms: number | null;
+  requests: number;
+}
+
+export interface ModelLoad {
+  /** Measured levels only, lowest first. */
+  curve: ModelLoadPoint[];
+  /** Requests in flight each keeps its alone speed up to (1: the server splits its speed); null until known. */
+  slots: number | null;
+  /** Decode tok/s of one stream alone, EMA; null until a stream ran alone. */
+  solo_decode_tps: number | null;
+  /** Prompt tok/s of prefill alone (from the TTFT fit); null until known or when TTFT does not grow with the prompt. */
+  prefill_tps: number | null;
+  /** TTFT of an empty prompt alone, ms (network and fixed overhead). */
+  prefill_base_ms: number | null;
+  /** What loading the model cost when it was cold, ms; null until a cold start was seen. */
+  load_ms: number | null;
+  /** Whether the server reports the model loaded (Ollama /api/ps); null when it does not say. */
+  loaded: boolean | null;
+  /** When the last request this profile learned from finished. */
+  last_seen_at: IsoTime | null;
+}
+
 /** Payloads by event type on the in-process bus; the SSE `event:` field is the type name. */
 export interface EventPayloads {
   TpsUpdated: {
@@ -80,6 +116,8 @@ export interface EventPayloads {
     average_duration_ms: number | null;
     ttft_ms: number | null;
     decode_tps: number | null;
+    /** What routing learned about the endpoint × model under load, after this request. */
+    load: ModelLoad | null;
   };
   RequestCompleted: CompletionRecord;
   EndpointStatusChanged: {

@@ -5,6 +5,7 @@ import * as v from "valibot";
 import type { TokenCountResult } from "../anthropic/count-tokens.js";
 import type { AnthropicErrorBody, AnthropicMessage } from "../anthropic/types.js";
 import { PERMISSIONS, type UserJson } from "../auth/principal.js";
+import { PRIORITIES } from "../balancer/fair-queue.js";
 import type { DashboardStats, EndpointTpsSummary } from "../dashboard/overview.js";
 import type { RequestResponseJson } from "../dashboard/request-responses.js";
 import type { dashboardEndpoints, dashboardModelStats, Overview } from "../dashboard/views.js";
@@ -65,6 +66,8 @@ const apiKeyFields = {
   rate_limit_rpm: v.nullable(count),
   token_limit_daily: v.nullable(count),
   used_today: v.strictObject({ requests: count, output_tokens: count }),
+  /** Queue order when every endpoint is busy. */
+  priority: v.picklist(PRIORITIES),
 };
 export const ApiKey = v.strictObject(apiKeyFields);
 export const ApiKeyList = v.strictObject({ data: v.array(ApiKey) });
@@ -122,6 +125,29 @@ export const EndpointSync = v.strictObject({
   updated: count,
 });
 
+const ModelLoadSchema = v.strictObject({
+  /** Measured levels of 1, 2, 4, 8, … requests in flight (a level covers 3–4, 5–8, …). */
+  curve: v.array(
+    v.strictObject({
+      in_flight: count,
+      mean_in_flight: num,
+      decode_tps: nullableNum,
+      ttft_ms: nullableNum,
+      requests: count,
+    }),
+  ),
+  /** Requests in flight each keeps its alone speed up to (1: the server shares its speed). */
+  slots: nullableNum,
+  solo_decode_tps: nullableNum,
+  prefill_tps: nullableNum,
+  prefill_base_ms: nullableNum,
+  /** Learned model-load cost, ms. */
+  load_ms: nullableNum,
+  /** What Ollama's /api/ps says; null for other servers. */
+  loaded: v.nullable(v.boolean()),
+  last_seen_at: v.nullable(isoTime),
+});
+
 const modelTpsFields = {
   model_id: v.string(),
   api_kind: v.string(),
@@ -132,6 +158,8 @@ const modelTpsFields = {
   average_duration_ms: nullableNum,
   ttft_ms: nullableNum,
   decode_tps: nullableNum,
+  /** What routing learned under load; null before a proxied request finished here. */
+  load: v.nullable(ModelLoadSchema),
 };
 export const ModelTpsList = v.array(v.strictObject(modelTpsFields));
 const dailyTotals = { ...tokenCounters, total_duration_ms: num, tps: nullableNum };

@@ -4,7 +4,7 @@
 import { CountTokensRequestSchema, MessagesRequestSchema } from "../anthropic/request-schema.js";
 import { requestResponsesQuery } from "../dashboard/request-responses.js";
 import { ProxyBodySchema } from "../proxy/proxy-request.js";
-import { CreateBody as ApiKeyBody } from "../routes/api-keys.js";
+import { CreateBody as ApiKeyBody, UpdateBody as ApiKeyUpdate } from "../routes/api-keys.js";
 import { ChangePasswordBody, LoginBody } from "../routes/auth.js";
 import { DaysQuery } from "../routes/endpoint-stats.js";
 import {
@@ -68,6 +68,12 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: "Create an API key; `key` is shown only in this answer",
     body: ApiKeyBody,
     responses: { 201: json(r.ApiKeyCreated) },
+  },
+  "PATCH /api/api-keys/:id": {
+    tag: "API keys",
+    summary: "Same as PUT: change a key's queue priority (interactive before batch when saturated), name, permissions or limits",
+    body: ApiKeyUpdate,
+    responses: { 200: json(r.ApiKey) },
   },
   "DELETE /api/api-keys/:id": { tag: "API keys", summary: "Revoke an API key", responses: { 204: none } },
 

@@ -59,6 +59,7 @@ export function composeProxy(input: {
     circuits,
     routesFor: (model) => input.directory.routesFor(model),
     monotonic: () => clock.monotonic(),
+    now: () => clock.now(),
     random: input.random,
     queueMax: config.queueMax,
     queueTimeoutMs: config.queueTimeoutSecs * 1000,

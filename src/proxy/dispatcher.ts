@@ -1,7 +1,9 @@
-// Owns admission to endpoints: in-flight slots per endpoint (the LiveLoad), the routing call, circuit
-// dispatch bookkeeping, and the bounded per-model FIFO wait queue used when every candidate is at its cap.
+// Owns admission to endpoints: in-flight slots per endpoint (the LiveLoad) and their load integral, the
+// routing call, circuit dispatch bookkeeping, and the bounded per-model wait queue (interactive before
+// batch, keys taking turns) used when every candidate is at its cap.
 import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
-import { createRouter, type RouteRequest, type Router } from "../balancer/router.js";
+import { FairQueue, type Priority } from "../balancer/fair-queue.js";
+import { createRouter, outputEstimate, type RouteRequest, type Router } from "../balancer/router.js";
 import type { SpeedReader } from "../balancer/types.js";
 import type { Timers } from "../clock.js";
 import type { LoadBalancerMode } from "../config.js";
@@ -16,8 +18,10 @@ export interface DispatcherOptions {
   circuits: CircuitBreakers;
   /** The registry's online routes for a model (read again whenever a waiter is retried). */
   routesFor(model: string): ModelRoute[];
-  /** Monotonic ms (circuit cooldowns). */
+  /** Monotonic ms (circuit cooldowns, the load integral). */
   monotonic(): number;
+  /** Epoch ms (the clock of completion records, which the learned load profiles keep). */
+  now(): number;
   random(): number;
   /** Waiters allowed per model (0: never wait). */
   queueMax: number;
@@ -29,7 +33,14 @@ export interface DispatcherOptions {
 export interface Admission {
   model: string;
   apiKind: ApiKind;
-  expectedOutputTokens: number;
+  /** The request's own bound on output tokens (max_tokens or equivalent); null when unbounded. */
+  maxOutputTokens: number | null;
+  /** Prompt size, tokens (estimated). */
+  promptTokens: number;
+  /** Queue order: `interactive` waiters are served before `batch` ones (the API key's priority). */
+  priority: Priority;
+  /** Who is waiting (the API key id; "" without one): waiting keys take turns within a priority. */
+  fairKey: string;
   /** Endpoints already tried for this request. */
   exclude: Set<string> | null;
   /** The client's request signal: a waiter whose client left is dropped. */
@@ -56,9 +67,11 @@ export class ClientGoneError extends Error {
 
 export class Dispatcher implements LiveLoad {
   private readonly load = new Map<string, number>();
+  /** Per endpoint: ∫ requests in flight dt up to `at` (monotonic ms), request·ms. */
+  private readonly area = new Map<string, { area: number; at: number }>();
   private total = 0;
   private waiting = 0;
-  private readonly queues = new Map<string, Waiter[]>();
+  private readonly queues = new Map<string, FairQueue<Waiter>>();
   private readonly router: Router;
 
   constructor(private readonly options: DispatcherOptions) {
@@ -68,7 +81,29 @@ export class Dispatcher implements LiveLoad {
       inFlight: (id) => this.load.get(id) ?? 0,
       admits: (id) => options.circuits.admits(id, options.monotonic()),
       random: options.random,
+      now: options.now,
     });
+  }
+
+  /**
+   * The endpoint's ∫ requests in flight dt so far, request·ms: the difference of two marks over the time
+   * between them is the mean load in between (a request's own concurrency, itself included).
+   */
+  loadMark(endpointId: string): number {
+    this.accumulate(endpointId);
+    return this.area.get(endpointId)?.area ?? 0;
+  }
+
+  private accumulate(endpointId: string): void {
+    const now = this.options.monotonic();
+    const entry = this.area.get(endpointId);
+    const load = this.load.get(endpointId) ?? 0;
+    if (!entry) {
+      this.area.set(endpointId, { area: 0, at: now });
+      return;
+    }
+    entry.area += load * (now - entry.at);
+    entry.at = now;
   }
 
   inFlight(endpointId: string): number {
@@ -85,13 +120,13 @@ export class Dispatcher implements LiveLoad {
 
   /**
    * Takes an in-flight slot on the best candidate. Resolves null when no endpoint can serve the model
-   * (none online, circuits open, all tried); waits in the model's FIFO when all are at their cap;
+   * (none online, circuits open, all tried); waits in the model's queue when all are at their cap;
    * throws 429 when that queue is full or the wait expires, ClientGoneError when the client left.
    */
   acquire(admission: Admission): Promise<ModelRoute | null> | ModelRoute | null {
     const queue = this.queues.get(admission.model);
-    if (queue && queue.length > 0) this.drain();
-    if (!queue || queue.length === 0) {
+    if (queue && queue.size > 0) this.drain();
+    if (!queue || queue.size === 0) {
       const choice = this.router.choose(this.routeRequest(admission));
       if (choice.kind === "route") return this.take(choice.route);
       if (choice.kind === "none") return null;
@@ -101,6 +136,7 @@ export class Dispatcher implements LiveLoad {
 
   /** Frees a slot taken by acquire(); queued requests for any model get their chance. */
   release(endpointId: string): void {
+    this.accumulate(endpointId);
     const current = this.load.get(endpointId) ?? 0;
     if (current <= 1) this.load.delete(endpointId);
     else this.load.set(endpointId, current - 1);
@@ -119,9 +155,11 @@ export class Dispatcher implements LiveLoad {
   }
 
   private routeRequest(admission: Admission): RouteRequest {
+    const typical = this.options.speeds.typicalOutputTokens(admission.model);
     return {
       apiKind: admission.apiKind,
-      expectedOutputTokens: admission.expectedOutputTokens,
+      expectedOutputTokens: outputEstimate(admission.maxOutputTokens, typical),
+      promptTokens: admission.promptTokens,
       routes: this.options.routesFor(admission.model),
       exclude: admission.exclude,
     };
@@ -129,6 +167,7 @@ export class Dispatcher implements LiveLoad {
 
   private take(route: ModelRoute): ModelRoute {
     const id = route.endpoint.id;
+    this.accumulate(id);
     this.load.set(id, (this.load.get(id) ?? 0) + 1);
     this.total += 1;
     this.options.circuits.onDispatch(id, this.options.monotonic());
@@ -138,20 +177,15 @@ export class Dispatcher implements LiveLoad {
   private enqueue(admission: Admission): Promise<ModelRoute | null> {
     let queue = this.queues.get(admission.model);
     if (!queue) {
-      queue = [];
+      queue = new FairQueue<Waiter>();
       this.queues.set(admission.model, queue);
     }
-    if (queue.length >= this.options.queueMax) {
-      return Promise.reject(
-        new AppError(
-          "rate_limited",
-          `Every endpoint for '${admission.model}' is busy and the queue is full`,
-          {
-            code: "queue_full",
-            retryAfterSecs: RETRY_AFTER_SECS,
-          },
-        ),
-      );
+    if (queue.size >= this.options.queueMax) {
+      // Full: an interactive request takes the place of the newest batch waiter; otherwise it is refused.
+      const displaced = queue.size > 0 ? queue.evictable(admission.priority) : undefined;
+      if (!displaced) return Promise.reject(queueFull(admission.model));
+      this.remove(queue, displaced);
+      displaced.reject(queueFull(admission.model));
     }
     const list = queue;
     return new Promise<ModelRoute | null>((resolve, reject) => {
@@ -173,31 +207,40 @@ export class Dispatcher implements LiveLoad {
           reject(new ClientGoneError());
         },
       };
-      list.push(waiter);
+      list.push(waiter, admission.fairKey, admission.priority);
       this.waiting += 1;
       admission.signal?.addEventListener("abort", waiter.onAbort, { once: true });
     });
   }
 
-  private remove(queue: Waiter[], waiter: Waiter): void {
-    const index = queue.indexOf(waiter);
-    if (index < 0) return;
-    queue.splice(index, 1);
+  private remove(queue: FairQueue<Waiter>, waiter: Waiter): void {
+    if (queue.remove(waiter)) this.forget(waiter);
+  }
+
+  /** A waiter left its queue: stop its timeout and abort listener. */
+  private forget(waiter: Waiter): void {
     this.waiting -= 1;
     waiter.cancelTimeout();
     waiter.admission.signal?.removeEventListener("abort", waiter.onAbort);
   }
 
-  /** Serves queue heads in FIFO order while their model has a free candidate. */
+  /** Serves each model's queue in its order (interactive first, keys in turn) while a candidate is free. */
   private drain(): void {
     for (const queue of this.queues.values()) {
-      while (queue.length > 0) {
-        const head = queue[0] as Waiter;
+      for (let head = queue.peek(); head !== undefined; head = queue.peek()) {
         const choice = this.router.choose(this.routeRequest(head.admission));
         if (choice.kind === "saturated") break;
-        this.remove(queue, head);
+        queue.shift(); // the head, and its key's turn passes
+        this.forget(head);
         head.resolve(choice.kind === "route" ? this.take(choice.route) : null);
       }
     }
   }
+}
+
+function queueFull(model: string): AppError {
+  return new AppError("rate_limited", `Every endpoint for '${model}' is busy and the queue is full`, {
+    code: "queue_full",
+    retryAfterSecs: RETRY_AFTER_SECS,
+  });
 }

@@ -31,6 +31,8 @@ export class Exchange {
   attemptStartedAt = 0;
   /** First upstream body byte of the current attempt, ms after its start. */
   ttftMs: number | null = null;
+  /** The endpoint's load mark when the current attempt took its slot (see Dispatcher.loadMark). */
+  private loadMarkAtStart = 0;
   private ended = false;
   /** The whole response body the client got, kept only when bodies are logged (LLMLB_LOG_BODIES). */
   private responseBody: string | null = null;
@@ -51,6 +53,7 @@ export class Exchange {
     this.route = route;
     this.lastRoute = route;
     this.attemptStartedAt = this.deps.clock.monotonic();
+    this.loadMarkAtStart = this.deps.dispatcher.loadMark(route.endpoint.id);
     this.ttftMs = null;
   }
 
@@ -84,8 +87,9 @@ export class Exchange {
     this.ended = true;
     const route = this.route;
     this.route = null;
-    if (route) this.settle(route.endpoint.id, ending.verdict ?? "neutral");
     const now = this.deps.clock.monotonic();
+    const concurrency = route ? this.meanLoad(route.endpoint.id, now) : null;
+    if (route) this.settle(route.endpoint.id, ending.verdict ?? "neutral");
     const answered = route !== null && ending.statusCode >= 200 && ending.statusCode < 300;
     const success = answered && ending.error === null;
     // Tokens only for a relayed answer (a partial stream included); errors carry none.
@@ -110,6 +114,7 @@ export class Exchange {
       // measures the endpoint); from the request's start when no endpoint answered.
       duration_ms: round(now - (route ? this.attemptStartedAt : this.startedAt)) ?? 0,
       stream: wantsStream(this.call),
+      concurrency,
       client_ip: this.call.clientIp,
       api_key_id: this.call.apiKeyId,
     };
@@ -119,6 +124,14 @@ export class Exchange {
     }
     const request = this.call.rawBody ?? JSON.stringify(this.call.body);
     this.deps.completions.record(record, { request, response: this.responseBody });
+  }
+
+  /** Mean requests in flight at the endpoint since this attempt took its slot (itself included). */
+  private meanLoad(endpointId: string, now: number): number {
+    const elapsed = now - this.attemptStartedAt;
+    if (elapsed <= 0) return 1;
+    const mean = (this.deps.dispatcher.loadMark(endpointId) - this.loadMarkAtStart) / elapsed;
+    return Math.max(1, Math.round(mean * 100) / 100);
   }
 
   private settle(endpointId: string, verdict: Verdict): void {

@@ -1,7 +1,7 @@
 // Owns what the proxy needs from a client request: the validated body fields, the upstream body (model
 // rewritten, usage injected — re-serialised only when something changes) and the upstream headers.
 import * as v from "valibot";
-import { TYPICAL_OUTPUT_TOKENS } from "../balancer/router.js";
+import type { Priority } from "../balancer/fair-queue.js";
 import { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
 
@@ -48,6 +48,8 @@ export interface ProxyCall {
   requestId: string;
   clientIp: string | null;
   apiKeyId: string | null;
+  /** Queue order when every endpoint is saturated (the API key's priority). */
+  priority: Priority;
   /** Aborts when the client goes away. */
   signal: AbortSignal | null;
   /** The client's Accept header, if any. */
@@ -88,8 +90,18 @@ export function injectsUsage(call: Pick<ProxyCall, "apiKind" | "body">): boolean
   );
 }
 
-export function expectedOutputTokens(body: ProxyBody): number {
-  return body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? TYPICAL_OUTPUT_TOKENS;
+/** The request's own bound on output tokens; null when it sets none. */
+export function maxOutputTokens(body: ProxyBody): number | null {
+  return body.max_tokens ?? body.max_completion_tokens ?? body.max_output_tokens ?? null;
+}
+
+/** Bytes of JSON per prompt token, roughly (English text and message framing); for routing estimates only. */
+const BYTES_PER_TOKEN = 4;
+
+/** The prompt's size in tokens, estimated from the body's length (no tokenizer on the hot path). */
+export function promptTokenEstimate(call: ProxyCall): number {
+  const length = call.rawBody?.length ?? JSON.stringify(call.body).length;
+  return Math.ceil(length / BYTES_PER_TOKEN);
 }
 
 /** The body sent to an endpoint that names the model `upstreamModelId`. */

@@ -21,10 +21,11 @@ import {
 } from "./outcome.js";
 import {
   clientHeaders,
-  expectedOutputTokens,
   injectsUsage,
+  maxOutputTokens,
   type ProxyCall,
   prepareUpstreamBody,
+  promptTokenEstimate,
   type UpstreamBody,
   upstreamHeaders,
 } from "./proxy-request.js";
@@ -112,7 +113,10 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
   const admission = {
     model,
     apiKind: call.apiKind,
-    expectedOutputTokens: expectedOutputTokens(call.body),
+    maxOutputTokens: maxOutputTokens(call.body),
+    promptTokens: promptTokenEstimate(call),
+    priority: call.priority,
+    fairKey: call.apiKeyId ?? "",
     exclude: null as Set<string> | null,
     signal: call.signal,
   };

@@ -10,11 +10,13 @@ export interface HealthSweep {
 }
 
 export interface HealthSweepOptions {
-  registry: Pick<EndpointRegistry, "loaded" | "checkHealth">;
+  registry: Pick<EndpointRegistry, "loaded" | "checkHealth" | "loadedModels">;
   directory: Pick<EndpointDirectory, "list">;
   clock: Clock;
   /** Boot work to retry while the registry could not load (e.g. the database was down). */
   whenUnloaded?: () => Promise<void>;
+  /** Gets what each probed server reports loaded (Ollama /api/ps), for routing's cold-model estimate. */
+  onLoaded?: (endpointId: string, models: ReadonlySet<string>) => void;
 }
 
 export function createHealthSweep(options: HealthSweepOptions): HealthSweep {
@@ -27,6 +29,10 @@ export function createHealthSweep(options: HealthSweepOptions): HealthSweep {
     inFlight.add(id);
     try {
       await registry.checkHealth(id);
+      if (options.onLoaded) {
+        const loaded = await registry.loadedModels(id);
+        if (loaded) options.onLoaded(id, loaded);
+      }
     } finally {
       inFlight.delete(id);
     }

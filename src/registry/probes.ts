@@ -91,3 +91,23 @@ export async function fetchModelList(context: ProbeContext, target: Target): Pro
   if (!models) throw new Error("GET /v1/models: the answer is not a model list");
   return models;
 }
+
+/**
+ * GET /api/ps (Ollama): the models loaded in memory, by the names /v1/models uses; null when the server
+ * gave no usable answer (then nothing is concluded about what is loaded).
+ */
+export async function fetchLoadedModels(context: ProbeContext, target: Target): Promise<Set<string> | null> {
+  const answer = await probeGet(context, target, "/api/ps");
+  if ("error" in answer || answer.status < 200 || answer.status >= 300) return null;
+  const models = (answer.json as { models?: unknown } | null)?.models;
+  if (!Array.isArray(models)) return null;
+  const names = new Set<string>();
+  for (const model of models) {
+    if (typeof model !== "object" || model === null) continue;
+    for (const field of ["name", "model"] as const) {
+      const value = (model as Record<string, unknown>)[field];
+      if (typeof value === "string" && value.length > 0 && value.length <= 500) names.add(value);
+    }
+  }
+  return names;
+}

@@ -17,7 +17,7 @@ import {
   targetOf,
 } from "./health-check.js";
 import type { ListedModel } from "./model-list.js";
-import { fetchModelList, type ProbeContext, probeHealth } from "./probes.js";
+import { fetchLoadedModels, fetchModelList, type ProbeContext, probeHealth } from "./probes.js";
 import {
   asConflict,
   type EndpointChangeSet,
@@ -249,6 +249,13 @@ export class EndpointRegistry {
         this.log.error("health check failed", { endpoint_id: id, error });
       }
     });
+  }
+
+  /** What an online Ollama endpoint reports loaded (GET /api/ps); null for other types or no answer. */
+  async loadedModels(id: string): Promise<Set<string> | null> {
+    const entry = this.directory.entry(id);
+    if (entry?.record.endpointType !== "ollama" || entry.record.status !== "online") return null;
+    return fetchLoadedModels(this.options.probes, targetOf(entry));
   }
 
   /** One endpoint per declared base URL (same URL → same endpoint); detection is left to the sweep. */

@@ -7,7 +7,7 @@ import { promptText } from "../anthropic/prompt-text.js";
 import { CountTokensRequestSchema, MessagesRequestSchema } from "../anthropic/request-schema.js";
 import { MessagesShaper } from "../anthropic/shaper.js";
 import { toChatRequest } from "../anthropic/to-chat-request.js";
-import { apiKeyIdOf } from "../auth/principal.js";
+import { apiKeyIdOf, priorityOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { readBodyText } from "../http/body-text.js";
@@ -55,6 +55,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
       requestId: c.get("requestId"),
       clientIp: deps.clientAddress(c),
       apiKeyId: apiKeyIdOf(c),
+      priority: priorityOf(c),
       signal: c.req.raw.signal,
       accept: request.stream ? "text/event-stream" : "application/json",
     };

@@ -8,6 +8,7 @@ import type { ApiKeyListing, ApiKeyPatch, ApiKeyRecord } from "../auth/api-keys.
 import { sessionOf } from "../auth/guard.js";
 import { PERMISSIONS, type Permission, type Role, VIEWER_PERMISSIONS } from "../auth/principal.js";
 import { findUserById } from "../auth/users.js";
+import { PRIORITIES, type Priority } from "../balancer/fair-queue.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { validBody, validParams } from "../http/validate.js";
@@ -33,6 +34,9 @@ const LimitFields = {
   token_limit_daily: v.optional(Limit(1_000_000_000_000)),
 };
 
+/** Queue order when every endpoint is saturated: interactive requests are served before batch ones. */
+const KeyPriority = v.picklist(PRIORITIES, "priority must be 'interactive' or 'batch'");
+
 const Name = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100));
 const Permissions = v.pipe(v.array(v.picklist(PERMISSIONS)), v.minLength(1, "grant at least one permission"));
 
@@ -43,14 +47,20 @@ export const CreateBody = v.object({
   expires_at: v.optional(v.nullable(timeField), null),
   /** Admin only: the user who will own the key (default: the caller). */
   user_id: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(64))),
+  priority: v.optional(KeyPriority, "interactive"),
   ...LimitFields,
 });
 
 export const UpdateBody = v.pipe(
-  v.strictObject({ name: v.optional(Name), permissions: v.optional(Permissions), ...LimitFields }),
+  v.strictObject({
+    name: v.optional(Name),
+    permissions: v.optional(Permissions),
+    priority: v.optional(KeyPriority),
+    ...LimitFields,
+  }),
   v.check(
     (body) => Object.keys(body).length > 0,
-    "send at least one of name, permissions, rate_limit_rpm, token_limit_daily",
+    "send at least one of name, permissions, priority, rate_limit_rpm, token_limit_daily",
   ),
 );
 
@@ -75,6 +85,8 @@ export interface ApiKeyJson {
   last_used_at: IsoTime | null;
   rate_limit_rpm: number | null;
   token_limit_daily: number | null;
+  /** Queue order of its requests when endpoints are saturated. */
+  priority: Priority;
   /** Today (UTC), as shared through the database (up to the usage sync interval behind). */
   used_today: { requests: number; output_tokens: number };
 }
@@ -103,6 +115,7 @@ export function keyView(record: ApiKeyRecord | ApiKeyListing): ApiKeyJson {
     last_used_at: isoTimeOrNull(record.lastUsedAt),
     rate_limit_rpm: record.limits.rpm,
     token_limit_daily: record.limits.tokensDaily,
+    priority: record.priority,
     used_today: {
       requests: listing?.usedToday.requests ?? 0,
       output_tokens: listing?.usedToday.outputTokens ?? 0,
@@ -132,6 +145,7 @@ function patchOf(body: v.InferOutput<typeof UpdateBody>): ApiKeyPatch {
     name: body.name,
     permissions: body.permissions ? [...new Set(body.permissions)] : undefined,
     limits: { rpm: body.rate_limit_rpm, tokensDaily: body.token_limit_daily },
+    priority: body.priority,
   };
 }
 
@@ -166,6 +180,7 @@ function keyHandlers(deps: ApiKeyRoutesDeps) {
       createdBy: sessionOf(c).user.username,
       userId: owner.id,
       limits: { rpm: body.rate_limit_rpm ?? null, tokensDaily: body.token_limit_daily ?? null },
+      priority: body.priority,
     });
     noteAudit(c, {
       targetType: "api_key",
@@ -240,6 +255,8 @@ export function apiKeyRoutes(deps: ApiKeyRoutesDeps): Hono {
     create(c, async (userId) => (userId === undefined ? sessionOf(c).user : someUser(userId))),
   );
   app.put("/api/api-keys/:id", (c) => update(c, () => true));
+  // The same partial update (kept for clients that change a key's priority with PATCH).
+  app.patch("/api/api-keys/:id", (c) => update(c, () => true));
   app.delete("/api/api-keys/:id", (c) => remove(c, () => true));
 
   // Every signed-in user's own keys.

@@ -53,7 +53,10 @@ export function endpointStatsRoutes(deps: EndpointStatsDeps): Hono {
   app.get("/:id/model-tps", async (c) => {
     const { id } = validParams(c, EndpointParams);
     requireEndpoint(deps, id);
-    return c.json(deps.tracker.entries(id).map(modelTpsOf));
+    const { tracker } = deps;
+    return c.json(
+      tracker.entries(id).map((entry) => modelTpsOf(entry, tracker.loadOf(id, entry.model, entry.apiKind))),
+    );
   });
 
   app.get("/:id/daily-stats", async (c) => {

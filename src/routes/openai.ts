@@ -1,6 +1,6 @@
 // Owns the OpenAI-compatible inference routes: body limit, one JSON parse + validation, then the proxy.
 import { Hono } from "hono";
-import { apiKeyIdOf } from "../auth/principal.js";
+import { apiKeyIdOf, priorityOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import type { ApiKind } from "../events/types.js";
 import { readBodyText } from "../http/body-text.js";
@@ -34,6 +34,7 @@ export function openaiRoutes(deps: OpenaiRoutesDeps): Hono {
         requestId: c.get("requestId"),
         clientIp: deps.clientAddress(c),
         apiKeyId: apiKeyIdOf(c),
+        priority: priorityOf(c),
         signal: c.req.raw.signal,
         accept: c.req.header("accept"),
       };

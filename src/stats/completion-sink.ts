@@ -5,6 +5,7 @@ import type { TpsEntry, TpsTracker } from "../balancer/tps-tracker.js";
 import type { EventBus } from "../events/bus.js";
 import type { CompletionRecord } from "../events/types.js";
 import type { Logger } from "../logger.js";
+import { modelLoadOf } from "./model-load.js";
 import type { StatsState } from "./stats-state.js";
 import type { CompletionSink, RecordedBodies } from "./types.js";
 
@@ -14,7 +15,12 @@ export const MAX_BODY_CHARS = 64 * 1024;
 const capped = (body: string | null) =>
   body !== null && body.length > MAX_BODY_CHARS ? body.slice(0, MAX_BODY_CHARS) : body;
 
-function publish(events: EventBus, completion: CompletionRecord, entry: TpsEntry | undefined): void {
+function publish(
+  events: EventBus,
+  completion: CompletionRecord,
+  entry: TpsEntry | undefined,
+  tracker: TpsTracker,
+): void {
   events.publish({ type: "RequestCompleted", data: completion });
   // Only a request the tracker took (a success on an endpoint) changes the speed figures.
   if (!entry) return;
@@ -32,6 +38,7 @@ function publish(events: EventBus, completion: CompletionRecord, entry: TpsEntry
       average_duration_ms: entry.requestCount > 0 ? entry.totalDurationMs / entry.requestCount : null,
       ttft_ms: entry.ttftMs,
       decode_tps: entry.decodeTps,
+      load: modelLoadOf(tracker.loadOf(entry.endpointId, entry.model, entry.apiKind)),
     },
   });
 }
@@ -54,7 +61,7 @@ export function createCompletionSink(options: {
         const stored =
           logBodies && bodies ? { request: capped(bodies.request), response: capped(bodies.response) } : null;
         state.add(completion, stored, options.now());
-        publish(events, completion, tracker.observe(completion));
+        publish(events, completion, tracker.observe(completion), tracker);
       } catch (error) {
         log.error("recording a completion failed", { request_id: completion.request_id, error });
       }

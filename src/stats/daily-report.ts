@@ -1,7 +1,9 @@
 // Owns shaping daily statistics for the API: database rows merged with unwritten ones, totals per day or
 // per model, daily TPS = output tokens / (duration_ms / 1000). Pure.
+import type { LoadProfile } from "../balancer/load-model.js";
 import type { TpsEntry } from "../balancer/tps-tracker.js";
-import type { ApiKind, CountersJson } from "../events/types.js";
+import type { ApiKind, CountersJson, ModelLoad } from "../events/types.js";
+import { modelLoadOf } from "./model-load.js";
 import { addDaily, dailyKey } from "./pending-writes.js";
 import type { DailyStatsRow } from "./types.js";
 
@@ -27,6 +29,8 @@ export interface ModelTps {
   average_duration_ms: number | null;
   ttft_ms: number | null;
   decode_tps: number | null;
+  /** What routing learned about this endpoint × model under load; null before a proxied request finished. */
+  load: ModelLoad | null;
 }
 
 export const oneDecimal = (value: number | null): number | null =>
@@ -95,7 +99,7 @@ export function oneDay(rows: DailyStatsRow[], date: string): DayStats {
   return { date, ...totalsOf(rows.filter((row) => row.date === date)) };
 }
 
-export function modelTpsOf(entry: TpsEntry): ModelTps {
+export function modelTpsOf(entry: TpsEntry, profile: LoadProfile | undefined): ModelTps {
   return {
     model_id: entry.model,
     api_kind: entry.apiKind,
@@ -106,5 +110,6 @@ export function modelTpsOf(entry: TpsEntry): ModelTps {
       entry.requestCount > 0 ? oneDecimal(entry.totalDurationMs / entry.requestCount) : null,
     ttft_ms: oneDecimal(entry.ttftMs),
     decode_tps: oneDecimal(entry.decodeTps),
+    load: modelLoadOf(profile),
   };
 }

@@ -114,6 +114,7 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     await page.getByRole("link", { name: "API keys" }).click();
     await page.getByText("No API keys yet").waitFor(WAIT);
     await page.getByLabel("Name").fill("browser-key");
+    await page.getByLabel("Queue priority").selectOption("batch");
     await page.getByRole("button", { name: "Create key" }).click();
     const shown = page.locator("[data-shown-once]");
     await shown.waitFor(WAIT);
@@ -130,6 +131,7 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     const row = page.locator("tr", { hasText: "browser-key" });
     await row.waitFor(WAIT);
     expect(await row.innerText()).not.toContain(key);
+    expect(await row.locator("[data-cell=priority]").innerText()).toBe("batch");
     await row.getByRole("button", { name: "Delete" }).click();
     await row.getByRole("button", { name: "Delete" }).click(); // the confirmation
     await page.getByText("No API keys yet").waitFor(WAIT);

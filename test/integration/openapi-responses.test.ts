@@ -163,6 +163,7 @@ const CALLS: Call[] = [
     current_password: TEST_ADMIN_PASSWORD,
     new_password: "a-new-long-password",
   }),
+  call("PATCH /api/api-keys/:id", () => `/api/api-keys/${state.keyId}`, "admin", 200, { priority: "batch" }),
   call("DELETE /api/api-keys/:id", () => `/api/api-keys/${state.keyId}`, "admin", 204),
   call("DELETE /api/endpoints/:id", e, "admin", 204),
   call("POST /api/auth/logout", fixed("/api/auth/logout"), "admin", 204),

@@ -54,6 +54,7 @@ describe("proxy shaper port", () => {
     requestId: "req-shaper",
     clientIp: null,
     apiKeyId: null,
+    priority: "interactive",
     signal: null,
     accept: undefined,
     shape: wrapper,

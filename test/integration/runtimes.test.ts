@@ -31,6 +31,7 @@ interface ModelTps {
   tps: number | null;
   request_count: number;
   average_duration_ms: number | null;
+  load: { curve: { requests: number }[] } | null;
 }
 
 /** Child processes start slower on a busy 2-core machine (the suite runs files in parallel), ms. */
@@ -181,14 +182,17 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
         failed_requests: 0,
       });
       // Durations are checkpointed in whole milliseconds, so the average may move by under 1 ms.
-      const { average_duration_ms: averageBefore, ...speedBefore } = before[0] as ModelTps;
+      const { average_duration_ms: averageBefore, load: learned, ...speedBefore } = before[0] as ModelTps;
       const restored = await getJson<ModelTps[]>(
         `${app.url}/api/endpoints/${endpoint.id}/model-tps`,
         adminAfter,
       );
       expect(restored).toHaveLength(1);
-      const { average_duration_ms: averageAfter, ...speedAfter } = restored[0] as ModelTps;
+      const { average_duration_ms: averageAfter, load: relearned, ...speedAfter } = restored[0] as ModelTps;
       expect(speedAfter).toEqual(speedBefore);
+      // The load profile routing learned is per process: measured before, relearned after a restart.
+      expect(learned?.curve[0]?.requests).toBe(3);
+      expect(relearned).toBeNull();
       expect(Math.abs((averageAfter ?? 0) - (averageBefore ?? 0))).toBeLessThan(1);
     },
     TEST_TIMEOUT_MS,

@@ -71,6 +71,8 @@ describe("statistics across restarts", () => {
         average_duration_ms: 2000,
         ttft_ms: 200,
         decode_tps: 55,
+        // Recorded directly, without a dispatch: nothing learned about load.
+        load: null,
       },
     ]);
 
@@ -132,6 +134,7 @@ describe("statistics across restarts", () => {
         average_duration_ms: 2000,
         ttft_ms: 200,
         decode_tps: 55,
+        load: null,
       },
       {
         ...common,
@@ -144,6 +147,7 @@ describe("statistics across restarts", () => {
         ttft_ms: 240,
         // 55 + 0.2 × (299 / 1.6 − 55)
         decode_tps: expect.closeTo(55 + 0.2 * (299 / 1.6 - 55), 9),
+        load: null,
       },
     ]);
     expect(seen.filter((event) => event.type === "RequestCompleted")).toHaveLength(3);

@@ -110,6 +110,16 @@ describe("dashboard event rules", () => {
   });
 
   it("TpsUpdated sets the row to the tracker's figures after the update; a new model gets a row", () => {
+    const LEARNED = {
+      curve: [{ in_flight: 2, mean_in_flight: 1.8, decode_tps: 44, ttft_ms: 110, requests: 1 }],
+      slots: 8,
+      solo_decode_tps: null,
+      prefill_tps: null,
+      prefill_base_ms: null,
+      load_ms: null,
+      loaded: null,
+      last_seen_at: "2026-11-30T00:00:00.005Z" as const,
+    };
     const rows: ModelTps[] = [
       {
         model_id: "m",
@@ -120,6 +130,7 @@ describe("dashboard event rules", () => {
         average_duration_ms: 1000,
         ttft_ms: 100,
         decode_tps: 45,
+        load: null,
       },
     ];
     const next = applyTps(rows, {
@@ -134,6 +145,7 @@ describe("dashboard event rules", () => {
       average_duration_ms: 2000,
       ttft_ms: 110,
       decode_tps: 44,
+      load: LEARNED,
     });
     expect(next).toHaveLength(1);
     expect(next[0]).toEqual({
@@ -145,6 +157,7 @@ describe("dashboard event rules", () => {
       average_duration_ms: 2000,
       ttft_ms: 110,
       decode_tps: 44,
+      load: LEARNED,
     });
     const added = applyTps(next, {
       endpoint_id: "a",
@@ -158,6 +171,7 @@ describe("dashboard event rules", () => {
       average_duration_ms: 10,
       ttft_ms: 10,
       decode_tps: null,
+      load: null,
     });
     expect(added).toHaveLength(2);
     expect(added[1]).toMatchObject({ model_id: "e", tps: null, request_count: 1, ttft_ms: 10 });

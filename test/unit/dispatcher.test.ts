@@ -15,10 +15,16 @@ function setup(routes: ModelRoute[], queueMax: number) {
   const circuits = createCircuitBreakers({ failureThreshold: 1, cooldownMs: 1000 });
   const dispatcher = new Dispatcher({
     mode: "least_connections",
-    speeds: { speedOf: () => undefined },
+    speeds: {
+      speedOf: () => undefined,
+      loadOf: () => undefined,
+      measuredOf: () => undefined,
+      typicalOutputTokens: () => null,
+    },
     circuits,
     routesFor: () => routes,
     monotonic: () => now,
+    now: () => now,
     random: () => 0,
     queueMax,
     queueTimeoutMs: 5_000,
@@ -27,7 +33,10 @@ function setup(routes: ModelRoute[], queueMax: number) {
   const admission = (signal: AbortSignal | null = null): Admission => ({
     model: "m",
     apiKind: "chat_completions",
-    expectedOutputTokens: 16,
+    maxOutputTokens: 16,
+    promptTokens: 10,
+    priority: "interactive",
+    fairKey: "",
     exclude: null,
     signal,
   });
@@ -49,6 +58,50 @@ describe("dispatcher", () => {
     expect(dispatcher.inFlight("a")).toBe(0);
     expect(dispatcher.inFlight("b")).toBe(1);
     expect(dispatcher.totalInFlight()).toBe(1);
+  });
+
+  it("integrates each endpoint's load over time, so a request's mean concurrency can be read off two marks", () => {
+    const { dispatcher, admission, advance } = setup([route("a", null)], 0);
+    dispatcher.acquire(admission());
+    const start = dispatcher.loadMark("a");
+    advance(100); // 1 in flight for 100 ms
+    dispatcher.acquire(admission());
+    advance(100); // 2 in flight for 100 ms
+    dispatcher.release("a");
+    advance(100); // 1 in flight for 100 ms
+    expect((dispatcher.loadMark("a") - start) / 300).toBeCloseTo(4 / 3, 6);
+  });
+
+  it("queued requests: interactive keys first, keys in turn; a full queue makes room for interactive", async () => {
+    const { dispatcher, admission } = setup([route("a", 1)], 4);
+    const as = (fairKey: string, priority: "interactive" | "batch") => ({
+      ...admission(),
+      fairKey,
+      priority,
+    });
+    dispatcher.acquire(as("job", "batch"));
+    const order: string[] = [];
+    const wait = (label: string, fairKey: string, priority: "interactive" | "batch") =>
+      (dispatcher.acquire(as(fairKey, priority)) as Promise<unknown>).then(
+        () => order.push(label),
+        (error: AppError) => order.push(`${label}:${error.code}`),
+      );
+    const waits = [
+      wait("job1", "job", "batch"),
+      wait("job2", "job", "batch"),
+      wait("job3", "job", "batch"),
+      wait("other1", "other", "batch"),
+      wait("chat1", "team", "interactive"),
+    ];
+    expect(dispatcher.queued()).toBe(4);
+    for (let i = 0; i < 4; i++) {
+      dispatcher.release("a");
+      await Promise.resolve();
+    }
+    dispatcher.release("a");
+    await Promise.all(waits);
+    // job3 (the newest waiter of the key with most waiting) gave its place to chat1.
+    expect(order).toEqual(["job3:queue_full", "chat1", "job1", "other1", "job2"]);
   });
 
   it("max_concurrency 1 on two endpoints, queue of 1: two served, one queued then served, one 429", async () => {

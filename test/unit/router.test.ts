@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { createRouter, EXPLORE_SAMPLES, type RouteChoice } from "../../src/balancer/router.js";
+import { emptyLoadProfile, type LoadProfile, observeLoad } from "../../src/balancer/load-model.js";
+import {
+  createRouter,
+  EXPLORE_SAMPLES,
+  EXPLORE_STALE_MS,
+  type RouteChoice,
+} from "../../src/balancer/router.js";
 import type { ModelSpeed } from "../../src/balancer/types.js";
 import type { LoadBalancerMode } from "../../src/config.js";
 import type { EndpointRecord, ModelRoute } from "../../src/registry/types.js";
@@ -30,31 +36,39 @@ function measured(decodeTps: number, ttftMs = 100, requestCount = 10): ModelSpee
   return { tps: decodeTps, ttftMs, decodeTps, requestCount, totalOutputTokens: 0, totalDurationMs: 0 };
 }
 
-/** Deterministic uniform numbers (LCG) so shares are reproducible. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1664525 + 1013904223) % 4294967296;
-    return state / 4294967296;
-  };
-}
-
 function harness(options: {
   mode?: LoadBalancerMode;
   speeds?: Record<string, ModelSpeed>;
   random?: () => number;
   closed?: Set<string>;
+  profiles?: Record<string, LoadProfile>;
 }) {
   const load = new Map<string, number>();
+  const clock = { now: 0 };
   const router = createRouter({
     mode: options.mode ?? "auto",
-    speeds: { speedOf: (id) => options.speeds?.[id] },
+    speeds: {
+      speedOf: (id) => options.speeds?.[id],
+      loadOf: (id) => options.profiles?.[id],
+      measuredOf: (id) => {
+        const speed = options.speeds?.[id];
+        return speed ? { speed, load: options.profiles?.[id] } : undefined;
+      },
+      typicalOutputTokens: () => null,
+    },
     inFlight: (id) => load.get(id) ?? 0,
     admits: (id) => !options.closed?.has(id),
     random: options.random ?? (() => 0.5),
+    now: () => clock.now,
   });
   const pick = (routes: ModelRoute[], exclude: Set<string> | null = null): RouteChoice =>
-    router.choose({ apiKind: "chat_completions", expectedOutputTokens: 256, routes, exclude });
+    router.choose({
+      apiKind: "chat_completions",
+      expectedOutputTokens: 256,
+      promptTokens: 100,
+      routes,
+      exclude,
+    });
   /** Picks and keeps the request in flight. */
   const dispatch = (routes: ModelRoute[]): string => {
     const choice = pick(routes);
@@ -63,7 +77,27 @@ function harness(options: {
     load.set(id, (load.get(id) ?? 0) + 1);
     return id;
   };
-  return { pick, dispatch, load };
+  return { pick, dispatch, load, clock };
+}
+
+/** A profile learned from requests of 200 prompt and 101 output tokens at each (concurrency, decode tok/s). */
+function learned(points: [number, number][], finishedAt = 0): LoadProfile {
+  const profile = emptyLoadProfile();
+  for (let round = 0; round < 3; round++) {
+    for (const [concurrency, decodeTps] of points) {
+      const ttftMs = 100 * Math.max(1, concurrency / 8);
+      observeLoad(profile, {
+        finishedAt,
+        durationMs: ttftMs + (100 * 1000) / decodeTps,
+        ttftMs,
+        inputTokens: 200,
+        outputTokens: 101,
+        stream: true,
+        concurrency,
+      });
+    }
+  }
+  return profile;
 }
 
 const routes = [route("fast"), route("mid"), route("slow")];
@@ -99,17 +133,36 @@ describe("router (auto)", () => {
     expect(picks.at(-1)).toBe("fast");
   });
 
-  it("keeps a small share for measured-but-slow endpoints and gives the most to the fastest", () => {
-    const { pick } = harness({ speeds, random: seeded(42) });
-    const counts: Record<string, number> = { fast: 0, mid: 0, slow: 0 };
-    for (let i = 0; i < 2000; i++) {
-      const choice = pick(routes);
-      if (choice.kind === "route")
-        counts[choice.route.endpoint.id] = (counts[choice.route.endpoint.id] ?? 0) + 1;
-    }
-    expect(counts.fast).toBeGreaterThan(1800);
-    expect(counts.slow).toBeGreaterThan(10);
-    expect(counts.mid).toBeGreaterThan(10);
+  it("probes an idle endpoint whose estimate is stale, once per period, so none is starved", () => {
+    const profiles = { fast: learned([[1, 200]]), mid: learned([[1, 100]]), slow: learned([[1, 50]]) };
+    const { pick, clock } = harness({ speeds, profiles });
+    const idOf = (choice: RouteChoice) => (choice.kind === "route" ? choice.route.endpoint.id : "");
+    expect(idOf(pick(routes))).toBe("fast");
+    clock.now = EXPLORE_STALE_MS + 1;
+    const probes = [idOf(pick(routes)), idOf(pick(routes)), idOf(pick(routes))];
+    expect(probes).toEqual(["mid", "slow", "fast"]);
+  });
+
+  it("sends a request to the batching endpoint with requests in flight rather than a busy sharing one", () => {
+    // Both stream at 100 tok/s alone; "mid" keeps it up to 8 in flight, "fast" splits it.
+    const batching = learned([
+      [1, 100],
+      [2, 100],
+      [4, 100],
+      [8, 100],
+    ]);
+    const sharing = learned([
+      [1, 100],
+      [2, 50],
+      [4, 25],
+    ]);
+    expect(batching.slots).toBeGreaterThanOrEqual(8);
+    expect(sharing.slots).toBe(1);
+    const { pick, load } = harness({ speeds, profiles: { fast: sharing, mid: batching } });
+    load.set("fast", 1);
+    load.set("mid", 3);
+    const choice = pick([route("fast"), route("mid")]);
+    expect(choice.kind === "route" && choice.route.endpoint.id).toBe("mid");
   });
 
   it("uses whole-request tps when there is no decode measurement", () => {
@@ -163,15 +216,22 @@ describe("router (other modes)", () => {
     const load = new Map([["a", 1]]);
     const router = createRouter({
       mode: "auto",
-      speeds: { speedOf: () => undefined },
+      speeds: {
+        speedOf: () => undefined,
+        loadOf: () => undefined,
+        measuredOf: () => undefined,
+        typicalOutputTokens: () => null,
+      },
       inFlight: (id) => load.get(id) ?? 0,
       admits: () => true,
       random: () => 0.5,
+      now: () => 0,
     });
     const choose = () =>
       router.choose({
         apiKind: "embeddings",
         expectedOutputTokens: 0,
+        promptTokens: 10,
         routes: [route("a", null, 5), route("b", null, 40), route("c", null, 20)],
         exclude: null,
       });

@@ -6,6 +6,7 @@ export type { AuditEntryJson, AuditPageJson, AuditStatsJson } from "../../../src
 export type { AuditVerifyJson } from "../../../src/audit/store.js";
 export type { Permission, UserJson as User } from "../../../src/auth/principal.js";
 export type { CircuitState } from "../../../src/balancer/circuit-breaker.js";
+export type { Priority as KeyPriority } from "../../../src/balancer/fair-queue.js";
 export type { DashboardStats, EndpointTpsSummary } from "../../../src/dashboard/overview.js";
 export type { RequestResponseJson, RequestResponsesPage } from "../../../src/dashboard/request-responses.js";
 export type {
@@ -18,6 +19,7 @@ export type {
   CompletionJson,
   EndpointStatus,
   EventJsonPayloads,
+  ModelLoad,
 } from "../../../src/events/types.js";
 export type { IsoTime } from "../../../src/http/wire-time.js";
 export type { EndpointDetailJson, EndpointJson, ModelJson } from "../../../src/registry/endpoint-json.js";

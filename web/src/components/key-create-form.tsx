@@ -2,7 +2,7 @@
 // (requests per minute, output tokens per UTC day) and expiry.
 import { useState } from "preact/hooks";
 import { createKey, type KeyScope } from "../api/team-calls.js";
-import type { CreatedApiKeyJson, Permission } from "../api/types.js";
+import type { CreatedApiKeyJson, KeyPriority, Permission } from "../api/types.js";
 
 /** Every permission a key can hold, in display order (the record fails to typecheck if the server's list changes). */
 const PERMISSION_ORDER: Record<Permission, number> = {
@@ -17,6 +17,31 @@ export const ALL_PERMISSIONS = (Object.keys(PERMISSION_ORDER) as Permission[]).s
 );
 /** What a viewer's keys may hold (the server answers 403 for anything else). */
 export const VIEWER_PERMISSIONS: Permission[] = ["openai.inference", "openai.models.read"];
+
+/** Queue order when every endpoint is busy (the server's PRIORITIES). */
+const PRIORITY_OPTIONS: { value: KeyPriority; label: string }[] = [
+  { value: "interactive", label: "interactive (served first)" },
+  { value: "batch", label: "batch (after interactive keys)" },
+];
+
+function PrioritySelect(props: { value: KeyPriority; onChange: (value: KeyPriority) => void }) {
+  return (
+    <label class="field">
+      <span>Queue priority</span>
+      <select
+        name="priority"
+        value={props.value}
+        onChange={(e) => props.onChange((e.target as HTMLSelectElement).value as KeyPriority)}
+      >
+        {PRIORITY_OPTIONS.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 /** "" → null (unlimited); otherwise the whole number typed. */
 export function limitValue(text: string): number | null {
@@ -93,6 +118,7 @@ export function KeyCreateForm(props: {
   const [rpm, setRpm] = useState("");
   const [tokens, setTokens] = useState("");
   const [expires, setExpires] = useState("");
+  const [priority, setPriority] = useState<KeyPriority>("interactive");
   const [error, setError] = useState<string | null>(null);
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -102,6 +128,7 @@ export function KeyCreateForm(props: {
         name: name.trim(),
         permissions,
         expires_at: expiresAt,
+        priority,
         rate_limit_rpm: limitValue(rpm),
         token_limit_daily: limitValue(tokens),
       });
@@ -142,6 +169,7 @@ export function KeyCreateForm(props: {
           onInput={(e) => setExpires((e.target as HTMLInputElement).value)}
         />
       </label>
+      <PrioritySelect value={priority} onChange={setPriority} />
       <button type="submit" class="primary" disabled={permissions.length === 0}>
         Create key
       </button>

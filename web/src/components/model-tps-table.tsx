@@ -1,7 +1,23 @@
 // Owns the per-model speed table of one endpoint: measured rows from the model (live via TpsUpdated),
 // plus the endpoint's other models as unmeasured rows.
-import type { ModelTps } from "../api/types.js";
+import type { ModelLoad, ModelTps } from "../api/types.js";
 import { compact, DASH, duration, tps } from "../format.js";
+
+/** What routing learned under load, in one line: slots (or sharing), per-stream tok/s by in flight, load cost. */
+export function loadSummary(load: ModelLoad | null | undefined): string {
+  if (!load || load.curve.length === 0) return DASH;
+  const parts: string[] = [];
+  if (load.slots !== null) parts.push(load.slots <= 1 ? "shares its speed" : `≈${load.slots} slots`);
+  const curve = load.curve.filter((point) => point.decode_tps !== null);
+  if (curve.length > 0) {
+    const inFlight = curve.map((point) => point.in_flight).join("/");
+    const speeds = curve.map((point) => Math.round(point.decode_tps ?? 0)).join("/");
+    parts.push(`${speeds} tok/s per stream at ${inFlight} in flight`);
+  }
+  if (load.load_ms !== null) parts.push(`load ${duration(load.load_ms)}`);
+  if (load.loaded === false) parts.push("not loaded");
+  return parts.length > 0 ? parts.join(" — ") : DASH;
+}
 
 export function ModelTpsTable({ rows, models }: { rows: ModelTps[]; models: string[] }) {
   const measured = new Set(rows.map((row) => row.model_id));
@@ -22,6 +38,9 @@ export function ModelTpsTable({ rows, models }: { rows: ModelTps[]; models: stri
             <th class="num">Total output tokens</th>
             <th class="num">Avg duration</th>
             <th class="num">TTFT</th>
+            <th title="Learned by routing: slots, per-stream tok/s at 1, 2, 4, 8… in flight, model load cost">
+              Under load
+            </th>
             <th>API kind</th>
           </tr>
         </thead>
@@ -50,6 +69,9 @@ export function ModelTpsTable({ rows, models }: { rows: ModelTps[]; models: stri
               <td data-label="TTFT" class="num">
                 {duration(row.ttft_ms)}
               </td>
+              <td data-label="Under load" class="small" data-cell="load">
+                {loadSummary(row.load)}
+              </td>
               <td data-label="API kind" class="small">
                 {row.api_kind.replace("_", " ")}
               </td>
@@ -73,6 +95,9 @@ export function ModelTpsTable({ rows, models }: { rows: ModelTps[]; models: stri
                 {DASH}
               </td>
               <td data-label="TTFT" class="num">
+                {DASH}
+              </td>
+              <td data-label="Under load" class="small" data-cell="load">
                 {DASH}
               </td>
               <td data-label="API kind">{DASH}</td>

@@ -50,6 +50,7 @@ function KeysTable(props: { keys: ApiKey[]; scope: KeyScope; reload: () => void 
             {props.scope === "all" && <th>Owner</th>}
             <th>Key</th>
             <th>Permissions</th>
+            <th>Priority</th>
             <th>Limits</th>
             <th>Last used</th>
             <th>Expires</th>
@@ -72,6 +73,9 @@ function KeysTable(props: { keys: ApiKey[]; scope: KeyScope; reload: () => void 
                     {p}
                   </span>
                 ))}
+              </td>
+              <td data-label="Priority" data-cell="priority">
+                {key.priority}
               </td>
               <td data-label="Limits">
                 <KeyLimitsCell apiKey={key} scope={props.scope} onSaved={props.reload} />

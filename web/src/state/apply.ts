@@ -117,6 +117,7 @@ export function applyTps(rows: ModelTps[], event: EventJsonPayloads["TpsUpdated"
     average_duration_ms: event.average_duration_ms,
     ttft_ms: event.ttft_ms,
     decode_tps: event.decode_tps,
+    load: event.load,
   };
   return index < 0 ? [...rows, next] : rows.map((row, i) => (i === index ? next : row));
 }
