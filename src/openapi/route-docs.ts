@@ -71,7 +71,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   "PATCH /api/api-keys/:id": {
     tag: "API keys",
-    summary: "Same as PUT: change a key's queue priority (interactive before batch when saturated), name, permissions or limits",
+    summary:
+      "Same as PUT: change a key's queue priority (interactive before batch when saturated), name, permissions or limits",
     body: ApiKeyUpdate,
     responses: { 200: json(r.ApiKey) },
   },
