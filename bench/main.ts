@@ -23,6 +23,7 @@ import { installCleanup, ROOT, rssMiB, sampleRss, sleep, stopAll, stoppingWith }
 import { profileShare } from "./lib/profile.js";
 import { blockRecorderWrites } from "./lib/recorder-off.js";
 import { type BenchResults, BUN_TARGET, DIRECT, NODE, renderReport } from "./lib/report.js";
+import { runRequestLogBench } from "./lib/request-log.js";
 import { routerDecisionMicros } from "./lib/router-decision.js";
 import { idealMakespanMs, type RoutingFleetRun, runRouting } from "./lib/routing.js";
 import {
@@ -36,13 +37,15 @@ import {
 import { runSseClients, type SseRun } from "./lib/sse-clients.js";
 import type { StreamRunSummary } from "./lib/stream-client.js";
 import { BUN, type Llmlb, startBareProxy, startLlmlb, startMock } from "./lib/targets.js";
+import { runUploadBench, type UploadBench } from "./lib/uploads.js";
 
 const args = new Set(process.argv.slice(2));
 const plan: Plan = args.has("--quick") ? QUICK : FULL;
 const skipLlmlb = args.has("--skip-llmlb");
 /**
  * --only=1,3: run just these sections (1 non-stream, 2 streaming, 3 persistence, 4 cold start, 5 routing,
- * 6 event-stream clients, 7 Anthropic Messages vs chat completions).
+ * 6 event-stream clients, 7 Anthropic Messages vs chat completions, 8 request log at scale, 9 a 10 MiB
+ * multipart upload).
  */
 const only = [...args].find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 const section = (n: number) => only === undefined || only.split(",").includes(String(n));
@@ -212,6 +215,18 @@ async function main() {
       messages.push(await runMessagesBench(driver, instance, plan, log));
     }
   }
+  let requestLog: string[] = [];
+  if (section(8) && nodeLlmlb) {
+    log(`[${elapsed()}] 8. request log at scale (llmlb node)`);
+    requestLog = await runRequestLogBench(nodeLlmlb, log);
+  }
+  const uploads: UploadBench[] = [];
+  if (section(9)) {
+    for (const instance of llmlbs) {
+      log(`[${elapsed()}] 9. 10 MiB transcription upload, direct vs through llmlb (${instance.name})`);
+      uploads.push(await runUploadBench(instance, plan.rounds, log));
+    }
+  }
   for (const instance of llmlbs) await instance.process.stop();
 
   let persistence: BenchResults["persistence"] = null;
@@ -259,11 +274,13 @@ async function main() {
     routing,
     routerDecision,
     messages,
+    uploads,
     idealMakespanMs: idealMakespanMs(ROUTING_ENDPOINTS, plan.routing),
     notes: [
       "llmlb runs with a real API key (created through /api/auth/login + /api/api-keys), so key checking is included; its default log level; a fresh database file per process.",
       ...(driver.note ? [driver.note] : []),
       ...scanLogs(logDir),
+      ...requestLog,
       "The mock upstream runs on Bun: 91.6k req/s against 54.2k for the same server on node:http here (wrk, c=50); the direct-to-mock row shows it is never the bottleneck.",
       "Load and mock share the machine's cores with the proxy under test: ratios measured in the same run are the figures to compare, not absolute req/s.",
     ],

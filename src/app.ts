@@ -23,6 +23,8 @@ import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
 import { openApiRoutes } from "./routes/openapi.js";
+import { requestLogRoutes } from "./routes/request-log.js";
+import { usageRoutes } from "./routes/usage.js";
 import { userRoutes } from "./routes/users.js";
 
 declare module "hono" {
@@ -77,6 +79,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route("/", anthropicRoutes(deps));
   app.route("/", eventsRoutes(deps));
   app.route("/", dashboardRoutes(deps));
+  app.route("/", requestLogRoutes(deps));
+  app.route("/", usageRoutes(deps));
   app.route("/", metricsRoutes(deps));
   app.route("/", fleetRoutes(deps));
   app.route("/", openApiRoutes(deps));

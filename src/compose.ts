@@ -14,6 +14,7 @@ import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/
 import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub, type EventStreamHub } from "./events/event-stream.js";
+import { trustedClientAddress } from "./http/client-address.js";
 import { composeLimits, type LimitParts } from "./limits/compose-limits.js";
 import { USAGE_SYNC_MS } from "./limits/usage-sync.js";
 import { createLogger } from "./logger.js";
@@ -231,7 +232,7 @@ export function compose(parts: RuntimeParts): Composition {
     logger,
     instanceId: parts.instanceId,
     defer: base.defer,
-    clientAddress: parts.clientAddress,
+    clientAddress: trustedClientAddress(parts.clientAddress, config.trustedProxies),
     auth,
     keyUsage: limits.keyUsage,
     audit: createAuditWriter({ database, clock, sleep }),

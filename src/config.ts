@@ -1,5 +1,6 @@
 // Owns the typed runtime configuration: every LLMLB_* variable, its default and its allowed values.
 // Reads no environment itself: entries pass the raw variables to parseConfig().
+import ipaddr from "ipaddr.js";
 import * as v from "valibot";
 
 export const LOAD_BALANCER_MODES = ["auto", "round_robin", "least_connections"] as const;
@@ -29,6 +30,10 @@ export interface Config {
   /** Distinct endpoints tried for one request before giving up (failover bound). */
   maxAttempts: number;
   logBodies: boolean;
+  /** Cap on each stored request / response body when logBodies is on, bytes (UTF-8). */
+  logBodyMaxBytes: number;
+  /** Peers (CIDRs or addresses) allowed to name the client with X-Forwarded-For / X-Real-IP. */
+  trustedProxies: string[];
   adminUsername: string;
   adminPassword: string | undefined;
   authDisabled: boolean;
@@ -162,6 +167,34 @@ function declaredEndpoints(raw: Raw): DeclaredEndpoint[] {
   return endpoints;
 }
 
+function isAddressOrCidr(text: string): boolean {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text) || ipaddr.IPv6.isValid(text)) return true;
+  const [address, bits] = text.split("/");
+  if (address === undefined || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
+  return (
+    (ipaddr.IPv4.isValidFourPartDecimal(address) || ipaddr.IPv6.isValid(address)) && ipaddr.isValidCIDR(text)
+  );
+}
+
+function trustedProxies(raw: Raw): string[] {
+  const value = present(raw, "LLMLB_TRUSTED_PROXIES");
+  if (value === undefined) return [];
+  const items = value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+  for (const item of items) {
+    if (!isAddressOrCidr(item)) {
+      throw new ConfigError(
+        "LLMLB_TRUSTED_PROXIES",
+        item,
+        "comma-separated IP addresses or CIDRs (10.0.0.0/8, ::1)",
+      );
+    }
+  }
+  return items;
+}
+
 function host(raw: Raw): string {
   const value = present(raw, "LLMLB_HOST");
   if (value === undefined) return "0.0.0.0";
@@ -192,6 +225,8 @@ export function parseConfig(raw: Raw): Config {
     maxBodyBytes: integer(raw, "LLMLB_MAX_BODY_BYTES", 20 * MIB, 1024, 1024 * MIB),
     maxAttempts: integer(raw, "LLMLB_MAX_ATTEMPTS", 3, 1, 10),
     logBodies: flag(raw, "LLMLB_LOG_BODIES"),
+    logBodyMaxBytes: integer(raw, "LLMLB_LOG_BODY_MAX_BYTES", 262_144, 1024, 64 * MIB),
+    trustedProxies: trustedProxies(raw),
     adminUsername: present(raw, "LLMLB_ADMIN_USERNAME") ?? "admin",
     adminPassword: present(raw, "LLMLB_ADMIN_PASSWORD"),
     authDisabled: flag(raw, "LLMLB_AUTH_DISABLED"),

@@ -9,6 +9,7 @@ import type { LoadResults } from "./scenarios.js";
 import { SSE_CLIENTS, type SseRun } from "./sse-clients.js";
 import { added, median, ms, num, pct, summarize } from "./stats.js";
 import type { StreamRunSummary } from "./stream-client.js";
+import { type UploadBench, uploadFigures, uploadsTable } from "./uploads.js";
 
 export const DIRECT = "direct to mock";
 export const BARE = "bare node proxy";
@@ -37,6 +38,8 @@ export interface BenchResults {
   routerDecision: { medianUs: number; p99Us: number } | null;
   /** Section 7: /v1/messages vs /v1/chat/completions per llmlb runtime. */
   messages: MessagesBench[];
+  /** Section 9: a 10 MiB transcription upload, direct vs through llmlb, per llmlb runtime. */
+  uploads: UploadBench[];
   /** The sharing fleet's lower bound on makespan. */
   idealMakespanMs: number;
   notes: string[];
@@ -327,6 +330,21 @@ export function verdicts(r: BenchResults): Verdict[] {
       (v) => v <= 20,
     );
   }
+  for (const bench of r.uploads) {
+    const figures = uploadFigures(bench);
+    push(
+      `${bench.target} 10 MiB upload wall time ≤ 10 % over direct`,
+      figures.addedShare,
+      pct(figures.addedShare),
+      (v) => v <= 0.1,
+    );
+    push(
+      `${bench.target} RSS growth during uploads < file size`,
+      figures.rssGrowthMiB,
+      `${figures.rssGrowthMiB.toFixed(1)} MiB`,
+      (v) => v < bench.fileMiB,
+    );
+  }
   for (const bench of r.messages) {
     const figures = messagesFigures(bench);
     push(
@@ -409,6 +427,13 @@ export function renderReport(r: BenchResults): string {
       "## 7. Anthropic Messages vs chat completions (same request, same llmlb)",
       "TTFT = request sent → first content event (`content_block_delta` / first content chunk), c=1, streams of each kind alternated; added TTFT = median of each pair's difference. Throughput: non-streamed, c=10, medians over interleaved slices; CPU µs/req = the llmlb process's user+system CPU time (/proc) per request in those slices, so “CPU-bound messages / chat” is the req/s ratio a proxy-bound machine would see, unmoved by other load on the machine.",
       messagesTable(r.messages),
+    );
+  }
+  if (r.uploads.length > 0) {
+    sections.push(
+      "## 9. A 10 MiB transcription upload, direct vs through llmlb",
+      "One multipart POST to `/v1/audio/transcriptions` (model field first, then 10 MiB), straight to an upstream that reads the whole body, and the same through llmlb, alternated; medians of whole-request times. RSS: llmlb's resident memory sampled every 20 ms during the uploads.",
+      uploadsTable(r.uploads),
     );
   }
   sections.push(

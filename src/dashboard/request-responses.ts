@@ -1,13 +1,61 @@
 // Owns GET /api/dashboard/request-responses' contract: the query schema (400 names the parameter) and
 // the JSON shape of one record.
 import * as v from "valibot";
-import type { RequestResponseRow, RequestResponsesFilter } from "../db/request-responses.js";
+import type {
+  RequestResponseRow,
+  RequestResponsesFilter,
+  RequestResponsesSelection,
+} from "../db/request-responses.js";
 import type { ApiKind, CompletionRecord } from "../events/types.js";
 import { type IsoTime, isoTime, timeParam } from "../http/wire-time.js";
 
 export const PER_PAGE_CHOICES = ["10", "25", "50", "100"] as const;
 
 const text = v.pipe(v.string(), v.trim(), v.minLength(1, "Must not be empty"), v.maxLength(512));
+
+/** Epoch ms of 10000-01-01: anything later is a typo, not a time range. */
+const LATEST_TIME = 253_402_300_800_000;
+const instant = v.pipe(timeParam, v.maxValue(LATEST_TIME, "Expected a time before the year 10000"));
+
+/** The list's filters, shared by the export. */
+export const selectionFields = {
+  model: v.optional(text),
+  endpoint_id: v.optional(text),
+  status: v.optional(v.picklist(["success", "error"], "Expected success or error")),
+  start_time: v.optional(instant),
+  end_time: v.optional(instant),
+};
+
+interface TimeRange extends Record<string, unknown> {
+  start_time?: number | undefined;
+  end_time?: number | undefined;
+}
+
+/** 400 naming end_time when the range is inverted. */
+export function orderedRange<T extends TimeRange>(): v.BaseValidation<T, T, v.CheckIssue<T>> {
+  const inOrder = (query: T) =>
+    query.start_time === undefined || query.end_time === undefined || query.start_time <= query.end_time;
+  // The path is end_time, which every T has (TimeRange); valibot can't see that through the generic.
+  return v.forward<T, v.CheckIssue<T>, ["end_time"]>(v.check(inOrder, "end_time is before start_time"), [
+    "end_time",
+  ] as never);
+}
+
+export function toSelection(query: {
+  model?: string | undefined;
+  endpoint_id?: string | undefined;
+  status?: "success" | "error" | undefined;
+  start_time?: number | undefined;
+  end_time?: number | undefined;
+}): RequestResponsesSelection {
+  return {
+    model: query.model,
+    endpointId: query.endpoint_id,
+    status: query.status,
+    startTime: query.start_time,
+    endTime: query.end_time,
+  };
+}
 
 export const requestResponsesQuery = v.pipe(
   v.object({
@@ -24,22 +72,11 @@ export const requestResponsesQuery = v.pipe(
       v.pipe(v.picklist(PER_PAGE_CHOICES, "Expected one of 10, 25, 50, 100"), v.transform(Number)),
       "25",
     ),
-    model: v.optional(text),
-    endpoint_id: v.optional(text),
-    status: v.optional(v.picklist(["success", "error"], "Expected success or error")),
-    start_time: v.optional(timeParam),
-    end_time: v.optional(timeParam),
+    ...selectionFields,
   }),
+  orderedRange(),
   v.transform(
-    (query): RequestResponsesFilter => ({
-      page: query.page,
-      perPage: query.per_page,
-      model: query.model,
-      endpointId: query.endpoint_id,
-      status: query.status,
-      startTime: query.start_time,
-      endTime: query.end_time,
-    }),
+    (query): RequestResponsesFilter => ({ page: query.page, perPage: query.per_page, ...toSelection(query) }),
   ),
 );
 

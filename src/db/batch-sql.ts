@@ -1,13 +1,19 @@
 // Owns the SQL of one recorder flush as plain parameterised statements (no query builder on this path):
-// additive counter UPDATEs, additive daily-stats UPSERTs, multi-row history INSERTs and the counters
+// additive counter UPDATEs, additive daily / token / client-hour UPSERTs, multi-row history INSERTs and the counters
 // read-back, run by libSQL in one write transaction. Column names come from the schema.
 import type { Client, InStatement, Row } from "@libsql/client";
 import type { Batch, HistoryRow } from "../stats/pending-writes.js";
 import type { RequestCounters } from "../stats/types.js";
-import { endpointDailyStats, endpoints, requestHistory } from "./schema.js";
+import {
+  clientHourlyStats,
+  endpointDailyStats,
+  endpoints,
+  requestHistory,
+  tokenDailyStats,
+} from "./schema.js";
 
 /**
- * History rows per INSERT statement (19 columns × 64 = 1216 bound variables, far below SQLite's limit).
+ * History rows per INSERT statement (22 columns × 64 = 1408 bound variables, far below SQLite's limit).
  * The statement text for each row count 1..64 is built once and reused, so at most 64 short strings exist.
  */
 export const ROWS_PER_INSERT = 64;
@@ -34,6 +40,9 @@ const HISTORY_KEYS = [
   "apiKeyId",
   "requestBody",
   "responseBody",
+  "requestBodyTruncated",
+  "responseBodyTruncated",
+  "attempts",
 ] as const satisfies readonly (keyof HistoryRow)[];
 
 const HISTORY_PREFIX = `INSERT INTO "request_history" (${HISTORY_KEYS.map((key) => quote(requestHistory[key])).join(", ")}) VALUES `;
@@ -51,17 +60,38 @@ const COUNTERS_UPDATE = `UPDATE "endpoints" SET ${COUNTER_KEYS.map((key) => `${q
 
 const COUNTERS_SELECT = `SELECT ${quote(endpoints.id)}, ${COUNTER_KEYS.map((key) => quote(endpoints[key])).join(", ")} FROM "endpoints"`;
 
+/** An additive UPSERT on a table's key columns (`lastSeen`-like columns take the maximum instead). */
+function upsert<K extends string>(
+  table: string,
+  columns: Record<K, { name: string }>,
+  keys: readonly K[],
+  sums: readonly K[],
+  maxima: readonly K[] = [],
+): string {
+  const all = [...keys, ...sums, ...maxima];
+  const column = (key: K) => quote(columns[key]);
+  return [
+    `INSERT INTO "${table}" (${all.map(column).join(", ")}) VALUES (${all.map(() => "?").join(",")})`,
+    `ON CONFLICT (${keys.map(column).join(", ")}) DO UPDATE SET`,
+    [
+      ...sums.map((key) => `${column(key)} = ${column(key)} + excluded.${column(key)}`),
+      ...maxima.map((key) => `${column(key)} = max(${column(key)}, excluded.${column(key)})`),
+    ].join(", "),
+  ].join(" ");
+}
+
 const DAILY_KEYS = ["endpointId", "modelId", "date", "apiKind"] as const;
 const DAILY_SUMS = [...COUNTER_KEYS, "totalDurationMs"] as const;
-const DAILY_UPSERT = [
-  `INSERT INTO "endpoint_daily_stats" (${[...DAILY_KEYS, ...DAILY_SUMS].map((key) => quote(endpointDailyStats[key])).join(", ")})`,
-  `VALUES (${[...DAILY_KEYS, ...DAILY_SUMS].map(() => "?").join(",")})`,
-  `ON CONFLICT (${DAILY_KEYS.map((key) => quote(endpointDailyStats[key])).join(", ")}) DO UPDATE SET`,
-  DAILY_SUMS.map((key) => {
-    const column = quote(endpointDailyStats[key]);
-    return `${column} = ${column} + excluded.${column}`;
-  }).join(", "),
-].join(" ");
+const DAILY_UPSERT = upsert("endpoint_daily_stats", endpointDailyStats, DAILY_KEYS, DAILY_SUMS);
+
+const TOKEN_KEYS = ["date", "endpointId", "model", "apiKeyId"] as const;
+const TOKEN_SUMS = ["requests", "inputTokens", "outputTokens"] as const;
+const TOKEN_UPSERT = upsert("token_daily_stats", tokenDailyStats, TOKEN_KEYS, TOKEN_SUMS);
+const CLIENT_KEYS = ["hour", "clientIp", "apiKeyId"] as const;
+const CLIENT_SUMS = ["requests", "errors", "inputTokens", "outputTokens"] as const;
+const CLIENT_UPSERT = upsert("client_hourly_stats", clientHourlyStats, CLIENT_KEYS, CLIENT_SUMS, [
+  "lastSeen",
+]);
 
 type Value = string | number | null;
 const value = (field: HistoryRow[keyof HistoryRow]): Value =>
@@ -93,6 +123,15 @@ export function createBatchSql(): BatchSql {
       statements.push({
         sql: DAILY_UPSERT,
         args: [...DAILY_KEYS.map((key) => row[key]), ...DAILY_SUMS.map((key) => row[key])],
+      });
+    }
+    for (const row of batch.usage.tokens.values()) {
+      statements.push({ sql: TOKEN_UPSERT, args: [...TOKEN_KEYS, ...TOKEN_SUMS].map((key) => row[key]) });
+    }
+    for (const row of batch.usage.clients.values()) {
+      statements.push({
+        sql: CLIENT_UPSERT,
+        args: [...CLIENT_KEYS, ...CLIENT_SUMS, "lastSeen" as const].map((key) => row[key]),
       });
     }
     const history = batch.history;

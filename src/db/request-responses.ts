@@ -1,12 +1,11 @@
-// Owns the paged, filtered read of request_history for the dashboard (newest first). No bodies.
-import { and, count, desc, eq, gte, lte, type SQL } from "drizzle-orm";
+// Owns the reads of request_history for the dashboard: the paged, filtered list (newest first, no bodies),
+// one record with its bodies, and keyset pages for the export (constant memory whatever the range).
+import { and, count, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
 import type { AppDatabase } from "./client.js";
-import { requestHistory } from "./schema.js";
+import { apiKeys, requestHistory } from "./schema.js";
 
-export interface RequestResponsesFilter {
-  /** 1-based. */
-  page: number;
-  perPage: number;
+/** The list's filters; the export takes the same without paging. */
+export interface RequestResponsesSelection {
   model?: string | undefined;
   endpointId?: string | undefined;
   status?: "success" | "error" | undefined;
@@ -14,6 +13,12 @@ export interface RequestResponsesFilter {
   startTime?: number | undefined;
   /** Epoch ms, inclusive. */
   endTime?: number | undefined;
+}
+
+export interface RequestResponsesFilter extends RequestResponsesSelection {
+  /** 1-based. */
+  page: number;
+  perPage: number;
 }
 
 export interface RequestResponseRow {
@@ -36,7 +41,27 @@ export interface RequestResponseRow {
   clientIp: string | null;
 }
 
-function conditions(filter: RequestResponsesFilter): SQL | undefined {
+export const LIST_COLUMNS = {
+  id: requestHistory.id,
+  requestId: requestHistory.requestId,
+  createdAt: requestHistory.createdAt,
+  endpointId: requestHistory.endpointId,
+  endpointName: requestHistory.endpointName,
+  model: requestHistory.model,
+  apiKind: requestHistory.apiKind,
+  stream: requestHistory.stream,
+  status: requestHistory.status,
+  statusCode: requestHistory.statusCode,
+  error: requestHistory.error,
+  durationMs: requestHistory.durationMs,
+  ttftMs: requestHistory.ttftMs,
+  inputTokens: requestHistory.inputTokens,
+  outputTokens: requestHistory.outputTokens,
+  tokensEstimated: requestHistory.tokensEstimated,
+  clientIp: requestHistory.clientIp,
+};
+
+function conditions(filter: RequestResponsesSelection): SQL | undefined {
   const all: SQL[] = [];
   if (filter.model !== undefined) all.push(eq(requestHistory.model, filter.model));
   if (filter.endpointId !== undefined) all.push(eq(requestHistory.endpointId, filter.endpointId));
@@ -54,25 +79,7 @@ export async function queryRequestResponses(
   const where = conditions(filter);
   const [rows, totals] = await Promise.all([
     db
-      .select({
-        id: requestHistory.id,
-        requestId: requestHistory.requestId,
-        createdAt: requestHistory.createdAt,
-        endpointId: requestHistory.endpointId,
-        endpointName: requestHistory.endpointName,
-        model: requestHistory.model,
-        apiKind: requestHistory.apiKind,
-        stream: requestHistory.stream,
-        status: requestHistory.status,
-        statusCode: requestHistory.statusCode,
-        error: requestHistory.error,
-        durationMs: requestHistory.durationMs,
-        ttftMs: requestHistory.ttftMs,
-        inputTokens: requestHistory.inputTokens,
-        outputTokens: requestHistory.outputTokens,
-        tokensEstimated: requestHistory.tokensEstimated,
-        clientIp: requestHistory.clientIp,
-      })
+      .select(LIST_COLUMNS)
       .from(requestHistory)
       .where(where)
       .orderBy(desc(requestHistory.createdAt), desc(requestHistory.id))
@@ -81,4 +88,73 @@ export async function queryRequestResponses(
     db.select({ total: count() }).from(requestHistory).where(where),
   ]);
   return { rows, totalCount: totals[0]?.total ?? 0 };
+}
+
+export interface RequestDetailRow extends RequestResponseRow {
+  apiKeyId: string | null;
+  apiKeyName: string | null;
+  requestBody: string | null;
+  responseBody: string | null;
+  requestBodyTruncated: boolean;
+  responseBodyTruncated: boolean;
+  /** JSON text of the attempts (see schema). */
+  attempts: string | null;
+}
+
+/**
+ * The key's name as a correlated lookup (its primary key), not a join: request_history stays the only table
+ * scanned, so the export's ORDER BY walks the created_at index instead of sorting every row.
+ */
+const apiKeyName = sql<
+  string | null
+>`(SELECT ${apiKeys.name} FROM ${apiKeys} WHERE ${apiKeys.id} = ${requestHistory.apiKeyId})`;
+
+const DETAIL_COLUMNS = {
+  ...LIST_COLUMNS,
+  apiKeyId: requestHistory.apiKeyId,
+  apiKeyName,
+  requestBody: requestHistory.requestBody,
+  responseBody: requestHistory.responseBody,
+  requestBodyTruncated: requestHistory.requestBodyTruncated,
+  responseBodyTruncated: requestHistory.responseBodyTruncated,
+  attempts: requestHistory.attempts,
+};
+
+/** One record with its bodies and key name; undefined when there is none with that id. */
+export async function readRequestDetail(db: AppDatabase, id: number): Promise<RequestDetailRow | undefined> {
+  const [row] = await db.select(DETAIL_COLUMNS).from(requestHistory).where(eq(requestHistory.id, id));
+  return row;
+}
+
+/** Where the previous export page ended (its last row), newest-first order. */
+export interface ExportCursor {
+  createdAt: number;
+  id: number;
+}
+
+/**
+ * The next `limit` rows after `cursor` (newest first), with bodies only when asked. Keyset paging on
+ * (created_at, id) walks the created_at index, so each page costs the same however deep it is.
+ */
+export function readExportPage(
+  db: AppDatabase,
+  selection: RequestResponsesSelection,
+  cursor: ExportCursor | null,
+  limit: number,
+  withBodies: boolean,
+): Promise<RequestDetailRow[]> {
+  // A row-value comparison: SQLite turns it into a range on the index (an OR of the two cases it does not).
+  const after =
+    cursor === null
+      ? undefined
+      : sql`(${requestHistory.createdAt}, ${requestHistory.id}) < (${cursor.createdAt}, ${cursor.id})`;
+  const columns = withBodies
+    ? DETAIL_COLUMNS
+    : { ...DETAIL_COLUMNS, requestBody: sql<null>`null`, responseBody: sql<null>`null` };
+  return db
+    .select(columns)
+    .from(requestHistory)
+    .where(and(conditions(selection), after))
+    .orderBy(desc(requestHistory.createdAt), desc(requestHistory.id))
+    .limit(limit);
 }

@@ -95,15 +95,62 @@ export const requestHistory = sqliteTable(
     tokensEstimated: integer("tokens_estimated", { mode: "boolean" }).notNull().default(false),
     clientIp: text("client_ip"),
     apiKeyId: text("api_key_id"),
-    /** Only stored with LLMLB_LOG_BODIES=1. */
+    /** Only stored with LLMLB_LOG_BODIES=1; a stream's response is stored reassembled (JSON), never raw SSE. */
     requestBody: text("request_body"),
     responseBody: text("response_body"),
+    /** true when the stored body was cut at LLMLB_LOG_BODY_MAX_BYTES. */
+    requestBodyTruncated: integer("request_body_truncated", { mode: "boolean" }).notNull().default(false),
+    responseBodyTruncated: integer("response_body_truncated", { mode: "boolean" }).notNull().default(false),
+    /** JSON array of the endpoints tried, in order: [{endpoint_id, endpoint_name, status_code, error}]. */
+    attempts: text("attempts"),
   },
   (table) => [
     index("request_history_created_at_idx").on(table.createdAt),
     index("request_history_endpoint_idx").on(table.endpointId, table.createdAt),
     index("request_history_model_idx").on(table.model, table.createdAt),
+    index("request_history_client_ip_idx").on(table.clientIp, table.createdAt),
+    index("request_history_api_key_idx").on(table.apiKeyId, table.createdAt),
   ],
+);
+
+/**
+ * Token usage per UTC day × endpoint × model × API key, every request counted (errors too); kept after
+ * request_history's retention, so monthly figures survive it. '' stands for "none" in the key columns.
+ */
+export const tokenDailyStats = sqliteTable(
+  "token_daily_stats",
+  {
+    /** UTC calendar date, YYYY-MM-DD. */
+    date: text("date").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    model: text("model").notNull(),
+    apiKeyId: text("api_key_id").notNull(),
+    requests: integer("requests").notNull().default(0),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.date, table.endpointId, table.model, table.apiKeyId] })],
+);
+
+/**
+ * Requests per UTC hour × client address × API key ('' for none), pruned with request_history. Feeds the
+ * client ranking, timeline and heatmap without scanning request_history.
+ */
+export const clientHourlyStats = sqliteTable(
+  "client_hourly_stats",
+  {
+    /** Epoch ms of the start of the UTC hour. */
+    hour: integer("hour").notNull(),
+    clientIp: text("client_ip").notNull(),
+    apiKeyId: text("api_key_id").notNull(),
+    requests: integer("requests").notNull().default(0),
+    errors: integer("errors").notNull().default(0),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    /** Epoch ms of the last request in the hour. */
+    lastSeen: integer("last_seen").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.hour, table.clientIp, table.apiKeyId] })],
 );
 
 /** TPS tracker checkpoint; one row per instance × key so instances never overwrite each other. */

@@ -5,7 +5,7 @@ import type { TpsEntry } from "../balancer/tps-tracker.js";
 import type { CheckpointRow } from "../stats/tps-restore.js";
 import type { RequestCounters } from "../stats/types.js";
 import type { AppDatabase } from "./client.js";
-import { endpoints, modelTpsState, requestHistory } from "./schema.js";
+import { clientHourlyStats, endpoints, modelTpsState, requestHistory } from "./schema.js";
 
 /** Rows per multi-row checkpoint INSERT (well under SQLite's bound-variable limit). */
 const ROWS_PER_INSERT = 100;
@@ -87,6 +87,11 @@ export async function adoptCheckpoints(
     }
     return merged;
   });
+}
+
+/** Deletes the client hours that ended before `before` (epoch ms): one hour per client row, so few rows. */
+export async function deleteClientHoursBefore(db: AppDatabase, before: number): Promise<void> {
+  await db.delete(clientHourlyStats).where(lt(clientHourlyStats.hour, before - 3_600_000));
 }
 
 /** Deletes at most `limit` history rows older than `before` (epoch ms); returns how many it deleted. */

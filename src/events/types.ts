@@ -3,7 +3,15 @@
 import type { IsoTime } from "../http/wire-time.js";
 
 export type EndpointStatus = "pending" | "online" | "offline" | "error";
-export type ApiKind = "chat_completions" | "completions" | "responses" | "embeddings" | "messages";
+export type ApiKind =
+  | "chat_completions"
+  | "completions"
+  | "responses"
+  | "embeddings"
+  | "messages"
+  | "audio_transcriptions"
+  | "audio_speech"
+  | "images";
 
 /** One finished proxied request, as handed to the recorder and the TPS tracker. Never carries bodies. */
 export interface CompletionRecord {

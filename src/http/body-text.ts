@@ -26,6 +26,32 @@ function nodeIncoming(c: Context): NodeIncoming | null {
     : null;
 }
 
+/**
+ * The request body as it arrives, chunk by chunk, with backpressure (for bodies relayed without being held:
+ * uploads). The byte limit is the reader's to enforce; a declared length over it is refused here.
+ */
+export function bodyChunks(c: Context, maxBytes: number): AsyncIterable<Uint8Array> {
+  const declared = c.req.header("content-length");
+  if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  const incoming = nodeIncoming(c) as (NodeIncoming & AsyncIterable<Uint8Array>) | null;
+  if (incoming && typeof incoming[Symbol.asyncIterator] === "function") return incoming;
+  return webChunks(c.req.raw.body);
+}
+
+async function* webChunks(body: ReadableStream<Uint8Array> | null): AsyncIterable<Uint8Array> {
+  if (!body) return;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
 export async function readBodyText(c: Context, maxBytes: number): Promise<string> {
   const declared = c.req.header("content-length");
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);

@@ -14,6 +14,8 @@ export interface RouteDoc {
   summary: string;
   /** The JSON body schema the handler validates with. */
   body?: v.GenericSchema;
+  /** A multipart/form-data body: the form fields the handler validates (the rest is streamed upstream). */
+  form?: v.GenericSchema;
   /** The query schema the handler validates with (an object of string fields). */
   query?: v.GenericSchema;
   /** Success status → what is sent. Errors are added for every route, in the OpenAI shape by default. */

@@ -115,7 +115,7 @@ function operation(
   const responses: Json = {};
   const ERROR = errorResponse(doc.errors);
   for (const [status, item] of Object.entries(doc.responses)) responses[status] = content(item, doc.summary);
-  if (doc.body || doc.query || /:\w/.test(honoPath))
+  if (doc.body || doc.form || doc.query || /:\w/.test(honoPath))
     responses["400"] = ERROR("Invalid input (names the field)");
   if (access.kind === "protected") {
     responses["401"] = ERROR("Missing or invalid credentials");
@@ -134,6 +134,14 @@ function operation(
           requestBody: {
             required: true,
             content: { "application/json": { schema: schemaOf(doc.body, "input") } },
+          },
+        }
+      : {}),
+    ...(doc.form
+      ? {
+          requestBody: {
+            required: true,
+            content: { "multipart/form-data": { schema: schemaOf(doc.form, "input") } },
           },
         }
       : {}),

@@ -1,6 +1,7 @@
 // Owns the documented JSON response shapes (valibot, converted to JSON Schema for /api/openapi.json). Each is
 // tied at compile time to the type of the function that builds the response (Conforms below) and checked at
 // run time against real responses by test/integration/openapi.test.ts.
+
 import * as v from "valibot";
 import type { TokenCountResult } from "../anthropic/count-tokens.js";
 import type { AnthropicErrorBody, AnthropicMessage } from "../anthropic/types.js";
@@ -10,6 +11,7 @@ import type { DashboardStats, EndpointTpsSummary } from "../dashboard/overview.j
 import type { RequestResponseJson } from "../dashboard/request-responses.js";
 import type { dashboardEndpoints, dashboardModelStats, Overview } from "../dashboard/views.js";
 import type { OpenAiErrorBody } from "../errors.js";
+import { CAPABILITIES } from "../registry/capabilities.js";
 import type { EndpointDetailJson, EndpointJson, ModelJson } from "../registry/endpoint-json.js";
 import type { SyncResult, TestResult } from "../registry/registry.js";
 import { ENDPOINT_TYPES } from "../registry/types.js";
@@ -175,6 +177,8 @@ export const OpenAiModel = v.strictObject({
   created: int,
   owned_by: v.string(),
   endpoint_ids: v.array(v.string()),
+  capabilities: v.array(v.picklist(CAPABILITIES)),
+  ready: v.boolean(),
 });
 export const OpenAiModelList = v.strictObject({ object: v.literal("list"), data: v.array(OpenAiModel) });
 
@@ -305,6 +309,8 @@ export const Completion = v.looseObject({
   choices: v.array(v.unknown()),
 });
 export const Embeddings = v.looseObject({ object: v.literal("list"), data: v.array(v.unknown()) });
+export const Transcription = v.looseObject({ text: v.string() });
+export const Images = v.looseObject({ created: v.number(), data: v.array(v.unknown()) });
 export const ResponseObject = v.looseObject({ id: v.string(), object: v.literal("response") });
 
 /** /v1/messages* answers in Anthropic's shapes (llmlb builds them, so they are exact). */

@@ -2,7 +2,16 @@
 // (the very valibot schemas the handlers validate with) and response schemas. Auth comes from the access
 // table, not from here. test/integration/openapi.test.ts fails when a mounted route has no row.
 import { CountTokensRequestSchema, MessagesRequestSchema } from "../anthropic/request-schema.js";
+import {
+  clientDetailQuery,
+  clientHeatmapQuery,
+  clientsQuery,
+  timelineQuery,
+} from "../dashboard/client-stats.js";
+
+import { exportQuery } from "../dashboard/request-export.js";
 import { requestResponsesQuery } from "../dashboard/request-responses.js";
+import { dailyTokensQuery, monthlyTokensQuery } from "../dashboard/token-stats.js";
 import { ProxyBodySchema } from "../proxy/proxy-request.js";
 import { CreateBody as ApiKeyBody, UpdateBody as ApiKeyUpdate } from "../routes/api-keys.js";
 import { ChangePasswordBody, LoginBody } from "../routes/auth.js";
@@ -12,7 +21,9 @@ import {
   ListQuery as EndpointQuery,
   UpdateBody as EndpointUpdate,
 } from "../routes/endpoints.js";
+import { UploadFields } from "../routes/openai.js";
 import { html, json, none, type RouteDoc, redirect, sse, text } from "./doc-helpers.js";
+import * as q from "./request-log-schemas.js";
 import * as r from "./response-schemas.js";
 import { TEAM_ROUTE_DOCS } from "./team-route-docs.js";
 
@@ -23,6 +34,13 @@ const openai = (summary: string, schema: Parameters<typeof json>[0]): RouteDoc =
   responses: {
     200: json(schema, sse("With `stream: true`: the upstream's Server-Sent Events, chunk by chunk")),
   },
+});
+
+const upload = (summary: string, answer: ReturnType<typeof json>): RouteDoc => ({
+  tag: "OpenAI-compatible",
+  summary,
+  form: UploadFields,
+  responses: { 200: answer },
 });
 
 /** Keys are `METHOD path` exactly as Hono registers them (`app.routes`). */
@@ -170,6 +188,60 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     query: requestResponsesQuery,
     responses: { 200: json(r.RequestResponses) },
   },
+  "GET /api/dashboard/request-responses/export": {
+    tag: "Dashboard",
+    summary: "Export the request log (CSV or JSON), streamed",
+    query: exportQuery,
+    responses: {
+      200: text("text/csv", "RFC 4180 CSV with a header row, or (format=json) a JSON array of records"),
+    },
+  },
+  "GET /api/dashboard/request-responses/:id": {
+    tag: "Dashboard",
+    summary: "One request with its bodies, key and attempts",
+    responses: { 200: json(q.RequestDetail) },
+  },
+  "GET /api/dashboard/stats/tokens": {
+    tag: "Dashboard",
+    summary: "All-time token totals",
+    responses: { 200: json(q.TokenTotals) },
+  },
+  "GET /api/dashboard/stats/tokens/daily": {
+    tag: "Dashboard",
+    summary: "Tokens per UTC day",
+    query: dailyTokensQuery,
+    responses: { 200: json(q.DailyTokens) },
+  },
+  "GET /api/dashboard/stats/tokens/monthly": {
+    tag: "Dashboard",
+    summary: "Tokens per UTC month",
+    query: monthlyTokensQuery,
+    responses: { 200: json(q.MonthlyTokens) },
+  },
+  "GET /api/dashboard/clients": {
+    tag: "Dashboard",
+    summary: "Clients ranked by requests (by address or API key)",
+    query: clientsQuery,
+    responses: { 200: json(q.Clients) },
+  },
+  "GET /api/dashboard/clients/timeline": {
+    tag: "Dashboard",
+    summary: "Hourly requests of the top clients",
+    query: timelineQuery,
+    responses: { 200: json(q.ClientTimeline) },
+  },
+  "GET /api/dashboard/clients/heatmap": {
+    tag: "Dashboard",
+    summary: "Requests by weekday × hour (UTC)",
+    query: clientHeatmapQuery,
+    responses: { 200: json(q.ClientHeatmap) },
+  },
+  "GET /api/dashboard/clients/:ip/detail": {
+    tag: "Dashboard",
+    summary: "One client address: models, keys, recent requests",
+    query: clientDetailQuery,
+    responses: { 200: json(q.ClientDetail) },
+  },
   "GET /api/dashboard/fleet": {
     tag: "Dashboard",
     summary: "Fleet totals (database) beside this instance's (memory)",
@@ -198,6 +270,25 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   "POST /v1/completions": openai("Text completion", r.Completion),
   "POST /v1/embeddings": openai("Embeddings", r.Embeddings),
   "POST /v1/responses": openai("OpenAI Responses API", r.ResponseObject),
+  "POST /v1/audio/transcriptions": upload(
+    "Speech to text (multipart: `file`, `model`, …; streamed upstream, read only as far as `model`)",
+    json(r.Transcription, text("text/plain", "With a text `response_format`: the transcript")),
+  ),
+  "POST /v1/audio/translations": upload(
+    "Speech to English text (multipart, streamed like transcriptions)",
+    json(r.Transcription, text("text/plain", "With a text `response_format`: the translation")),
+  ),
+  "POST /v1/audio/speech": {
+    tag: "OpenAI-compatible",
+    summary: "Text to speech: the upstream's audio bytes, streamed with its content type",
+    body: ProxyBodySchema,
+    responses: {
+      200: text("application/octet-stream", "Audio (e.g. audio/mpeg), the upstream's content type"),
+    },
+  },
+  "POST /v1/images/generations": openai("Image generation", r.Images),
+  "POST /v1/images/edits": upload("Image edit (multipart: `image`, `prompt`, `model`, …)", json(r.Images)),
+  "POST /v1/images/variations": upload("Image variations (multipart: `image`, `model`, …)", json(r.Images)),
 
   "POST /v1/messages": {
     tag: "Anthropic-compatible",

@@ -4,12 +4,21 @@ import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
 import type { Clock } from "../clock.js";
 import type { CompletionRecord } from "../events/types.js";
 import type { ModelRoute } from "../registry/types.js";
-import type { CompletionSink } from "../stats/types.js";
+import type { AttemptJson, CompletionSink, RecordedBodies } from "../stats/types.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { decide, type Ending, type Failure, type Outcome, type Verdict, verdictOf } from "./outcome.js";
 import { type ProxyCall, wantsStream } from "./proxy-request.js";
+import type { StreamObserver } from "./sse-relay.js";
+import { StreamTranscript } from "./stream-transcript.js";
+
+/** LLMLB_LOG_BODY_MAX_BYTES's default, for a sink that does not say. */
+const DEFAULT_BODY_MAX_BYTES = 262_144;
+
 import type { TokenCounter } from "./token-counter.js";
 import { UsageMeter } from "./usage-meter.js";
+
+/** Kinds whose output is not generated text: no output tokens are estimated (only reported usage counts). */
+const NO_TEXT_OUTPUT = new Set<string>(["embeddings", "audio_speech", "images"]);
 
 export interface ExchangeDeps {
   dispatcher: Dispatcher;
@@ -36,6 +45,10 @@ export class Exchange {
   private ended = false;
   /** The whole response body the client got, kept only when bodies are logged (LLMLB_LOG_BODIES). */
   private responseBody: string | null = null;
+  /** A streamed answer being reassembled, only when bodies are logged. */
+  private transcript: StreamTranscript | null = null;
+  /** The endpoints tried, in order. */
+  private readonly attempts: AttemptJson[] = [];
 
   constructor(
     private readonly deps: ExchangeDeps,
@@ -55,6 +68,30 @@ export class Exchange {
     this.attemptStartedAt = this.deps.clock.monotonic();
     this.loadMarkAtStart = this.deps.dispatcher.loadMark(route.endpoint.id);
     this.ttftMs = null;
+    this.attempts.push({
+      endpoint_id: route.endpoint.id,
+      endpoint_name: route.endpoint.name,
+      status_code: null,
+      error: null,
+    });
+  }
+
+  /**
+   * What a stream relay feeds every parsed event to: the meter, plus a fresh transcript of this attempt's
+   * answer when bodies are logged.
+   */
+  streamObserver(): StreamObserver {
+    const sink = this.deps.completions;
+    if (!sink.logsBodies) return this.meter;
+    // Characters kept ≤ the byte cap: what is kept is never less than what can be stored.
+    const transcript = new StreamTranscript(sink.bodyMaxBytes ?? DEFAULT_BODY_MAX_BYTES);
+    this.transcript = transcript;
+    return {
+      observe: (value) => {
+        this.meter.observe(value);
+        transcript.observe(value);
+      },
+    };
   }
 
   /** Keeps the client's whole response body for request_history when the sink stores bodies. */
@@ -71,6 +108,11 @@ export class Exchange {
     const route = this.route;
     if (!route) return;
     this.route = null;
+    const attempt = this.attempts[this.attempts.length - 1];
+    if (attempt) {
+      attempt.status_code = failure.response?.status ?? null;
+      attempt.error = failure.message;
+    }
     this.settle(route.endpoint.id, verdictOf(failure));
   }
 
@@ -93,7 +135,7 @@ export class Exchange {
     const answered = route !== null && ending.statusCode >= 200 && ending.statusCode < 300;
     const success = answered && ending.error === null;
     // Tokens only for a relayed answer (a partial stream included); errors carry none.
-    const tokens = answered ? this.meter.result(this.call.body, this.call.apiKind === "embeddings") : null;
+    const tokens = answered ? this.meter.result(this.call.body, NO_TEXT_OUTPUT.has(this.call.apiKind)) : null;
     const endpoint = this.lastRoute;
     const record: CompletionRecord = {
       request_id: this.call.requestId,
@@ -118,12 +160,28 @@ export class Exchange {
       client_ip: this.call.clientIp,
       api_key_id: this.call.apiKeyId,
     };
+    const last = route ? this.attempts[this.attempts.length - 1] : undefined;
+    if (last) {
+      last.status_code = ending.statusCode;
+      last.error = ending.error;
+    }
     if (!this.deps.completions.logsBodies) {
-      this.deps.completions.record(record);
+      this.deps.completions.record(record, { attempts: this.attempts });
       return;
     }
+    this.deps.completions.record(record, { attempts: this.attempts, bodies: this.bodies() });
+  }
+
+  /** The request as the client sent it and the answer it got (a stream reassembled, never raw SSE). */
+  private bodies(): RecordedBodies {
     const request = this.call.rawBody ?? JSON.stringify(this.call.body);
-    this.deps.completions.record(record, { request, response: this.responseBody });
+    const answer = this.transcript?.result(this.call.body.model);
+    if (answer === undefined || answer === null) return { request, response: this.responseBody };
+    return {
+      request,
+      response: JSON.stringify(answer),
+      responseTruncated: this.transcript?.truncated === true,
+    };
   }
 
   /** Mean requests in flight at the endpoint since this attempt took its slot (itself included). */

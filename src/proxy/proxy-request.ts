@@ -4,6 +4,9 @@ import * as v from "valibot";
 import type { Priority } from "../balancer/fair-queue.js";
 import { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
+import { authHeaders } from "../registry/cloud.js";
+import type { EndpointType } from "../registry/types.js";
+import type { UploadBody } from "./upload-body.js";
 
 /** Longest model name a client may send, characters. */
 export const MAX_MODEL_LENGTH = 256;
@@ -43,6 +46,10 @@ export interface ProxyCall {
   body: ProxyBody;
   /** The body exactly as the client sent it (forwarded untouched when nothing needs changing); absent: `body` serialised. */
   rawBody?: string;
+  /** A streamed multipart body (audio, image edits): relayed as is, only its `model` value replaced. */
+  upload?: UploadBody;
+  /** /v1/messages only: the client's validated Messages request, sent as is to an `anthropic` endpoint. */
+  anthropicBody?: Record<string, unknown>;
   /** Reshapes what reaches the client; absent: the upstream's OpenAI-shaped answer is relayed as is. */
   shape?: ResponseShaper;
   requestId: string;
@@ -105,14 +112,18 @@ export function promptTokenEstimate(call: ProxyCall): number {
 }
 
 /** The body sent to an endpoint that names the model `upstreamModelId`. */
-export type UpstreamBody = (upstreamModelId: string) => string;
+export type UpstreamBody = (upstreamModelId: string) => string | AsyncIterable<Uint8Array>;
 
 /**
  * Serialises everything the upstream body needs once, before any attempt, so a body that cannot be
  * re-serialised is the client's 400 and never an endpoint's failure. Per endpoint only the `model` value
  * is spliced in; the client's own text is forwarded untouched when nothing needs changing.
  */
-export function prepareUpstreamBody(call: Pick<ProxyCall, "apiKind" | "body" | "rawBody">): UpstreamBody {
+export function prepareUpstreamBody(
+  call: Pick<ProxyCall, "apiKind" | "body" | "rawBody" | "upload">,
+): UpstreamBody {
+  const upload = call.upload;
+  if (upload) return (upstreamModelId) => upload.attempt(upstreamModelId);
   const inject = injectsUsage(call);
   const { model, ...rest } = call.body;
   if (inject) rest.stream_options = { ...call.body.stream_options, include_usage: true };
@@ -133,16 +144,19 @@ export function prepareUpstreamBody(call: Pick<ProxyCall, "apiKind" | "body" | "
       : `{"model":${JSON.stringify(upstreamModelId)}${tail}`;
 }
 
-export function upstreamHeaders(call: ProxyCall, apiKey: string | undefined): Record<string, string> {
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
+export function upstreamHeaders(
+  call: ProxyCall,
+  type: EndpointType,
+  apiKey: string | undefined,
+): Record<string, string> {
+  return {
+    "content-type": call.upload?.contentType ?? "application/json",
     accept: call.accept ?? "*/*",
     // Streams must arrive as they are produced: no compression to undo, no hop-by-hop surprises.
     "accept-encoding": "identity",
     "x-request-id": call.requestId,
+    ...authHeaders(type, apiKey),
   };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-  return headers;
 }
 
 /**

@@ -2,13 +2,16 @@
 // before the first byte reaches the client, non-stream and stream relaying (through the route family's
 // shaper, see ProxyCall in proxy-request.ts). What each ending records is decided in outcome.ts; this file
 // only reports which outcome happened (handle() for everything settled before a stream, StreamSource after).
+import { anthropicTarget, type UpstreamTarget } from "../anthropic/upstream.js";
 import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
 import type { Clock } from "../clock.js";
 import { AppError, toAppError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { upstreamPath } from "../registry/cloud.js";
 import type { EndpointDirectory, ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
 import type { UpstreamClient, UpstreamResponse } from "../upstream/types.js";
+import { BytesSource } from "./bytes-source.js";
 import { ClientGoneError, type Dispatcher, RETRY_AFTER_SECS } from "./dispatcher.js";
 import { Exchange, type ExchangeDeps } from "./exchange.js";
 import {
@@ -26,6 +29,7 @@ import {
   type ProxyCall,
   prepareUpstreamBody,
   promptTokenEstimate,
+  type ResponseShaper,
   type UpstreamBody,
   upstreamHeaders,
 } from "./proxy-request.js";
@@ -59,17 +63,15 @@ interface Settled {
   outcome: Outcome | null;
 }
 
-/** An attempt that did not answer: retry elsewhere unless the client is gone. */
+/** An attempt that did not answer: retry elsewhere unless the client is gone (or its upload failed). */
 interface Retry {
   failure: Failure;
+  /** The client's own upload failed (too large, cut short): its error, never an endpoint's. */
+  rejected?: AppError;
 }
 
-/** An attempt whose upstream answered with headers (status < 500). */
-interface Answer {
-  exchange: Exchange;
-  route: ModelRoute;
-  response: UpstreamResponse;
-}
+/** Kinds whose non-JSON answers (audio, plain-text transcripts) stream back as they are. */
+const MEDIA_KINDS = new Set(["audio_transcriptions", "audio_speech", "images"]);
 
 const encoder = new TextEncoder();
 
@@ -102,14 +104,7 @@ const clientGone = (): Settled => ({
 async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Settled> {
   const call = exchange.call;
   const model = call.body.model;
-  if (!deps.directory.isKnownModel(model)) {
-    return rejected(
-      new AppError("not_found", `The model '${model}' does not exist on any endpoint`, {
-        code: "model_not_found",
-        param: "model",
-      }),
-    );
-  }
+  if (!deps.directory.isKnownModel(model)) return rejected(deps.directory.unknownModel(model));
   const admission = {
     model,
     apiKind: call.apiKind,
@@ -141,6 +136,7 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
     exchange.beginAttempt(route);
     const result = await tryEndpoint(deps, exchange, route, bodyFor(route.upstreamModelId));
     if (!("failure" in result)) return result;
+    if (result.rejected) return rejected(result.rejected);
     if (result.failure.kind === "client_gone") return clientGone();
     failure = result.failure;
     deps.logger.warn("upstream attempt failed", {
@@ -150,6 +146,8 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
       attempt: attempt + 1,
       error: failureError(failure).message,
     });
+    // A streamed upload larger than its replay buffer cannot be sent again.
+    if (call.upload && !call.upload.replayable) break;
   }
   if (!failure) {
     return rejected(
@@ -175,17 +173,33 @@ async function tryEndpoint(
   deps: ProxyServiceDeps,
   exchange: Exchange,
   route: ModelRoute,
-  body: string,
+  body: string | AsyncIterable<Uint8Array>,
 ): Promise<Settled | Retry> {
   const call = exchange.call;
   const timeoutMs = route.endpoint.inferenceTimeoutSecs * 1000;
+  const type = route.endpoint.endpointType;
+  let target: UpstreamTarget;
+  try {
+    target =
+      type === "anthropic"
+        ? anthropicTarget(call, route.upstreamModelId, {
+            id: `chatcmpl-${call.requestId}`,
+            created: Math.floor(deps.clock.now() / 1000),
+          })
+        : { path: upstreamPath(type, call.path), body, raw: false, translate: null };
+  } catch (error) {
+    const rejectedError = toAppError(error);
+    const failure: Failure = { kind: "client_gone", message: rejectedError.message };
+    exchange.abandonAttempt(failure);
+    return { failure, rejected: rejectedError };
+  }
   let response: UpstreamResponse;
   try {
     response = await deps.upstream.request({
       method: "POST",
-      url: route.endpoint.baseUrl + call.path,
-      headers: upstreamHeaders(call, deps.directory.apiKeyOf(route.endpoint.id)),
-      body,
+      url: route.endpoint.baseUrl + target.path,
+      headers: upstreamHeaders(call, type, deps.directory.apiKeyOf(route.endpoint.id)),
+      body: target.body,
       // The client's own signal: its disconnect aborts the upstream request (no extra controller per request).
       signal: call.signal ?? undefined,
       headersTimeoutMs: timeoutMs,
@@ -194,6 +208,8 @@ async function tryEndpoint(
   } catch (error) {
     return abandon(exchange, error);
   }
+  if (target.translate) response = target.translate(response);
+  const shape = target.raw ? undefined : call.shape;
   const status = response.status;
   if (status >= 500) {
     const body = await readAll(response).catch(() => new Uint8Array());
@@ -208,20 +224,36 @@ async function tryEndpoint(
     exchange.abandonAttempt(failure);
     return { failure };
   }
-  const stream = (response.headers["content-type"] ?? "").includes("text/event-stream");
-  const answer = { exchange, route, response };
-  return status >= 400 || !stream ? relayWhole(answer) : relayStream(answer);
+  const contentType = response.headers["content-type"] ?? "";
+  if (status < 400 && contentType.includes("text/event-stream")) {
+    return relayStream(exchange, route, response, shape);
+  }
+  if (status < 400 && MEDIA_KINDS.has(call.apiKind) && !contentType.includes("json")) {
+    return relayBytes(exchange, response);
+  }
+  return relayWhole(exchange, route, response, shape);
 }
 
 /** A failed attempt: classified once; the endpoint's slot is freed unless the client left (recorded as held). */
 function abandon(exchange: Exchange, error: unknown): Retry {
+  const uploadError = exchange.call.upload?.clientError;
+  if (uploadError) {
+    const failure: Failure = { kind: "client_gone", message: uploadError.message };
+    exchange.abandonAttempt(failure);
+    return { failure, rejected: uploadError };
+  }
   const failure = classify(error, exchange.clientGone);
   if (failure.kind !== "client_gone") exchange.abandonAttempt(failure);
   return { failure };
 }
 
 /** A whole body: nothing has reached the client yet, so a read failure can still fail over. */
-async function relayWhole({ exchange, route, response }: Answer): Promise<Settled | Retry> {
+async function relayWhole(
+  exchange: Exchange,
+  route: ModelRoute,
+  response: UpstreamResponse,
+  shape: ResponseShaper | undefined,
+): Promise<Settled | Retry> {
   const call = exchange.call;
   let body: Uint8Array;
   try {
@@ -233,7 +265,7 @@ async function relayWhole({ exchange, route, response }: Answer): Promise<Settle
   // The upstream's own client error is relayed unchanged; an answer is metered and its model renamed back.
   const outcome: Outcome = status >= 400 ? { kind: "refused", status } : { kind: "answered", status };
   if (outcome.kind === "answered") body = meterWhole(exchange, route, body);
-  if (call.shape) body = call.shape.whole(body, status);
+  if (shape) body = shape.whole(body, status);
   exchange.keepResponseBody(body);
   return {
     reply: new Response(body as BodyInit, {
@@ -244,21 +276,36 @@ async function relayWhole({ exchange, route, response }: Answer): Promise<Settle
   };
 }
 
-/** A stream: commit to this endpoint only once its first chunk is here (failover stays possible until then). */
-async function relayStream({ exchange, route, response }: Answer): Promise<Settled | Retry> {
-  const call = exchange.call;
+/** Reads an answer's first chunk (until then a failure can still fail over); marks the first byte. */
+async function firstChunk(
+  exchange: Exchange,
+  response: UpstreamResponse,
+): Promise<{ upstream: AsyncIterator<Uint8Array>; first: IteratorResult<Uint8Array> } | Retry> {
   const upstream = response.body[Symbol.asyncIterator]();
-  let first: IteratorResult<Uint8Array>;
   try {
-    first = await upstream.next();
+    const first = await upstream.next();
+    exchange.markFirstByte();
+    return { upstream, first };
   } catch (error) {
     return abandon(exchange, error);
   }
-  exchange.markFirstByte();
+}
+
+/** A stream: commit to this endpoint only once its first chunk is here (failover stays possible until then). */
+async function relayStream(
+  exchange: Exchange,
+  route: ModelRoute,
+  response: UpstreamResponse,
+  shape: ResponseShaper | undefined,
+): Promise<Settled | Retry> {
+  const call = exchange.call;
+  const head = await firstChunk(exchange, response);
+  if ("failure" in head) return head;
+  const { upstream, first } = head;
   const rewrite =
     route.upstreamModelId === call.body.model ? null : { from: route.upstreamModelId, to: call.body.model };
-  const relay = new SseRelay(exchange.meter, injectsUsage(call), rewrite);
-  const shaper = call.shape?.stream() ?? null;
+  const relay = new SseRelay(exchange.streamObserver(), injectsUsage(call), rewrite);
+  const shaper = shape?.stream() ?? null;
   const status = response.status;
   const headers = clientHeaders(response.headers, call.requestId);
   if (first.done) {
@@ -269,6 +316,19 @@ async function relayStream({ exchange, route, response }: Answer): Promise<Settl
     };
   }
   const source = new StreamSource(exchange, relay, upstream, relay.push(first.value), status, shaper);
+  return { reply: new Response(new ReadableStream(source), { status, headers }), outcome: null };
+}
+
+/** A binary answer: committed once its first chunk is here, then relayed as it arrives. */
+async function relayBytes(exchange: Exchange, response: UpstreamResponse): Promise<Settled | Retry> {
+  const head = await firstChunk(exchange, response);
+  if ("failure" in head) return head;
+  const { upstream, first } = head;
+  const status = response.status;
+  const headers = clientHeaders(response.headers, exchange.call.requestId);
+  if (first.done)
+    return { reply: new Response(null, { status, headers }), outcome: { kind: "answered", status } };
+  const source = new BytesSource(exchange, upstream, first.value, status);
   return { reply: new Response(new ReadableStream(source), { status, headers }), outcome: null };
 }
 

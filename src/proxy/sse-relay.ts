@@ -1,7 +1,10 @@
 // Owns what happens to an upstream SSE stream on its way to the client: line splitting across chunks,
 // metering every `data:` event, and the only two edits allowed (dropping the injected usage-only chunk,
 // rewriting `"model"` back to the client's name). Pure; never holds a complete line back.
-import type { UsageMeter } from "./usage-meter.js";
+/** What sees every parsed `data:` event: the usage meter (and, when bodies are logged, a transcript). */
+export interface StreamObserver {
+  observe(value: unknown): void;
+}
 
 export interface ModelRewrite {
   /** The endpoint's model id, as it appears in upstream JSON. */
@@ -33,7 +36,7 @@ export class SseRelay {
   private readonly rewrite: ((text: string) => string) | null;
 
   constructor(
-    private readonly meter: UsageMeter,
+    private readonly meter: StreamObserver,
     private readonly dropUsageOnly: boolean,
     modelRewrite: ModelRewrite | null,
   ) {

@@ -1,6 +1,6 @@
 // Owns token accounting for one proxied request: reported usage in every known shape (OpenAI chat /
-// completions / Responses, Ollama eval counts, llama.cpp timings), else an estimate from the text (counted
-// by the injected TokenCounter). Pure.
+// completions / Responses / audio / images, Anthropic messages, Ollama eval counts, llama.cpp timings),
+// else an estimate from the text (counted by the injected TokenCounter). Pure.
 import type { TokenCounter } from "./token-counter.js";
 
 export interface TokenCount {
@@ -78,7 +78,12 @@ export class UsageMeter {
   /** Takes one parsed JSON value: a stream chunk, a Responses event, or a whole response body. */
   observe(value: unknown): void {
     if (!isObject(value)) return;
-    const response = isObject(value.response) ? value.response : null;
+    // Anthropic's message_start carries its usage inside `message` (an anthropic endpoint's /v1/messages).
+    const response = isObject(value.response)
+      ? value.response
+      : isObject(value.message)
+        ? value.message
+        : null;
     const usage = isObject(value.usage)
       ? value.usage
       : response && isObject(response.usage)
@@ -108,10 +113,11 @@ export class UsageMeter {
     return this.usageOutput !== null || this.ollamaOutput !== null || this.llamaOutput !== null;
   }
 
-  /** The final count; `requestBody` is used only to estimate input tokens nobody reported. */
-  result(requestBody: Json, embeddings: boolean): TokenCount {
+  /** The final count; `requestBody` is used only to estimate input tokens nobody reported. noTextOutput: embeddings, audio, images. */
+  result(requestBody: Json, noTextOutput: boolean): TokenCount {
     let estimated = false;
-    let output = embeddings ? 0 : (this.usageOutput ?? this.ollamaOutput ?? this.llamaOutput);
+    // Output that is not text (embeddings, audio, images) counts only what the upstream reported.
+    let output = this.usageOutput ?? this.ollamaOutput ?? this.llamaOutput ?? (noTextOutput ? 0 : null);
     if (output === null) {
       output = safeEstimate(() => this.tokens.count(this.text));
       estimated = true;
@@ -145,6 +151,11 @@ export class UsageMeter {
           }
         }
       }
+      return;
+    }
+    // A transcription or translation (`{"text": …}`).
+    if (typeof value.text === "string") {
+      this.text += value.text;
       return;
     }
     // Responses API: streamed deltas, or the output items of a whole response.

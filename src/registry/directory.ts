@@ -1,5 +1,8 @@
 // Owns the in-memory endpoint directory: records, decrypted keys, model lists and the model → endpoints
 // index. Mutated only by the registry after the database write succeeded; read on the hot path.
+import type { AppError } from "../errors.js";
+import { CAPABILITIES, capabilitiesOf } from "./capabilities.js";
+import { cloudProviderOf, routeName, unknownModel } from "./cloud.js";
 import type { EndpointReader, EndpointRecord, ModelListing, ModelRoute, StoredModel } from "./types.js";
 
 export type { StoredModel };
@@ -24,13 +27,16 @@ export function equivalentNames(model: string): string[] {
 export class Directory implements EndpointReader {
   private readonly entries = new Map<string, DirectoryEntry>();
   private readonly models = new Map<string, StoredModel[]>();
-  /** model id (as some endpoint names it) → endpoint ids listing it. */
+  /** Route name (the model id, or `provider:id` on a cloud endpoint) → endpoint ids listing it. */
   private readonly index = new Map<string, Set<string>>();
+  /** The route names each endpoint's models are indexed under. */
+  private readonly indexedAs = new Map<string, string[]>();
 
   clear(): void {
     this.entries.clear();
     this.models.clear();
     this.index.clear();
+    this.indexedAs.clear();
   }
 
   put(entry: DirectoryEntry): void {
@@ -44,21 +50,30 @@ export class Directory implements EndpointReader {
   remove(id: string): void {
     this.setModels(id, []);
     this.models.delete(id);
+    this.indexedAs.delete(id);
     this.entries.delete(id);
   }
 
   setModels(endpointId: string, models: StoredModel[]): void {
-    for (const old of this.models.get(endpointId) ?? []) {
-      const holders = this.index.get(old.id);
+    for (const old of this.indexedAs.get(endpointId) ?? []) {
+      const holders = this.index.get(old);
       holders?.delete(endpointId);
-      if (holders?.size === 0) this.index.delete(old.id);
+      if (holders?.size === 0) this.index.delete(old);
     }
     this.models.set(endpointId, models);
-    for (const model of models) {
-      const holders = this.index.get(model.id) ?? new Set<string>();
+    const type = this.entries.get(endpointId)?.record.endpointType ?? "openai_compatible";
+    const indexed = models.map((model) => routeName(type, model.id));
+    this.indexedAs.set(endpointId, indexed);
+    for (const name of indexed) {
+      const holders = this.index.get(name) ?? new Set<string>();
       holders.add(endpointId);
-      this.index.set(model.id, holders);
+      this.index.set(name, holders);
     }
+  }
+
+  /** Re-indexes an endpoint's models (its type changed: cloud models are indexed as `provider:model`). */
+  reindex(endpointId: string): void {
+    this.setModels(endpointId, this.modelsOf(endpointId));
   }
 
   modelsOf(endpointId: string): StoredModel[] {
@@ -88,10 +103,14 @@ export class Directory implements EndpointReader {
     const routes: ModelRoute[] = [];
     for (const entry of this.entries.values()) {
       if (entry.record.status !== "online") continue;
-      const upstreamModelId = equivalentNames(model).find((name) =>
-        this.index.get(name)?.has(entry.record.id),
+      const name = equivalentNames(model).find((candidate) =>
+        this.index.get(candidate)?.has(entry.record.id),
       );
-      if (upstreamModelId !== undefined) routes.push({ endpoint: entry.record, upstreamModelId });
+      if (name === undefined) continue;
+      // A cloud model is routed as `provider:id` and sent as `id`.
+      const prefix =
+        cloudProviderOf(name) === entry.record.endpointType ? entry.record.endpointType.length + 1 : 0;
+      routes.push({ endpoint: entry.record, upstreamModelId: name.slice(prefix) });
     }
     return routes;
   }
@@ -105,13 +124,24 @@ export class Directory implements EndpointReader {
     for (const entry of this.entries.values()) {
       if (entry.record.status !== "online") continue;
       for (const model of this.modelsOf(entry.record.id)) {
-        const listing = listings.get(model.id) ?? { id: model.id, endpointIds: [], ownedBy: null };
-        listings.set(model.id, listing);
+        const type = entry.record.endpointType;
+        const id = routeName(type, model.id);
+        const listing = listings.get(id) ?? { id, endpointIds: [], ownedBy: null, capabilities: [] };
+        listings.set(id, listing);
         listing.endpointIds.push(entry.record.id);
         listing.ownedBy ??= model.ownedBy;
+        const union = new Set([
+          ...listing.capabilities,
+          ...capabilitiesOf(type, model.id, model.capabilities, model.metadata),
+        ]);
+        listing.capabilities = CAPABILITIES.filter((capability) => union.has(capability));
       }
     }
     return [...listings.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  unknownModel(model: string): AppError {
+    return unknownModel(model, new Set(this.list().map((record) => record.endpointType)));
   }
 
   apiKeyOf(endpointId: string): string | undefined {

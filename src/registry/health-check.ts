@@ -2,9 +2,17 @@
 // re-detection and model re-sync when an endpoint comes (back) online.
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
-import type { DirectoryEntry } from "./directory.js";
+import type { Directory, DirectoryEntry } from "./directory.js";
 import { nextHealth } from "./health-status.js";
-import { detectEndpointType, fetchModelList, type ProbeContext, probeHealth, type Target } from "./probes.js";
+import type { ListedModel } from "./model-list.js";
+import {
+  detectEndpointType,
+  fetchModelList,
+  type ProbeContext,
+  probeHealth,
+  type Target,
+  withOllamaCapabilities,
+} from "./probes.js";
 import type { RegistryWriter } from "./registry-writer.js";
 import type { EndpointRecord } from "./types.js";
 
@@ -22,7 +30,20 @@ export interface HealthPorts {
 export const targetOf = (entry: DirectoryEntry): Target => ({
   baseUrl: entry.record.baseUrl,
   apiKey: entry.apiKey,
+  type: entry.record.endpointType,
 });
+
+/** The endpoint's listing, with what it reports each new model can do (Ollama: /api/show, once per model). */
+export async function listModels(
+  probes: ProbeContext,
+  directory: Pick<Directory, "modelsOf">,
+  entry: DirectoryEntry,
+): Promise<ListedModel[]> {
+  const listed = await fetchModelList(probes, targetOf(entry));
+  if (entry.record.endpointType !== "ollama") return listed;
+  const known = new Map(directory.modelsOf(entry.record.id).map((model) => [model.id, model.capabilities]));
+  return withOllamaCapabilities(probes, targetOf(entry), listed, known);
+}
 
 /** The endpoint as EndpointRegistered / EndpointUpdated events carry it. */
 export const endpointSummary = (record: EndpointRecord) => ({
@@ -36,7 +57,7 @@ export const endpointSummary = (record: EndpointRecord) => ({
 /** A sync whose failure is only logged (health-driven syncs). */
 async function syncQuietly(ports: HealthPorts, entry: DirectoryEntry): Promise<void> {
   try {
-    await ports.writer.applyModels(entry, await fetchModelList(ports.probes, targetOf(entry)));
+    await ports.writer.applyModels(entry, await listModels(ports.probes, ports.writer.directory, entry));
   } catch (error) {
     ports.log.warn("model sync failed", { endpoint_id: entry.record.id, error });
   }

@@ -1,3 +1,5 @@
+import type { Capability } from "./capabilities.js";
+
 // Owns reading a model listing (OpenAI `data[].id` or Ollama `models[].name`) and diffing it (pure).
 
 export interface ListedModel {
@@ -6,6 +8,8 @@ export interface ListedModel {
   ownedBy: string | null;
   /** The listing item as received, JSON. */
   metadata: string;
+  /** What the upstream reported the model can do (Ollama's /api/show), when asked. */
+  capabilities?: Capability[] | null;
 }
 
 /** null when the body is not a model listing. */

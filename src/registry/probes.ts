@@ -1,6 +1,9 @@
 // Owns the cheap upstream calls the registry makes (detection, health probes, model listings): GETs only,
-// each bounded by a timeout, with the endpoint's key as a bearer token. Never a completion.
+// each bounded by a timeout, with the endpoint's key; plus Ollama's POST /api/show (model metadata). Never a
+// completion.
 import type { UpstreamClient } from "../upstream/types.js";
+import { type Capability, fromOllama } from "./capabilities.js";
+import { authHeaders, listedId, modelsPath } from "./cloud.js";
 import { type Detection, type DetectionAnswers, decideType, type ProbeAnswer } from "./detect-type.js";
 import type { ProbeOutcome } from "./health-status.js";
 import { type ListedModel, parseModelList } from "./model-list.js";
@@ -16,6 +19,8 @@ export interface ProbeContext {
 export interface Target {
   baseUrl: string;
   apiKey: string | undefined;
+  /** How the key is sent and where the listing is (cloud types differ); default: Bearer, `/v1/models`. */
+  type?: EndpointType;
 }
 
 function describe(error: unknown): string {
@@ -24,8 +29,11 @@ function describe(error: unknown): string {
 
 /** One GET; any HTTP status is an answer, only transport failures are errors. */
 export async function probeGet(context: ProbeContext, target: Target, path: string): Promise<ProbeAnswer> {
-  const headers: Record<string, string> = { accept: "application/json", "accept-encoding": "identity" };
-  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    "accept-encoding": "identity",
+    ...authHeaders(target.type ?? "openai_compatible", target.apiKey),
+  };
   try {
     const response = await context.upstream.request({
       method: "GET",
@@ -63,7 +71,8 @@ export async function detectEndpointType(context: ProbeContext, target: Target):
 export function healthPath(type: EndpointType): string {
   if (type === "ollama") return "/api/tags";
   if (type === "llamacpp") return "/health";
-  return "/v1/models";
+  // Cloud types: health is their model listing (with the key).
+  return modelsPath(type);
 }
 
 /** A 2xx answer within the timeout is a success; latency is the round trip including the body, ms. */
@@ -82,14 +91,60 @@ export async function probeHealth(
   return { ok: true, latencyMs: Math.round((context.monotonic() - started) * 10) / 10 };
 }
 
-/** GET /v1/models; throws an Error with a readable message when there is no usable listing. */
+/** GET the model listing; throws an Error with a readable message when there is no usable listing. */
 export async function fetchModelList(context: ProbeContext, target: Target): Promise<ListedModel[]> {
-  const answer = await probeGet(context, target, "/v1/models");
+  const type = target.type ?? "openai_compatible";
+  const path = modelsPath(type);
+  const answer = await probeGet(context, target, path);
   if ("error" in answer) throw new Error(answer.error);
-  if (answer.status < 200 || answer.status >= 300) throw new Error(`GET /v1/models: HTTP ${answer.status}`);
+  if (answer.status < 200 || answer.status >= 300) throw new Error(`GET ${path}: HTTP ${answer.status}`);
   const models = parseModelList(answer.json);
-  if (!models) throw new Error("GET /v1/models: the answer is not a model list");
-  return models;
+  if (!models) throw new Error(`GET ${path}: the answer is not a model list`);
+  return models.map((model) => ({ ...model, id: listedId(type, model.id) }));
+}
+
+/** Ollama's POST /api/show `capabilities` of one model; null when it does not say. */
+async function ollamaCapabilities(
+  context: ProbeContext,
+  target: Target,
+  model: string,
+): Promise<Capability[] | null> {
+  try {
+    const response = await context.upstream.request({
+      method: "POST",
+      url: `${target.baseUrl}/api/show`,
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json",
+        ...authHeaders("ollama", target.apiKey),
+      },
+      body: JSON.stringify({ model }),
+      headersTimeoutMs: context.timeoutMs,
+      bodyTimeoutMs: context.timeoutMs,
+    });
+    if (response.status !== 200) {
+      await response.discard();
+      return null;
+    }
+    return fromOllama(((await response.json()) as { capabilities?: unknown } | null)?.capabilities);
+  } catch {
+    return null;
+  }
+}
+
+/** Asks Ollama what each model can do, once per model (`known` holds earlier answers). */
+export async function withOllamaCapabilities(
+  context: ProbeContext,
+  target: Target,
+  listed: ListedModel[],
+  known: Map<string, Capability[] | null | undefined>,
+): Promise<ListedModel[]> {
+  const out: ListedModel[] = [];
+  for (const model of listed) {
+    const capabilities = known.get(model.id) ?? (await ollamaCapabilities(context, target, model.id));
+    out.push({ ...model, capabilities });
+  }
+  return out;
 }
 
 /**

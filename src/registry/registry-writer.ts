@@ -46,7 +46,8 @@ function mergedModels(before: StoredModel[], listed: ListedModel[], changed: Set
   return listed.map((model) => {
     const old = previous.get(model.id);
     const updatedAt = old && !changed.has(model.id) ? old.updatedAt : now;
-    return { ...model, addedAt: old?.addedAt ?? now, updatedAt };
+    const capabilities = model.capabilities ?? old?.capabilities ?? null;
+    return { ...model, capabilities, addedAt: old?.addedAt ?? now, updatedAt };
   });
 }
 

@@ -7,11 +7,13 @@ import { AppError } from "../errors.js";
 import type { EventBus } from "../events/bus.js";
 import type { Logger } from "../logger.js";
 import { nameFromBaseUrl, normaliseBaseUrl, originOf } from "./base-url.js";
+import { CLOUD_BASE_URLS, isCloudType } from "./cloud.js";
 import type { DirectoryEntry } from "./directory.js";
 import { type EndpointDefaults, type NewEndpointInput, newEndpoint } from "./endpoint-defaults.js";
 import {
   endpointSummary,
   type HealthPorts,
+  listModels,
   probeAndApply,
   registrationProbe,
   targetOf,
@@ -33,7 +35,8 @@ export type { SyncResult };
 /** Fields a caller may set; `apiKey: null` (or "") clears the key, `endpointType` makes the type explicit. */
 export interface EndpointInput {
   name: string;
-  baseUrl: string;
+  /** Optional for cloud types (their public API is the default). */
+  baseUrl: string | undefined;
   apiKey?: string | null | undefined;
   endpointType?: EndpointType | undefined;
   healthCheckIntervalSecs?: number | undefined;
@@ -84,6 +87,25 @@ function normalised(baseUrl: string): string {
       param: "base_url",
     },
   );
+}
+
+/** A cloud endpoint always has a key (registration, edits and moves alike). */
+function assertCloudKey(type: EndpointType | undefined, hasKey: boolean): void {
+  if (type && isCloudType(type) && !hasKey) {
+    throw new AppError("bad_request", `A ${type} endpoint needs an api_key`, {
+      code: "api_key_required",
+      param: "api_key",
+    });
+  }
+}
+
+/** A cloud registration's base URL (its provider's unless given); 400 without a key. */
+function cloudBaseUrl(input: EndpointInput): string {
+  const type = input.endpointType;
+  assertCloudKey(type, Boolean(input.apiKey));
+  if (input.baseUrl !== undefined) return input.baseUrl;
+  if (type && isCloudType(type)) return CLOUD_BASE_URLS[type];
+  throw new AppError("bad_request", "base_url is required", { code: "invalid_request", param: "base_url" });
 }
 
 /** The stored changes of an update (a new base URL resets everything measured). */
@@ -149,7 +171,7 @@ export class EndpointRegistry {
 
   /** Detects the type (unless given), probes, lists models; unreachable → saved `pending` with last_error. */
   async create(input: EndpointInput): Promise<EndpointRecord> {
-    const baseUrl = normalised(input.baseUrl);
+    const baseUrl = normalised(cloudBaseUrl(input));
     this.assertFree("name", input.name);
     this.assertFree("base_url", baseUrl);
     const apiKeyEncrypted = (await this.encryptKey(input.apiKey)) ?? null;
@@ -174,6 +196,8 @@ export class EndpointRegistry {
       const keyDropped =
         urlChanged && changes.apiKey === undefined && originOf(baseUrl) !== originOf(entry.record.baseUrl);
       const apiKeyEncrypted = keyDropped ? null : await this.encryptKey(changes.apiKey);
+      const keyAfter = apiKeyEncrypted === undefined ? entry.record.hasApiKey : apiKeyEncrypted !== null;
+      assertCloudKey(changes.endpointType ?? entry.record.endpointType, keyAfter);
       try {
         await this.options.writer.commit(
           entry,
@@ -184,6 +208,8 @@ export class EndpointRegistry {
       }
       if (apiKeyEncrypted !== undefined)
         entry.apiKey = apiKeyEncrypted === null ? undefined : (changes.apiKey ?? undefined);
+      // Cloud models are routed as `provider:model`: a type change renames them.
+      if (changes.endpointType !== undefined) this.directory.reindex(id);
       if (keyDropped)
         this.log.info("endpoint moved to another origin; its stored API key was dropped", {
           endpoint_id: id,
@@ -209,7 +235,7 @@ export class EndpointRegistry {
       const entry = this.entryOrThrow(id);
       let listed: ListedModel[];
       try {
-        listed = await fetchModelList(this.options.probes, targetOf(entry));
+        listed = await listModels(this.options.probes, this.directory, entry);
       } catch (error) {
         throw new AppError("bad_gateway", `Model sync failed: ${(error as Error).message}`, {
           code: "upstream_error",

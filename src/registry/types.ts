@@ -1,5 +1,7 @@
 // Owns the contract between the endpoint registry and its readers (router, proxy, dashboard, recorder).
+import type { AppError } from "../errors.js";
 import type { EndpointStatus } from "../events/types.js";
+import type { Capability } from "./capabilities.js";
 
 export const ENDPOINT_TYPES = [
   "xllm",
@@ -8,6 +10,10 @@ export const ENDPOINT_TYPES = [
   "lm_studio",
   "llamacpp",
   "openai_compatible",
+  // Cloud providers: registered explicitly with a key, never detected (see cloud.ts).
+  "openai",
+  "anthropic",
+  "google",
 ] as const;
 export type EndpointType = (typeof ENDPOINT_TYPES)[number];
 
@@ -46,6 +52,8 @@ export interface ModelListing {
   /** Online endpoints serving it. */
   endpointIds: string[];
   ownedBy: string | null;
+  /** The union over those endpoints, in CAPABILITIES order. */
+  capabilities: Capability[];
 }
 
 /**
@@ -59,6 +67,8 @@ export interface EndpointDirectory {
   routesFor(model: string): ModelRoute[];
   /** true when any endpoint, whatever its status, lists the model (404 vs 503). */
   isKnownModel(model: string): boolean;
+  /** The 404 for a model no endpoint lists (naming a `provider:` prefix when it has one). */
+  unknownModel(model: string): AppError;
   /** The union over online endpoints. */
   listModels(): ModelListing[];
   /** The decrypted upstream API key, for building upstream requests; never for responses or logs. */
@@ -70,6 +80,8 @@ export interface StoredModel {
   id: string;
   ownedBy: string | null;
   metadata: string | null;
+  /** What the upstream reported the model can do (Ollama's /api/show); null: not reported. Memory only. */
+  capabilities?: Capability[] | null;
   /** Epoch ms. */
   addedAt: number;
   updatedAt: number;

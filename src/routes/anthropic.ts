@@ -52,6 +52,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
       path: "/v1/chat/completions",
       body: chat as unknown as ProxyBody,
       shape: shaper,
+      anthropicBody: request,
       requestId: c.get("requestId"),
       clientIp: deps.clientAddress(c),
       apiKeyId: apiKeyIdOf(c),

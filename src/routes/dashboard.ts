@@ -10,8 +10,8 @@ import {
 } from "../dashboard/views.js";
 import { queryRequestResponses } from "../db/request-responses.js";
 import type { AppDeps } from "../deps.js";
-import { AppError } from "../errors.js";
 import { validQuery } from "../http/validate.js";
+import { historyUnavailable } from "./request-log.js";
 
 /** Only what these routes use. */
 type DashboardRoutesDeps = Pick<
@@ -30,12 +30,7 @@ export function dashboardRoutes(deps: DashboardRoutesDeps): Hono {
 
   app.get("/api/dashboard/request-responses", async (c) => {
     const filter = validQuery(c, requestResponsesQuery);
-    const result = await queryRequestResponses(deps.database.db, filter).catch((error: unknown) => {
-      throw new AppError("unavailable", "Request history is unavailable: the database did not answer", {
-        code: "database_unavailable",
-        cause: error,
-      });
-    });
+    const result = await queryRequestResponses(deps.database.db, filter).catch(historyUnavailable);
     return c.json(requestResponsesPage(result.rows, result.totalCount, filter));
   });
 

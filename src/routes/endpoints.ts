@@ -33,7 +33,8 @@ const notes = v.nullable(v.pipe(v.string(), v.maxLength(4000)));
 
 export const CreateBody = v.object({
   name,
-  base_url: baseUrl,
+  // Optional only for the cloud types (openai, anthropic, google): their public API is the default.
+  base_url: v.optional(baseUrl),
   api_key: v.optional(apiKey),
   endpoint_type: v.optional(endpointType),
   health_check_interval_secs: v.optional(interval),

@@ -1,44 +1,73 @@
-// Owns the OpenAI-compatible inference routes: body limit, one JSON parse + validation, then the proxy.
-import { Hono } from "hono";
+// Owns the OpenAI-compatible inference routes: body limit, one JSON parse + validation (multipart: the
+// `model` field only, the rest streamed), then the proxy.
+import { type Context, Hono } from "hono";
+import * as v from "valibot";
 import { apiKeyIdOf, priorityOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import type { ApiKind } from "../events/types.js";
-import { readBodyText } from "../http/body-text.js";
+import { bodyChunks, readBodyText } from "../http/body-text.js";
 import { parseJsonText } from "../http/json-text.js";
 import { validate } from "../http/validate.js";
 import { ProxyBodySchema, type ProxyCall } from "../proxy/proxy-request.js";
+import { UploadBody } from "../proxy/upload-body.js";
 
 /** Only what these routes use. */
 type OpenaiRoutesDeps = Pick<AppDeps, "clientAddress" | "config" | "proxy">;
+
+/** The form fields llmlb reads of a multipart body: only `model` (files and the rest stream as they are). */
+export const UploadFields = v.looseObject({ model: ProxyBodySchema.entries.model });
 
 const ROUTES: [path: string, apiKind: ApiKind][] = [
   ["/v1/chat/completions", "chat_completions"],
   ["/v1/completions", "completions"],
   ["/v1/embeddings", "embeddings"],
   ["/v1/responses", "responses"],
+  ["/v1/audio/speech", "audio_speech"],
+  ["/v1/images/generations", "images"],
+];
+
+/** Multipart routes: the body streams upstream, read only as far as its `model` field. */
+const UPLOAD_ROUTES: [path: string, apiKind: ApiKind][] = [
+  ["/v1/audio/transcriptions", "audio_transcriptions"],
+  ["/v1/audio/translations", "audio_transcriptions"],
+  ["/v1/images/edits", "images"],
+  ["/v1/images/variations", "images"],
 ];
 
 export function openaiRoutes(deps: OpenaiRoutesDeps): Hono {
   const app = new Hono();
   const maxBytes = deps.config.maxBodyBytes;
 
+  const handle = (
+    c: Context,
+    apiKind: ApiKind,
+    path: string,
+    parts: Pick<ProxyCall, "body"> & Partial<ProxyCall>,
+  ) =>
+    deps.proxy.handle({
+      apiKind,
+      path,
+      requestId: c.get("requestId"),
+      clientIp: deps.clientAddress(c),
+      apiKeyId: apiKeyIdOf(c),
+      priority: priorityOf(c),
+      signal: c.req.raw.signal,
+      accept: c.req.header("accept"),
+      ...parts,
+    });
+
   for (const [path, apiKind] of ROUTES) {
     app.post(path, async (c) => {
       const rawBody = await readBodyText(c, maxBytes);
       const body = validate(ProxyBodySchema, parseJsonText(rawBody), "body");
-      const call: ProxyCall = {
-        apiKind,
-        path,
-        body,
-        rawBody,
-        requestId: c.get("requestId"),
-        clientIp: deps.clientAddress(c),
-        apiKeyId: apiKeyIdOf(c),
-        priority: priorityOf(c),
-        signal: c.req.raw.signal,
-        accept: c.req.header("accept"),
-      };
-      return deps.proxy.handle(call);
+      return handle(c, apiKind, path, { body, rawBody });
+    });
+  }
+  for (const [path, apiKind] of UPLOAD_ROUTES) {
+    app.post(path, async (c) => {
+      const upload = await UploadBody.open(bodyChunks(c, maxBytes), c.req.header("content-type"), maxBytes);
+      const body = validate(UploadFields, { model: upload.model }, "body");
+      return handle(c, apiKind, path, { body, upload });
     });
   }
   return app;

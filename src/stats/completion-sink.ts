@@ -1,19 +1,39 @@
 // Owns what happens to a finished request at once (no I/O on the caller's path): the stats state, the TPS
 // tracker, the RequestCompleted/TpsUpdated events, and the bodies kept for request_history when
-// LLMLB_LOG_BODIES=1 (each capped at MAX_BODY_CHARS).
+// LLMLB_LOG_BODIES=1 (each capped at LLMLB_LOG_BODY_MAX_BYTES, flagged when cut), and the attempts.
 import type { TpsEntry, TpsTracker } from "../balancer/tps-tracker.js";
 import type { EventBus } from "../events/bus.js";
 import type { CompletionRecord } from "../events/types.js";
 import type { Logger } from "../logger.js";
 import { modelLoadOf } from "./model-load.js";
 import type { StatsState } from "./stats-state.js";
-import type { CompletionSink, RecordedBodies } from "./types.js";
+import type { CompletionSink, RecordedBodies, RequestDetails, StoredBodies } from "./types.js";
 
-/** Stored body size bound (characters) when bodies are logged. */
-export const MAX_BODY_CHARS = 64 * 1024;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-const capped = (body: string | null) =>
-  body !== null && body.length > MAX_BODY_CHARS ? body.slice(0, MAX_BODY_CHARS) : body;
+/** `text` cut to at most `maxBytes` UTF-8 bytes on a character boundary. */
+export function capBytes(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  // A UTF-16 unit encodes to at most 3 bytes: short strings need no encoding at all.
+  if (text.length * 3 <= maxBytes) return { text, truncated: false };
+  const bytes = encoder.encode(text);
+  if (bytes.length <= maxBytes) return { text, truncated: false };
+  let end = maxBytes;
+  // Step back to the first byte of a character (continuation bytes are 10xxxxxx).
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return { text: decoder.decode(bytes.subarray(0, end)), truncated: true };
+}
+
+export function storedBodies(bodies: RecordedBodies, maxBytes: number): StoredBodies {
+  const request = bodies.request === null ? null : capBytes(bodies.request, maxBytes);
+  const response = bodies.response === null ? null : capBytes(bodies.response, maxBytes);
+  return {
+    request: request?.text ?? null,
+    response: response?.text ?? null,
+    requestTruncated: request?.truncated ?? false,
+    responseTruncated: (response?.truncated ?? false) || bodies.responseTruncated === true,
+  };
+}
 
 function publish(
   events: EventBus,
@@ -50,17 +70,20 @@ export function createCompletionSink(options: {
   logger: Logger;
   /** LLMLB_LOG_BODIES: bodies reach request_history only when set. */
   logBodies: boolean;
+  /** LLMLB_LOG_BODY_MAX_BYTES: cap on each stored body. */
+  logBodyMaxBytes: number;
   now: () => number;
 }): CompletionSink {
   const { state, tracker, events, logBodies } = options;
   const log = options.logger.child({ component: "recorder" });
   return {
     logsBodies: logBodies,
-    record(completion, bodies?: RecordedBodies) {
+    bodyMaxBytes: options.logBodyMaxBytes,
+    record(completion, details?: RequestDetails) {
       try {
-        const stored =
-          logBodies && bodies ? { request: capped(bodies.request), response: capped(bodies.response) } : null;
-        state.add(completion, stored, options.now());
+        const bodies =
+          logBodies && details?.bodies ? storedBodies(details.bodies, options.logBodyMaxBytes) : null;
+        state.add(completion, { attempts: details?.attempts ?? [], bodies }, options.now());
         publish(events, completion, tracker.observe(completion), tracker);
       } catch (error) {
         log.error("recording a completion failed", { request_id: completion.request_id, error });

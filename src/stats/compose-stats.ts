@@ -45,6 +45,7 @@ export function composeStats(input: {
     events: input.events,
     logger,
     logBodies: input.config.logBodies,
+    logBodyMaxBytes: input.config.logBodyMaxBytes,
     now: () => clock.now(),
   });
   const ports: StatsJobPorts = {
@@ -72,8 +73,9 @@ export function flushingSoon(
   let scheduled: Promise<void> | null = null;
   return {
     logsBodies: sink.logsBodies,
-    record(completion, bodies) {
-      sink.record(completion, bodies);
+    ...(sink.bodyMaxBytes === undefined ? {} : { bodyMaxBytes: sink.bodyMaxBytes }),
+    record(completion, details) {
+      sink.record(completion, details);
       if (scheduled) return;
       scheduled = run
         .sleep(delayMs)

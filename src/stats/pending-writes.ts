@@ -3,7 +3,8 @@
 // is full the oldest rows go first.
 import type { requestHistory } from "../db/schema.js";
 import type { CompletionRecord } from "../events/types.js";
-import type { DailyStatsRow, RecordedBodies, RequestCounters } from "./types.js";
+import type { AttemptJson, DailyStatsRow, RequestCounters, StoredBodies } from "./types.js";
+import { UsageAggregates, type UsageBatch } from "./usage-aggregates.js";
 
 export type HistoryRow = typeof requestHistory.$inferInsert;
 
@@ -11,12 +12,14 @@ export type HistoryRow = typeof requestHistory.$inferInsert;
 export interface Batch {
   counters: Map<string, RequestCounters>;
   daily: Map<string, DailyStatsRow>;
+  /** Token and client usage aggregates. */
+  usage: UsageBatch;
   history: HistoryRow[];
 }
 
 export interface PendingWrites {
   /** Returns how many history rows were dropped to make room (0 normally). */
-  add(completion: CompletionRecord, bodies: RecordedBodies | null): number;
+  add(completion: CompletionRecord, extras?: HistoryExtras): number;
   /** Moves the aggregates and up to maxRows history rows in flight; null when nothing waits. */
   take(maxRows: number): Batch | null;
   /** The in-flight batch was committed. */
@@ -95,7 +98,17 @@ export function dailyOf(completion: CompletionRecord, endpointId: string): Daily
   };
 }
 
-export function historyOf(completion: CompletionRecord, bodies: RecordedBodies | null): HistoryRow {
+/** What a history row holds besides the completion record. */
+export interface HistoryExtras {
+  attempts: AttemptJson[];
+  /** null unless bodies are stored. */
+  bodies: StoredBodies | null;
+}
+
+const NO_EXTRAS: HistoryExtras = { attempts: [], bodies: null };
+
+export function historyOf(completion: CompletionRecord, extras: HistoryExtras = NO_EXTRAS): HistoryRow {
+  const bodies = extras.bodies;
   return {
     requestId: completion.request_id,
     createdAt: Math.round(completion.finished_at),
@@ -116,6 +129,9 @@ export function historyOf(completion: CompletionRecord, bodies: RecordedBodies |
     apiKeyId: completion.api_key_id,
     requestBody: bodies?.request ?? null,
     responseBody: bodies?.response ?? null,
+    requestBodyTruncated: bodies?.requestTruncated ?? false,
+    responseBodyTruncated: bodies?.responseTruncated ?? false,
+    attempts: extras.attempts.length > 0 ? JSON.stringify(extras.attempts) : null,
   };
 }
 
@@ -137,6 +153,7 @@ function mergeDaily(into: Map<string, DailyStatsRow>, row: DailyStatsRow): void 
 class PendingBuffer implements PendingWrites {
   private counterDeltas = new Map<string, RequestCounters>();
   private dailyRows = new Map<string, DailyStatsRow>();
+  private readonly usage = new UsageAggregates();
   // FIFO of rows waiting: history[head..] (dropping or taking the oldest only moves head; O(1) per row).
   private history: HistoryRow[] = [];
   private head = 0;
@@ -151,7 +168,7 @@ class PendingBuffer implements PendingWrites {
     return this.history.length - this.head;
   }
 
-  add(completion: CompletionRecord, bodies: RecordedBodies | null): number {
+  add(completion: CompletionRecord, extras: HistoryExtras = NO_EXTRAS): number {
     const endpointId = completion.endpoint_id;
     if (endpointId !== null) {
       // Aggregated in place: the common case (a key already waiting) allocates nothing.
@@ -175,17 +192,26 @@ class PendingBuffer implements PendingWrites {
         this.dailyRows.set(key, dailyOf(completion, endpointId));
       }
     }
-    this.history.push(historyOf(completion, bodies));
+    this.usage.add(completion, this.dateOf(completion.finished_at));
+    this.history.push(historyOf(completion, extras));
     return this.trim();
   }
 
   take(maxRows: number): Batch | null {
     if (this.inFlight) throw new Error("a batch is already in flight");
-    if (this.counterDeltas.size === 0 && this.dailyRows.size === 0 && this.waitingRows === 0) return null;
+    if (
+      this.counterDeltas.size === 0 &&
+      this.dailyRows.size === 0 &&
+      this.usage.empty &&
+      this.waitingRows === 0
+    ) {
+      return null;
+    }
     const end = Math.min(this.history.length, this.head + maxRows);
     this.inFlight = {
       counters: this.counterDeltas,
       daily: this.dailyRows,
+      usage: this.usage.take(),
       history: this.history.slice(this.head, end),
     };
     this.head = end;
@@ -210,6 +236,7 @@ class PendingBuffer implements PendingWrites {
     if (!batch) return 0;
     for (const [id, delta] of batch.counters) mergeCounters(this.counterDeltas, id, delta);
     for (const row of batch.daily.values()) mergeDaily(this.dailyRows, row);
+    this.usage.putBack(batch.usage);
     this.history = batch.history.concat(this.history.slice(this.head));
     this.head = 0;
     return this.trim();

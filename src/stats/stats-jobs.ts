@@ -8,7 +8,12 @@ import {
   readMinuteCounts,
   readRecentDurations,
 } from "../db/stats-reads.js";
-import { adoptCheckpoints, deleteHistoryBefore, writeCheckpoint } from "../db/stats-writes.js";
+import {
+  adoptCheckpoints,
+  deleteClientHoursBefore,
+  deleteHistoryBefore,
+  writeCheckpoint,
+} from "../db/stats-writes.js";
 import type { Logger } from "../logger.js";
 import { windowStart } from "./minute-ring.js";
 import { utcDate } from "./pending-writes.js";
@@ -84,7 +89,10 @@ export async function checkpointTps(ports: StatsJobPorts, now: number): Promise<
   }
 }
 
-/** Deletes request_history older than the retention in bounded statements; returns rows deleted. */
+/**
+ * Deletes request_history (bodies and attempts are columns of its rows, so they go with them) and the
+ * client hours older than the retention, in bounded statements; returns history rows deleted.
+ */
 export async function pruneHistory(
   ports: StatsJobPorts,
   now: number,
@@ -98,6 +106,7 @@ export async function pruneHistory(
     deleted += count;
     if (count < RETENTION_BATCH) break;
   }
+  await deleteClientHoursBefore(ports.database.db, cutoff);
   if (deleted > 0) ports.log.debug("expired request history deleted", { rows: deleted });
   return deleted;
 }

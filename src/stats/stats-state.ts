@@ -3,6 +3,7 @@
 // every reading or change that depends on time is given `now`. The writer and jobs work on it through here.
 import type { CompletionRecord } from "../events/types.js";
 import { createMinuteRing, type MinuteRing } from "./minute-ring.js";
+import type { HistoryExtras } from "./pending-writes.js";
 import {
   addCounters,
   countCompletion,
@@ -11,7 +12,7 @@ import {
   zeroCounters,
 } from "./pending-writes.js";
 import { averageResponseTime, createResponseTimes, type ResponseTimes } from "./response-times.js";
-import type { DailyStatsRow, LiveStats, MinutePoint, RecordedBodies, RequestCounters } from "./types.js";
+import type { DailyStatsRow, LiveStats, MinutePoint, RequestCounters } from "./types.js";
 
 /** History rows kept in memory while the database is unavailable; beyond it the oldest are dropped. */
 export const MAX_WAITING_ROWS = 20_000;
@@ -27,7 +28,7 @@ export interface StatsState {
   /** The boot restore ran: writes may start (they would otherwise overwrite what is not read yet). */
   restored: boolean;
   /** Adds one finished request at `now` (bodies only when they are to be stored). */
-  add(completion: CompletionRecord, bodies: RecordedBodies | null, now: number): void;
+  add(completion: CompletionRecord, extras: HistoryExtras, now: number): void;
   /** Persisted plus unwritten counters of one endpoint (zeros when it has none). */
   countersOf(endpointId: string): RequestCounters;
   totals(): RequestCounters;
@@ -50,12 +51,12 @@ export function createStatsState(maxWaitingRows = MAX_WAITING_ROWS): StatsState 
     persisted: new Map(),
     dropped: 0,
     restored: false,
-    add(completion, bodies, now) {
+    add(completion, extras, now) {
       const ok = completion.status === "success";
       ring.add(completion.finished_at, ok, now);
       if (ok && completion.endpoint_id !== null) durations.add(completion.duration_ms);
       countCompletion(served, completion);
-      state.dropped += pending.add(completion, bodies);
+      state.dropped += pending.add(completion, extras);
     },
     countersOf(endpointId) {
       const sum = zeroCounters();

@@ -6,14 +6,44 @@ import type { IsoTime } from "../http/wire-time.js";
 /** Request/response bodies of one request; stored in request_history only with LLMLB_LOG_BODIES=1. */
 export interface RecordedBodies {
   request: string | null;
+  /** A stream's answer reassembled as JSON (never raw SSE). */
   response: string | null;
+  /** The answer was already cut before it reached the sink (a stream's text beyond the cap). */
+  responseTruncated?: boolean;
+}
+
+/** The bodies as stored: each capped at LLMLB_LOG_BODY_MAX_BYTES (UTF-8), with a flag when cut. */
+export interface StoredBodies {
+  request: string | null;
+  response: string | null;
+  requestTruncated: boolean;
+  responseTruncated: boolean;
+}
+
+/** One endpoint tried for a request, in order; status_code null when it never answered. */
+export interface AttemptJson {
+  endpoint_id: string;
+  endpoint_name: string;
+  status_code: number | null;
+  /** Why the attempt failed over (null for the one that answered). */
+  error: string | null;
+}
+
+/** What a finished request carries besides its completion record. */
+export interface RequestDetails {
+  /** The endpoints tried, in order (empty when none was). */
+  attempts: AttemptJson[];
+  /** Only when the sink stores bodies. */
+  bodies?: RecordedBodies;
 }
 
 export interface CompletionSink {
   /** Whether record() stores bodies (LLMLB_LOG_BODIES): callers skip collecting them otherwise. */
   readonly logsBodies?: boolean;
+  /** The cap on each stored body, bytes (LLMLB_LOG_BODY_MAX_BYTES); what a stream transcript keeps at most. */
+  readonly bodyMaxBytes?: number;
   /** Called once per finished request; must return at once (no I/O on the caller's path). */
-  record(completion: CompletionRecord, bodies?: RecordedBodies): void;
+  record(completion: CompletionRecord, details?: RequestDetails): void;
 }
 
 /** Request counters of one endpoint (or all of them); the same columns as the `endpoints` table. */

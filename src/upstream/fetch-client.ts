@@ -11,6 +11,26 @@ function headersToRecord(headers: Headers): Record<string, string> {
   return record;
 }
 
+function isStreamed(body: UpstreamRequest["body"]): body is AsyncIterable<Uint8Array> {
+  return typeof body === "object" && body !== null && Symbol.asyncIterator in body;
+}
+
+/** A streamed body as a hand-written ReadableStream (pulled on demand: backpressure reaches the source). */
+function requestBody(body: UpstreamRequest["body"]): BodyInit | undefined {
+  if (!isStreamed(body)) return body as BodyInit | undefined;
+  const iterator = body[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+}
+
 export function createFetchClient(fetchImpl: Fetch = fetch): UpstreamClient {
   return {
     async request(upstreamRequest: UpstreamRequest): Promise<UpstreamResponse> {
@@ -49,7 +69,9 @@ export function createFetchClient(fetchImpl: Fetch = fetch): UpstreamClient {
         response = await fetchImpl(upstreamRequest.url, {
           method: upstreamRequest.method,
           headers: upstreamRequest.headers,
-          body: upstreamRequest.body as BodyInit | undefined,
+          body: requestBody(upstreamRequest.body),
+          // Required by fetch for a streamed request body (undici, Bun and workerd accept it).
+          ...(isStreamed(upstreamRequest.body) && { duplex: "half" }),
           signal: controller.signal,
           // Like undici on Node: a 3xx comes back as is, never followed with the endpoint's key.
           redirect: "manual",

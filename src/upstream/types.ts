@@ -5,7 +5,8 @@ export interface UpstreamRequest {
   url: string;
   /** Lower-case header names. */
   headers?: Record<string, string>;
-  body?: string | Uint8Array;
+  /** An async iterable is streamed (chunked) and read at most once. */
+  body?: string | Uint8Array | AsyncIterable<Uint8Array>;
   signal?: AbortSignal;
   /** Max wait from sending the request to the response headers, ms (0 = none). */
   headersTimeoutMs?: number;

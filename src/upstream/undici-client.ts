@@ -52,7 +52,8 @@ export function createUndiciClient(options: { connections?: number } = {}): Upst
           dispatcher: agent,
           method: upstreamRequest.method,
           headers: upstreamRequest.headers,
-          body: upstreamRequest.body,
+          // undici streams an async iterable body itself (chunked), pulling as the socket drains.
+          body: upstreamRequest.body as string | Uint8Array | undefined,
           signal,
           headersTimeout: upstreamRequest.headersTimeoutMs ?? 0,
           bodyTimeout: upstreamRequest.bodyTimeoutMs ?? 0,

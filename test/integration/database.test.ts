@@ -9,6 +9,7 @@ const EXPECTED_TABLES = [
   "api_key_usage",
   "api_keys",
   "audit_log",
+  "client_hourly_stats",
   "endpoint_daily_stats",
   "endpoint_models",
   "endpoints",
@@ -16,6 +17,7 @@ const EXPECTED_TABLES = [
   "model_tps_state",
   "request_history",
   "sessions",
+  "token_daily_stats",
   "users",
 ];
 

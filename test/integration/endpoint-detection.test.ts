@@ -33,7 +33,12 @@ describe("endpoint type detection", () => {
       `${kind}/m1`,
       `${kind}/m2`,
     ]);
-    expect(server.requests.every((request) => request.method === "GET")).toBe(true);
+    // Probes are GETs; the one other call is Ollama's model metadata (POST /api/show), never a completion.
+    expect(
+      server.requests.every(
+        (request) => request.method === "GET" || (kind === "ollama" && request.path === "/api/show"),
+      ),
+    ).toBe(true);
   });
 
   it("skips detection when endpoint_type is given", async () => {

@@ -61,7 +61,9 @@ describe("endpoints across restarts, and API keys at rest", () => {
     keyed.requests.length = 0;
     const synced = await api(second, "POST", `/api/endpoints/${a.body.id}/sync`);
     expect(synced).toEqual({ status: 200, body: { synced_models: 2, added: 0, removed: 0, updated: 0 } });
-    expect(keyed.requests.map((request) => request.headers.authorization)).toEqual([`Bearer ${key}`]);
+    // The listing, plus (Ollama) one /api/show per model: capability answers are memory-only, asked again.
+    expect(keyed.requests.length).toBeGreaterThan(0);
+    for (const request of keyed.requests) expect(request.headers.authorization).toBe(`Bearer ${key}`);
     expect(JSON.stringify(second.logs)).not.toContain(key);
   });
 

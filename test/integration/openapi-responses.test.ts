@@ -151,6 +151,33 @@ const CALLS: Call[] = [
     "admin",
   ),
   call("GET /api/dashboard/fleet", fixed("/api/dashboard/fleet"), "admin"),
+  call(
+    "GET /api/dashboard/request-responses/export",
+    fixed("/api/dashboard/request-responses/export?format=csv"),
+    "admin",
+  ),
+  call(
+    "GET /api/dashboard/request-responses/:id",
+    fixed("/api/dashboard/request-responses/987654"),
+    "admin",
+    404,
+  ),
+  call("GET /api/dashboard/stats/tokens", fixed("/api/dashboard/stats/tokens"), "admin"),
+  call("GET /api/dashboard/stats/tokens/daily", fixed("/api/dashboard/stats/tokens/daily?days=3"), "admin"),
+  call(
+    "GET /api/dashboard/stats/tokens/monthly",
+    fixed("/api/dashboard/stats/tokens/monthly?months=2&group_by=model"),
+    "admin",
+  ),
+  call("GET /api/dashboard/clients", fixed("/api/dashboard/clients?group_by=api_key"), "admin"),
+  call("GET /api/dashboard/clients/timeline", fixed("/api/dashboard/clients/timeline?days=1"), "admin"),
+  call("GET /api/dashboard/clients/heatmap", fixed("/api/dashboard/clients/heatmap"), "admin"),
+  call(
+    "GET /api/dashboard/clients/:ip/detail",
+    fixed("/api/dashboard/clients/203.0.113.9/detail"),
+    "admin",
+    404,
+  ),
   call("GET /api/events", fixed("/api/events"), "admin"),
   call("GET /metrics", fixed("/metrics"), "key"),
   // Errors: the documented error schema, whatever the route.
@@ -159,6 +186,15 @@ const CALLS: Call[] = [
   call("GET /api/api-keys", fixed("/api/api-keys"), "none", 401),
   call("GET /api/api-keys", fixed("/api/api-keys"), "key", 403),
   call("GET /v1/models/:id{.+}", fixed("/v1/models/org/unknown"), "key", 404),
+  // Audio and images: the documented errors (a multipart route refuses a JSON body before any upstream).
+  call("POST /v1/audio/transcriptions", fixed("/v1/audio/transcriptions"), "key", 400, {
+    model: "doc-model",
+  }),
+  call("POST /v1/audio/translations", fixed("/v1/audio/translations"), "key", 400, { model: "doc-model" }),
+  call("POST /v1/images/edits", fixed("/v1/images/edits"), "key", 400, { model: "doc-model" }),
+  call("POST /v1/images/variations", fixed("/v1/images/variations"), "key", 400, { model: "doc-model" }),
+  call("POST /v1/audio/speech", fixed("/v1/audio/speech"), "key", 404, { model: "no-tts", input: "hi" }),
+  call("POST /v1/images/generations", fixed("/v1/images/generations"), "key", 404, { model: "no-image" }),
   call("POST /api/auth/change-password", fixed("/api/auth/change-password"), "admin", 204, {
     current_password: TEST_ADMIN_PASSWORD,
     new_password: "a-new-long-password",

@@ -65,7 +65,9 @@ describe("the OpenAPI document", () => {
 
   it("documents requests with the schemas the handlers validate with", () => {
     const body = operationOf("POST /api/endpoints").requestBody.content["application/json"].schema;
-    expect(body.required).toEqual(["name", "base_url"]);
+    // base_url is optional for the cloud types (their provider's API is the default).
+    expect(body.required).toEqual(["name"]);
+    expect(body.properties.endpoint_type.enum).toContain("anthropic");
     expect(body.properties.health_check_interval_secs).toMatchObject({ minimum: 5, maximum: 300 });
     const days = operationOf("GET /api/endpoints/:id/daily-stats").parameters;
     expect(days.map((p: Json) => [p.name, p.in])).toEqual([

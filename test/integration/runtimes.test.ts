@@ -2,6 +2,7 @@
 // completion arrives chunk by chunk, and (Bun) counters and TPS survive a restart on the same data dir.
 // This is the documented Bun subset of the integration suite (README "Deploy").
 import { afterEach, describe, expect, it } from "vitest";
+import { checkUploadAndSpeech, startFakeMedia } from "../fixtures/fake-media.js";
 import {
   eventually,
   getJson,
@@ -194,6 +195,36 @@ describe.each<Runtime>(["node", "bun"])("the %s entry", (runtime) => {
       expect(learned?.curve[0]?.requests).toBe(3);
       expect(relearned).toBeNull();
       expect(Math.abs((averageAfter ?? 0) - (averageBefore ?? 0))).toBeLessThan(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    "streams a multi-MiB transcription upload byte for byte and a binary speech answer",
+    async () => {
+      dir = tempDir();
+      const media = await startFakeMedia();
+      try {
+        instance = await startLlmlb(runtime, {
+          LLMLB_DATA_DIR: dir.path,
+          LLMLB_ENDPOINTS: `media=${media.url}`,
+        });
+        await waitForModel(instance, "whisper-1");
+        const checked = await checkUploadAndSpeech(
+          instance.url,
+          await instance.inferenceKey(),
+          media,
+          3 * 1024 * 1024 + 7,
+        );
+        expect(checked).toEqual({
+          transcript: `heard ${3 * 1024 * 1024 + 7} bytes with whisper-1`,
+          fileIntact: true,
+          speechType: "audio/mpeg",
+          speechIntact: true,
+        });
+      } finally {
+        await media.stop();
+      }
     },
     TEST_TIMEOUT_MS,
   );

@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import { afterEach, describe, expect, it } from "vitest";
+import { checkUploadAndSpeech, startFakeMedia } from "../fixtures/fake-media.js";
 import {
   eventually,
   getJson,
@@ -27,13 +28,17 @@ import { type TempDir, tempDir } from "../fixtures/temp-db.js";
 const SECRET_KEY = "workers-test-secret-key-0123456789abcdef";
 
 /** Runs the Cron Trigger's scheduled() (health sweep, model sync, flushes) until the model is routable. */
-async function sweepUntilListed(worker: LlmlbProcess, headers: Record<string, string>): Promise<void> {
+async function sweepUntilListed(
+  worker: LlmlbProcess,
+  headers: Record<string, string>,
+  model = PACED_MODEL,
+): Promise<void> {
   await eventually(async () => {
     const cron = await fetch(`${worker.url}/__scheduled`);
     if (!cron.ok) throw new Error(`scheduled → ${cron.status}`);
     const listing = await getJson<{ data: { id: string }[] }>(`${worker.url}/v1/models`, headers);
-    return listing.data.some((model) => model.id === PACED_MODEL) ? true : undefined;
-  }, "the paced model in the Worker's /v1/models");
+    return listing.data.some((item) => item.id === model) ? true : undefined;
+  }, `${model} in the Worker's /v1/models`);
 }
 
 /** wrangler dev and workerd start slowly on a busy 2-core machine, ms. */
@@ -53,6 +58,40 @@ describe("the Worker under wrangler dev", () => {
     await upstream?.server.stop();
     dir?.remove();
   });
+
+  it(
+    "streams a multipart transcription upload byte for byte and a binary speech answer",
+    async () => {
+      dir = tempDir();
+      sqld = await startSqld(dir.path);
+      expect(await migrateOutOfBand(sqld.url)).toContain("migrations applied");
+      const media = await startFakeMedia();
+      try {
+        worker = await startLlmlb("workerd", {
+          LLMLB_DATABASE_URL: sqld.url,
+          LLMLB_SECRET_KEY: SECRET_KEY,
+          LLMLB_ENDPOINTS: `media=${media.url}`,
+        });
+        const headers = { authorization: `Bearer ${await worker.inferenceKey()}` };
+        await sweepUntilListed(worker, headers, "whisper-1");
+        const checked = await checkUploadAndSpeech(
+          worker.url,
+          await worker.inferenceKey(),
+          media,
+          2 * 1024 * 1024 + 5,
+        );
+        expect(checked).toEqual({
+          transcript: `heard ${2 * 1024 * 1024 + 5} bytes with whisper-1`,
+          fileIntact: true,
+          speechType: "audio/mpeg",
+          speechIntact: true,
+        });
+      } finally {
+        await media.stop();
+      }
+    },
+    WORKER_TEST_TIMEOUT_MS,
+  );
 
   it(
     "streams chunk by chunk with a libSQL server migrated out of band, and writes the request's statistics",

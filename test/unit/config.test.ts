@@ -113,6 +113,23 @@ describe("parseConfig", () => {
     expect(configError({ LLMLB_SSE_CLIENT_BUFFER_KB: "2" }).variable).toBe("LLMLB_SSE_CLIENT_BUFFER_KB");
   });
 
+  it("reads the body-log cap (default 256 KiB) and the trusted proxies, rejecting what is not an address or CIDR", () => {
+    expect(parseConfig({}).logBodyMaxBytes).toBe(262_144);
+    expect(parseConfig({}).trustedProxies).toEqual([]);
+    expect(parseConfig({ LLMLB_LOG_BODY_MAX_BYTES: "4096" }).logBodyMaxBytes).toBe(4096);
+    expect(configError({ LLMLB_LOG_BODY_MAX_BYTES: "10" }).variable).toBe("LLMLB_LOG_BODY_MAX_BYTES");
+    expect(parseConfig({ LLMLB_TRUSTED_PROXIES: "10.0.0.0/8, ::1,192.168.1.7" }).trustedProxies).toEqual([
+      "10.0.0.0/8",
+      "::1",
+      "192.168.1.7",
+    ]);
+    for (const bad of ["10.0.0.0/33", "example.com", "10.1", "fe80::/200", "10.0.0.0/"]) {
+      const error = configError({ LLMLB_TRUSTED_PROXIES: `127.0.0.1,${bad}` });
+      expect(error.variable).toBe("LLMLB_TRUSTED_PROXIES");
+      expect(error.message).toContain(JSON.stringify(bad));
+    }
+  });
+
   it("treats an empty value as unset", () => {
     expect(parseConfig({ LLMLB_PORT: "  " }).port).toBe(32768);
   });

@@ -26,9 +26,9 @@ describe("pending writes", () => {
 
   it("aggregates one delta per key per batch, and takes history rows oldest first", () => {
     const pending = createPendingWrites(100);
-    for (let i = 0; i < 5; i++) pending.add(completion({ request_id: `r${i}` }), null);
-    pending.add(completion({ status: "error", request_id: "bad" }), null);
-    pending.add(completion({ endpoint_id: null, endpoint_model: null, request_id: "none" }), null);
+    for (let i = 0; i < 5; i++) pending.add(completion({ request_id: `r${i}` }));
+    pending.add(completion({ status: "error", request_id: "bad" }));
+    pending.add(completion({ endpoint_id: null, endpoint_model: null, request_id: "none" }));
     expect(pending.counters("e1")).toMatchObject({
       totalRequests: 6,
       successfulRequests: 5,
@@ -49,10 +49,10 @@ describe("pending writes", () => {
 
   it("on a failed write puts everything back; when full drops the oldest history rows but keeps aggregates", () => {
     const pending = createPendingWrites(3);
-    for (let i = 0; i < 3; i++) expect(pending.add(completion({ request_id: `a${i}` }), null)).toBe(0);
+    for (let i = 0; i < 3; i++) expect(pending.add(completion({ request_id: `a${i}` }))).toBe(0);
     pending.take(10);
-    expect(pending.add(completion({ request_id: "b0" }), null)).toBe(0);
-    expect(pending.add(completion({ request_id: "b1" }), null)).toBe(0);
+    expect(pending.add(completion({ request_id: "b0" }))).toBe(0);
+    expect(pending.add(completion({ request_id: "b1" }))).toBe(0);
     expect(pending.putBack()).toBe(2);
     expect(pending.counters("e1")?.totalRequests).toBe(5);
     expect(pending.daily("e1")[0]?.totalRequests).toBe(5);
@@ -62,14 +62,14 @@ describe("pending writes", () => {
   it("a long outage keeps exactly the newest rows, oldest first, and dates every request by its own UTC day", () => {
     const pending = createPendingWrites(2000);
     let dropped = 0;
-    for (let i = 0; i < 5000; i++) dropped += pending.add(completion({ request_id: `r${i}` }), null);
+    for (let i = 0; i < 5000; i++) dropped += pending.add(completion({ request_id: `r${i}` }));
     expect(dropped).toBe(3000);
     expect(pending.waitingRows).toBe(2000);
     const rows = pending.take(5000)?.history.map((row) => row.requestId) ?? [];
     expect(rows).toEqual(Array.from({ length: 2000 }, (_, i) => `r${3000 + i}`));
     pending.settle();
 
-    for (const at of [NOW, NOW + 1000, NOW]) pending.add(completion({ finished_at: at }), null);
+    for (const at of [NOW, NOW + 1000, NOW]) pending.add(completion({ finished_at: at }));
     expect(pending.daily("e1").map((row) => [row.date, row.totalRequests])).toEqual([
       ["2026-11-22", 2],
       ["2026-11-23", 1],

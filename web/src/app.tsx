@@ -7,6 +7,7 @@ import { ChangePasswordPage, LoginPage } from "./pages/login.js";
 import { OverviewPage } from "./pages/overview.js";
 import { RegisterPage } from "./pages/register.js";
 import { RequestsPage } from "./pages/requests.js";
+import { UsagePage } from "./pages/usage.js";
 import { UsersPage } from "./pages/users.js";
 import { linkTo, route } from "./router.js";
 import { session, signOut } from "./state/session.js";
@@ -34,6 +35,7 @@ function Header({ username, isAdmin }: { username: string; isAdmin: boolean }) {
       <nav class="nav">
         <NavLink path="/" label="Overview" />
         <NavLink path="/requests" label="Requests" />
+        <NavLink path="/usage" label="Usage" />
         <NavLink path="/my-keys" label="My keys" />
         {isAdmin && <NavLink path="/api-keys" label="API keys" />}
         {isAdmin && <NavLink path="/users" label="Users" />}
@@ -53,6 +55,7 @@ function Header({ username, isAdmin }: { username: string; isAdmin: boolean }) {
 function Page({ isAdmin }: { isAdmin: boolean }) {
   const path = route.value;
   if (path.startsWith("/requests")) return <RequestsPage />;
+  if (path.startsWith("/usage")) return <UsagePage />;
   if (path.startsWith("/my-keys")) return <ApiKeysPage scope="mine" isAdmin={isAdmin} />;
   if (path.startsWith("/api-keys") && isAdmin) return <ApiKeysPage scope="all" isAdmin={isAdmin} />;
   if (path.startsWith("/users") && isAdmin) return <UsersPage />;

@@ -7,6 +7,7 @@ import "./styles/layout.css";
 import "./styles/overlays.css";
 import "./styles/tables.css";
 import "./styles/forms.css";
+import "./styles/usage.css";
 import "./styles/phone.css";
 import "./styles/team.css";
 

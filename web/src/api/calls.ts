@@ -2,6 +2,9 @@
 // server's own response type (web/src/api/types.ts re-exports them from src/).
 import { api, query, setCsrfToken } from "./http.js";
 import type {
+  ClientHeatmapJson,
+  ClientsJson,
+  DailyTokensJson,
   DayStats,
   EndpointCreateInput,
   EndpointDetailJson,
@@ -9,11 +12,14 @@ import type {
   EndpointUpdateInput,
   LoginJson,
   ModelTps,
+  MonthlyTokensJson,
   Overview,
+  RequestDetailJson,
   RequestResponsesPage,
   SessionJson,
   SyncResult,
   TestResult,
+  TokenTotalsJson,
   User,
 } from "./types.js";
 
@@ -77,3 +83,22 @@ export interface RequestFilters {
 }
 export const fetchRequests = (filters: RequestFilters) =>
   api<RequestResponsesPage>(`/api/dashboard/request-responses${query({ ...filters })}`);
+
+export const fetchRequestDetail = (id: number) =>
+  api<RequestDetailJson>(`/api/dashboard/request-responses/${id}`);
+
+/** The export's URL with the list's current filters (no paging): a plain download with the session cookie. */
+export function exportUrl(filters: RequestFilters, format: "csv" | "json"): string {
+  const { page: _page, per_page: _perPage, ...selection } = filters;
+  return `/api/dashboard/request-responses/export${query({ ...selection, format })}`;
+}
+
+export const fetchTokenTotals = () => api<TokenTotalsJson>("/api/dashboard/stats/tokens");
+export const fetchDailyTokens = (days: number) =>
+  api<DailyTokensJson[]>(`/api/dashboard/stats/tokens/daily${query({ days })}`);
+export const fetchMonthlyTokens = (months: number) =>
+  api<MonthlyTokensJson[]>(`/api/dashboard/stats/tokens/monthly${query({ months })}`);
+export const fetchClients = (groupBy: "ip" | "api_key", days: number) =>
+  api<ClientsJson>(`/api/dashboard/clients${query({ group_by: groupBy, days, limit: 10 })}`);
+export const fetchHeatmap = (days: number) =>
+  api<ClientHeatmapJson>(`/api/dashboard/clients/heatmap${query({ days })}`);

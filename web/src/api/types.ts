@@ -7,8 +7,22 @@ export type { AuditVerifyJson } from "../../../src/audit/store.js";
 export type { Permission, UserJson as User } from "../../../src/auth/principal.js";
 export type { CircuitState } from "../../../src/balancer/circuit-breaker.js";
 export type { Priority as KeyPriority } from "../../../src/balancer/fair-queue.js";
+export type {
+  ClientDetailJson,
+  ClientHeatmapJson,
+  ClientsJson,
+  ClientTimelineJson,
+  IpClientJson,
+  KeyClientJson,
+} from "../../../src/dashboard/client-stats.js";
 export type { DashboardStats, EndpointTpsSummary } from "../../../src/dashboard/overview.js";
+export type { RequestDetailJson } from "../../../src/dashboard/request-detail.js";
 export type { RequestResponseJson, RequestResponsesPage } from "../../../src/dashboard/request-responses.js";
+export type {
+  DailyTokensJson,
+  MonthlyTokensJson,
+  TokenTotalsJson,
+} from "../../../src/dashboard/token-stats.js";
 export type {
   DashboardEndpointJson,
   DashboardModelStatsRow,
@@ -54,4 +68,4 @@ export type {
 } from "../../../src/routes/users.js";
 export type { CountersJson } from "../../../src/stats/counters-json.js";
 export type { DayStats, ModelStats, ModelTps } from "../../../src/stats/daily-report.js";
-export type { MinutePoint } from "../../../src/stats/types.js";
+export type { AttemptJson, MinutePoint } from "../../../src/stats/types.js";

@@ -9,7 +9,19 @@ import { Overlay } from "./overlay.js";
 import { notify } from "./toast.js";
 
 type EndpointType = EndpointJson["endpoint_type"];
-const TYPES: EndpointType[] = ["xllm", "ollama", "vllm", "lm_studio", "llamacpp", "openai_compatible"];
+const TYPES: EndpointType[] = [
+  "xllm",
+  "ollama",
+  "vllm",
+  "lm_studio",
+  "llamacpp",
+  "openai_compatible",
+  "openai",
+  "anthropic",
+  "google",
+];
+/** Cloud types need a key; their base URL defaults to the provider's API. */
+const CLOUD: EndpointType[] = ["openai", "anthropic", "google"];
 
 type Fields = Record<
   | "name"
@@ -55,6 +67,7 @@ export function EndpointForm({ endpoint, onClose }: { endpoint: LiveEndpoint | n
   const [error, setError] = useState<ApiError | null>(null);
   const [saving, setSaving] = useState(false);
   const editing = endpoint !== null;
+  const cloud = (CLOUD as string[]).includes(fields.endpoint_type);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -107,11 +120,19 @@ export function EndpointForm({ endpoint, onClose }: { endpoint: LiveEndpoint | n
           </p>
         )}
         {field("name", "Name", { required: !editing, placeholder: "gpu-box-1" })}
-        {field("base_url", "Base URL", { required: !editing, placeholder: "http://10.0.0.5:11434" })}
-        {field("api_key", editing ? "API key (leave empty to keep)" : "API key (optional)", {
-          type: "password",
-          autocomplete: "off",
+        {field("base_url", cloud ? "Base URL (optional: the provider's API)" : "Base URL", {
+          required: !editing && !cloud,
+          placeholder: cloud ? "" : "http://10.0.0.5:11434",
         })}
+        {field(
+          "api_key",
+          editing ? "API key (leave empty to keep)" : cloud ? "API key" : "API key (optional)",
+          {
+            required: !editing && cloud,
+            type: "password",
+            autocomplete: "off",
+          },
+        )}
         <label class="field">
           <span>Type</span>
           <select

@@ -1,8 +1,9 @@
 // Owns the request history: paged from the API with filters; on page 1, requests completed since the
-// page was fetched arrive live at the top.
+// page was fetched arrive live at the top. A row opens its detail drawer; export downloads the filtered log.
 import { useEffect, useState } from "preact/hooks";
-import { fetchRequests, type RequestFilters } from "../api/calls.js";
+import { exportUrl, fetchRequests, type RequestFilters } from "../api/calls.js";
 import type { RequestResponsesPage } from "../api/types.js";
+import { RequestDrawer } from "../components/request-drawer.js";
 import { clockTime, compact, DASH, duration } from "../format.js";
 import { epochMs, type RequestRow } from "../state/apply.js";
 import { liveRequests, overview, resyncs } from "../state/model.js";
@@ -80,7 +81,8 @@ function Filters({
   );
 }
 
-function RequestsTable({ rows, fresh }: { rows: RequestRow[]; fresh: number }) {
+function RequestsTable(props: { rows: RequestRow[]; fresh: number; open: (id: number) => void }) {
+  const { rows, fresh, open } = props;
   return (
     <div class="table-wrap">
       <table class="requests">
@@ -100,7 +102,20 @@ function RequestsTable({ rows, fresh }: { rows: RequestRow[]; fresh: number }) {
         <tbody>
           {rows.map((r, i) => (
             <tr key={r.request_id} class={i < fresh ? "fresh" : ""}>
-              <td data-label="Time">{clockTime(finishedAt(r))}</td>
+              <td data-label="Time">
+                {r.id === undefined ? (
+                  <span title="Saved within a second; refresh to open it">{clockTime(finishedAt(r))}</span>
+                ) : (
+                  <button
+                    type="button"
+                    class="link"
+                    data-open-request={r.id}
+                    onClick={() => open(r.id as number)}
+                  >
+                    {clockTime(finishedAt(r))}
+                  </button>
+                )}
+              </td>
               <td data-label="Endpoint">{r.endpoint_name ?? DASH}</td>
               <td data-label="Model" class="mono">
                 {r.model}
@@ -168,6 +183,7 @@ export function RequestsPage() {
   const [filters, setFilters] = useState<RequestFilters>({ page: 1, per_page: 25 });
   const [page, setPage] = useState<RequestResponsesPage | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [opened, setOpened] = useState<number | null>(null);
   const resync = resyncs.value;
 
   useEffect(() => {
@@ -199,15 +215,23 @@ export function RequestsPage() {
         <header class="card-head">
           <h2>Request history</h2>
           <span class="muted">{page ? `${compact(page.total_count + fresh.length)} requests` : ""}</span>
+          <span class="spacer" />
+          <a class="button" href={exportUrl(filters, "csv")} download data-export="csv">
+            Export CSV
+          </a>
+          <a class="button" href={exportUrl(filters, "json")} download data-export="json">
+            Export JSON
+          </a>
         </header>
         <Filters filters={filters} set={set} />
         {error && <p class="form-error">{error}</p>}
         {page && rows.length === 0 && (
           <p class="empty">No requests match — send one to /v1/chat/completions, or clear the filters.</p>
         )}
-        {rows.length > 0 && <RequestsTable rows={rows} fresh={fresh.length} />}
+        {rows.length > 0 && <RequestsTable rows={rows} fresh={fresh.length} open={setOpened} />}
         <Pager filters={filters} pages={pages} setFilters={setFilters} />
       </section>
+      {opened !== null && <RequestDrawer id={opened} onClose={() => setOpened(null)} />}
     </main>
   );
 }
