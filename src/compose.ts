@@ -3,8 +3,9 @@
 // start/stop steps entries run. What runs every 200 ms: jobs.statsFlush (the recorder's database batch).
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createApp } from "./app.js";
+import { createAuditWriter } from "./audit/store.js";
 import { type Auth, createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
-import { createTpsTracker } from "./balancer/tps-tracker.js";
+import { createTpsTracker, type TpsTracker } from "./balancer/tps-tracker.js";
 import { BenchmarkService } from "./benchmarks/service.js";
 import type { Clock, Random, Timers } from "./clock.js";
 import type { Config } from "./config.js";
@@ -15,6 +16,8 @@ import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub, type EventStreamHub } from "./events/event-stream.js";
 import { trustedClientAddress } from "./http/client-address.js";
+import { composeLimits, type LimitParts } from "./limits/compose-limits.js";
+import { USAGE_SYNC_MS } from "./limits/usage-sync.js";
 import { createLogger } from "./logger.js";
 import { createLogRing } from "./logs/log-ring.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
@@ -29,6 +32,7 @@ import { createSecretBox } from "./registry/secret-box.js";
 import { systemTimers } from "./runtime/timers.js";
 import { composeStats, type StatsParts } from "./stats/compose-stats.js";
 import { checkpointTps, pruneHistory, restoreStats, stopStats } from "./stats/stats-jobs.js";
+import type { CompletionSink } from "./stats/types.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
 export interface RuntimeParts {
@@ -69,6 +73,8 @@ export interface Jobs {
   apiKeyLastUsedFlush: BackgroundJob;
   /** Every 200 ms: the recorder's batch of counters, daily stats and request history. */
   statsFlush: BackgroundJob;
+  /** Every second: per-key usage shared with other instances (rate_limit_rpm, token_limit_daily). */
+  keyUsageSync: BackgroundJob;
   tpsCheckpoint: BackgroundJob;
   requestHistoryRetention: BackgroundJob;
   healthSweep: BackgroundJob;
@@ -175,14 +181,7 @@ export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
   const base = foundation(parts);
   const { logger, database, events } = base;
-  const eventStream = createEventStreamHub({
-    bus: events,
-    maxBacklogBytes: config.sseClientBacklogBytes,
-    schedule: (fn, delayMs) => void setTimeout(fn, delayMs),
-    onSlowClient: (info) =>
-      logger.warn("SSE client fell too far behind; disconnected", { backlog_bytes: info.backlogBytes }),
-  });
-  base.attachLogTail(eventStream);
+  const eventStream = composeEventStream(config, base);
   const requestMetrics = createRequestMetrics();
   observeCompletions(events, requestMetrics);
   const tracker = createTpsTracker();
@@ -198,22 +197,16 @@ export function compose(parts: RuntimeParts): Composition {
     sleep,
   });
   const auth = createAuth({ config, database, clock, logger });
-  const proxy = composeProxy({
-    config,
-    clock,
-    random: parts.random,
-    timers: parts.timers ?? systemTimers,
-    speeds: tracker,
-    directory,
-    upstream: parts.upstream,
+  const limits = composeLimits({
+    db: database.db,
+    now: () => clock.now(),
     completions: stats.completions,
+    flushAfterCompletionMs: parts.flushAfterCompletionMs,
+    defer: base.defer,
+    sleep,
     logger,
-    events,
-    // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
-    tokens: createTokenCounter(loadGptTokenizer, (error) =>
-      logger.warn("token counter unavailable; estimating tokens from text length", { error }),
-    ),
   });
+  const proxy = composeProxyFor(parts, base, { tracker, directory, completions: limits.completions });
   // A deleted endpoint's measurements go with it (its daily stats and history stay as history).
   events.subscribe((event) => {
     if (event.type === "EndpointRemoved") tracker.forget(event.data.endpoint_id);
@@ -231,7 +224,7 @@ export function compose(parts: RuntimeParts): Composition {
     eventStream,
     requestMetrics,
     tracker,
-    completions: stats.completions,
+    completions: limits.completions,
     stats: stats.live,
     logger,
     logRing: base.logRing,
@@ -239,6 +232,8 @@ export function compose(parts: RuntimeParts): Composition {
     defer: base.defer,
     clientAddress: trustedClientAddress(parts.clientAddress, config.trustedProxies),
     auth,
+    keyUsage: limits.keyUsage,
+    audit: createAuditWriter({ database, clock, sleep }),
     serveDashboard: parts.serveDashboard,
     benchmarks: composeBenchmarks(parts, base, directory, proxy.proxy),
   };
@@ -248,15 +243,54 @@ export function compose(parts: RuntimeParts): Composition {
     auth,
     stats,
     eventStream,
+    limits,
     benchmarks: deps.benchmarks,
   });
   return {
     deps,
     app: createApp(deps),
-    jobs: composeJobs(parts, deps, lifecycle, stats),
+    jobs: composeJobs(parts, deps, lifecycle, { stats, limits }),
     start: lifecycle.start,
     stop: lifecycle.stop,
   };
+}
+
+/** The SSE hub behind /api/events, with the admins' log tail attached. */
+function composeEventStream(config: Config, base: ReturnType<typeof foundation>): EventStreamHub {
+  const eventStream = createEventStreamHub({
+    bus: base.events,
+    maxBacklogBytes: config.sseClientBacklogBytes,
+    schedule: (fn, delayMs) => void setTimeout(fn, delayMs),
+    onSlowClient: (info) =>
+      base.logger.warn("SSE client fell too far behind; disconnected", { backlog_bytes: info.backlogBytes }),
+  });
+  base.attachLogTail(eventStream);
+  return eventStream;
+}
+
+/** The proxy, its live load and circuits, over the directory and the completion sink it is given. */
+function composeProxyFor(
+  parts: RuntimeParts,
+  base: ReturnType<typeof foundation>,
+  inputs: { tracker: TpsTracker; directory: Directory; completions: CompletionSink },
+): ReturnType<typeof composeProxy> {
+  const { logger } = base;
+  return composeProxy({
+    config: parts.config,
+    clock: parts.clock,
+    random: parts.random,
+    timers: parts.timers ?? systemTimers,
+    speeds: inputs.tracker,
+    directory: inputs.directory,
+    upstream: parts.upstream,
+    completions: inputs.completions,
+    logger,
+    events: base.events,
+    // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
+    tokens: createTokenCounter(loadGptTokenizer, (error) =>
+      logger.warn("token counter unavailable; estimating tokens from text length", { error }),
+    ),
+  });
 }
 
 /** TPS benchmark runs: driven through the proxy like user traffic, kept in the database. */
@@ -284,6 +318,7 @@ interface LifecycleParts extends ReturnType<typeof foundation> {
   auth: Auth;
   stats: StatsParts;
   eventStream: EventStreamHub;
+  limits: LimitParts;
 }
 
 /** Boot and shutdown steps, and the retries the jobs run while the database is unavailable. */
@@ -340,6 +375,9 @@ async function stop(parts: RuntimeParts, input: LifecycleParts, migrateAndRestor
   // Benchmark runs in flight are cancelled (and recorded as such) before the last statistics flush.
   await input.benchmarks.stop();
   await stopStats(stats.ports, stats.writer, () => parts.clock.now());
+  await input.limits
+    .sync()
+    .catch((error: unknown) => logger.error("writing API key usage failed", { error }));
   await auth.apiKeys
     .flushLastUsed()
     .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
@@ -352,7 +390,7 @@ function composeJobs(
   parts: RuntimeParts,
   deps: AppDeps,
   lifecycle: ReturnType<typeof composeLifecycle>,
-  stats: StatsParts,
+  { stats, limits }: { stats: StatsParts; limits: LimitParts },
 ): Jobs {
   const { config, clock } = parts;
   const healthSweep = createHealthSweep({
@@ -373,6 +411,7 @@ function composeJobs(
     },
     apiKeyLastUsedFlush: { intervalMs: LAST_USED_FLUSH_MS, run: () => deps.auth.apiKeys.flushLastUsed() },
     statsFlush: { intervalMs: INTERVALS_MS.statsFlush, run: async () => void (await stats.writer.flush()) },
+    keyUsageSync: { intervalMs: USAGE_SYNC_MS, run: limits.sync },
     tpsCheckpoint: {
       intervalMs: config.tpsCheckpointIntervalSecs * 1000,
       run: () => checkpointTps(stats.ports, clock.now()),

@@ -1,5 +1,6 @@
 // Owns the shape of what the HTTP layer is given: every dependency built once by an entry.
 import type { Context, MiddlewareHandler } from "hono";
+import type { AuditWriter } from "./audit/store.js";
 import type { Auth } from "./auth/service.js";
 import type { TpsTracker } from "./balancer/tps-tracker.js";
 import type { BenchmarkService } from "./benchmarks/service.js";
@@ -8,6 +9,7 @@ import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import type { EventStreamHub } from "./events/event-stream.js";
+import type { KeyUsage } from "./limits/key-usage.js";
 import type { Logger } from "./logger.js";
 import type { LogRing } from "./logs/log-ring.js";
 import type { RequestMetrics } from "./metrics/request-metrics.js";
@@ -52,6 +54,10 @@ export interface AppDeps extends ProxyParts {
   benchmarks: BenchmarkService;
   /** Sessions, API keys and accounts; the guard in src/auth/guard.ts reads the principal from them. */
   auth: Auth;
+  /** Per-key usage against rate_limit_rpm / token_limit_daily, shared through the database by a job. */
+  keyUsage: KeyUsage;
+  /** The hash-chained audit log. */
+  audit: AuditWriter;
   /** Serves the built dashboard under /dashboard/ (runtime-specific file access); absent on Workers (static assets). */
   serveDashboard?: MiddlewareHandler;
 }

@@ -57,9 +57,15 @@ const RULES: readonly Rule[] = [
   { prefix: "/v1/messages", methods: "any", access: inference("openai.inference") },
   { prefix: "/v1", methods: "any", access: inference("openai.inference") },
   { prefix: "/api/auth/login", methods: "any", access: PUBLIC },
+  { prefix: "/api/auth/register", methods: "write", access: PUBLIC },
   { prefix: "/api/openapi.json", methods: "read", access: PUBLIC },
   { prefix: "/api/docs", methods: "read", access: PUBLIC },
   { prefix: "/api/api-keys", methods: "any", access: sessionOrKey("admin") },
+  { prefix: "/api/users", methods: "any", access: sessionOrKey("admin") },
+  { prefix: "/api/invitations", methods: "any", access: sessionOrKey("admin") },
+  // Every signed-in user manages their own keys (what a viewer may grant is checked by the route).
+  { prefix: "/api/me", methods: "any", access: sessionOrKey("any") },
+  { prefix: "/api/dashboard/audit-logs", methods: "any", access: sessionOrKey("admin") },
   { prefix: "/api/endpoints", methods: "read", access: sessionOrKey("any", "endpoints.read") },
   { prefix: "/api/endpoints", methods: "write", access: sessionOrKey("admin", "endpoints.manage") },
   // The balancer's own log can carry request details: admins (and manage keys) only.

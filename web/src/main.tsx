@@ -10,6 +10,7 @@ import "./styles/forms.css";
 import "./styles/playground.css";
 import "./styles/usage.css";
 import "./styles/phone.css";
+import "./styles/team.css";
 
 void checkSession();
 const root = document.getElementById("app");
