@@ -88,6 +88,16 @@ function pageText(rows: RequestDetailRow[], options: ExportOptions, first: boole
   });
 }
 
+/**
+ * Waits for the event loop's next turn. A local libSQL file answers synchronously and the socket takes each
+ * chunk at once, so without this the page loop runs as one chain of microtasks: the socket is not flushed,
+ * a client's cancel is not seen and every other request waits until the kernel's buffer is full.
+ */
+function nextTurn(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (run: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+}
+
 export type ReadExportPage = (cursor: ExportCursor | null, limit: number) => Promise<RequestDetailRow[]>;
 
 /**
@@ -120,6 +130,7 @@ export async function exportStream(
           return;
         }
         controller.enqueue(encoder.encode(text));
+        await nextTurn();
         rows = await read({ createdAt: last.createdAt, id: last.id }, limit);
       },
     },
