@@ -143,13 +143,19 @@ function packedColumns(columns: Record<string, SQL | Column>) {
     entries.map(([, column]) => column),
     sql`, `,
   )})`;
+  // Resolved once, not per cell.
+  const decoders = entries.map(([key, column]) => ({
+    key,
+    decode: is(column, Column) ? (value: unknown) => column.mapFromDriverValue(value) : undefined,
+  }));
   const unpack = (text: string): RequestDetailRow => {
     const values = JSON.parse(text) as unknown[];
     const row: Record<string, unknown> = {};
-    entries.forEach(([key, column], i) => {
+    for (let i = 0; i < decoders.length; i++) {
+      const { key, decode } = decoders[i] as (typeof decoders)[number];
       const value = values[i] ?? null;
-      row[key] = value !== null && is(column, Column) ? column.mapFromDriverValue(value) : value;
-    });
+      row[key] = value !== null && decode ? decode(value) : value;
+    }
     return row as unknown as RequestDetailRow;
   };
   return { packed, unpack };
