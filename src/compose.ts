@@ -3,6 +3,7 @@
 // start/stop steps entries run. What runs every 200 ms: jobs.statsFlush (the recorder's database batch).
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { createApp } from "./app.js";
+import { createAuditWriter } from "./audit/store.js";
 import { type Auth, createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
 import type { Clock, Random, Timers } from "./clock.js";
@@ -14,6 +15,8 @@ import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
 import { createEventStreamHub, type EventStreamHub } from "./events/event-stream.js";
 import { trustedClientAddress } from "./http/client-address.js";
+import { composeLimits, type LimitParts } from "./limits/compose-limits.js";
+import { USAGE_SYNC_MS } from "./limits/usage-sync.js";
 import { createLogger } from "./logger.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
 import { composeProxy } from "./proxy/compose-proxy.js";
@@ -66,6 +69,8 @@ export interface Jobs {
   apiKeyLastUsedFlush: BackgroundJob;
   /** Every 200 ms: the recorder's batch of counters, daily stats and request history. */
   statsFlush: BackgroundJob;
+  /** Every second: per-key usage shared with other instances (rate_limit_rpm, token_limit_daily). */
+  keyUsageSync: BackgroundJob;
   tpsCheckpoint: BackgroundJob;
   requestHistoryRetention: BackgroundJob;
   healthSweep: BackgroundJob;
@@ -180,6 +185,15 @@ export function compose(parts: RuntimeParts): Composition {
     sleep,
   });
   const auth = createAuth({ config, database, clock, logger });
+  const limits = composeLimits({
+    db: database.db,
+    now: () => clock.now(),
+    completions: stats.completions,
+    flushAfterCompletionMs: parts.flushAfterCompletionMs,
+    defer: base.defer,
+    sleep,
+    logger,
+  });
   const proxy = composeProxy({
     config,
     clock,
@@ -188,7 +202,7 @@ export function compose(parts: RuntimeParts): Composition {
     speeds: tracker,
     directory,
     upstream: parts.upstream,
-    completions: stats.completions,
+    completions: limits.completions,
     logger,
     events,
     // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
@@ -213,20 +227,22 @@ export function compose(parts: RuntimeParts): Composition {
     eventStream,
     requestMetrics,
     tracker,
-    completions: stats.completions,
+    completions: limits.completions,
     stats: stats.live,
     logger,
     instanceId: parts.instanceId,
     defer: base.defer,
     clientAddress: trustedClientAddress(parts.clientAddress, config.trustedProxies),
     auth,
+    keyUsage: limits.keyUsage,
+    audit: createAuditWriter({ database, clock, sleep }),
     serveDashboard: parts.serveDashboard,
   };
-  const lifecycle = composeLifecycle(parts, { ...base, registry, auth, stats, eventStream });
+  const lifecycle = composeLifecycle(parts, { ...base, registry, auth, stats, eventStream, limits });
   return {
     deps,
     app: createApp(deps),
-    jobs: composeJobs(parts, deps, lifecycle, stats),
+    jobs: composeJobs(parts, deps, lifecycle, { stats, limits }),
     start: lifecycle.start,
     stop: lifecycle.stop,
   };
@@ -237,6 +253,7 @@ interface LifecycleParts extends ReturnType<typeof foundation> {
   auth: Auth;
   stats: StatsParts;
   eventStream: EventStreamHub;
+  limits: LimitParts;
 }
 
 /** Boot and shutdown steps, and the retries the jobs run while the database is unavailable. */
@@ -291,6 +308,9 @@ async function stop(parts: RuntimeParts, input: LifecycleParts, migrateAndRestor
   // One last chance for a database that was unavailable so far, so buffered statistics get written.
   if (!database.migrated) await migrateAndRestore();
   await stopStats(stats.ports, stats.writer, () => parts.clock.now());
+  await input.limits
+    .sync()
+    .catch((error: unknown) => logger.error("writing API key usage failed", { error }));
   await auth.apiKeys
     .flushLastUsed()
     .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
@@ -303,7 +323,7 @@ function composeJobs(
   parts: RuntimeParts,
   deps: AppDeps,
   lifecycle: ReturnType<typeof composeLifecycle>,
-  stats: StatsParts,
+  { stats, limits }: { stats: StatsParts; limits: LimitParts },
 ): Jobs {
   const { config, clock } = parts;
   const healthSweep = createHealthSweep({
@@ -324,6 +344,7 @@ function composeJobs(
     },
     apiKeyLastUsedFlush: { intervalMs: LAST_USED_FLUSH_MS, run: () => deps.auth.apiKeys.flushLastUsed() },
     statsFlush: { intervalMs: INTERVALS_MS.statsFlush, run: async () => void (await stats.writer.flush()) },
+    keyUsageSync: { intervalMs: USAGE_SYNC_MS, run: limits.sync },
     tpsCheckpoint: {
       intervalMs: config.tpsCheckpointIntervalSecs * 1000,
       run: () => checkpointTps(stats.ports, clock.now()),

@@ -1,5 +1,6 @@
 // Owns the shape of what the HTTP layer is given: every dependency built once by an entry.
 import type { Context, MiddlewareHandler } from "hono";
+import type { AuditWriter } from "./audit/store.js";
 import type { Auth } from "./auth/service.js";
 import type { TpsTracker } from "./balancer/tps-tracker.js";
 import type { Clock, Random } from "./clock.js";
@@ -7,6 +8,7 @@ import type { Config } from "./config.js";
 import type { DatabaseHandle } from "./db/client.js";
 import type { EventBus } from "./events/bus.js";
 import type { EventStreamHub } from "./events/event-stream.js";
+import type { KeyUsage } from "./limits/key-usage.js";
 import type { Logger } from "./logger.js";
 import type { RequestMetrics } from "./metrics/request-metrics.js";
 import type { ProxyParts } from "./proxy/compose-proxy.js";
@@ -46,6 +48,10 @@ export interface AppDeps extends ProxyParts {
   clientAddress: (c: Context) => string | null;
   /** Sessions, API keys and accounts; the guard in src/auth/guard.ts reads the principal from them. */
   auth: Auth;
+  /** Per-key usage against rate_limit_rpm / token_limit_daily, shared through the database by a job. */
+  keyUsage: KeyUsage;
+  /** The hash-chained audit log. */
+  audit: AuditWriter;
   /** Serves the built dashboard under /dashboard/ (runtime-specific file access); absent on Workers (static assets). */
   serveDashboard?: MiddlewareHandler;
 }

@@ -25,6 +25,7 @@ import { UploadFields } from "../routes/openai.js";
 import { html, json, none, type RouteDoc, redirect, sse, text } from "./doc-helpers.js";
 import * as q from "./request-log-schemas.js";
 import * as r from "./response-schemas.js";
+import { TEAM_ROUTE_DOCS } from "./team-route-docs.js";
 
 const openai = (summary: string, schema: Parameters<typeof json>[0]): RouteDoc => ({
   tag: "OpenAI-compatible",
@@ -88,7 +89,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   "PATCH /api/api-keys/:id": {
     tag: "API keys",
-    summary: "Change an API key's queue priority (interactive before batch when endpoints are saturated)",
+    summary:
+      "Same as PUT: change a key's queue priority (interactive before batch when saturated), name, permissions or limits",
     body: ApiKeyUpdate,
     responses: { 200: json(r.ApiKey) },
   },
@@ -315,4 +317,5 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   "GET /": { tag: "Dashboard", summary: "Redirects to the dashboard", responses: { 302: redirect } },
   "GET /dashboard": { tag: "Dashboard", summary: "Redirects to /dashboard/", responses: { 302: redirect } },
+  ...TEAM_ROUTE_DOCS,
 };

@@ -9,6 +9,7 @@ import "./styles/tables.css";
 import "./styles/forms.css";
 import "./styles/usage.css";
 import "./styles/phone.css";
+import "./styles/team.css";
 
 void checkSession();
 const root = document.getElementById("app");

@@ -2,12 +2,8 @@
 // server's own response type (web/src/api/types.ts re-exports them from src/).
 import { api, query, setCsrfToken } from "./http.js";
 import type {
-  ApiKey,
-  ApiKeyCreateInput,
-  ApiKeyListJson,
   ClientHeatmapJson,
   ClientsJson,
-  CreatedApiKeyJson,
   DailyTokensJson,
   DayStats,
   EndpointCreateInput,
@@ -106,11 +102,3 @@ export const fetchClients = (groupBy: "ip" | "api_key", days: number) =>
   api<ClientsJson>(`/api/dashboard/clients${query({ group_by: groupBy, days, limit: 10 })}`);
 export const fetchHeatmap = (days: number) =>
   api<ClientHeatmapJson>(`/api/dashboard/clients/heatmap${query({ days })}`);
-
-export const fetchApiKeys = async (): Promise<ApiKey[]> => (await api<ApiKeyListJson>("/api/api-keys")).data;
-
-export const createApiKey = (input: ApiKeyCreateInput) =>
-  api<CreatedApiKeyJson>("/api/api-keys", { method: "POST", body: input });
-
-export const deleteApiKey = (id: string) =>
-  api<void>(`/api/api-keys/${encodeURIComponent(id)}`, { method: "DELETE" });
