@@ -1,65 +1,38 @@
 // Owns the composition root: builds every dependency once from runtime-specific parts and wires them
 // through narrow ports, plus the background jobs (a typed record; entries own their timers) and the
 // start/stop steps entries run. What runs every 200 ms: jobs.statsFlush (the recorder's database batch).
-import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { Hono } from "hono";
 import { createApp } from "./app.js";
 import { createAuditWriter } from "./audit/store.js";
 import { type Auth, createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
-import { createTpsTracker, type TpsTracker } from "./balancer/tps-tracker.js";
-import { BenchmarkService } from "./benchmarks/service.js";
-import type { Clock, Random, Timers } from "./clock.js";
-import type { Config } from "./config.js";
+import { createTpsTracker } from "./balancer/tps-tracker.js";
+import type { BenchmarkService } from "./benchmarks/service.js";
+import {
+  composeBenchmarks,
+  composeEventStream,
+  composeProxyFor,
+  composeRegistry,
+  type Foundation,
+} from "./compose-services.js";
 import { createMetricsPublisher } from "./dashboard/metrics-publisher.js";
 import { dashboardSnapshot } from "./dashboard/views.js";
-import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
+import { openDatabase } from "./db/client.js";
 import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
-import { createEventStreamHub, type EventStreamHub } from "./events/event-stream.js";
+import type { EventStreamHub } from "./events/event-stream.js";
 import { trustedClientAddress } from "./http/client-address.js";
 import { composeLimits, type LimitParts } from "./limits/compose-limits.js";
 import { USAGE_SYNC_MS } from "./limits/usage-sync.js";
 import { createLogger } from "./logger.js";
 import { createLogRing } from "./logs/log-ring.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
-import { composeProxy } from "./proxy/compose-proxy.js";
-import type { ProxyService } from "./proxy/service.js";
-import { createTokenCounter, loadGptTokenizer } from "./proxy/token-counter.js";
-import { Directory } from "./registry/directory.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
-import { EndpointRegistry } from "./registry/registry.js";
-import { RegistryWriter } from "./registry/registry-writer.js";
-import { createSecretBox } from "./registry/secret-box.js";
-import { systemTimers } from "./runtime/timers.js";
+import type { EndpointRegistry } from "./registry/registry.js";
+import type { RuntimeParts } from "./runtime-parts.js";
 import { composeStats, type StatsParts } from "./stats/compose-stats.js";
 import { checkpointTps, pruneHistory, restoreStats, stopStats } from "./stats/stats-jobs.js";
-import type { CompletionSink } from "./stats/types.js";
-import type { UpstreamClient } from "./upstream/types.js";
 
-export interface RuntimeParts {
-  config: Config;
-  createLibsqlClient: CreateLibsqlClient;
-  /** Absent where migrations are applied out of band (Workers). */
-  runMigrations?: RunMigrations;
-  upstream: UpstreamClient;
-  writeLog: (line: string) => void;
-  clock: Clock;
-  random: Random;
-  /** One-shot timers handed to services; defaults to the host's setTimeout. */
-  timers?: Timers;
-  instanceId: string;
-  /** waitUntil where the runtime has it; otherwise the promise just runs. */
-  defer?: (work: Promise<unknown>) => void;
-  clientAddress: (c: Context) => string | null;
-  /** Key material for upstream API keys at rest; defaults to config.secretKey (Node/Bun pass a key file's). */
-  secretKey?: string;
-  /** Serves web/dist under /dashboard/ (Node, Bun); Workers use static assets instead. */
-  serveDashboard?: MiddlewareHandler;
-  /**
-   * Runtimes without timers between invocations (Workers): each burst of finished requests schedules one
-   * statistics flush this long after its first request (through defer); absent: jobs.statsFlush alone.
-   */
-  flushAfterCompletionMs?: number;
-}
+export type { RuntimeParts };
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
 export interface BackgroundJob {
@@ -114,7 +87,7 @@ const INTERVALS_MS = {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The parts everything else is built on: log (and its in-memory tail), database, bus, background work. */
-function foundation(parts: RuntimeParts) {
+function foundation(parts: RuntimeParts): Foundation {
   const { config, clock } = parts;
   const logRing = createLogRing(config.logBufferLines);
   // Each kept line also goes to admin event streams as LogLine, once the hub is attached.
@@ -149,32 +122,6 @@ function foundation(parts: RuntimeParts) {
     hub = eventStream;
   };
   return { logger, logRing, attachLogTail, database, events, defer };
-}
-
-/** Directory (memory), writer (database then memory) and the registry's commands. */
-function composeRegistry(parts: RuntimeParts, base: ReturnType<typeof foundation>) {
-  const { config, clock } = parts;
-  const directory = new Directory();
-  const writer = new RegistryWriter(
-    base.database,
-    directory,
-    base.logger.child({ component: "registry" }),
-    () => clock.now(),
-  );
-  const registry = new EndpointRegistry({
-    writer,
-    probes: {
-      upstream: parts.upstream,
-      timeoutMs: config.probeTimeoutMs,
-      monotonic: () => clock.monotonic(),
-    },
-    events: base.events,
-    logger: base.logger,
-    secrets: createSecretBox(parts.secretKey ?? config.secretKey),
-    defaults: { healthCheckIntervalSecs: config.healthCheckIntervalSecs },
-    now: () => clock.now(),
-  });
-  return { directory, registry };
 }
 
 export function compose(parts: RuntimeParts): Composition {
@@ -255,64 +202,7 @@ export function compose(parts: RuntimeParts): Composition {
   };
 }
 
-/** The SSE hub behind /api/events, with the admins' log tail attached. */
-function composeEventStream(config: Config, base: ReturnType<typeof foundation>): EventStreamHub {
-  const eventStream = createEventStreamHub({
-    bus: base.events,
-    maxBacklogBytes: config.sseClientBacklogBytes,
-    schedule: (fn, delayMs) => void setTimeout(fn, delayMs),
-    onSlowClient: (info) =>
-      base.logger.warn("SSE client fell too far behind; disconnected", { backlog_bytes: info.backlogBytes }),
-  });
-  base.attachLogTail(eventStream);
-  return eventStream;
-}
-
-/** The proxy, its live load and circuits, over the directory and the completion sink it is given. */
-function composeProxyFor(
-  parts: RuntimeParts,
-  base: ReturnType<typeof foundation>,
-  inputs: { tracker: TpsTracker; directory: Directory; completions: CompletionSink },
-): ReturnType<typeof composeProxy> {
-  const { logger } = base;
-  return composeProxy({
-    config: parts.config,
-    clock: parts.clock,
-    random: parts.random,
-    timers: parts.timers ?? systemTimers,
-    speeds: inputs.tracker,
-    directory: inputs.directory,
-    upstream: parts.upstream,
-    completions: inputs.completions,
-    logger,
-    events: base.events,
-    // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
-    tokens: createTokenCounter(loadGptTokenizer, (error) =>
-      logger.warn("token counter unavailable; estimating tokens from text length", { error }),
-    ),
-  });
-}
-
-/** TPS benchmark runs: driven through the proxy like user traffic, kept in the database. */
-function composeBenchmarks(
-  parts: RuntimeParts,
-  base: ReturnType<typeof foundation>,
-  directory: Directory,
-  proxy: ProxyService,
-): BenchmarkService {
-  return new BenchmarkService({
-    database: base.database,
-    directory,
-    proxy,
-    clock: parts.clock,
-    events: base.events,
-    logger: base.logger,
-    defer: base.defer,
-    timers: parts.timers ?? systemTimers,
-  });
-}
-
-interface LifecycleParts extends ReturnType<typeof foundation> {
+interface LifecycleParts extends Foundation {
   benchmarks: BenchmarkService;
   registry: EndpointRegistry;
   auth: Auth;
