@@ -171,9 +171,31 @@ const EXPORT_WITHOUT_BODIES = packedColumns({
 });
 
 /**
- * The next `limit` rows after `cursor` (newest first), with bodies only when asked. Keyset paging on
- * (created_at, id) walks the created_at index, so each page costs the same however deep it is.
+ * The statement of one export page (newest first after `cursor`): keyset paging on (created_at, id) walks
+ * the created_at index, so each page costs the same however deep it is.
  */
+export function exportPageQuery(
+  db: AppDatabase,
+  selection: RequestResponsesSelection,
+  cursor: ExportCursor | null,
+  limit: number,
+  withBodies: boolean,
+) {
+  // A row-value comparison: SQLite turns it into a range on the index (an OR of the two cases it does not).
+  const after =
+    cursor === null
+      ? undefined
+      : sql`(${requestHistory.createdAt}, ${requestHistory.id}) < (${cursor.createdAt}, ${cursor.id})`;
+  const { packed } = withBodies ? EXPORT_WITH_BODIES : EXPORT_WITHOUT_BODIES;
+  return db
+    .select({ packed })
+    .from(requestHistory)
+    .where(and(conditions(selection), after))
+    .orderBy(desc(requestHistory.createdAt), desc(requestHistory.id))
+    .limit(limit);
+}
+
+/** The next `limit` rows after `cursor` (newest first), with bodies only when asked. */
 export async function readExportPage(
   db: AppDatabase,
   selection: RequestResponsesSelection,
@@ -181,17 +203,7 @@ export async function readExportPage(
   limit: number,
   withBodies: boolean,
 ): Promise<RequestDetailRow[]> {
-  // A row-value comparison: SQLite turns it into a range on the index (an OR of the two cases it does not).
-  const after =
-    cursor === null
-      ? undefined
-      : sql`(${requestHistory.createdAt}, ${requestHistory.id}) < (${cursor.createdAt}, ${cursor.id})`;
-  const { packed, unpack } = withBodies ? EXPORT_WITH_BODIES : EXPORT_WITHOUT_BODIES;
-  const rows = await db
-    .select({ packed })
-    .from(requestHistory)
-    .where(and(conditions(selection), after))
-    .orderBy(desc(requestHistory.createdAt), desc(requestHistory.id))
-    .limit(limit);
+  const { unpack } = withBodies ? EXPORT_WITH_BODIES : EXPORT_WITHOUT_BODIES;
+  const rows = await exportPageQuery(db, selection, cursor, limit, withBodies);
   return rows.map((row) => unpack(row.packed));
 }
