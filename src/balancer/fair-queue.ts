@@ -57,30 +57,24 @@ export class FairQueue<T> {
    * moves to the back of its lane's turn order, as if it had been served at its turn. False when absent.
    */
   take(item: T): boolean {
-    for (const priority of PRIORITIES) {
-      const lane = this.lanes[priority];
-      for (const [key, queue] of lane) {
-        const index = queue.indexOf(item);
-        if (index < 0) continue;
-        queue.splice(index, 1);
-        lane.delete(key);
-        if (queue.length > 0) lane.set(key, queue);
-        this.count -= 1;
-        return true;
-      }
-    }
-    return false;
+    return this.extract(item, true);
   }
 
   /** Removes one item wherever it waits (timeout, client gone); false when it is not queued. */
   remove(item: T): boolean {
+    return this.extract(item, false);
+  }
+
+  /** Takes item out of its key's queue; `toBack` also moves that key behind the lane's other keys. */
+  private extract(item: T, toBack: boolean): boolean {
     for (const priority of PRIORITIES) {
       const lane = this.lanes[priority];
       for (const [key, queue] of lane) {
         const index = queue.indexOf(item);
         if (index < 0) continue;
         queue.splice(index, 1);
-        if (queue.length === 0) lane.delete(key);
+        if (toBack || queue.length === 0) lane.delete(key);
+        if (toBack && queue.length > 0) lane.set(key, queue);
         this.count -= 1;
         return true;
       }
