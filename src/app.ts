@@ -1,26 +1,34 @@
 // Owns the HTTP composition: request id, access log, error rendering, and the mounted route modules.
 import { Hono } from "hono";
 import { anthropicErrorOf } from "./anthropic/errors.js";
+import { auditTrail } from "./audit/middleware.js";
 import { authGuard } from "./auth/guard.js";
 import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
 import { DASHBOARD_PREFIX } from "./http/dashboard.js";
 import { securityHeaders } from "./http/security-headers.js";
+import { keyLimitGuard } from "./limits/limit-guard.js";
 import { anthropicRoutes, isAnthropicPath } from "./routes/anthropic.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
+import { auditLogRoutes } from "./routes/audit-logs.js";
 import { authRoutes } from "./routes/auth.js";
+import { benchmarkRoutes } from "./routes/benchmarks.js";
 import { dashboardRoutes } from "./routes/dashboard.js";
 import { endpointStatsRoutes } from "./routes/endpoint-stats.js";
 import { endpointRoutes } from "./routes/endpoints.js";
 import { eventsRoutes } from "./routes/events.js";
 import { fleetRoutes } from "./routes/fleet.js";
 import { healthRoutes } from "./routes/health.js";
+import { invitationRoutes } from "./routes/invitations.js";
+import { logRoutes } from "./routes/logs.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { modelRoutes } from "./routes/models.js";
 import { openaiRoutes } from "./routes/openai.js";
 import { openApiRoutes } from "./routes/openapi.js";
+import { playgroundRoutes } from "./routes/playground.js";
 import { requestLogRoutes } from "./routes/request-log.js";
 import { usageRoutes } from "./routes/usage.js";
+import { userRoutes } from "./routes/users.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -54,18 +62,28 @@ export function createApp(deps: AppDeps): Hono {
     });
   });
 
+  // State-changing /api calls reach the audit log with their outcome, whatever refused or answered them.
+  app.use(auditTrail(deps));
   // Every request passes the access table (src/auth/access-rules.ts) before any route module.
   app.use(authGuard(deps));
+  // Inference with an API key is admitted against the key's limits (429 rate_limit_exceeded).
+  app.use("/v1/*", keyLimitGuard(deps));
 
   app.route("/", healthRoutes(deps));
   app.route("/", authRoutes(deps));
   app.route("/", apiKeyRoutes(deps));
+  app.route("/", userRoutes(deps));
+  app.route("/", invitationRoutes(deps));
+  app.route("/", auditLogRoutes(deps));
   app.route("/", endpointRoutes(deps));
   app.route("/", modelRoutes(deps));
   app.route("/api/endpoints", endpointStatsRoutes(deps));
   app.route("/", openaiRoutes(deps));
+  app.route("/", playgroundRoutes(deps));
+  app.route("/", benchmarkRoutes(deps));
   app.route("/", anthropicRoutes(deps));
   app.route("/", eventsRoutes(deps));
+  app.route("/", logRoutes(deps));
   app.route("/", dashboardRoutes(deps));
   app.route("/", requestLogRoutes(deps));
   app.route("/", usageRoutes(deps));

@@ -1,64 +1,38 @@
 // Owns the composition root: builds every dependency once from runtime-specific parts and wires them
 // through narrow ports, plus the background jobs (a typed record; entries own their timers) and the
 // start/stop steps entries run. What runs every 200 ms: jobs.statsFlush (the recorder's database batch).
-import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { Hono } from "hono";
 import { createApp } from "./app.js";
+import { createAuditWriter } from "./audit/store.js";
 import { type Auth, createAuth, LAST_USED_FLUSH_MS } from "./auth/service.js";
 import { createTpsTracker } from "./balancer/tps-tracker.js";
-import type { Clock, Random, Timers } from "./clock.js";
-import type { Config } from "./config.js";
+import type { BenchmarkService } from "./benchmarks/service.js";
+import {
+  composeBenchmarks,
+  composeEventStream,
+  composeProxyFor,
+  composeRegistry,
+  type Foundation,
+} from "./compose-services.js";
 import { createMetricsPublisher } from "./dashboard/metrics-publisher.js";
 import { dashboardSnapshot } from "./dashboard/views.js";
-import { type CreateLibsqlClient, openDatabase, type RunMigrations } from "./db/client.js";
+import { openDatabase } from "./db/client.js";
 import type { AppDeps } from "./deps.js";
 import { createEventBus } from "./events/bus.js";
-import { createEventStreamHub, type EventStreamHub } from "./events/event-stream.js";
+import type { EventStreamHub } from "./events/event-stream.js";
 import { trustedClientAddress } from "./http/client-address.js";
-import { createLogger, type Logger } from "./logger.js";
+import { composeLimits, type LimitParts } from "./limits/compose-limits.js";
+import { USAGE_SYNC_MS } from "./limits/usage-sync.js";
+import { createLogger } from "./logger.js";
+import { createLogRing } from "./logs/log-ring.js";
 import { createRequestMetrics, observeCompletions } from "./metrics/request-metrics.js";
-import { composeProxy } from "./proxy/compose-proxy.js";
-import { createTokenCounter, loadGptTokenizer } from "./proxy/token-counter.js";
-import { Directory } from "./registry/directory.js";
 import { createHealthSweep } from "./registry/health-sweep.js";
-import { EndpointRegistry } from "./registry/registry.js";
-import { RegistryWriter } from "./registry/registry-writer.js";
-import { createSecretBox } from "./registry/secret-box.js";
-import { systemTimers } from "./runtime/timers.js";
-import type { BatchStore } from "./stats/batch-store.js";
+import type { EndpointRegistry } from "./registry/registry.js";
+import type { RuntimeParts } from "./runtime-parts.js";
 import { composeStats, type StatsParts } from "./stats/compose-stats.js";
 import { checkpointTps, pruneHistory, restoreStats, stopStats } from "./stats/stats-jobs.js";
-import type { UpstreamClient } from "./upstream/types.js";
 
-export interface RuntimeParts {
-  config: Config;
-  createLibsqlClient: CreateLibsqlClient;
-  /** Absent where migrations are applied out of band (Workers). */
-  runMigrations?: RunMigrations;
-  upstream: UpstreamClient;
-  writeLog: (line: string) => void;
-  clock: Clock;
-  random: Random;
-  /** One-shot timers handed to services; defaults to the host's setTimeout. */
-  timers?: Timers;
-  instanceId: string;
-  /** waitUntil where the runtime has it; otherwise the promise just runs. */
-  defer?: (work: Promise<unknown>) => void;
-  clientAddress: (c: Context) => string | null;
-  /** Key material for upstream API keys at rest; defaults to config.secretKey (Node/Bun pass a key file's). */
-  secretKey?: string;
-  /** Serves web/dist under /dashboard/ (Node, Bun); Workers use static assets instead. */
-  serveDashboard?: MiddlewareHandler;
-  /**
-   * Runtimes without timers between invocations (Workers): each burst of finished requests schedules one
-   * statistics flush this long after its first request (through defer); absent: jobs.statsFlush alone.
-   */
-  flushAfterCompletionMs?: number;
-  /**
-   * Where the recorder's batches are written (Node with a local file: a thread, src/db/batch-thread.ts);
-   * absent or undefined: in-process on the database handle's client.
-   */
-  createBatchStore?: (logger: Logger) => BatchStore | undefined;
-}
+export type { RuntimeParts };
 
 /** Periodic work; entries own the timers that call run() every intervalMs. */
 export interface BackgroundJob {
@@ -72,6 +46,8 @@ export interface Jobs {
   apiKeyLastUsedFlush: BackgroundJob;
   /** Every 200 ms: the recorder's batch of counters, daily stats and request history. */
   statsFlush: BackgroundJob;
+  /** Every second: per-key usage shared with other instances (rate_limit_rpm, token_limit_daily). */
+  keyUsageSync: BackgroundJob;
   tpsCheckpoint: BackgroundJob;
   requestHistoryRetention: BackgroundJob;
   healthSweep: BackgroundJob;
@@ -110,10 +86,21 @@ const INTERVALS_MS = {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The parts everything else is built on: log, database, bus, background work. */
-function foundation(parts: RuntimeParts) {
+/** The parts everything else is built on: log (and its in-memory tail), database, bus, background work. */
+function foundation(parts: RuntimeParts): Foundation {
   const { config, clock } = parts;
-  const logger = createLogger({ level: config.logLevel, now: () => clock.now(), write: parts.writeLog });
+  const logRing = createLogRing(config.logBufferLines);
+  // Each kept line also goes to admin event streams as LogLine, once the hub is attached.
+  let hub: EventStreamHub | null = null;
+  const logger = createLogger({
+    level: config.logLevel,
+    now: () => clock.now(),
+    write: parts.writeLog,
+    tap: (entry, line) => {
+      const kept = logRing.push(entry, line);
+      hub?.sendToAdmins("LogLine", kept === entry ? line : JSON.stringify(kept));
+    },
+  });
   const database = openDatabase({
     url: config.databaseUrl,
     authToken: config.databaseAuthToken,
@@ -131,46 +118,17 @@ function foundation(parts: RuntimeParts) {
     ((work: Promise<unknown>) => {
       work.catch((error: unknown) => logger.error("background work failed", { error }));
     });
-  return { logger, database, events, defer };
-}
-
-/** Directory (memory), writer (database then memory) and the registry's commands. */
-function composeRegistry(parts: RuntimeParts, base: ReturnType<typeof foundation>) {
-  const { config, clock } = parts;
-  const directory = new Directory();
-  const writer = new RegistryWriter(
-    base.database,
-    directory,
-    base.logger.child({ component: "registry" }),
-    () => clock.now(),
-  );
-  const registry = new EndpointRegistry({
-    writer,
-    probes: {
-      upstream: parts.upstream,
-      timeoutMs: config.probeTimeoutMs,
-      monotonic: () => clock.monotonic(),
-    },
-    events: base.events,
-    logger: base.logger,
-    secrets: createSecretBox(parts.secretKey ?? config.secretKey),
-    defaults: { healthCheckIntervalSecs: config.healthCheckIntervalSecs },
-    now: () => clock.now(),
-  });
-  return { directory, registry };
+  const attachLogTail = (eventStream: EventStreamHub) => {
+    hub = eventStream;
+  };
+  return { logger, logRing, attachLogTail, database, events, defer };
 }
 
 export function compose(parts: RuntimeParts): Composition {
   const { config, clock } = parts;
   const base = foundation(parts);
   const { logger, database, events } = base;
-  const eventStream = createEventStreamHub({
-    bus: events,
-    maxBacklogBytes: config.sseClientBacklogBytes,
-    schedule: (fn, delayMs) => void setTimeout(fn, delayMs),
-    onSlowClient: (info) =>
-      logger.warn("SSE client fell too far behind; disconnected", { backlog_bytes: info.backlogBytes }),
-  });
+  const eventStream = composeEventStream(config, base);
   const requestMetrics = createRequestMetrics();
   observeCompletions(events, requestMetrics);
   const tracker = createTpsTracker();
@@ -187,22 +145,16 @@ export function compose(parts: RuntimeParts): Composition {
     sleep,
   });
   const auth = createAuth({ config, database, clock, logger });
-  const proxy = composeProxy({
-    config,
-    clock,
-    random: parts.random,
-    timers: parts.timers ?? systemTimers,
-    speeds: tracker,
-    directory,
-    upstream: parts.upstream,
+  const limits = composeLimits({
+    db: database.db,
+    now: () => clock.now(),
     completions: stats.completions,
+    flushAfterCompletionMs: parts.flushAfterCompletionMs,
+    defer: base.defer,
+    sleep,
     logger,
-    events,
-    // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
-    tokens: createTokenCounter(loadGptTokenizer, (error) =>
-      logger.warn("token counter unavailable; estimating tokens from text length", { error }),
-    ),
   });
+  const proxy = composeProxyFor(parts, base, { tracker, directory, completions: limits.completions });
   // A deleted endpoint's measurements go with it (its daily stats and history stay as history).
   events.subscribe((event) => {
     if (event.type === "EndpointRemoved") tracker.forget(event.data.endpoint_id);
@@ -220,30 +172,44 @@ export function compose(parts: RuntimeParts): Composition {
     eventStream,
     requestMetrics,
     tracker,
-    completions: stats.completions,
+    completions: limits.completions,
     stats: stats.live,
     logger,
+    logRing: base.logRing,
     instanceId: parts.instanceId,
     defer: base.defer,
     clientAddress: trustedClientAddress(parts.clientAddress, config.trustedProxies),
     auth,
+    keyUsage: limits.keyUsage,
+    audit: createAuditWriter({ database, clock, sleep }),
     serveDashboard: parts.serveDashboard,
+    benchmarks: composeBenchmarks(parts, base, directory, proxy.proxy),
   };
-  const lifecycle = composeLifecycle(parts, { ...base, registry, auth, stats, eventStream });
+  const lifecycle = composeLifecycle(parts, {
+    ...base,
+    registry,
+    auth,
+    stats,
+    eventStream,
+    limits,
+    benchmarks: deps.benchmarks,
+  });
   return {
     deps,
     app: createApp(deps),
-    jobs: composeJobs(parts, deps, lifecycle, stats),
+    jobs: composeJobs(parts, deps, lifecycle, { stats, limits }),
     start: lifecycle.start,
     stop: lifecycle.stop,
   };
 }
 
-interface LifecycleParts extends ReturnType<typeof foundation> {
+interface LifecycleParts extends Foundation {
+  benchmarks: BenchmarkService;
   registry: EndpointRegistry;
   auth: Auth;
   stats: StatsParts;
   eventStream: EventStreamHub;
+  limits: LimitParts;
 }
 
 /** Boot and shutdown steps, and the retries the jobs run while the database is unavailable. */
@@ -297,8 +263,13 @@ async function stop(parts: RuntimeParts, input: LifecycleParts, migrateAndRestor
   const { logger, database, auth, stats } = input;
   // One last chance for a database that was unavailable so far, so buffered statistics get written.
   if (!database.migrated) await migrateAndRestore();
+  // Benchmark runs in flight are cancelled (and recorded as such) before the last statistics flush.
+  await input.benchmarks.stop();
   await stopStats(stats.ports, stats.writer, () => parts.clock.now());
   await stats.store.close();
+  await input.limits
+    .sync()
+    .catch((error: unknown) => logger.error("writing API key usage failed", { error }));
   await auth.apiKeys
     .flushLastUsed()
     .catch((error: unknown) => logger.error("flushing API key last-used times failed", { error }));
@@ -311,7 +282,7 @@ function composeJobs(
   parts: RuntimeParts,
   deps: AppDeps,
   lifecycle: ReturnType<typeof composeLifecycle>,
-  stats: StatsParts,
+  { stats, limits }: { stats: StatsParts; limits: LimitParts },
 ): Jobs {
   const { config, clock } = parts;
   const healthSweep = createHealthSweep({
@@ -332,6 +303,7 @@ function composeJobs(
     },
     apiKeyLastUsedFlush: { intervalMs: LAST_USED_FLUSH_MS, run: () => deps.auth.apiKeys.flushLastUsed() },
     statsFlush: { intervalMs: INTERVALS_MS.statsFlush, run: async () => void (await stats.writer.flush()) },
+    keyUsageSync: { intervalMs: USAGE_SYNC_MS, run: limits.sync },
     tpsCheckpoint: {
       intervalMs: config.tpsCheckpointIntervalSecs * 1000,
       run: () => checkpointTps(stats.ports, clock.now()),

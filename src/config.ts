@@ -60,6 +60,10 @@ export interface Config {
    * written to the database (TPS, events and metrics still run). The bench's persistence on/off baseline.
    */
   recorderOff: boolean;
+  /** Recent log lines kept in memory for GET /api/dashboard/logs/lb (ring, oldest dropped first). */
+  logBufferLines: number;
+  /** x-llmlb-endpoint / x-llmlb-attempts / x-llmlb-queue-wait-ms on proxied responses (default on). */
+  routingHeaders: boolean;
 }
 
 export interface DeclaredEndpoint {
@@ -246,5 +250,7 @@ export function parseConfig(raw: Raw): Config {
     circuitCooldownSecs: integer(raw, "LLMLB_CIRCUIT_COOLDOWN_SECS", 15, 1, 3600),
     sseClientBacklogBytes: integer(raw, "LLMLB_SSE_CLIENT_BUFFER_KB", 1024, 4, 1024 * 1024) * 1024,
     recorderOff: flag(raw, "LLMLB_BENCH_RECORDER_OFF"),
+    logBufferLines: integer(raw, "LLMLB_LOG_BUFFER_LINES", 2000, 1, 100_000),
+    routingHeaders: present(raw, "LLMLB_ROUTING_HEADERS") === undefined || flag(raw, "LLMLB_ROUTING_HEADERS"),
   };
 }

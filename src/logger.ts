@@ -1,5 +1,7 @@
 // Owns structured logging: one JSON object per line, filtered by level, written to an injected sink.
 import type { LogLevel } from "./config.js";
+import type { LogLineJson } from "./events/types.js";
+import { isoTime } from "./http/wire-time.js";
 
 export type LogFields = Record<string, unknown>;
 
@@ -25,17 +27,21 @@ export interface LoggerOptions {
   now: () => number;
   /** Receives each finished line (without newline). */
   write: (line: string) => void;
+  /** Also receives each line, as the object it was serialised from (the in-memory log ring). */
+  tap?: (entry: LogLineJson, line: string) => void;
 }
 
 export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
   const threshold = RANK[options.level];
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
-    const entry: LogFields = { time: new Date(options.now()).toISOString(), level, msg: message, ...bound };
+    const entry: LogFields = { time: isoTime(options.now()), level, msg: message, ...bound };
     if (fields) {
       for (const [key, value] of Object.entries(fields)) entry[key] = serialiseError(value);
     }
-    options.write(JSON.stringify(entry));
+    const line = JSON.stringify(entry);
+    options.write(line);
+    options.tap?.(entry as LogLineJson, line);
   };
   return {
     debug: (message, fields) => emit("debug", message, fields),

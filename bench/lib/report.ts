@@ -463,7 +463,7 @@ export function renderReport(r: BenchResults): string {
   if (r.uploads.length > 0) {
     sections.push(
       "## 9. A 10 MiB transcription upload, direct vs through llmlb",
-      "One multipart POST to `/v1/audio/transcriptions` (model field first, then 10 MiB), straight to an upstream that reads the whole body, and the same through llmlb, alternated; medians of whole-request times. RSS: llmlb's resident memory sampled every 20 ms during the uploads.",
+      "One multipart POST to `/v1/audio/transcriptions` (model field first, then 10 MiB), straight to an upstream that reads the whole body, the same through llmlb, and through the bare Node proxy (node:http in, undici out, body piped: the floor for any Node proxy on this machine), alternated in rotating order; medians of whole-request times. RSS: llmlb's resident memory sampled every 20 ms during the uploads.",
       uploadsTable(r.uploads),
     );
   }

@@ -48,6 +48,7 @@ export function routerDecisionMicros(decisions = 20_000): { medianUs: number; p9
         concurrency: 1 + (n % 4) * 2,
         client_ip: null,
         api_key_id: null,
+        source: "api",
       });
     }
   }

@@ -1,12 +1,13 @@
 // Bench section 9: a 10 MiB multipart transcription upload straight to an upstream against the same upload
-// through llmlb (model field first, as the Python SDK and curl -F send it), alternated over rounds, with the
-// llmlb process's RSS sampled during the uploads: streaming must cost little time and hold no copy of the file.
+// through llmlb (model field first, as the Python SDK and curl -F send it) and through the bare Node proxy
+// (what a second loopback hop costs by itself here), alternated over rounds, with the llmlb process's RSS
+// sampled during the uploads: streaming must cost little time and hold no copy of the file.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { rssMiB, sampleRss } from "./processes.js";
 import type { Log } from "./scenarios.js";
 import { median, ms } from "./stats.js";
-import type { Llmlb } from "./targets.js";
+import { type Llmlb, startBareProxy } from "./targets.js";
 
 const FILE_BYTES = 10 * 1024 * 1024;
 const BOUNDARY = "llmlb-bench-boundary";
@@ -17,6 +18,8 @@ export interface UploadBench {
   /** Whole request (send → answer read) per upload, ms. */
   directMs: number[];
   llmlbMs: number[];
+  /** The same upload through the bare Node proxy (node:http in, undici out, piped): a proxy's floor here. */
+  bareMs: number[];
   /** llmlb's RSS before the uploads and its peak during them, MiB. */
   rssBeforeMiB: number;
   rssPeakMiB: number;
@@ -72,11 +75,13 @@ async function upload(url: string, headers: Record<string, string>, body: Buffer
 
 export async function runUploadBench(target: Llmlb, rounds: number, log: Log): Promise<UploadBench> {
   const upstream = await startUploadUpstream();
+  const bare = await startBareProxy(upstream.url);
   const result: UploadBench = {
     target: target.name,
     fileMiB: FILE_BYTES / 2 ** 20,
     directMs: [],
     llmlbMs: [],
+    bareMs: [],
     rssBeforeMiB: 0,
     rssPeakMiB: 0,
     failed: 0,
@@ -92,16 +97,19 @@ export async function runUploadBench(target: Llmlb, rounds: number, log: Log): P
     for (let i = 0; i < 3; i++) {
       await upload(upstream.url, {}, body);
       await upload(target.url, target.headers, body);
+      await upload(bare.url, {}, body);
     }
     result.rssBeforeMiB = rssMiB(target.process.pid);
     const sampler = sampleRss(target.process.pid, 20);
     sampler.reset();
     for (let round = 0; round < rounds * 5; round++) {
       // Alternate which goes first so drift on the machine falls on both equally.
-      const pair = round % 2 === 0 ? ["direct", "llmlb"] : ["llmlb", "direct"];
-      for (const which of pair) {
+      const order = ["direct", "llmlb", "bare"];
+      for (let turn = 0; turn < order.length; turn++) {
+        const which = order[(round + turn) % order.length];
         try {
           if (which === "direct") result.directMs.push(await upload(upstream.url, {}, body));
+          else if (which === "bare") result.bareMs.push(await upload(bare.url, {}, body));
           else result.llmlbMs.push(await upload(target.url, target.headers, body));
         } catch {
           result.failed++;
@@ -112,9 +120,10 @@ export async function runUploadBench(target: Llmlb, rounds: number, log: Log): P
     sampler.stop();
     const figures = uploadFigures(result);
     log(
-      `  ${target.name}: direct ${ms(median(result.directMs))} ms, via llmlb ${ms(median(result.llmlbMs))} ms (+${(figures.addedShare * 100).toFixed(1)} %), RSS +${figures.rssGrowthMiB.toFixed(1)} MiB`,
+      `  ${target.name}: direct ${ms(median(result.directMs))} ms, via llmlb ${ms(median(result.llmlbMs))} ms (+${(figures.addedShare * 100).toFixed(1)} %), via bare node proxy ${ms(median(result.bareMs))} ms (+${(figures.bareAddedShare * 100).toFixed(1)} %), RSS +${figures.rssGrowthMiB.toFixed(1)} MiB`,
     );
   } finally {
+    await bare.process.stop();
     upstream.server.closeAllConnections();
     upstream.server.close();
   }
@@ -124,17 +133,22 @@ export async function runUploadBench(target: Llmlb, rounds: number, log: Log): P
 export function uploadFigures(bench: UploadBench) {
   const direct = median(bench.directMs);
   const via = median(bench.llmlbMs);
-  return { addedShare: (via - direct) / direct, rssGrowthMiB: bench.rssPeakMiB - bench.rssBeforeMiB };
+  const bare = median(bench.bareMs);
+  return {
+    addedShare: (via - direct) / direct,
+    bareAddedShare: (bare - direct) / direct,
+    rssGrowthMiB: bench.rssPeakMiB - bench.rssBeforeMiB,
+  };
 }
 
 export function uploadsTable(benches: UploadBench[]): string {
   const rows = benches.map((bench) => {
     const figures = uploadFigures(bench);
-    return `| ${bench.target} | ${bench.fileMiB} MiB | ${ms(median(bench.directMs))} | ${ms(median(bench.llmlbMs))} | +${(figures.addedShare * 100).toFixed(1)} % | ${bench.rssBeforeMiB.toFixed(1)} → ${bench.rssPeakMiB.toFixed(1)} MiB (+${figures.rssGrowthMiB.toFixed(1)}) | ${bench.failed} |`;
+    return `| ${bench.target} | ${bench.fileMiB} MiB | ${ms(median(bench.directMs))} | ${ms(median(bench.llmlbMs))} | +${(figures.addedShare * 100).toFixed(1)} % | ${ms(median(bench.bareMs))} (+${(figures.bareAddedShare * 100).toFixed(1)} %) | ${bench.rssBeforeMiB.toFixed(1)} → ${bench.rssPeakMiB.toFixed(1)} MiB (+${figures.rssGrowthMiB.toFixed(1)}) | ${bench.failed} |`;
   });
   return [
-    "| llmlb | file | direct ms (median) | via llmlb ms | added | llmlb RSS before → peak | failed |",
-    "|---|---|---|---|---|---|---|",
+    "| llmlb | file | direct ms (median) | via llmlb ms | added | via bare node proxy ms (added) | llmlb RSS before → peak | failed |",
+    "|---|---|---|---|---|---|---|---|",
     ...rows,
   ].join("\n");
 }

@@ -32,23 +32,51 @@ function keys(...permissions: Permission[]): Access {
 function inference(...permissions: Permission[]): Access {
   return { kind: "protected", sessions: "none", permissions, inference: true };
 }
+/** /v1 inference that the dashboard may also call with a login session (playground, model picker). */
+function inferenceOrSession(sessions: "any" | "admin", ...permissions: Permission[]): Access {
+  return { kind: "protected", sessions, permissions, inference: true };
+}
 function sessionOrKey(sessions: "any" | "admin", ...permissions: Permission[]): Access {
   return { kind: "protected", sessions, permissions, inference: false };
 }
 
 /** First match wins. Paths no rule matches are public (health, the dashboard's static files). */
 const RULES: readonly Rule[] = [
-  { prefix: "/v1/models", methods: "read", access: inference("openai.inference", "openai.models.read") },
+  {
+    prefix: "/v1/models",
+    methods: "read",
+    access: inferenceOrSession("any", "openai.inference", "openai.models.read"),
+  },
+  // The dashboard's playground sends routed chats as the signed-in admin (cookie sessions need CSRF).
+  {
+    prefix: "/v1/chat/completions",
+    methods: "write",
+    access: inferenceOrSession("admin", "openai.inference"),
+  },
   // Anthropic Messages (x-api-key or Bearer, as every /v1 route): inference like chat completions.
   { prefix: "/v1/messages", methods: "any", access: inference("openai.inference") },
   { prefix: "/v1", methods: "any", access: inference("openai.inference") },
   { prefix: "/api/auth/login", methods: "any", access: PUBLIC },
+  { prefix: "/api/auth/register", methods: "write", access: PUBLIC },
   { prefix: "/api/openapi.json", methods: "read", access: PUBLIC },
   { prefix: "/api/docs", methods: "read", access: PUBLIC },
   { prefix: "/api/api-keys", methods: "any", access: sessionOrKey("admin") },
+  { prefix: "/api/users", methods: "any", access: sessionOrKey("admin") },
+  { prefix: "/api/invitations", methods: "any", access: sessionOrKey("admin") },
+  // Every signed-in user manages their own keys (what a viewer may grant is checked by the route).
+  { prefix: "/api/me", methods: "any", access: sessionOrKey("any") },
+  { prefix: "/api/dashboard/audit-logs", methods: "any", access: sessionOrKey("admin") },
   { prefix: "/api/endpoints", methods: "read", access: sessionOrKey("any", "endpoints.read") },
   { prefix: "/api/endpoints", methods: "write", access: sessionOrKey("admin", "endpoints.manage") },
+  // The balancer's own log can carry request details: admins (and manage keys) only.
+  { prefix: "/api/dashboard/logs", methods: "any", access: sessionOrKey("admin", "endpoints.manage") },
   { prefix: "/api/dashboard", methods: "any", access: sessionOrKey("any", "endpoints.read") },
+  {
+    prefix: "/api/benchmarks",
+    methods: "read",
+    access: sessionOrKey("any", "endpoints.read", "endpoints.manage"),
+  },
+  { prefix: "/api/benchmarks", methods: "write", access: sessionOrKey("admin", "endpoints.manage") },
   { prefix: "/api/events", methods: "any", access: sessionOrKey("any", "endpoints.read") },
   { prefix: "/metrics", methods: "any", access: keys("metrics.read") },
   // Deny by default: any other API path needs a logged-in user.

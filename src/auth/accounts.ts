@@ -6,6 +6,7 @@ import type { DatabaseHandle } from "../db/client.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { DECOY_HASH, hashPassword, verifyPassword } from "./password.js";
+import { requireStrongPassword } from "./password-policy.js";
 import type { SessionInfo, SessionUser } from "./principal.js";
 import type { NewSession, SessionStore } from "./sessions.js";
 import type { LoginThrottle } from "./throttle.js";
@@ -15,7 +16,9 @@ import {
   findUserById,
   findUserByUsername,
   insertUserIfAbsent,
+  recordLogin,
   setUserPassword,
+  type UserRow,
 } from "./users.js";
 
 export interface AccountsOptions {
@@ -53,6 +56,15 @@ function lockedOut(retryAfterSecs: number): AppError {
   });
 }
 
+export function sessionUserOf(user: UserRow): SessionUser {
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    mustChangePassword: user.mustChangePassword,
+  };
+}
+
 /** Database failures on the login path answer 503 (retry later), not a 500. */
 async function orUnavailable<T>(work: Promise<T>): Promise<T> {
   try {
@@ -63,6 +75,37 @@ async function orUnavailable<T>(work: Promise<T>): Promise<T> {
       cause: error,
     });
   }
+}
+
+/** The right current password lets the user set a new one (within the rules); their other sessions end. */
+async function changePassword(
+  options: AccountsOptions,
+  change: { session: SessionInfo; currentPassword: string; newPassword: string; clientIp: string | null },
+): Promise<void> {
+  const { database, clock, sessions, throttle } = options;
+  const { session, currentPassword, newPassword, clientIp } = change;
+  const attempt = throttle.begin(session.user.username, clientIp);
+  if (!attempt.admitted) throw lockedOut(attempt.retryAfterSecs);
+  let user: Awaited<ReturnType<typeof findUserById>>;
+  let valid: boolean;
+  try {
+    user = await findUserById(database.db, session.user.id);
+    valid = user !== undefined && user !== null && (await verifyPassword(currentPassword, user.passwordHash));
+  } catch (error) {
+    attempt.cancel();
+    throw error;
+  }
+  if (!user || !valid) {
+    attempt.fail();
+    throw new AppError("forbidden", "The current password is wrong", {
+      code: "invalid_current_password",
+      param: "current_password",
+    });
+  }
+  attempt.cancel(); // the right password: not a login, so the pair's failures are kept
+  requireStrongPassword(newPassword, user.username, "new_password");
+  await setUserPassword(database.db, user.id, await hashPassword(newPassword), clock.now());
+  await sessions.revokeOthers(user.id, session.tokenHash);
 }
 
 export function createAccounts(options: AccountsOptions): Accounts {
@@ -91,35 +134,18 @@ export function createAccounts(options: AccountsOptions): Accounts {
       // Re-checked now: a limit reached while this password was being checked still refuses the session.
       const wait = attempt.succeed();
       if (wait > 0) throw lockedOut(wait);
-      const session = await orUnavailable(sessions.create(user.id));
-      const { passwordHash: _, ...sessionUser } = user;
-      return { ...session, user: sessionUser };
-    },
-
-    async changePassword(session, currentPassword, newPassword, clientIp) {
-      const attempt = throttle.begin(session.user.username, clientIp);
-      if (!attempt.admitted) throw lockedOut(attempt.retryAfterSecs);
-      let user: Awaited<ReturnType<typeof findUserById>>;
-      let valid: boolean;
-      try {
-        user = await findUserById(database.db, session.user.id);
-        valid =
-          user !== undefined && user !== null && (await verifyPassword(currentPassword, user.passwordHash));
-      } catch (error) {
-        attempt.cancel();
-        throw error;
-      }
-      if (!user || !valid) {
-        attempt.fail();
-        throw new AppError("forbidden", "The current password is wrong", {
-          code: "invalid_current_password",
-          param: "current_password",
+      if (user.disabled) {
+        throw new AppError("forbidden", "This account is disabled; ask an admin", {
+          code: "account_disabled",
         });
       }
-      attempt.cancel(); // the right password: not a login, so the pair's failures are kept
-      await setUserPassword(database.db, user.id, await hashPassword(newPassword), clock.now());
-      await sessions.revokeOthers(user.id, session.tokenHash);
+      const session = await orUnavailable(sessions.create(user.id));
+      await orUnavailable(recordLogin(database.db, user.id, clock.now()));
+      return { ...session, user: sessionUserOf(user) };
     },
+
+    changePassword: (session, currentPassword, newPassword, clientIp) =>
+      changePassword(options, { session, currentPassword, newPassword, clientIp }),
 
     async bootstrapAdmin() {
       try {

@@ -1,175 +1,137 @@
-// Owns API keys: creation (shown once, stored as SHA-256), listing, deletion, and the hot-path check —
-// an in-memory cache by hash (TTL bounded, dropped on delete) plus write-behind `last_used_at`.
-import { desc, eq, sql } from "drizzle-orm";
-import type { Priority } from "../balancer/fair-queue.js";
+// Owns API keys: creation (shown once, stored as SHA-256), listing, updates, deletion, and the hot-path check —
+// an in-memory cache by hash (TTL bounded, dropped on delete/update/owner change) plus write-behind `last_used_at`.
+import { eq } from "drizzle-orm";
 import type { Clock } from "../clock.js";
 import type { DatabaseHandle } from "../db/client.js";
 import { apiKeys } from "../db/schema.js";
 import { AppError } from "../errors.js";
-import { PERMISSIONS, type Permission } from "./principal.js";
+import { utcDate } from "../stats/pending-writes.js";
+import { createKeyCache, type KeyCache } from "./api-key-cache.js";
+import {
+  type ApiKeyListing,
+  type ApiKeyPatch,
+  type ApiKeyRecord,
+  type NewApiKey,
+  newKeyRow,
+  restrictPermissions,
+  selectKey,
+  selectKeyByHash,
+  selectListing,
+  toRecord,
+  updateKey,
+  writeLastUsed,
+} from "./api-key-queries.js";
+import type { Permission } from "./principal.js";
 import { randomToken, tokenHash } from "./tokens.js";
 
 export const API_KEY_PREFIX = "sk_";
 /** Characters of the key kept for display: `sk_` plus 8. */
 const DISPLAY_PREFIX_LENGTH = 11;
-/** A key found in the database is trusted from memory this long (ms); deletions elsewhere take ≤ this. */
-const FOUND_TTL_MS = 30_000;
-/** An unknown hash is remembered this long (ms), so repeated bad keys do not query the database each time. */
-const MISSING_TTL_MS = 5_000;
-const MAX_CACHED = 10_000;
 
-export interface ApiKeyRecord {
-  id: string;
-  name: string;
-  keyPrefix: string;
-  permissions: Permission[];
-  createdBy: string | null;
-  /** Epoch ms. */
-  createdAt: number;
-  expiresAt: number | null;
-  lastUsedAt: number | null;
-  /** Queue order of its requests when endpoints are saturated. */
-  priority: Priority;
-}
-
-export interface NewApiKey {
-  name: string;
-  permissions: Permission[];
-  expiresAt: number | null;
-  createdBy: string | null;
-  priority: Priority;
-}
+export type { ApiKeyListing, ApiKeyPatch, ApiKeyRecord, KeyLimits, NewApiKey } from "./api-key-queries.js";
 
 export interface ApiKeyStore {
   /** Returns the record and the full key; the key exists nowhere else afterwards. */
   create(input: NewApiKey): Promise<{ record: ApiKeyRecord; key: string }>;
-  list(): Promise<ApiKeyRecord[]>;
+  /** Every key, one user's keys, or one key; newest first. */
+  list(filter?: { userId?: string; keyId?: string }): Promise<ApiKeyListing[]>;
+  get(id: string): Promise<ApiKeyRecord | null>;
+  /** Drops every permission outside `allowed` from the user's keys (after a demotion). */
+  restrictUser(userId: string, allowed: readonly Permission[]): Promise<void>;
+  /** The updated key, or null when no key has this id; this instance sees the change at once. */
+  update(id: string, patch: ApiKeyPatch): Promise<ApiKeyRecord | null>;
   /** false when no key has this id. The key stops working on this instance at once. */
   remove(id: string): Promise<boolean>;
-  /** null when no key has this id. Applies on this instance at once, on others within the cache TTL. */
-  setPriority(id: string, priority: Priority): Promise<ApiKeyRecord | null>;
+  /** Deletes every key the user owns (their account is being deleted); returns how many. */
+  removeByUser(userId: string): Promise<number>;
+  /** Forgets cached keys of this user so the next use re-reads the owner (disabled, deleted). */
+  forgetUser(userId: string): void;
   /** The live (known, unexpired) key for a presented secret, marking it used; null otherwise. */
   authenticate(presented: string): Promise<ApiKeyRecord | null>;
   /** Writes buffered last-used times to the database. */
   flushLastUsed(): Promise<void>;
 }
 
-const KNOWN = new Set<string>(PERMISSIONS);
-
-function toRecord(row: typeof apiKeys.$inferSelect): ApiKeyRecord {
-  let permissions: Permission[] = [];
-  try {
-    const parsed: unknown = JSON.parse(row.permissions);
-    if (Array.isArray(parsed)) permissions = parsed.filter((p): p is Permission => KNOWN.has(p));
-  } catch {
-    // A malformed permissions column grants nothing.
-  }
-  return {
-    id: row.id,
-    name: row.name,
-    keyPrefix: row.keyPrefix,
-    permissions,
-    createdBy: row.createdBy,
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
-    lastUsedAt: row.lastUsedAt,
-    priority: row.priority === "batch" ? "batch" : "interactive",
-  };
-}
-
-interface CacheEntry {
-  record: ApiKeyRecord | null;
-  /** Epoch ms when read from the database. */
-  fetchedAt: number;
-}
-
-/** Stores a key's priority and applies it to the cached record (this instance at once). */
-async function setPriority(
+/** The usable key for `hash`: from memory while fresh, else from the database (then remembered). */
+async function loadKey(
   database: DatabaseHandle,
-  cache: Map<string, CacheEntry>,
-  id: string,
-  priority: Priority,
+  cache: KeyCache,
+  hash: string,
 ): Promise<ApiKeyRecord | null> {
-  const rows = await database.db.update(apiKeys).set({ priority }).where(eq(apiKeys.id, id)).returning();
-  if (!rows[0]) return null;
-  for (const entry of cache.values()) if (entry.record?.id === id) entry.record.priority = priority;
-  return toRecord(rows[0]);
+  const fresh = cache.fresh(hash);
+  if (fresh) return fresh.usable ? fresh.record : null;
+  try {
+    const found = await selectKeyByHash(database.db, hash);
+    cache.remember(hash, found?.record ?? null, found?.usable ?? false);
+    return found?.usable ? found.record : null;
+  } catch (error) {
+    // Database away: a key seen before keeps working from memory; an unseen one cannot be checked.
+    const cached = cache.any(hash);
+    if (cached?.usable) return cached.record;
+    throw new AppError("unavailable", "Cannot verify credentials: the database is unavailable", {
+      code: "database_unavailable",
+      cause: error,
+    });
+  }
 }
 
 export function createApiKeyStore(options: { database: DatabaseHandle; clock: Clock }): ApiKeyStore {
   const { database, clock } = options;
-  const cache = new Map<string, CacheEntry>();
+  const cache = createKeyCache(clock);
   /** key id → latest use (epoch ms) not yet written. */
   const pendingUse = new Map<string, number>();
+  const forget = cache.forget;
 
-  const remember = (hash: string, record: ApiKeyRecord | null) => {
-    cache.delete(hash);
-    cache.set(hash, { record, fetchedAt: clock.now() });
-    for (const oldest of cache.keys()) {
-      if (cache.size <= MAX_CACHED) break;
-      cache.delete(oldest);
-    }
-  };
-
-  const load = async (hash: string): Promise<ApiKeyRecord | null> => {
-    const cached = cache.get(hash);
-    const age = cached ? clock.now() - cached.fetchedAt : Number.POSITIVE_INFINITY;
-    if (cached && age < (cached.record ? FOUND_TTL_MS : MISSING_TTL_MS)) return cached.record;
-    try {
-      const rows = await database.db.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).limit(1);
-      const record = rows[0] ? toRecord(rows[0]) : null;
-      remember(hash, record);
-      return record;
-    } catch (error) {
-      // Database away: a key seen before keeps working from memory; an unseen one cannot be checked.
-      if (cached?.record) return cached.record;
-      throw new AppError("unavailable", "Cannot verify credentials: the database is unavailable", {
-        code: "database_unavailable",
-        cause: error,
-      });
-    }
-  };
+  const load = (hash: string) => loadKey(database, cache, hash);
 
   return {
     async create(input) {
       const key = `${API_KEY_PREFIX}${randomToken(32)}`;
-      const hash = tokenHash(key);
-      const row = {
-        id: crypto.randomUUID(),
-        name: input.name,
-        keyHash: hash,
-        keyPrefix: key.slice(0, DISPLAY_PREFIX_LENGTH),
-        permissions: JSON.stringify(input.permissions),
-        createdBy: input.createdBy,
-        createdAt: clock.now(),
-        expiresAt: input.expiresAt,
-        lastUsedAt: null,
-        priority: input.priority,
-      };
+      const row = newKeyRow(input, key, key.slice(0, DISPLAY_PREFIX_LENGTH), clock.now());
       await database.db.insert(apiKeys).values(row);
       const record = toRecord(row);
-      remember(hash, record);
+      cache.remember(row.keyHash, record);
       return { record, key };
     },
-    async list() {
-      const rows = await database.db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt));
-      return rows.map((row) => {
-        const record = toRecord(row);
+    async list(filter) {
+      const listing = await selectListing(database.db, utcDate(clock.now()), filter);
+      for (const record of listing) {
         const pending = pendingUse.get(record.id);
         if (pending !== undefined && pending > (record.lastUsedAt ?? 0)) record.lastUsedAt = pending;
-        return record;
-      });
+      }
+      return listing;
+    },
+    get: (id) => selectKey(database.db, id),
+    async update(id, patch) {
+      const record = await updateKey(database.db, id, patch);
+      forget((cached) => cached.id === id);
+      return record;
     },
     async remove(id) {
       const deleted = await database.db
         .delete(apiKeys)
         .where(eq(apiKeys.id, id))
         .returning({ id: apiKeys.id });
-      for (const [hash, entry] of cache) if (entry.record?.id === id) cache.delete(hash);
+      forget((record) => record.id === id);
       pendingUse.delete(id);
       return deleted.length > 0;
     },
-    setPriority: (id, priority) => setPriority(database, cache, id, priority),
+    async removeByUser(userId) {
+      const deleted = await database.db
+        .delete(apiKeys)
+        .where(eq(apiKeys.userId, userId))
+        .returning({ id: apiKeys.id });
+      forget((record) => record.userId === userId);
+      for (const { id } of deleted) pendingUse.delete(id);
+      return deleted.length;
+    },
+    async restrictUser(userId, allowed) {
+      await restrictPermissions(database.db, userId, allowed);
+      forget((record) => record.userId === userId);
+    },
+    forgetUser(userId) {
+      forget((record) => record.userId === userId);
+    },
     async authenticate(presented) {
       const record = await load(tokenHash(presented));
       const now = clock.now();
@@ -181,15 +143,8 @@ export function createApiKeyStore(options: { database: DatabaseHandle; clock: Cl
       if (pendingUse.size === 0) return;
       const batch = [...pendingUse];
       pendingUse.clear();
-      const [first, ...rest] = batch.map(([id, at]) =>
-        database.db
-          .update(apiKeys)
-          .set({ lastUsedAt: sql`max(coalesce(${apiKeys.lastUsedAt}, 0), ${at})` })
-          .where(eq(apiKeys.id, id)),
-      );
-      if (!first) return;
       try {
-        await database.db.batch([first, ...rest]);
+        await writeLastUsed(database.db, batch);
       } catch (error) {
         // Put the times back (unless newer ones arrived) so the next flush retries them.
         for (const [id, at] of batch) if ((pendingUse.get(id) ?? 0) < at) pendingUse.set(id, at);

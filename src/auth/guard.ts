@@ -87,7 +87,7 @@ function authorize(c: Context, principal: Principal, access: Access & { kind: "p
   // A generated password must be replaced first: until then the session reaches only /api/auth/*.
   if (principal.user.mustChangePassword && !under(c.req.path, "/api/auth")) {
     throw forbidden(
-      "Change the generated password first (POST /api/auth/change-password)",
+      "Choose your own password first (the current one was generated or set by an admin): POST /api/auth/change-password",
       "password_change_required",
     );
   }
@@ -123,8 +123,9 @@ export function authGuard(deps: GuardDeps): MiddlewareHandler {
       return next();
     }
     const principal = await authenticate(deps, credential, access);
-    authorize(c, principal, access);
+    // Set before authorizing, so a refused caller is still known (the audit log records who was refused).
     c.set("principal", principal);
+    authorize(c, principal, access);
     return next();
   };
 }

@@ -1,4 +1,4 @@
-// Owns building the auth services once (sessions, API keys, throttle, accounts) and their periodic work.
+// Owns building the auth services once (sessions, API keys, throttle, accounts, users, invitations).
 
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
@@ -6,8 +6,10 @@ import type { DatabaseHandle } from "../db/client.js";
 import type { Logger } from "../logger.js";
 import { type Accounts, createAccounts } from "./accounts.js";
 import { type ApiKeyStore, createApiKeyStore } from "./api-keys.js";
+import { createInvitations, type Invitations } from "./invitations.js";
 import { createSessionStore, type SessionStore } from "./sessions.js";
 import { createLoginThrottle } from "./throttle.js";
+import { createUserAdmin, type UserAdmin } from "./user-admin.js";
 
 /** Failed logins per (username, client address) before the exponential backoff starts. */
 export const MAX_LOGIN_FAILURES = 10;
@@ -20,6 +22,8 @@ export interface Auth {
   sessions: SessionStore;
   apiKeys: ApiKeyStore;
   accounts: Accounts;
+  users: UserAdmin;
+  invitations: Invitations;
 }
 
 export function createAuth(options: {
@@ -45,5 +49,13 @@ export function createAuth(options: {
     adminUsername: config.adminUsername,
     adminPassword: config.adminPassword,
   });
-  return { sessions, apiKeys: createApiKeyStore({ database, clock }), accounts };
+  const apiKeys = createApiKeyStore({ database, clock });
+  return {
+    sessions,
+    apiKeys,
+    accounts,
+    users: createUserAdmin({ database, clock, sessions, apiKeys }),
+    // Registration shares the login throttle: one budget of failed guesses per client address.
+    invitations: createInvitations({ database, clock, throttle }),
+  };
 }

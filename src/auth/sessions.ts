@@ -24,6 +24,8 @@ export interface SessionStore {
   revoke(tokenHash: string): Promise<void>;
   /** Ends every session of the user except `keepTokenHash` (after a password change). */
   revokeOthers(userId: string, keepTokenHash: string): Promise<void>;
+  /** Ends every session of the user (disabled, deleted, or password reset by an admin). */
+  revokeAll(userId: string): Promise<void>;
 }
 
 export function createSessionStore(options: { database: DatabaseHandle; clock: Clock; ttlMs: number }) {
@@ -50,7 +52,7 @@ export function createSessionStore(options: { database: DatabaseHandle; clock: C
         .where(eq(sessions.tokenHash, hash))
         .limit(1);
       const row = rows[0];
-      if (!row || row.session.expiresAt <= clock.now()) return null;
+      if (!row || row.user.disabled || row.session.expiresAt <= clock.now()) return null;
       return {
         tokenHash: hash,
         csrfToken: row.session.csrfToken,
@@ -70,6 +72,9 @@ export function createSessionStore(options: { database: DatabaseHandle; clock: C
       await database.db
         .delete(sessions)
         .where(and(eq(sessions.userId, userId), ne(sessions.tokenHash, keepTokenHash)));
+    },
+    async revokeAll(userId) {
+      await database.db.delete(sessions).where(eq(sessions.userId, userId));
     },
   };
   return store;

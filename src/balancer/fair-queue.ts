@@ -34,28 +34,47 @@ export class FairQueue<T> {
 
   /** Takes the item peek() returned; its key moves to the back of its lane's turn order. */
   shift(): T | undefined {
+    const item = this.peek();
+    if (item !== undefined) this.take(item);
+    return item;
+  }
+
+  /**
+   * The waiting items in the order they would be served if nothing joined or left: interactive before
+   * batch, and within a priority the keys' heads in turn, then their second items, and so on.
+   */
+  *inOrder(): Generator<T> {
     for (const priority of PRIORITIES) {
-      const lane = this.lanes[priority];
-      for (const [key, queue] of lane) {
-        const item = queue.shift();
-        lane.delete(key);
-        if (queue.length > 0) lane.set(key, queue);
-        this.count -= 1;
-        return item;
+      const queues = [...this.lanes[priority].values()];
+      for (let depth = 0; queues.some((queue) => queue.length > depth); depth += 1) {
+        for (const queue of queues) if (queue.length > depth) yield queue[depth] as T;
       }
     }
-    return undefined;
+  }
+
+  /**
+   * Serves one item out of order (the ones ahead of it cannot go yet): it leaves the queue and its key
+   * moves to the back of its lane's turn order, as if it had been served at its turn. False when absent.
+   */
+  take(item: T): boolean {
+    return this.extract(item, true);
   }
 
   /** Removes one item wherever it waits (timeout, client gone); false when it is not queued. */
   remove(item: T): boolean {
+    return this.extract(item, false);
+  }
+
+  /** Takes item out of its key's queue; `toBack` also moves that key behind the lane's other keys. */
+  private extract(item: T, toBack: boolean): boolean {
     for (const priority of PRIORITIES) {
       const lane = this.lanes[priority];
       for (const [key, queue] of lane) {
         const index = queue.indexOf(item);
         if (index < 0) continue;
         queue.splice(index, 1);
-        if (queue.length === 0) lane.delete(key);
+        if (toBack || queue.length === 0) lane.delete(key);
+        if (toBack && queue.length > 0) lane.set(key, queue);
         this.count -= 1;
         return true;
       }

@@ -101,6 +101,8 @@ export interface RequestResponseJson {
   /** true when the token counts were estimated from text (the upstream reported none). */
   tokens_estimated: boolean;
   client_ip: string | null;
+  /** api, playground or benchmark. */
+  source: string;
 }
 
 export function toRequestResponseJson(row: RequestResponseRow): RequestResponseJson {
@@ -124,6 +126,7 @@ export function toRequestResponseJson(row: RequestResponseRow): RequestResponseJ
     total_tokens: row.inputTokens + row.outputTokens,
     tokens_estimated: row.tokensEstimated,
     client_ip: row.clientIp,
+    source: row.source,
   };
 }
 

@@ -13,7 +13,7 @@ import {
 } from "./schema.js";
 
 /**
- * History rows per INSERT statement (22 columns × 64 = 1408 bound variables, far below SQLite's limit).
+ * History rows per INSERT statement (23 columns × 64 = 1472 bound variables, far below SQLite's limit).
  * The statement text for each row count 1..64 is built once and reused, so at most 64 short strings exist.
  */
 export const ROWS_PER_INSERT = 64;
@@ -38,6 +38,7 @@ const HISTORY_KEYS = [
   "tokensEstimated",
   "clientIp",
   "apiKeyId",
+  "source",
   "requestBody",
   "responseBody",
   "requestBodyTruncated",

@@ -1,6 +1,6 @@
 // Owns the reads of request_history for the dashboard: the paged, filtered list (newest first, no bodies),
 // one record with its bodies, and keyset pages for the export (constant memory whatever the range).
-import { and, count, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
+import { and, Column, count, desc, eq, gte, is, lte, type SQL, sql } from "drizzle-orm";
 import type { AppDatabase } from "./client.js";
 import { apiKeys, requestHistory } from "./schema.js";
 
@@ -39,6 +39,7 @@ export interface RequestResponseRow {
   outputTokens: number;
   tokensEstimated: boolean;
   clientIp: string | null;
+  source: string;
 }
 
 export const LIST_COLUMNS = {
@@ -59,6 +60,7 @@ export const LIST_COLUMNS = {
   outputTokens: requestHistory.outputTokens,
   tokensEstimated: requestHistory.tokensEstimated,
   clientIp: requestHistory.clientIp,
+  source: requestHistory.source,
 };
 
 function conditions(filter: RequestResponsesSelection): SQL | undefined {
@@ -133,28 +135,75 @@ export interface ExportCursor {
 }
 
 /**
- * The next `limit` rows after `cursor` (newest first), with bodies only when asked. Keyset paging on
- * (created_at, id) walks the created_at index, so each page costs the same however deep it is.
+ * The export's columns packed by SQLite into one JSON array per row, and its decoder (each column's own
+ * driver mapping, e.g. 0/1 → boolean). The driver builds a JS object with a property per cell, which costs
+ * more than SQLite's query; one text cell per row and JSON.parse cut the export's per-row cost several times.
  */
-export function readExportPage(
+function packedColumns(columns: Record<string, SQL | Column>) {
+  const entries = Object.entries(columns);
+  const packed = sql<string>`json_array(${sql.join(
+    entries.map(([, column]) => column),
+    sql`, `,
+  )})`;
+  // Resolved once, not per cell.
+  const decoders = entries.map(([key, column]) => ({
+    key,
+    decode: is(column, Column) ? (value: unknown) => column.mapFromDriverValue(value) : undefined,
+  }));
+  const unpack = (text: string): RequestDetailRow => {
+    const values = JSON.parse(text) as unknown[];
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < decoders.length; i++) {
+      const { key, decode } = decoders[i] as (typeof decoders)[number];
+      const value = values[i] ?? null;
+      row[key] = value !== null && decode ? decode(value) : value;
+    }
+    return row as unknown as RequestDetailRow;
+  };
+  return { packed, unpack };
+}
+
+const EXPORT_WITH_BODIES = packedColumns(DETAIL_COLUMNS);
+const EXPORT_WITHOUT_BODIES = packedColumns({
+  ...DETAIL_COLUMNS,
+  requestBody: sql<null>`null`,
+  responseBody: sql<null>`null`,
+});
+
+/**
+ * The statement of one export page (newest first after `cursor`): keyset paging on (created_at, id) walks
+ * the created_at index, so each page costs the same however deep it is.
+ */
+export function exportPageQuery(
+  db: AppDatabase,
+  selection: RequestResponsesSelection,
+  cursor: ExportCursor | null,
+  limit: number,
+  withBodies: boolean,
+) {
+  // A row-value comparison: SQLite turns it into a range on the index (an OR of the two cases it does not).
+  const after =
+    cursor === null
+      ? undefined
+      : sql`(${requestHistory.createdAt}, ${requestHistory.id}) < (${cursor.createdAt}, ${cursor.id})`;
+  const { packed } = withBodies ? EXPORT_WITH_BODIES : EXPORT_WITHOUT_BODIES;
+  return db
+    .select({ packed })
+    .from(requestHistory)
+    .where(and(conditions(selection), after))
+    .orderBy(desc(requestHistory.createdAt), desc(requestHistory.id))
+    .limit(limit);
+}
+
+/** The next `limit` rows after `cursor` (newest first), with bodies only when asked. */
+export async function readExportPage(
   db: AppDatabase,
   selection: RequestResponsesSelection,
   cursor: ExportCursor | null,
   limit: number,
   withBodies: boolean,
 ): Promise<RequestDetailRow[]> {
-  // A row-value comparison: SQLite turns it into a range on the index (an OR of the two cases it does not).
-  const after =
-    cursor === null
-      ? undefined
-      : sql`(${requestHistory.createdAt}, ${requestHistory.id}) < (${cursor.createdAt}, ${cursor.id})`;
-  const columns = withBodies
-    ? DETAIL_COLUMNS
-    : { ...DETAIL_COLUMNS, requestBody: sql<null>`null`, responseBody: sql<null>`null` };
-  return db
-    .select(columns)
-    .from(requestHistory)
-    .where(and(conditions(selection), after))
-    .orderBy(desc(requestHistory.createdAt), desc(requestHistory.id))
-    .limit(limit);
+  const { unpack } = withBodies ? EXPORT_WITH_BODIES : EXPORT_WITHOUT_BODIES;
+  const rows = await exportPageQuery(db, selection, cursor, limit, withBodies);
+  return rows.map((row) => unpack(row.packed));
 }

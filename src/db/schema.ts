@@ -1,6 +1,6 @@
 // Owns the database schema (libSQL / SQLite). Times are epoch milliseconds unless named `date`.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const endpoints = sqliteTable("endpoints", {
   id: text("id").primaryKey(),
@@ -95,6 +95,8 @@ export const requestHistory = sqliteTable(
     tokensEstimated: integer("tokens_estimated", { mode: "boolean" }).notNull().default(false),
     clientIp: text("client_ip"),
     apiKeyId: text("api_key_id"),
+    /** api (a /v1 client), playground or benchmark. */
+    source: text("source").notNull().default("api"),
     /** Only stored with LLMLB_LOG_BODIES=1; a stream's response is stored reassembled (JSON), never raw SSE. */
     requestBody: text("request_body"),
     responseBody: text("response_body"),
@@ -174,16 +176,40 @@ export const modelTpsState = sqliteTable(
   (table) => [primaryKey({ columns: [table.instanceId, table.endpointId, table.modelId, table.apiKind] })],
 );
 
-export const users = sqliteTable("users", {
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull().unique(),
+    /** Self-describing KDF string (algorithm, parameters, salt, hash). */
+    passwordHash: text("password_hash").notNull(),
+    role: text("role").notNull().default("viewer"),
+    /** Set while the password is one someone else chose (generated, or set by an admin). */
+    mustChangePassword: integer("must_change_password", { mode: "boolean" }).notNull().default(false),
+    /** A disabled user cannot log in, and their sessions and API keys stop working. */
+    disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    lastLoginAt: integer("last_login_at"),
+  },
+  // Usernames are unique regardless of case ("Alice" and "alice" are one account).
+  (table) => [uniqueIndex("users_username_lower_unique").on(sql`lower(${table.username})`)],
+);
+
+/** One-time registration codes; the code itself is shown once and stored only as its SHA-256. */
+export const invitations = sqliteTable("invitations", {
   id: text("id").primaryKey(),
-  username: text("username").notNull().unique(),
-  /** Self-describing KDF string (algorithm, parameters, salt, hash). */
-  passwordHash: text("password_hash").notNull(),
-  role: text("role").notNull().default("viewer"),
-  /** Set while the password is a generated one the admin has not replaced yet. */
-  mustChangePassword: integer("must_change_password", { mode: "boolean" }).notNull().default(false),
+  codeHash: text("code_hash").notNull().unique(),
+  /** The role the registered user gets. */
+  role: text("role").notNull(),
+  /** Username of the admin who created it. */
+  createdBy: text("created_by"),
   createdAt: integer("created_at").notNull(),
-  updatedAt: integer("updated_at").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+  /** User id of the account registered with it. */
+  usedBy: text("used_by"),
+  revokedAt: integer("revoked_at"),
 });
 
 export const sessions = sqliteTable(
@@ -201,19 +227,102 @@ export const sessions = sqliteTable(
   (table) => [index("sessions_expires_at_idx").on(table.expiresAt)],
 );
 
-export const apiKeys = sqliteTable("api_keys", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull(),
-  /** SHA-256 of the full key; the key is shown once at creation and never stored. */
-  keyHash: text("key_hash").notNull().unique(),
-  /** First characters of the key, for recognising it in lists. */
-  keyPrefix: text("key_prefix").notNull(),
-  /** JSON array of permission names. */
-  permissions: text("permissions").notNull().default(sql`'[]'`),
-  createdBy: text("created_by"),
-  createdAt: integer("created_at").notNull(),
-  expiresAt: integer("expires_at"),
-  lastUsedAt: integer("last_used_at"),
-  /** Queue order of its requests when endpoints are saturated: 'interactive' (served first) or 'batch'. */
-  priority: text("priority").notNull().default("interactive"),
-});
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** SHA-256 of the full key; the key is shown once at creation and never stored. */
+    keyHash: text("key_hash").notNull().unique(),
+    /** First characters of the key, for recognising it in lists. */
+    keyPrefix: text("key_prefix").notNull(),
+    /** JSON array of permission names. */
+    permissions: text("permissions").notNull().default(sql`'[]'`),
+    /** Username of the creator, at creation time. */
+    createdBy: text("created_by"),
+    /** The owning user; the key works only while that user exists and is enabled. */
+    userId: text("user_id"),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at"),
+    lastUsedAt: integer("last_used_at"),
+    /** Requests admitted per UTC minute; null: unlimited. */
+    rateLimitRpm: integer("rate_limit_rpm"),
+    /** Output tokens per UTC day; null: unlimited. */
+    tokenLimitDaily: integer("token_limit_daily"),
+    /** Queue order of its requests when endpoints are saturated: 'interactive' (served first) or 'batch'. */
+    priority: text("priority").notNull().default("interactive"),
+  },
+  (table) => [index("api_keys_user_id_idx").on(table.userId)],
+);
+
+/**
+ * Per-key usage shared by instances: one row per key × window, only ever incremented additively. `window` is
+ * a UTC minute `YYYY-MM-DDTHH:MM` (requests, for rate_limit_rpm) or a UTC date `YYYY-MM-DD` (requests and
+ * output tokens, for token_limit_daily).
+ */
+export const apiKeyUsage = sqliteTable(
+  "api_key_usage",
+  {
+    keyId: text("key_id").notNull(),
+    window: text("window").notNull(),
+    requests: integer("requests").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+  },
+  (table) => [
+    primaryKey({ columns: [table.keyId, table.window] }),
+    index("api_key_usage_window_idx").on(table.window),
+  ],
+);
+
+/**
+ * Tamper-evident audit log: ids are consecutive from 1, and hash = sha256(prev_hash ‖ canonical row) — see
+ * src/audit/chain.ts. Rows are never updated or deleted by llmlb.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey(),
+    time: integer("time").notNull(),
+    /** `user` (a session or a login attempt), `api_key`, or `system`. */
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id"),
+    actorName: text("actor_name"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    clientIp: text("client_ip"),
+    /** `success` or `failure`. */
+    outcome: text("outcome").notNull(),
+    /** JSON object; never a secret. */
+    details: text("details").notNull().default(sql`'{}'`),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (table) => [
+    index("audit_log_time_idx").on(table.time),
+    index("audit_log_action_idx").on(table.action),
+    index("audit_log_actor_idx").on(table.actorName),
+  ],
+);
+
+/** TPS benchmark runs (POST /api/benchmarks/tps); the newest 50 are kept. */
+export const benchmarkRuns = sqliteTable(
+  "benchmark_runs",
+  {
+    id: text("id").primaryKey(),
+    /** running | completed | cancelled | failed. */
+    status: text("status").notNull(),
+    /** The validated request body, JSON. */
+    params: text("params").notNull(),
+    done: integer("done").notNull().default(0),
+    total: integer("total").notNull(),
+    /** Per-endpoint figures so far, JSON array (see BenchmarkResultJson). */
+    results: text("results").notNull().default(sql`'[]'`),
+    error: text("error"),
+    createdAt: integer("created_at").notNull(),
+    /** Last progress write; a `running` row not updated for long belongs to an instance that stopped. */
+    updatedAt: integer("updated_at").notNull(),
+    finishedAt: integer("finished_at"),
+  },
+  (table) => [index("benchmark_runs_created_at_idx").on(table.createdAt)],
+);

@@ -24,7 +24,7 @@ export interface EventStreamOptions {
    * window reach each client as one write: fan-out costs one write per client per window, not per event.
    */
   schedule: (fn: () => void, delayMs: number) => void;
-  /** The coalescing window, ms (default FLUSH_DELAY_MS). */
+  /** The coalescing window, ms (default 25). */
   flushDelayMs?: number;
 }
 
@@ -35,8 +35,16 @@ export interface EventStreamStats {
 }
 
 export interface EventStreamHub {
-  /** A new client stream; lastEventIdHeader is the raw Last-Event-ID request header, if any. */
-  connect(lastEventIdHeader: string | undefined): ReadableStream<Uint8Array>;
+  /**
+   * A new client stream; lastEventIdHeader is the raw Last-Event-ID request header, if any. Only a client
+   * connected with `logs` (an admin who asked for the log tail) also receives what sendToAdmins() sends.
+   */
+  connect(lastEventIdHeader: string | undefined, options: { logs: boolean }): ReadableStream<Uint8Array>;
+  /**
+   * Sends an unnumbered event (no `id:`, never replayed, not on the bus) to admin clients only: the live
+   * log tail. `json` is the event's data, already serialised.
+   */
+  sendToAdmins(type: "LogLine", json: string): void;
   /** Writes a heartbeat comment to every client (run by a background job at least every 15 s). */
   heartbeat(): void;
   stats(): EventStreamStats;
@@ -62,33 +70,42 @@ export function supersedingKey(event: PublishedEvent): string | null {
   return `${data.endpoint_id}\u0000${data.model_id}\u0000${data.api_kind}`;
 }
 
+interface Client {
+  controller: ReadableStreamDefaultController<Uint8Array>;
+  /** Receives the log tail (sendToAdmins). */
+  admin: boolean;
+}
+
+interface Frame {
+  bytes: Uint8Array;
+  adminOnly: boolean;
+}
+
 /**
  * One window's queue, in id order: frames encoded at publish, and state events (supersedingKey) kept as
  * events, encoded at the flush only if no newer one for their key followed in the window.
  */
-type Queued = Uint8Array | PublishedEvent;
+type Queued = Frame | PublishedEvent;
 
-function windowBytes(queued: Queued[], encode: (event: PublishedEvent) => Uint8Array): Uint8Array {
+function isFrame(item: Queued): item is Frame {
+  return "bytes" in item;
+}
+
+/** The window's frames: every encoded frame, and each state event only if it is the newest for its key. */
+function windowFrames(queued: Queued[], encode: (event: PublishedEvent) => Uint8Array): Frame[] {
   const newest = new Map<string, number>();
+  for (const item of queued) if (!isFrame(item)) newest.set(supersedingKey(item) as string, item.id);
+  const frames: Frame[] = [];
   for (const item of queued) {
-    if (item instanceof Uint8Array) continue;
-    newest.set(supersedingKey(item) as string, item.id);
+    if (isFrame(item)) frames.push(item);
+    else if (newest.get(supersedingKey(item) as string) === item.id)
+      frames.push({ bytes: encode(item), adminOnly: false });
   }
-  const frames: Uint8Array[] = [];
-  let length = 0;
-  for (const item of queued) {
-    const frame =
-      item instanceof Uint8Array
-        ? item
-        : newest.get(supersedingKey(item) as string) === item.id
-          ? encode(item)
-          : null;
-    if (frame === null) continue;
-    frames.push(frame);
-    length += frame.byteLength;
-  }
-  if (frames.length === 1) return frames[0] as Uint8Array;
-  const out = new Uint8Array(length);
+  return frames;
+}
+
+function concat(frames: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(frames.reduce((sum, frame) => sum + frame.byteLength, 0));
   let offset = 0;
   for (const frame of frames) {
     out.set(frame, offset);
@@ -97,8 +114,15 @@ function windowBytes(queued: Queued[], encode: (event: PublishedEvent) => Uint8A
   return out;
 }
 
-interface Client {
-  controller: ReadableStreamDefaultController<Uint8Array>;
+/** One chunk with every frame (admins) and one without the admin-only frames (everyone else). */
+function audienceChunks(frames: Frame[]): { admin: Uint8Array; everyone: Uint8Array } {
+  const all = frames.map((frame) => frame.bytes);
+  const admin = all.length === 1 ? (all[0] as Uint8Array) : concat(all);
+  const shared = frames.filter((frame) => !frame.adminOnly);
+  return {
+    admin,
+    everyone: shared.length === all.length ? admin : concat(shared.map((frame) => frame.bytes)),
+  };
 }
 
 /** Erroring the stream drops its backlog and makes the server close the connection (Node logs the error). */
@@ -116,12 +140,16 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   const retryMs = options.retryMs ?? 3000;
   const flushDelayMs = options.flushDelayMs ?? FLUSH_DELAY_MS;
   let slowDisconnects = 0;
-  /** What was published since the last flush, in id order; shared by every client. */
+  /** Connected admin clients (sendToAdmins does nothing without one). */
+  let admins = 0;
+  /** What was published since the last flush, in id order; shared by every client of an audience. */
   let pending: Queued[] = [];
   const encode = (event: PublishedEvent) => encoder.encode(formatEvent(event));
   let flushScheduled = false;
 
-  const drop = (client: Client) => clients.delete(client);
+  const drop = (client: Client) => {
+    if (clients.delete(client) && client.admin) admins -= 1;
+  };
 
   /**
    * Enqueues without waiting. A client still holding more than the bound from earlier writes is
@@ -145,26 +173,31 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
     }
   };
 
-  /** One chunk per flush, the same bytes for every client. */
+  /** One chunk per flush and audience, the same bytes for every client of it. */
   const flush = () => {
     flushScheduled = false;
     if (pending.length === 0) return;
     const queued = pending;
     pending = [];
     if (clients.size === 0) return;
-    const chunk = windowBytes(queued, encode);
-    for (const client of clients) send(client, chunk);
+    const chunks = audienceChunks(windowFrames(queued, encode));
+    for (const client of clients) {
+      const chunk = client.admin ? chunks.admin : chunks.everyone;
+      if (chunk.byteLength > 0) send(client, chunk);
+    }
   };
 
-  // One subscription for all clients: each event is formatted and encoded once (a state event at the
-  // flush, and only if it is still the newest for its key).
-  options.bus.subscribe((event) => {
-    if (clients.size === 0) return;
-    pending.push(supersedingKey(event) === null ? encode(event) : event);
+  const enqueue = (item: Queued) => {
+    pending.push(item);
     if (!flushScheduled) {
       flushScheduled = true;
       options.schedule(flush, flushDelayMs);
     }
+  };
+  // One subscription for all clients: each event is formatted and encoded once (a state event at the
+  // flush, and only if it is still the newest for its key).
+  options.bus.subscribe((event) => {
+    if (clients.size > 0) enqueue(supersedingKey(event) === null ? { bytes: encode(event), adminOnly: false } : event);
   });
 
   /** What a (re)connecting client is owed first: replayed events, or a reset when replay is impossible. */
@@ -185,7 +218,7 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   };
 
   return {
-    connect(lastEventIdHeader) {
+    connect(lastEventIdHeader, { logs }) {
       let client: Client | undefined;
       return new ReadableStream<Uint8Array>(
         {
@@ -193,9 +226,10 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
             // Pending frames go to the clients that were there; the replay below covers them for this one.
             flush();
             // Replay and subscription happen in one synchronous step: no event can fall between them.
-            client = { controller };
+            client = { controller, admin: logs };
             for (const frame of openingFrames(lastEventIdHeader)) controller.enqueue(frame);
             clients.add(client);
+            if (client.admin) admins += 1;
           },
           cancel() {
             if (client) drop(client);
@@ -203,6 +237,10 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
         },
         { highWaterMark: options.maxBacklogBytes, size: (chunk) => chunk.byteLength },
       );
+    },
+    sendToAdmins(type, json) {
+      if (admins > 0)
+        enqueue({ bytes: encoder.encode(`event: ${type}\ndata: ${json}\n\n`), adminOnly: true });
     },
     heartbeat() {
       if (clients.size === 0) return;

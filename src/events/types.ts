@@ -12,6 +12,8 @@ export type ApiKind =
   | "audio_transcriptions"
   | "audio_speech"
   | "images";
+/** Who sent a request: a client of /v1 (`api`), the dashboard's playground, or a TPS benchmark run. */
+export type RequestSource = "api" | "playground" | "benchmark";
 
 /** One finished proxied request, as handed to the recorder and the TPS tracker. Never carries bodies. */
 export interface CompletionRecord {
@@ -45,6 +47,7 @@ export interface CompletionRecord {
   concurrency?: number | null;
   client_ip: string | null;
   api_key_id: string | null;
+  source: RequestSource;
 }
 
 export interface EndpointSummaryEvent {
@@ -74,6 +77,14 @@ export interface MetricsSnapshot
   online_endpoints: number;
   total_endpoints: number;
   average_response_time_ms: number | null;
+}
+
+/** One structured log line as the logger wrote it: time, level, msg and its fields. */
+export interface LogLineJson {
+  time: IsoTime;
+  level: "debug" | "info" | "warn" | "error";
+  msg: string;
+  [field: string]: unknown;
 }
 
 export interface ModelLoadPoint {
@@ -139,6 +150,20 @@ export interface EventPayloads {
   EndpointUpdated: EndpointSummaryEvent;
   EndpointRemoved: { endpoint_id: string };
   MetricsUpdated: MetricsSnapshot;
+  /**
+   * A new balancer log line: admins only, sent without an id (never replayed; a reconnecting log view
+   * refetches GET /api/dashboard/logs/lb).
+   */
+  LogLine: LogLineJson;
+  /** A TPS benchmark run moved on (throttled while running; always sent when it ends). */
+  BenchmarkProgress: BenchmarkProgressEvent;
+}
+
+export interface BenchmarkProgressEvent {
+  run_id: string;
+  status: "running" | "completed" | "cancelled" | "failed";
+  done: number;
+  total: number;
 }
 
 export type EventType = keyof EventPayloads;

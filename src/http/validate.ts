@@ -51,3 +51,10 @@ export function validQuery<S extends Schema>(c: Context, schema: S): v.InferOutp
 export function validParams<S extends Schema>(c: Context, schema: S): v.InferOutput<S> {
   return validate(schema, c.req.param(), "path");
 }
+
+/** JSON only: a cross-site HTML form cannot send it (so nobody can log a browser into their account). */
+export function requireJson(c: Context): void {
+  if (!c.req.header("content-type")?.toLowerCase().startsWith("application/json")) {
+    throw new AppError("bad_request", "Send the body as application/json", { code: "invalid_json" });
+  }
+}

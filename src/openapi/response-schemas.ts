@@ -23,10 +23,10 @@ import type { DayStats, ModelStats, ModelTps } from "../stats/daily-report.js";
 import type { MinutePoint } from "../stats/types.js";
 
 const int = v.pipe(v.number(), v.integer());
-const count = v.pipe(v.number(), v.integer(), v.minValue(0));
+export const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 const num = v.number();
 const nullableNum = v.nullable(v.number());
-const isoTime = v.pipe(v.string(), v.isoTimestamp());
+export const isoTime = v.pipe(v.string(), v.isoTimestamp());
 
 export const ErrorResponse = v.strictObject({
   error: v.strictObject({
@@ -60,9 +60,14 @@ const apiKeyFields = {
   key_prefix: v.string(),
   permissions: v.array(v.picklist(PERMISSIONS)),
   created_by: v.nullable(v.string()),
+  user_id: v.nullable(v.string()),
+  owner: v.nullable(v.string()),
   created_at: isoTime,
   expires_at: v.nullable(isoTime),
   last_used_at: v.nullable(isoTime),
+  rate_limit_rpm: v.nullable(count),
+  token_limit_daily: v.nullable(count),
+  used_today: v.strictObject({ requests: count, output_tokens: count }),
   /** Queue order when every endpoint is busy. */
   priority: v.picklist(PRIORITIES),
 };
@@ -236,6 +241,7 @@ export const RequestResponses = v.strictObject({
       total_tokens: count,
       tokens_estimated: v.boolean(),
       client_ip: v.nullable(v.string()),
+      source: v.string(),
     }),
   ),
   total_count: count,

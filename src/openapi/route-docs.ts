@@ -21,10 +21,13 @@ import {
   ListQuery as EndpointQuery,
   UpdateBody as EndpointUpdate,
 } from "../routes/endpoints.js";
+import { EventsQuery } from "../routes/events.js";
 import { UploadFields } from "../routes/openai.js";
 import { html, json, none, type RouteDoc, redirect, sse, text } from "./doc-helpers.js";
+import { PLAYGROUND_DOCS } from "./playground-docs.js";
 import * as q from "./request-log-schemas.js";
 import * as r from "./response-schemas.js";
+import { TEAM_ROUTE_DOCS } from "./team-route-docs.js";
 
 const openai = (summary: string, schema: Parameters<typeof json>[0]): RouteDoc => ({
   tag: "OpenAI-compatible",
@@ -88,7 +91,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   "PATCH /api/api-keys/:id": {
     tag: "API keys",
-    summary: "Change an API key's queue priority (interactive before batch when endpoints are saturated)",
+    summary:
+      "Same as PUT: change a key's queue priority (interactive before batch when saturated), name, permissions or limits",
     body: ApiKeyUpdate,
     responses: { 200: json(r.ApiKey) },
   },
@@ -247,7 +251,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   "GET /api/events": {
     tag: "Dashboard",
-    summary: "Live events (Server-Sent Events; `Last-Event-ID` replays)",
+    summary: "Live events (Server-Sent Events; `Last-Event-ID` replays; `logs=1`: admins also get LogLine)",
+    query: EventsQuery,
     responses: { 200: sse("Events: RequestCompleted, EndpointStatusChanged, MetricsUpdated, …") },
   },
 
@@ -313,6 +318,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     summary: "This document rendered (Swagger UI)",
     responses: { 200: html("API reference") },
   },
+  ...PLAYGROUND_DOCS,
   "GET /": { tag: "Dashboard", summary: "Redirects to the dashboard", responses: { 302: redirect } },
   "GET /dashboard": { tag: "Dashboard", summary: "Redirects to /dashboard/", responses: { 302: redirect } },
+  ...TEAM_ROUTE_DOCS,
 };

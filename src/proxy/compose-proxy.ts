@@ -75,6 +75,7 @@ export function composeProxy(input: {
     logger: input.logger,
     maxAttempts: config.maxAttempts,
     tokens: input.tokens,
+    routingHeaders: config.routingHeaders,
   });
   input.events.subscribe((event) => {
     // A deleted endpoint's circuit goes with it; any endpoint change may free a queued request.

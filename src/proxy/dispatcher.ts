@@ -3,7 +3,13 @@
 // batch, keys taking turns) used when every candidate is at its cap.
 import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
 import { FairQueue, type Priority } from "../balancer/fair-queue.js";
-import { createRouter, outputEstimate, type RouteRequest, type Router } from "../balancer/router.js";
+import {
+  createRouter,
+  outputEstimate,
+  type RouteChoice,
+  type RouteRequest,
+  type Router,
+} from "../balancer/router.js";
 import type { SpeedReader } from "../balancer/types.js";
 import type { Timers } from "../clock.js";
 import type { LoadBalancerMode } from "../config.js";
@@ -45,6 +51,8 @@ export interface Admission {
   exclude: Set<string> | null;
   /** The client's request signal: a waiter whose client left is dropped. */
   signal: AbortSignal | null;
+  /** Pinned to this endpoint (playground, benchmark): only it is a candidate. */
+  only: string | null;
 }
 
 interface Waiter {
@@ -126,7 +134,7 @@ export class Dispatcher implements LiveLoad {
   acquire(admission: Admission): Promise<ModelRoute | null> | ModelRoute | null {
     const queue = this.queues.get(admission.model);
     if (queue && queue.size > 0) this.drain();
-    if (!queue || queue.size === 0) {
+    if (!queue || !competesWithAny(queue, admission)) {
       const choice = this.router.choose(this.routeRequest(admission));
       if (choice.kind === "route") return this.take(choice.route);
       if (choice.kind === "none") return null;
@@ -160,7 +168,7 @@ export class Dispatcher implements LiveLoad {
       apiKind: admission.apiKind,
       expectedOutputTokens: outputEstimate(admission.maxOutputTokens, typical),
       promptTokens: admission.promptTokens,
-      routes: this.options.routesFor(admission.model),
+      routes: pinnedTo(this.options.routesFor(admission.model), admission.only),
       exclude: admission.exclude,
     };
   }
@@ -217,6 +225,16 @@ export class Dispatcher implements LiveLoad {
     if (queue.remove(waiter)) this.forget(waiter);
   }
 
+  /** The first waiter, in serving order, that a candidate is free for now, with the router's choice. */
+  private servable(queue: FairQueue<Waiter>): { waiter: Waiter; choice: RouteChoice } | undefined {
+    for (const waiter of queue.inOrder()) {
+      const choice = this.router.choose(this.routeRequest(waiter.admission));
+      if (choice.kind !== "saturated") return { waiter, choice };
+      if (waiter.admission.only === null) return undefined;
+    }
+    return undefined;
+  }
+
   /** A waiter left its queue: stop its timeout and abort listener. */
   private forget(waiter: Waiter): void {
     this.waiting -= 1;
@@ -224,18 +242,32 @@ export class Dispatcher implements LiveLoad {
     waiter.admission.signal?.removeEventListener("abort", waiter.onAbort);
   }
 
-  /** Serves each model's queue in its order (interactive first, keys in turn) while a candidate is free. */
+  /**
+   * Serves each model's queue in its order (interactive first, keys in turn) while a candidate is free.
+   * A pinned waiter whose endpoint is full is passed over, so it never holds up a request that another
+   * endpoint could serve; an unpinned waiter that cannot go ends the pass (all its candidates are full).
+   */
   private drain(): void {
     for (const queue of this.queues.values()) {
-      for (let head = queue.peek(); head !== undefined; head = queue.peek()) {
-        const choice = this.router.choose(this.routeRequest(head.admission));
-        if (choice.kind === "saturated") break;
-        queue.shift(); // the head, and its key's turn passes
-        this.forget(head);
-        head.resolve(choice.kind === "route" ? this.take(choice.route) : null);
+      for (let next = this.servable(queue); next; next = this.servable(queue)) {
+        queue.take(next.waiter); // out of turn only when pinned waiters ahead of it are blocked
+        this.forget(next.waiter);
+        next.waiter.resolve(next.choice.kind === "route" ? this.take(next.choice.route) : null);
       }
     }
   }
+}
+
+/** Whether the new request must wait behind someone: any unpinned waiter, or one pinned to its endpoint. */
+function competesWithAny(queue: FairQueue<Waiter>, incoming: Admission): boolean {
+  for (const waiter of queue.inOrder()) {
+    if (waiter.admission.only === null || waiter.admission.only === incoming.only) return true;
+  }
+  return false;
+}
+
+function pinnedTo(routes: ModelRoute[], only: string | null): ModelRoute[] {
+  return only === null ? routes : routes.filter((route) => route.endpoint.id === only);
 }
 
 function queueFull(model: string): AppError {

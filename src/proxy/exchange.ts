@@ -7,7 +7,7 @@ import type { ModelRoute } from "../registry/types.js";
 import type { AttemptJson, CompletionSink, RecordedBodies } from "../stats/types.js";
 import type { Dispatcher } from "./dispatcher.js";
 import { decide, type Ending, type Failure, type Outcome, type Verdict, verdictOf } from "./outcome.js";
-import { type ProxyCall, wantsStream } from "./proxy-request.js";
+import { type ProxyCall, type RoutingInfo, wantsStream } from "./proxy-request.js";
 import type { StreamObserver } from "./sse-relay.js";
 import { StreamTranscript } from "./stream-transcript.js";
 
@@ -27,6 +27,8 @@ export interface ExchangeDeps {
   clock: Clock;
   /** Counts estimated tokens when an upstream reports no usage. */
   tokens: TokenCounter;
+  /** LLMLB_ROUTING_HEADERS. */
+  routingHeaders: boolean;
 }
 
 export class Exchange {
@@ -40,6 +42,8 @@ export class Exchange {
   attemptStartedAt = 0;
   /** First upstream body byte of the current attempt, ms after its start. */
   ttftMs: number | null = null;
+  /** Time spent waiting in the per-model queue across attempts, ms. */
+  queueWaitMs = 0;
   /** The endpoint's load mark when the current attempt took its slot (see Dispatcher.loadMark). */
   private loadMarkAtStart = 0;
   private ended = false;
@@ -159,6 +163,7 @@ export class Exchange {
       concurrency,
       client_ip: this.call.clientIp,
       api_key_id: this.call.apiKeyId,
+      source: this.call.source ?? "api",
     };
     const last = route ? this.attempts[this.attempts.length - 1] : undefined;
     if (last) {
@@ -181,6 +186,16 @@ export class Exchange {
       request,
       response: JSON.stringify(answer),
       responseTruncated: this.transcript?.truncated === true,
+    };
+  }
+
+  /** What the routing headers say about this request, for the endpoint of the current attempt. */
+  routing(): RoutingInfo | null {
+    if (!this.deps.routingHeaders || !this.lastRoute) return null;
+    return {
+      endpointName: this.lastRoute.endpoint.name,
+      attempts: this.attempts.length,
+      queueWaitMs: this.queueWaitMs,
     };
   }
 

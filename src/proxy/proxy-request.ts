@@ -3,7 +3,7 @@
 import * as v from "valibot";
 import type { Priority } from "../balancer/fair-queue.js";
 import { AppError } from "../errors.js";
-import type { ApiKind } from "../events/types.js";
+import type { ApiKind, RequestSource } from "../events/types.js";
 import { authHeaders } from "../registry/cloud.js";
 import type { EndpointType } from "../registry/types.js";
 import type { UploadBody } from "./upload-body.js";
@@ -65,6 +65,10 @@ export interface ProxyCall {
   signal: AbortSignal | null;
   /** The client's Accept header, if any. */
   accept: string | undefined;
+  /** Who sent it (recorded with the request); `api` when absent. */
+  source?: RequestSource;
+  /** Sent to this endpoint only: no routing, no failover (playground, benchmark). */
+  pinnedEndpointId?: string | null;
 }
 
 /**
@@ -182,6 +186,9 @@ export function upstreamHeaders(
  * content, cookies (an upstream must not set cookies on llmlb's origin), and redirects' Location.
  */
 const DROPPED = new Set([
+  "x-llmlb-endpoint",
+  "x-llmlb-attempts",
+  "x-llmlb-queue-wait-ms",
   "connection",
   "keep-alive",
   "proxy-connection",
@@ -198,9 +205,32 @@ const DROPPED = new Set([
   "location",
 ]);
 
-/** The upstream's end-to-end response headers, plus ours; headers its `Connection` names are hop-by-hop too. */
-export function clientHeaders(upstream: Record<string, string>, requestId: string): Record<string, string> {
+/** Which endpoint answered, after how many attempts and how long the request queued (routing headers). */
+export interface RoutingInfo {
+  endpointName: string;
+  attempts: number;
+  /** ms spent in the per-model queue; 0 when the request never waited (then no header). */
+  queueWaitMs: number;
+}
+
+/**
+ * The upstream's end-to-end response headers, plus ours (routing headers when `routing` is given); headers
+ * its `Connection` names are hop-by-hop too.
+ */
+export function clientHeaders(
+  upstream: Record<string, string>,
+  requestId: string,
+  routing: RoutingInfo | null = null,
+): Record<string, string> {
   const headers: Record<string, string> = { "x-request-id": requestId };
+  if (routing) {
+    // Header values are ByteStrings: a non-Latin-1 endpoint name goes percent-encoded.
+    headers["x-llmlb-endpoint"] = /^[\x20-\x7e]*$/.test(routing.endpointName)
+      ? routing.endpointName
+      : encodeURIComponent(routing.endpointName);
+    headers["x-llmlb-attempts"] = String(routing.attempts);
+    if (routing.queueWaitMs > 0) headers["x-llmlb-queue-wait-ms"] = String(Math.round(routing.queueWaitMs));
+  }
   const named = upstream.connection?.toLowerCase().split(",");
   const hopByHop = named ? new Set(named.map((name) => name.trim())) : null;
   for (const name in upstream) {

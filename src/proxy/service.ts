@@ -12,7 +12,7 @@ import type { EndpointDirectory, ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
 import type { UpstreamClient, UpstreamResponse } from "../upstream/types.js";
 import { BytesSource } from "./bytes-source.js";
-import { ClientGoneError, type Dispatcher, RETRY_AFTER_SECS } from "./dispatcher.js";
+import { type Admission, ClientGoneError, type Dispatcher, RETRY_AFTER_SECS } from "./dispatcher.js";
 import { Exchange, type ExchangeDeps } from "./exchange.js";
 import {
   classify,
@@ -22,6 +22,7 @@ import {
   upstream5xx,
   upstreamRedirect,
 } from "./outcome.js";
+import { pinnedRefusal } from "./pinned-refusal.js";
 import {
   clientHeaders,
   injectsUsage,
@@ -47,6 +48,8 @@ export interface ProxyServiceDeps {
   logger: Logger;
   maxAttempts: number;
   tokens: TokenCounter;
+  /** LLMLB_ROUTING_HEADERS: x-llmlb-endpoint / -attempts / -queue-wait-ms on every proxied response. */
+  routingHeaders: boolean;
 }
 
 export interface ProxyService {
@@ -82,6 +85,7 @@ export function createProxyService(deps: ProxyServiceDeps): ProxyService {
     completions: deps.completions,
     clock: deps.clock,
     tokens: deps.tokens,
+    routingHeaders: deps.routingHeaders,
   };
   return {
     async handle(call) {
@@ -104,7 +108,13 @@ const clientGone = (): Settled => ({
 async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Settled> {
   const call = exchange.call;
   const model = call.body.model;
-  if (!deps.directory.isKnownModel(model)) return rejected(deps.directory.unknownModel(model));
+  const pinned = call.pinnedEndpointId ?? null;
+  if (pinned !== null) {
+    const refusal = pinnedRefusal(deps.directory, pinned, model);
+    if (refusal) return rejected(refusal);
+  } else if (!deps.directory.isKnownModel(model)) {
+    return rejected(deps.directory.unknownModel(model));
+  }
   const admission = {
     model,
     apiKind: call.apiKind,
@@ -114,6 +124,7 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
     fairKey: call.apiKeyId ?? "",
     exclude: null as Set<string> | null,
     signal: call.signal,
+    only: pinned,
   };
   // Built before any attempt: a body that cannot be forwarded is the client's error, never an endpoint's.
   let bodyFor: UpstreamBody;
@@ -123,10 +134,12 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
     return rejected(toAppError(error));
   }
   let failure: Failure | null = null;
-  for (let attempt = 0; attempt < deps.maxAttempts; attempt++) {
+  // A pinned request has one endpoint and no failover.
+  const maxAttempts = pinned === null ? deps.maxAttempts : 1;
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
     let route: ModelRoute | null;
     try {
-      route = await deps.dispatcher.acquire(admission);
+      route = await acquire(deps, exchange, admission);
     } catch (error) {
       return error instanceof ClientGoneError ? clientGone() : rejected(toAppError(error));
     }
@@ -157,15 +170,33 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
       }),
     );
   }
-  return { reply: lastFailureReply(call, failure), outcome: { kind: "failed", failure } };
+  return { reply: lastFailureReply(exchange, failure), outcome: { kind: "failed", failure } };
+}
+
+/** Takes a slot; time spent queued (a pending acquire) is added to the exchange's queue wait. */
+async function acquire(
+  deps: ProxyServiceDeps,
+  exchange: Exchange,
+  admission: Admission,
+): Promise<ModelRoute | null> {
+  const taken = deps.dispatcher.acquire(admission);
+  if (!(taken instanceof Promise)) return taken;
+  const queuedAt = deps.clock.monotonic();
+  try {
+    return await taken;
+  } finally {
+    exchange.queueWaitMs += deps.clock.monotonic() - queuedAt;
+  }
 }
 
 /** The last attempt's failure: the upstream's own 5xx relayed as is, else llmlb's 502/504. */
-function lastFailureReply(call: ProxyCall, failure: Failure): Response | AppError {
+function lastFailureReply(exchange: Exchange, failure: Failure): Response | AppError {
   if (!failure.response) return failureError(failure);
+  const call = exchange.call;
   const { status, headers, body } = failure.response;
   const shaped = call.shape ? call.shape.whole(body, status) : body;
-  return new Response(shaped as BodyInit, { status, headers: clientHeaders(headers, call.requestId) });
+  const relayed = clientHeaders(headers, call.requestId, exchange.routing());
+  return new Response(shaped as BodyInit, { status, headers: relayed });
 }
 
 /** One attempt on one endpoint: the settled reply once committed, or a Retry (the slot already freed). */
@@ -270,7 +301,7 @@ async function relayWhole(
   return {
     reply: new Response(body as BodyInit, {
       status,
-      headers: clientHeaders(response.headers, call.requestId),
+      headers: clientHeaders(response.headers, call.requestId, exchange.routing()),
     }),
     outcome,
   };
@@ -307,7 +338,7 @@ async function relayStream(
   const relay = new SseRelay(exchange.streamObserver(), injectsUsage(call), rewrite);
   const shaper = shape?.stream() ?? null;
   const status = response.status;
-  const headers = clientHeaders(response.headers, call.requestId);
+  const headers = clientHeaders(response.headers, call.requestId, exchange.routing());
   if (first.done) {
     const whole = finishShaped(relay, shaper);
     return {

@@ -326,9 +326,15 @@ export class EndpointRegistry {
     }
   }
 
-  /** A new endpoint with the defaults (newEndpoint), stored and announced. */
+  /**
+   * A new endpoint with the defaults (newEndpoint), stored and announced. Its registration time (epoch ms) is
+   * strictly after every endpoint already known, so listing by registration time is registration order even
+   * when two are registered within one clock tick (declared endpoints at boot, a frozen test clock).
+   */
   private async insert(input: NewEndpointInput, apiKey: string | undefined, memoryOnly = false) {
-    const row = newEndpoint(this.options.defaults, input, { id: this.newId(), now: this.options.now() });
+    const latest = this.directory.list().at(-1)?.registeredAt ?? Number.NEGATIVE_INFINITY;
+    const now = Math.max(this.options.now(), latest + 1);
+    const row = newEndpoint(this.options.defaults, input, { id: this.newId(), now });
     const entry = await this.options.writer.insert(row, apiKey, memoryOnly);
     if (!memoryOnly)
       this.log.info("endpoint registered", { endpoint_id: row.id, name: row.name, base_url: row.baseUrl });

@@ -2,11 +2,12 @@
 import { Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import * as v from "valibot";
+import { noteAudit } from "../audit/middleware.js";
 import { requestIsHttps, SESSION_COOKIE, sessionOf } from "../auth/guard.js";
+import { NewPassword } from "../auth/password-policy.js";
 import { type UserJson, userView } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
-import { AppError } from "../errors.js";
-import { validBody } from "../http/validate.js";
+import { requireJson, validBody } from "../http/validate.js";
 import { type IsoTime, isoTime } from "../http/wire-time.js";
 
 /** Only what these routes use. */
@@ -19,7 +20,7 @@ export const LoginBody = v.object({
 
 export const ChangePasswordBody = v.object({
   current_password: v.pipe(v.string(), v.minLength(1), v.maxLength(1024)),
-  new_password: v.pipe(v.string(), v.minLength(8, "must be at least 8 characters"), v.maxLength(1024)),
+  new_password: NewPassword,
 });
 
 /** GET /api/auth/me: the signed-in user, the CSRF token for cookie requests, when the session ends. */
@@ -38,12 +39,15 @@ export function authRoutes(deps: AuthRoutesDeps): Hono {
   const app = new Hono();
 
   app.post("/api/auth/login", async (c) => {
-    // JSON only: a cross-site HTML form cannot send it, so nobody can log a browser into their account.
-    if (!c.req.header("content-type")?.toLowerCase().startsWith("application/json")) {
-      throw new AppError("bad_request", "Send the credentials as application/json", { code: "invalid_json" });
-    }
+    requireJson(c);
     const body = await validBody(c, LoginBody);
+    noteAudit(c, { actor: { type: "user", id: null, name: body.username } });
     const result = await deps.auth.accounts.login(body.username, body.password, deps.clientAddress(c));
+    noteAudit(c, {
+      actor: { type: "user", id: result.user.id, name: result.user.username },
+      targetType: "user",
+      targetId: result.user.id,
+    });
     setCookie(c, SESSION_COOKIE, result.token, {
       httpOnly: true,
       sameSite: "Strict",

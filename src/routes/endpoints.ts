@@ -2,6 +2,7 @@
 // manual test and sync. Responses never carry an API key, only `has_api_key`.
 import { Hono } from "hono";
 import * as v from "valibot";
+import { noteAudit } from "../audit/middleware.js";
 import type { AppDeps } from "../deps.js";
 import { validBody, validParams, validQuery } from "../http/validate.js";
 import { normaliseBaseUrl } from "../registry/base-url.js";
@@ -100,7 +101,9 @@ export function endpointRoutes(deps: Pick<AppDeps, "registry" | "directory" | "c
 
   app.post("/api/endpoints", async (c) => {
     const body = await validBody(c, CreateBody);
+    noteAudit(c, { details: { name: body.name, fields: Object.keys(body) } });
     const record = await registry.create({ ...toInput(body), name: body.name, baseUrl: body.base_url });
+    noteAudit(c, { targetId: record.id });
     return c.json(endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)), 201);
   });
 
@@ -131,6 +134,8 @@ export function endpointRoutes(deps: Pick<AppDeps, "registry" | "directory" | "c
   app.put("/api/endpoints/:id", async (c) => {
     const { id } = validParams(c, IdParams);
     const body = await validBody(c, UpdateBody);
+    // Which fields changed, never their values (api_key is a secret).
+    noteAudit(c, { details: { fields: Object.keys(body) } });
     const record = await registry.update(id, toInput(body));
     return c.json(endpointJson(record, countersOf(record.id), deps.circuits.circuitState(record.id)));
   });

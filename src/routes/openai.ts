@@ -34,40 +34,44 @@ const UPLOAD_ROUTES: [path: string, apiKind: ApiKind][] = [
   ["/v1/images/variations", "images"],
 ];
 
+/** What every call of these routes carries besides its body: who sent it, how, and at which priority. */
+function callBase(deps: Pick<AppDeps, "clientAddress">, c: Context, apiKind: ApiKind, path: string) {
+  return {
+    apiKind,
+    path,
+    requestId: c.get("requestId"),
+    clientIp: deps.clientAddress(c),
+    apiKeyId: apiKeyIdOf(c),
+    priority: priorityOf(c),
+    signal: c.req.raw.signal,
+    accept: c.req.header("accept"),
+  } satisfies Partial<ProxyCall>;
+}
+
+/** Reads and validates one JSON inference request into a ProxyCall for `path` (the upstream path). */
+export async function readProxyCall(
+  deps: Pick<AppDeps, "clientAddress" | "config">,
+  c: Context,
+  apiKind: ApiKind,
+  path: string,
+  routing: Pick<ProxyCall, "source" | "pinnedEndpointId"> = {},
+): Promise<ProxyCall> {
+  const rawBody = await readBodyText(c, deps.config.maxBodyBytes);
+  const body = validate(ProxyBodySchema, parseJsonText(rawBody), "body");
+  return { ...callBase(deps, c, apiKind, path), body, rawBody, ...routing };
+}
+
 export function openaiRoutes(deps: OpenaiRoutesDeps): Hono {
   const app = new Hono();
   const maxBytes = deps.config.maxBodyBytes;
-
-  const handle = (
-    c: Context,
-    apiKind: ApiKind,
-    path: string,
-    parts: Pick<ProxyCall, "body"> & Partial<ProxyCall>,
-  ) =>
-    deps.proxy.handle({
-      apiKind,
-      path,
-      requestId: c.get("requestId"),
-      clientIp: deps.clientAddress(c),
-      apiKeyId: apiKeyIdOf(c),
-      priority: priorityOf(c),
-      signal: c.req.raw.signal,
-      accept: c.req.header("accept"),
-      ...parts,
-    });
-
   for (const [path, apiKind] of ROUTES) {
-    app.post(path, async (c) => {
-      const rawBody = await readBodyText(c, maxBytes);
-      const body = validate(ProxyBodySchema, parseJsonText(rawBody), "body");
-      return handle(c, apiKind, path, { body, rawBody });
-    });
+    app.post(path, async (c) => deps.proxy.handle(await readProxyCall(deps, c, apiKind, path)));
   }
   for (const [path, apiKind] of UPLOAD_ROUTES) {
     app.post(path, async (c) => {
       const upload = await UploadBody.open(bodyChunks(c, maxBytes), c.req.header("content-type"), maxBytes);
       const body = validate(UploadFields, { model: upload.model }, "body");
-      return handle(c, apiKind, path, { body, upload });
+      return deps.proxy.handle({ ...callBase(deps, c, apiKind, path), body, upload });
     });
   }
   return app;

@@ -74,7 +74,7 @@ export function composeStats(input: {
 }
 
 /** A sink that, after the first request of a burst, flushes once `delayMs` later (through defer). */
-function flushingSoon(
+export function flushingSoon(
   sink: CompletionSink,
   flush: () => Promise<unknown>,
   delayMs: number,

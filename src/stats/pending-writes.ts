@@ -127,6 +127,7 @@ export function historyOf(completion: CompletionRecord, extras: HistoryExtras = 
     tokensEstimated: completion.estimated,
     clientIp: completion.client_ip,
     apiKeyId: completion.api_key_id,
+    source: completion.source,
     requestBody: bodies?.request ?? null,
     responseBody: bodies?.response ?? null,
     requestBodyTruncated: bodies?.requestTruncated ?? false,

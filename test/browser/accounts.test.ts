@@ -116,7 +116,7 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     await page.getByLabel("Name").fill("browser-key");
     await page.getByLabel("Queue priority").selectOption("batch");
     await page.getByRole("button", { name: "Create key" }).click();
-    const shown = page.locator("[data-new-key]");
+    const shown = page.locator("[data-shown-once]");
     await shown.waitFor(WAIT);
     const key = await shown.innerText();
     expect(key).toMatch(/^sk_[A-Za-z0-9_-]{32,}$/);
@@ -127,7 +127,7 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     expect(models.status).toBe(200);
 
     await page.getByRole("button", { name: "Done" }).click();
-    expect(await page.locator("[data-new-key]").count()).toBe(0);
+    expect(await page.locator("[data-shown-once]").count()).toBe(0);
     const row = page.locator("tr", { hasText: "browser-key" });
     await row.waitFor(WAIT);
     expect(await row.innerText()).not.toContain(key);
@@ -146,7 +146,7 @@ describe("dashboard sign-in and API keys in Chromium", { timeout: 60_000 }, () =
     await page.getByLabel("Name").fill("expiring-key");
     await page.getByLabel("Expires (optional)").fill("2099-12-31");
     await page.getByRole("button", { name: "Create key" }).click();
-    await page.locator("[data-new-key]").waitFor(WAIT);
+    await page.locator("[data-shown-once]").waitFor(WAIT);
     await page.getByRole("button", { name: "Done" }).click();
     const row = page.locator("tr", { hasText: "expiring-key" });
     await row.waitFor(WAIT);

@@ -262,7 +262,7 @@ describe("dashboard in Chromium", { timeout: 90_000 }, () => {
     // only those) are expected here and are taken out of the run's console error list.
     const restartErrors = browser.errors.splice(errorsBeforeRestart);
     for (const error of restartErrors)
-      expect(error).toMatch(/net::ERR_[A-Z_]+ \(http:\/\/127\.0\.0\.1:\d+\/api\/events\)$/);
+      expect(error).toMatch(/net::ERR_[A-Z_]+ \(http:\/\/127\.0\.0\.1:\d+\/api\/events(\?logs=1)?\)$/);
     await expect
       .poll(async () => (await tpsCell("model-fast").innerText()) === (await apiTps("model-fast")), WAIT)
       .toBe(true);

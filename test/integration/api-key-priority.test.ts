@@ -53,7 +53,9 @@ describe("API key priority", () => {
   });
 
   it("a saturated endpoint serves the interactive key's request before the batch key's queued ones", async () => {
-    const server = await startInferenceServer("vllm", { models: ["m"], scripts: { m: { ttftMs: 150 } } });
+    // Each answer takes 600 ms, so all four job requests are in (one running, three queued) before the first ends,
+    // even on a loaded machine.
+    const server = await startInferenceServer("vllm", { models: ["m"], scripts: { m: { ttftMs: 600 } } });
     servers.push(server);
     const app = await startTestApp({ env: { LLMLB_QUEUE_MAX: "10" } });
     apps.push(app);

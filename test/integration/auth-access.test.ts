@@ -2,23 +2,13 @@
 import { eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { hashPassword } from "../../src/auth/password.js";
-import { apiKeys, users } from "../../src/db/schema.js";
+import { apiKeys } from "../../src/db/schema.js";
+import { createKey, viewerHeaders } from "../fixtures/accounts.js";
 import { startInferenceServer } from "../fixtures/fake-inference.js";
 import { registerEndpoint } from "../fixtures/proxy-harness.js";
 import { startTestApp, type TestApp } from "../fixtures/test-app.js";
 
 const DENIED = [401, 403];
-
-async function createKey(app: TestApp, permissions: string[], expiresAt?: number) {
-  const response = await fetch(`${app.url}/api/api-keys`, {
-    method: "POST",
-    headers: { ...(await app.adminHeaders()), "content-type": "application/json" },
-    body: JSON.stringify({ name: `key ${permissions.join(",")}`, permissions, expires_at: expiresAt }),
-  });
-  expect(response.status).toBe(201);
-  return (await response.json()) as { id: string; key: string; key_prefix: string };
-}
 
 async function call(app: TestApp, method: string, path: string, headers: Record<string, string> = {}) {
   const body = method === "GET" ? undefined : "{}";
@@ -31,26 +21,6 @@ async function call(app: TestApp, method: string, path: string, headers: Record<
 
 async function errorOf(response: Response) {
   return ((await response.json()) as { error: { type: string; code: string; message: string } }).error;
-}
-
-/** A viewer account, created the way an operator would seed one in the database. */
-async function viewerHeaders(app: TestApp) {
-  const now = Date.now();
-  await app.composition.deps.database.db.insert(users).values({
-    id: "viewer-1",
-    username: "viewer",
-    passwordHash: await hashPassword("viewer-password"),
-    role: "viewer",
-    createdAt: now,
-    updatedAt: now,
-  });
-  const response = await fetch(`${app.url}/api/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "viewer", password: "viewer-password" }),
-  });
-  expect(response.status).toBe(200);
-  return { authorization: `Bearer ${((await response.json()) as { token: string }).token}` };
 }
 
 describe("route protection", () => {
@@ -146,7 +116,11 @@ describe("route protection", () => {
       [viewer, "POST", "/api/endpoints", 403],
       [viewer, "GET", "/api/api-keys", 403],
       [viewer, "POST", "/api/api-keys", 403],
-      [viewer, "POST", "/v1/chat/completions", 401],
+      // The dashboard's playground chats as the signed-in admin; a viewer's session is not enough.
+      [viewer, "POST", "/v1/chat/completions", 403],
+      [viewer, "POST", "/v1/completions", 401],
+      [viewer, "GET", "/v1/models", "through"],
+      [admin, "POST", "/v1/chat/completions", "through"],
       [admin, "POST", "/api/endpoints", "through"],
       [admin, "GET", "/api/api-keys", 200],
     ];

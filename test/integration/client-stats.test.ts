@@ -11,7 +11,7 @@ import type {
   ClientTimelineJson,
 } from "../../src/dashboard/client-stats.js";
 import type { RequestResponsesPage } from "../../src/dashboard/request-responses.js";
-import { readExportPage } from "../../src/db/request-responses.js";
+import { exportPageQuery } from "../../src/db/request-responses.js";
 import { api } from "../fixtures/admin-api.js";
 import { getJson, runJob } from "../fixtures/completions.js";
 import { type InferenceServer, startInferenceServer } from "../fixtures/fake-inference.js";
@@ -150,7 +150,7 @@ describe("query plans", () => {
     // never sorts the table.
     const db = test.composition.deps.database.db;
     for (const withBodies of [false, true]) {
-      const page = readExportPage(db, { model: "m" }, { createdAt: 5, id: 9 }, 500, withBodies);
+      const page = exportPageQuery(db, { model: "m" }, { createdAt: 5, id: 9 }, 500, withBodies);
       const statement = (page as unknown as { toSQL(): { sql: string; params: InArgs } }).toSQL();
       const result = await client.execute({
         sql: `EXPLAIN QUERY PLAN ${statement.sql}`,

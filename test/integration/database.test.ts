@@ -6,11 +6,15 @@ import { endpoints } from "../../src/db/schema.js";
 import { openTestDatabase, type TempDir, tempDir } from "../fixtures/temp-db.js";
 
 const EXPECTED_TABLES = [
+  "api_key_usage",
   "api_keys",
+  "audit_log",
+  "benchmark_runs",
   "client_hourly_stats",
   "endpoint_daily_stats",
   "endpoint_models",
   "endpoints",
+  "invitations",
   "model_tps_state",
   "request_history",
   "sessions",

@@ -16,6 +16,7 @@ interface Call {
   route: string;
   path: () => string;
   auth: Auth;
+  /** A function when the body depends on an earlier answer (an invitation code). */
   body?: unknown;
   status: number;
 }
@@ -23,7 +24,17 @@ interface Call {
 let app: TestApp;
 let upstream: InferenceServer;
 let spec: Json;
-const state = { endpointId: "", keyId: "", key: "", session: "" };
+const state = {
+  endpointId: "",
+  keyId: "",
+  key: "",
+  session: "",
+  ownKeyId: "",
+  userId: "",
+  invitationId: "",
+  code: "",
+  runId: "",
+};
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -75,6 +86,41 @@ const CALLS: Call[] = [
     permissions: ["openai.inference", "endpoints.read", "metrics.read"],
   }),
   call("GET /api/api-keys", fixed("/api/api-keys"), "admin"),
+  call("PUT /api/api-keys/:id", () => `/api/api-keys/${state.keyId}`, "admin", 200, { rate_limit_rpm: 600 }),
+  call("POST /api/me/api-keys", fixed("/api/me/api-keys"), "admin", 201, {
+    name: "own",
+    permissions: ["openai.inference"],
+    token_limit_daily: 1000,
+  }),
+  call("GET /api/me/api-keys", fixed("/api/me/api-keys"), "admin"),
+  call("PUT /api/me/api-keys/:id", () => `/api/me/api-keys/${state.ownKeyId}`, "admin", 200, {
+    name: "own 2",
+  }),
+  call("DELETE /api/me/api-keys/:id", () => `/api/me/api-keys/${state.ownKeyId}`, "admin", 204),
+  call("POST /api/users", fixed("/api/users"), "admin", 201, {
+    username: "doc-user",
+    password: "doc-user-pass-1",
+  }),
+  call("GET /api/users", fixed("/api/users"), "admin"),
+  call("PUT /api/users/:id", () => `/api/users/${state.userId}`, "admin", 200, { role: "admin" }),
+  call("DELETE /api/users/:id", () => `/api/users/${state.userId}`, "admin", 204),
+  call("POST /api/invitations", fixed("/api/invitations"), "admin", 201, { role: "viewer" }),
+  call("POST /api/auth/register", fixed("/api/auth/register"), "none", 201, () => ({
+    invitation_code: state.code,
+    username: "doc-invited",
+    password: "doc-invited-pass-1",
+  })),
+  call("POST /api/auth/register", fixed("/api/auth/register"), "none", 400, () => ({
+    invitation_code: state.code,
+    username: "doc-invited-2",
+    password: "doc-invited-pass-2",
+  })),
+  call("POST /api/invitations", fixed("/api/invitations"), "admin", 201, { expires_in_hours: 1 }),
+  call("GET /api/invitations", fixed("/api/invitations"), "admin"),
+  call("DELETE /api/invitations/:id", () => `/api/invitations/${state.invitationId}`, "admin", 204),
+  call("GET /api/dashboard/audit-logs", fixed("/api/dashboard/audit-logs?action=user&per_page=20"), "admin"),
+  call("GET /api/dashboard/audit-logs/stats", fixed("/api/dashboard/audit-logs/stats"), "admin"),
+  call("GET /api/dashboard/audit-logs/verify", fixed("/api/dashboard/audit-logs/verify"), "admin"),
   call("POST /v1/chat/completions", fixed("/v1/chat/completions"), "key", 200, chat),
   call("POST /v1/completions", fixed("/v1/completions"), "key", 200, { model: "doc-model", prompt: "hi" }),
   call("POST /v1/embeddings", fixed("/v1/embeddings"), "key", 200, { model: "doc-model", input: "hi" }),
@@ -106,6 +152,20 @@ const CALLS: Call[] = [
     "admin",
   ),
   call("GET /api/dashboard/fleet", fixed("/api/dashboard/fleet"), "admin"),
+  call("GET /api/events", fixed("/api/events?logs=1"), "admin"),
+  call("POST /api/endpoints/:id/chat/completions", () => `${e()}/chat/completions`, "admin", 200, chat),
+  call("POST /api/benchmarks/tps", fixed("/api/benchmarks/tps"), "admin", 202, {
+    endpoint_ids: [],
+    model: "doc-model",
+    requests: 50,
+    concurrency: 1,
+    max_tokens: 200,
+  }),
+  call("GET /api/benchmarks/tps/:run_id", () => `/api/benchmarks/tps/${state.runId}`, "admin"),
+  call("DELETE /api/benchmarks/tps/:run_id", () => `/api/benchmarks/tps/${state.runId}`, "admin"),
+  call("GET /api/benchmarks/tps", fixed("/api/benchmarks/tps"), "admin"),
+  call("GET /api/dashboard/logs/lb", fixed("/api/dashboard/logs/lb?level=info&limit=50"), "admin"),
+  call("GET /api/benchmarks/tps/:run_id", fixed("/api/benchmarks/tps/no-such-run"), "admin", 404),
   call(
     "GET /api/dashboard/request-responses/export",
     fixed("/api/dashboard/request-responses/export?format=csv"),
@@ -175,10 +235,13 @@ function documented(route: string, status: number): Json {
 }
 
 async function perform(step: Call): Promise<Response> {
+  if (typeof step.body === "function") return perform({ ...step, body: step.body() });
   const body =
     step.route === "POST /api/endpoints" && step.status === 201
       ? { ...(step.body as object), base_url: upstream.url }
-      : step.body;
+      : step.route === "POST /api/benchmarks/tps"
+        ? { ...(step.body as object), endpoint_ids: [state.endpointId] }
+        : step.body;
   const headers = await headersFor(step.auth);
   if (body !== undefined) headers["content-type"] = "application/json";
   return fetch(`${app.url}${step.path()}`, {
@@ -192,6 +255,13 @@ async function perform(step: Call): Promise<Response> {
 function remember(step: Call, body: Json): void {
   if (step.route === "POST /api/auth/login") state.session = body.token;
   if (step.route === "POST /api/endpoints" && step.status === 201) state.endpointId = body.id;
+  if (step.route === "POST /api/benchmarks/tps") state.runId = body.run_id;
+  if (step.route === "POST /api/me/api-keys") state.ownKeyId = body.id;
+  if (step.route === "POST /api/users") state.userId = body.id;
+  if (step.route === "POST /api/invitations") {
+    state.invitationId = body.id;
+    state.code = body.code;
+  }
   if (step.route === "POST /api/api-keys") {
     state.keyId = body.id;
     state.key = body.key;

@@ -72,6 +72,8 @@ describe("GET /api/dashboard/request-responses", () => {
       total_tokens: 10,
       tokens_estimated: false,
       client_ip: "127.0.0.1",
+      // Rows written before the source column existed, or by /v1 clients.
+      source: "api",
     });
   });
 

@@ -15,11 +15,18 @@ describe("access rules", () => {
   });
 
   it("/v1/* needs openai.inference; reading /v1/models also accepts openai.models.read", () => {
-    expect(accessFor("POST", "/v1/chat/completions", closed)).toMatchObject({
+    expect(accessFor("POST", "/v1/completions", closed)).toMatchObject({
       sessions: "none",
       permissions: ["openai.inference"],
       inference: true,
     });
+    // The playground: an admin session may chat, any session may list models.
+    expect(accessFor("POST", "/v1/chat/completions", closed)).toMatchObject({
+      sessions: "admin",
+      permissions: ["openai.inference"],
+      inference: true,
+    });
+    expect(accessFor("GET", "/v1/models", closed)).toMatchObject({ sessions: "any" });
     expect(accessFor("GET", "/v1/models/llama3", closed)).toMatchObject({
       permissions: ["openai.inference", "openai.models.read"],
     });

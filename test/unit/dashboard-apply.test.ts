@@ -75,6 +75,7 @@ function completion(overrides: Partial<CompletionJson> = {}): CompletionJson {
     stream: false,
     client_ip: "127.0.0.1",
     api_key_id: null,
+    source: "api",
     ...overrides,
   };
 }

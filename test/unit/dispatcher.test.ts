@@ -30,13 +30,14 @@ function setup(routes: ModelRoute[], queueMax: number) {
     queueTimeoutMs: 5_000,
     timers: systemTimers,
   });
-  const admission = (signal: AbortSignal | null = null): Admission => ({
+  const admission = (signal: AbortSignal | null = null, only: string | null = null): Admission => ({
     model: "m",
     apiKind: "chat_completions",
     maxOutputTokens: 16,
     promptTokens: 10,
     priority: "interactive",
     fairKey: "",
+    only,
     exclude: null,
     signal,
   });
@@ -121,6 +122,51 @@ describe("dispatcher", () => {
     expect(idOf(await queued)).toBe("b");
     expect(dispatcher.queued()).toBe(0);
     expect(dispatcher.inFlight("b")).toBe(1);
+  });
+
+  it("a pinned request only takes its endpoint, and waits for it without holding up other requests", async () => {
+    const { dispatcher, admission } = setup([route("a", 1), route("b", 2)], 5);
+    expect(idOf(dispatcher.acquire(admission(null, "a")))).toBe("a");
+    // a is full: a second request pinned to it queues, though b has room.
+    const pinnedWaiter = dispatcher.acquire(admission(null, "a"));
+    expect(pinnedWaiter).toBeInstanceOf(Promise);
+    // Unpinned traffic is not queued behind it: b serves it at once.
+    expect(idOf(dispatcher.acquire(admission()))).toBe("b");
+    dispatcher.release("a");
+    expect(idOf(await pinnedWaiter)).toBe("a");
+    // A pinned request to an endpoint that does not serve the model gets no route.
+    expect(dispatcher.acquire(admission(null, "c"))).toBeNull();
+  });
+
+  it("in the priority queue, pinned waiters whose endpoint is full are passed over, and users go before a run", async () => {
+    const { dispatcher, admission } = setup([route("a", 1), route("b", 1)], 5);
+    const as = (label: string, only: string | null, priority: "interactive" | "batch") => ({
+      ...admission(null, only),
+      fairKey: label,
+      priority,
+    });
+    expect(idOf(dispatcher.acquire(as("bench", "a", "batch")))).toBe("a"); // a benchmark run on a
+    expect(idOf(dispatcher.acquire(as("user", null, "interactive")))).toBe("b");
+    const order: string[] = [];
+    const wait = (label: string, only: string | null, priority: "interactive" | "batch") =>
+      (dispatcher.acquire(as(label, only, priority)) as Promise<ModelRoute>).then((r) =>
+        order.push(`${label}:${r.endpoint.id}`),
+      );
+    const waits = [
+      wait("bench2", "a", "batch"), // the run's next request
+      wait("chatA", "a", "interactive"), // a playground chat pinned to a: first in the queue's order
+      wait("job", null, "batch"), // any endpoint will do
+    ];
+    expect(dispatcher.queued()).toBe(3);
+    dispatcher.release("b"); // a is still full: both pinned waiters are passed over, job takes b
+    await Promise.resolve();
+    expect(order).toEqual(["job:b"]);
+    dispatcher.release("a"); // the interactive chat gets a's next slot, ahead of the run
+    await Promise.resolve();
+    dispatcher.release("a");
+    await Promise.all(waits);
+    expect(order).toEqual(["job:b", "chatA:a", "bench2:a"]);
+    expect(dispatcher.queued()).toBe(0);
   });
 
   it("answers 429 when the wait expires", async () => {

@@ -58,7 +58,7 @@ function setup(options: { replayCapacity?: number; maxBacklogBytes?: number } = 
     flushDelayMs: 25,
   });
   const open = (lastEventId?: string) => {
-    const reader = hub.connect(lastEventId).getReader();
+    const reader = hub.connect(lastEventId, { logs: false }).getReader();
     const parser = new SseParser();
     const drain = drainer(reader, parser);
     // The client reads after the coalescing window has passed.
@@ -197,7 +197,7 @@ describe("event stream hub", () => {
 
   it("coalesces the events of one window into a single write per client", async () => {
     const { bus, hub, timers } = setup();
-    const reader = hub.connect(undefined).getReader();
+    const reader = hub.connect(undefined, { logs: false }).getReader();
     await reader.read(); // the opening frame
     for (const name of ["a", "b", "c"]) bus.publish(removed(name));
     expect(timers.pending()).toBe(1);

@@ -27,6 +27,26 @@ describe("fair queue", () => {
     expect(queue.size).toBe(0);
   });
 
+  it("lists waiters in serving order, and one taken out of turn passes its key's turn", () => {
+    const queue = new FairQueue<string>();
+    for (const [item, key] of [
+      ["a1", "a"],
+      ["a2", "a"],
+      ["b1", "b"],
+      ["b2", "b"],
+      ["c1", "c"],
+    ] as const) {
+      queue.push(item, key, "batch");
+    }
+    queue.push("i1", "team", "interactive");
+    expect([...queue.inOrder()]).toEqual(["i1", "a1", "b1", "c1", "a2", "b2"]);
+    // b1 goes while i1 and a1 cannot: b's turn passes, the others keep their places.
+    expect(queue.take("b1")).toBe(true);
+    expect(queue.take("b1")).toBe(false);
+    expect(queue.size).toBe(5);
+    expect(drain(queue)).toEqual(["i1", "a1", "c1", "b2", "a2"]);
+  });
+
   it("removes a waiter wherever it is and keeps the count", () => {
     const queue = new FairQueue<string>();
     queue.push("a1", "a", "interactive");

@@ -7,8 +7,10 @@ import "./styles/layout.css";
 import "./styles/overlays.css";
 import "./styles/tables.css";
 import "./styles/forms.css";
+import "./styles/playground.css";
 import "./styles/usage.css";
 import "./styles/phone.css";
+import "./styles/team.css";
 
 void checkSession();
 const root = document.getElementById("app");

@@ -2,19 +2,20 @@
 // server's own response type (web/src/api/types.ts re-exports them from src/).
 import { api, query, setCsrfToken } from "./http.js";
 import type {
-  ApiKey,
-  ApiKeyCreateInput,
-  ApiKeyListJson,
+  BenchmarkRunJson,
+  BenchmarkRunsJson,
+  BenchmarkStart,
   ClientHeatmapJson,
   ClientsJson,
-  CreatedApiKeyJson,
   DailyTokensJson,
   DayStats,
   EndpointCreateInput,
   EndpointDetailJson,
   EndpointJson,
   EndpointUpdateInput,
+  LbLogsJson,
   LoginJson,
+  ModelListJson,
   ModelTps,
   MonthlyTokensJson,
   Overview,
@@ -107,10 +108,14 @@ export const fetchClients = (groupBy: "ip" | "api_key", days: number) =>
 export const fetchHeatmap = (days: number) =>
   api<ClientHeatmapJson>(`/api/dashboard/clients/heatmap${query({ days })}`);
 
-export const fetchApiKeys = async (): Promise<ApiKey[]> => (await api<ApiKeyListJson>("/api/api-keys")).data;
+export const fetchModels = () => api<ModelListJson>("/v1/models");
 
-export const createApiKey = (input: ApiKeyCreateInput) =>
-  api<CreatedApiKeyJson>("/api/api-keys", { method: "POST", body: input });
+export const startBenchmark = (params: BenchmarkStart) =>
+  api<{ run_id: string }>("/api/benchmarks/tps", { method: "POST", body: params });
+export const fetchBenchmark = (runId: string) =>
+  api<BenchmarkRunJson>(`/api/benchmarks/tps/${encodeURIComponent(runId)}`);
+export const fetchBenchmarks = () => api<BenchmarkRunsJson>("/api/benchmarks/tps");
+export const cancelBenchmark = (runId: string) =>
+  api<BenchmarkRunJson>(`/api/benchmarks/tps/${encodeURIComponent(runId)}`, { method: "DELETE" });
 
-export const deleteApiKey = (id: string) =>
-  api<void>(`/api/api-keys/${encodeURIComponent(id)}`, { method: "DELETE" });
+export const fetchLbLogs = (limit: number) => api<LbLogsJson>(`/api/dashboard/logs/lb${query({ limit })}`);

@@ -57,6 +57,26 @@ export interface RequestOptions {
   anonymous?: boolean;
 }
 
+/** POSTs JSON with the session cookie and CSRF header; the Response is the caller's to read (streams). */
+export async function postForStream(path: string, body: unknown, signal: AbortSignal): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream" };
+  const csrf = currentCsrf();
+  if (csrf) headers["x-csrf-token"] = csrf;
+  const response = await fetch(path, {
+    method: "POST",
+    headers,
+    credentials: "same-origin",
+    body: JSON.stringify(body),
+    signal,
+  });
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    if (response.status === 401) onUnauthorized();
+    throw error;
+  }
+  return response;
+}
+
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
   const method = options.method ?? "GET";
   const headers: Record<string, string> = { accept: "application/json" };

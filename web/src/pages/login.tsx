@@ -1,6 +1,6 @@
-// Owns the sign-in page and the forced change of a generated admin password.
+// Owns the sign-in page and the forced change of a password someone else chose (generated or admin-set).
 import { useState } from "preact/hooks";
-import { changePassword, session, signIn } from "../state/session.js";
+import { changePassword, registeredUsername, session, signIn } from "../state/session.js";
 
 function useSubmit(action: () => Promise<void>) {
   const [error, setError] = useState<string | null>(null);
@@ -21,14 +21,20 @@ function useSubmit(action: () => Promise<void>) {
 }
 
 export function LoginPage() {
-  const [username, setUsername] = useState("admin");
+  const [username, setUsername] = useState(registeredUsername.value ?? "admin");
   const [password, setPassword] = useState("");
   const { error, busy, submit } = useSubmit(() => signIn(username, password));
   return (
     <main class="center">
       <form class="card auth" onSubmit={submit} aria-label="Sign in">
         <h1>llmlb</h1>
-        <p class="muted">Sign in to the dashboard.</p>
+        {registeredUsername.value ? (
+          <p class="ok-note" role="status">
+            Account {registeredUsername.value} created. Sign in with your new password.
+          </p>
+        ) : (
+          <p class="muted">Sign in to the dashboard.</p>
+        )}
         {error && (
           <p class="form-error" role="alert">
             {error}
@@ -76,8 +82,8 @@ export function ChangePasswordPage() {
       <form class="card auth" onSubmit={submit} aria-label="Change password">
         <h1>Choose a password</h1>
         <p class="muted">
-          {session.value?.username ?? "This account"} still uses the generated password. Set your own to
-          continue.
+          {session.value?.username ?? "This account"} still uses a password someone else chose (generated, or
+          set by an admin). Set your own to continue.
         </p>
         {error && (
           <p class="form-error" role="alert">

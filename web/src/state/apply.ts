@@ -232,5 +232,6 @@ export function completionRow(record: CompletionJson): RequestRow {
     total_tokens: record.input_tokens + record.output_tokens,
     tokens_estimated: record.estimated,
     client_ip: record.client_ip,
+    source: record.source,
   };
 }

@@ -4,7 +4,7 @@
 import { signal } from "@preact/signals";
 import type { EventType } from "../../../src/events/types.js";
 import { fetchModelTps, fetchOverview } from "../api/calls.js";
-import type { EndpointJson, EventJsonPayloads, ModelTps } from "../api/types.js";
+import type { EndpointJson, EventJsonPayloads, LogLineJson, ModelTps } from "../api/types.js";
 import {
   applyCompletion,
   applyEndpoint,
@@ -34,6 +34,17 @@ export const connection = signal<ConnectionState>("connecting");
 export const loadError = signal<string | null>(null);
 /** Bumped whenever the server says we missed too much (panels with their own data refetch). */
 export const resyncs = signal(0);
+/** The balancer's recent log lines, oldest first (admins: the stream carries LogLine events). */
+export const logLines = signal<LogLineJson[]>([]);
+/** The latest progress of each benchmark run seen since the page loaded. */
+export const benchmarkProgress = signal<Record<string, EventJsonPayloads["BenchmarkProgress"]>>({});
+const LOG_ROWS = 2000;
+
+/** A snapshot of the log ring, plus the live lines newer than its newest. */
+export function setLogSnapshot(lines: LogLineJson[]): void {
+  const newest = lines[lines.length - 1]?.time ?? "";
+  logLines.value = [...lines, ...logLines.value.filter((line) => line.time > newest)].slice(-LOG_ROWS);
+}
 
 const LIVE_ROWS = 200;
 const MAX_BACKOFF_MS = 30_000;
@@ -141,6 +152,13 @@ const handlers: { [K in EventType]: (data: EventJsonPayloads[K]) => void } = {
   MetricsUpdated(data) {
     if (overview.value) overview.value = applyMetrics(overview.value, data);
   },
+  LogLine(data) {
+    const lines = logLines.value;
+    logLines.value = lines.length >= LOG_ROWS ? [...lines.slice(1 - LOG_ROWS), data] : [...lines, data];
+  },
+  BenchmarkProgress(data) {
+    benchmarkProgress.value = { ...benchmarkProgress.value, [data.run_id]: data };
+  },
 };
 
 function resync(): void {
@@ -149,8 +167,11 @@ function resync(): void {
   for (const endpointId of Object.keys(modelTps.value)) void loadModelTps(endpointId);
 }
 
+/** Admins also receive the log tail (LogLine events) on the one stream. */
+let withLogs = false;
+
 function open(afterManualRetry: boolean): void {
-  const es = new EventSource("/api/events", { withCredentials: true });
+  const es = new EventSource(withLogs ? "/api/events?logs=1" : "/api/events", { withCredentials: true });
   source = es;
   es.onopen = () => {
     if (source !== es) return;
@@ -185,8 +206,9 @@ function open(afterManualRetry: boolean): void {
 }
 
 /** Opens the stream first, then loads the snapshot, so nothing between the two is missed. */
-export function startLive(): void {
+export function startLive(logs: boolean): void {
   if (source) return;
+  withLogs = logs;
   connection.value = "connecting";
   open(false);
   void refreshOverview();
@@ -206,5 +228,6 @@ export function stopLive(): void {
   overview.value = null;
   modelTps.value = {};
   liveRequests.value = [];
+  logLines.value = [];
   connection.value = "connecting";
 }

@@ -8,6 +8,9 @@ import { startLive, stopLive } from "./model.js";
 /** undefined while the first check runs; null when signed out. */
 export const session = signal<User | null | undefined>(undefined);
 
+/** The account just registered with an invitation: the sign-in page greets it and fills the username in. */
+export const registeredUsername = signal<string | null>(null);
+
 /** Set while this browser believes it has a session, so a signed-out visit makes no failing request. */
 const HINT = "llmlb.signed-in";
 
@@ -15,7 +18,7 @@ function signedIn(user: User | null): void {
   session.value = user;
   if (user) localStorage.setItem(HINT, "1");
   else localStorage.removeItem(HINT);
-  if (user && !user.must_change_password) startLive();
+  if (user && !user.must_change_password) startLive(user.role === "admin");
   else stopLive();
 }
 
