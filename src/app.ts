@@ -6,7 +6,7 @@ import { authGuard } from "./auth/guard.js";
 import type { AppDeps } from "./deps.js";
 import { AppError, errorBody, toAppError } from "./errors.js";
 import { DASHBOARD_PREFIX } from "./http/dashboard.js";
-import { securityHeaders } from "./http/security-headers.js";
+import { carriesReplyHeaders, securityHeaders } from "./http/security-headers.js";
 import { keyLimitGuard } from "./limits/limit-guard.js";
 import { anthropicRoutes, isAnthropicPath } from "./routes/anthropic.js";
 import { apiKeyRoutes } from "./routes/api-keys.js";
@@ -47,12 +47,14 @@ export function createApp(deps: AppDeps): Hono {
   app.use(async (c, next) => {
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    c.header("x-request-id", requestId);
     c.set("requestId", requestId);
     const started = deps.clock.monotonic();
     await next();
-    // Set again: handlers that build their own Response would otherwise drop it.
-    if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", requestId);
+    // Set on the final response (also one a handler built itself), unless its init carried it already: see
+    // withReplyHeaders in http/security-headers.ts for why the proxy's answers must not be touched here.
+    if (!carriesReplyHeaders(c.res) && !c.res.headers.has("x-request-id")) {
+      c.res.headers.set("x-request-id", requestId);
+    }
     log.debug("request", {
       request_id: requestId,
       method: c.req.method,
@@ -63,7 +65,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   // State-changing /api calls reach the audit log with their outcome, whatever refused or answered them.
-  app.use(auditTrail(deps));
+  app.use("/api/*", auditTrail(deps));
   // Every request passes the access table (src/auth/access-rules.ts) before any route module.
   app.use(authGuard(deps));
   // Inference with an API key is admitted against the key's limits (429 rate_limit_exceeded).

@@ -57,6 +57,11 @@ export interface ProxyCall {
   /** Reshapes what reaches the client; absent: the upstream's OpenAI-shaped answer is relayed as is. */
   shape?: ResponseShaper;
   requestId: string;
+  /**
+   * The HTTP layer's security headers (http/security-headers.ts): when given, every Response the proxy
+   * returns carries them and x-request-id in its init (the route marks it with withReplyHeaders).
+   */
+  securityHeaders?: Readonly<Record<string, string>>;
   clientIp: string | null;
   apiKeyId: string | null;
   /** Queue order when every endpoint is saturated (the API key's priority). */
@@ -203,6 +208,8 @@ const DROPPED = new Set([
   "set-cookie",
   "set-cookie2",
   "location",
+  // Removed from every response by the security headers (hono/secure-headers' removePoweredBy).
+  "x-powered-by",
 ]);
 
 /** Which endpoint answered, after how many attempts and how long the request queued (routing headers). */
@@ -214,15 +221,15 @@ export interface RoutingInfo {
 }
 
 /**
- * The upstream's end-to-end response headers, plus ours (routing headers when `routing` is given); headers
- * its `Connection` names are hop-by-hop too.
+ * The upstream's end-to-end response headers, plus ours (routing headers when `routing` is given, the
+ * call's security headers, which win over the upstream's); headers its `Connection` names are hop-by-hop too.
  */
 export function clientHeaders(
   upstream: Record<string, string>,
-  requestId: string,
+  call: Pick<ProxyCall, "requestId" | "securityHeaders">,
   routing: RoutingInfo | null = null,
 ): Record<string, string> {
-  const headers: Record<string, string> = { "x-request-id": requestId };
+  const headers: Record<string, string> = { "x-request-id": call.requestId };
   if (routing) {
     // Header values are ByteStrings: a non-Latin-1 endpoint name goes percent-encoded.
     headers["x-llmlb-endpoint"] = /^[\x20-\x7e]*$/.test(routing.endpointName)
@@ -236,5 +243,7 @@ export function clientHeaders(
   for (const name in upstream) {
     if (!DROPPED.has(name) && !hopByHop?.has(name)) headers[name] = upstream[name] as string;
   }
+  const security = call.securityHeaders;
+  if (security) for (const name in security) headers[name] = security[name] as string;
   return headers;
 }

@@ -55,7 +55,8 @@ export interface ProxyServiceDeps {
 export interface ProxyService {
   /**
    * Forwards one validated request (any route family: see ProxyCall); resolves to the client's response,
-   * throws AppError before any byte. Every request produces exactly one completion record.
+   * throws AppError before any byte. Every request produces exactly one completion record. Every response
+   * carries x-request-id and the call's securityHeaders.
    */
   handle(call: ProxyCall): Promise<Response>;
 }
@@ -99,8 +100,8 @@ export function createProxyService(deps: ProxyServiceDeps): ProxyService {
 }
 
 const rejected = (error: AppError): Settled => ({ reply: error, outcome: { kind: "rejected", error } });
-const clientGone = (): Settled => ({
-  reply: new Response(null, { status: 499 }),
+const clientGone = (call: ProxyCall): Settled => ({
+  reply: new Response(null, { status: 499, headers: clientHeaders({}, call) }),
   outcome: { kind: "client_gone", status: 0 },
 });
 
@@ -141,7 +142,7 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
     try {
       route = await acquire(deps, exchange, admission);
     } catch (error) {
-      return error instanceof ClientGoneError ? clientGone() : rejected(toAppError(error));
+      return error instanceof ClientGoneError ? clientGone(call) : rejected(toAppError(error));
     }
     if (!route) break;
     admission.exclude ??= new Set();
@@ -150,7 +151,7 @@ async function forward(deps: ProxyServiceDeps, exchange: Exchange): Promise<Sett
     const result = await tryEndpoint(deps, exchange, route, bodyFor(route.upstreamModelId));
     if (!("failure" in result)) return result;
     if (result.rejected) return rejected(result.rejected);
-    if (result.failure.kind === "client_gone") return clientGone();
+    if (result.failure.kind === "client_gone") return clientGone(call);
     failure = result.failure;
     deps.logger.warn("upstream attempt failed", {
       request_id: call.requestId,
@@ -195,7 +196,7 @@ function lastFailureReply(exchange: Exchange, failure: Failure): Response | AppE
   const call = exchange.call;
   const { status, headers, body } = failure.response;
   const shaped = call.shape ? call.shape.whole(body, status) : body;
-  const relayed = clientHeaders(headers, call.requestId, exchange.routing());
+  const relayed = clientHeaders(headers, call, exchange.routing());
   return new Response(shaped as BodyInit, { status, headers: relayed });
 }
 
@@ -301,7 +302,7 @@ async function relayWhole(
   return {
     reply: new Response(body as BodyInit, {
       status,
-      headers: clientHeaders(response.headers, call.requestId, exchange.routing()),
+      headers: clientHeaders(response.headers, call, exchange.routing()),
     }),
     outcome,
   };
@@ -338,7 +339,7 @@ async function relayStream(
   const relay = new SseRelay(exchange.streamObserver(), injectsUsage(call), rewrite);
   const shaper = shape?.stream() ?? null;
   const status = response.status;
-  const headers = clientHeaders(response.headers, call.requestId, exchange.routing());
+  const headers = clientHeaders(response.headers, call, exchange.routing());
   if (first.done) {
     const whole = finishShaped(relay, shaper);
     return {
@@ -356,7 +357,7 @@ async function relayBytes(exchange: Exchange, response: UpstreamResponse): Promi
   if ("failure" in head) return head;
   const { upstream, first } = head;
   const status = response.status;
-  const headers = clientHeaders(response.headers, exchange.call.requestId);
+  const headers = clientHeaders(response.headers, exchange.call);
   if (first.done)
     return { reply: new Response(null, { status, headers }), outcome: { kind: "answered", status } };
   const source = new BytesSource(exchange, upstream, first.value, status);

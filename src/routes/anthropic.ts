@@ -12,6 +12,7 @@ import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { readBodyText } from "../http/body-text.js";
 import { parseJsonText } from "../http/json-text.js";
+import { securityHeadersOf, withReplyHeaders } from "../http/security-headers.js";
 import { validate } from "../http/validate.js";
 import type { ProxyBody, ProxyCall } from "../proxy/proxy-request.js";
 import type { ModelRoute } from "../registry/types.js";
@@ -54,6 +55,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
       shape: shaper,
       anthropicBody: request,
       requestId: c.get("requestId"),
+      securityHeaders: securityHeadersOf(c),
       clientIp: deps.clientAddress(c),
       apiKeyId: apiKeyIdOf(c),
       priority: priorityOf(c),
@@ -61,7 +63,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
       accept: request.stream ? "text/event-stream" : "application/json",
     };
     const response = await deps.proxy.handle(call);
-    if (shaper.status === null) return response;
+    if (shaper.status === null) return withReplyHeaders(response);
     // An error body the shaper wrote (upstream error, untranslatable answer): its own status and type.
     const headers = new Headers(response.headers);
     headers.set("content-type", "application/json");

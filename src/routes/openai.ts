@@ -7,6 +7,7 @@ import type { AppDeps } from "../deps.js";
 import type { ApiKind } from "../events/types.js";
 import { bodyChunks, readBodyText } from "../http/body-text.js";
 import { parseJsonText } from "../http/json-text.js";
+import { securityHeadersOf, withReplyHeaders } from "../http/security-headers.js";
 import { validate } from "../http/validate.js";
 import { ProxyBodySchema, type ProxyCall } from "../proxy/proxy-request.js";
 import { UploadBody } from "../proxy/upload-body.js";
@@ -40,6 +41,7 @@ function callBase(deps: Pick<AppDeps, "clientAddress">, c: Context, apiKind: Api
     apiKind,
     path,
     requestId: c.get("requestId"),
+    securityHeaders: securityHeadersOf(c),
     clientIp: deps.clientAddress(c),
     apiKeyId: apiKeyIdOf(c),
     priority: priorityOf(c),
@@ -65,13 +67,15 @@ export function openaiRoutes(deps: OpenaiRoutesDeps): Hono {
   const app = new Hono();
   const maxBytes = deps.config.maxBodyBytes;
   for (const [path, apiKind] of ROUTES) {
-    app.post(path, async (c) => deps.proxy.handle(await readProxyCall(deps, c, apiKind, path)));
+    app.post(path, async (c) =>
+      withReplyHeaders(await deps.proxy.handle(await readProxyCall(deps, c, apiKind, path))),
+    );
   }
   for (const [path, apiKind] of UPLOAD_ROUTES) {
     app.post(path, async (c) => {
       const upload = await UploadBody.open(bodyChunks(c, maxBytes), c.req.header("content-type"), maxBytes);
       const body = validate(UploadFields, { model: upload.model }, "body");
-      return deps.proxy.handle({ ...callBase(deps, c, apiKind, path), body, upload });
+      return withReplyHeaders(await deps.proxy.handle({ ...callBase(deps, c, apiKind, path), body, upload }));
     });
   }
   return app;

@@ -112,6 +112,67 @@ describe("hostile inference traffic", () => {
     expect(response.headers.get("x-kept")).toBe("yes");
   });
 
+  it("every proxied answer carries the security headers and its request id; an upstream cannot weaken them", async () => {
+    const { post } = await setup();
+    const weakening = {
+      "content-security-policy": "default-src *",
+      "x-frame-options": "SAMEORIGIN",
+      "referrer-policy": "unsafe-url",
+      "x-powered-by": "Express",
+      "x-kept": "yes",
+    };
+    let status = 200;
+    server?.route("POST", "/v1/chat/completions", (request, response) => {
+      if (request.body.includes('"stream":true')) {
+        response.writeHead(200, { "content-type": "text/event-stream", ...weakening });
+        response.end('data: {"choices":[{"delta":{"content":"hi"}}]}\n\ndata: [DONE]\n\n');
+        return;
+      }
+      sendJson(response, status, { id: "c", object: "chat.completion", model: "m", choices: [] }, weakening);
+    });
+    const health = await fetch(`${app?.url}/health`);
+    const security = [...health.headers].filter(([name]) =>
+      /^(content-security-policy|x-|referrer-policy|cross-origin-|origin-agent-cluster)/.test(name),
+    );
+    const ours = Object.fromEntries(security.filter(([name]) => name !== "x-request-id"));
+    expect(ours["content-security-policy"]).toContain("frame-ancestors 'none'");
+    const answers = [
+      await post("/v1/chat/completions", JSON.stringify({ model: "m", messages: [] })),
+      await post("/v1/chat/completions", JSON.stringify({ model: "m", messages: [], stream: true })),
+    ];
+    status = 400;
+    answers.push(await post("/v1/chat/completions", JSON.stringify({ model: "m", messages: [] })));
+    answers.push(await post("/v1/chat/completions", JSON.stringify({ model: "absent", messages: [] })));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 400, 404]);
+    const ids = new Set<string>();
+    for (const answer of answers) {
+      await answer.arrayBuffer();
+      const got = Object.fromEntries([...answer.headers].filter(([name]) => name in ours));
+      expect({ status: answer.status, headers: got }).toEqual({ status: answer.status, headers: ours });
+      expect(answer.headers.get("x-powered-by")).toBeNull();
+      expect(answer.headers.get("strict-transport-security")).toBeNull();
+      ids.add(answer.headers.get("x-request-id") ?? "");
+    }
+    expect([...ids].every((id) => /^[0-9a-f-]{36}$/.test(id))).toBe(true);
+    expect(ids.size).toBe(answers.length);
+    expect(answers[0]?.headers.get("x-kept")).toBe("yes");
+    status = 200;
+    const https = await fetch(`${app?.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await app?.inferenceKey()}`,
+        "content-type": "application/json",
+        "x-forwarded-proto": "https",
+        "x-request-id": "client-req-7",
+      },
+      body: JSON.stringify({ model: "m", messages: [] }),
+    });
+    expect(https.status).toBe(200);
+    expect(https.headers.get("strict-transport-security")).toContain("max-age=");
+    expect(https.headers.get("x-request-id")).toBe("client-req-7");
+    expect(https.headers.get("x-frame-options")).toBe("DENY");
+  });
+
   it("turns an upstream redirect into a 502 without relaying its Location", async () => {
     const { post, records } = await setup();
     server?.route("POST", "/v1/chat/completions", (_request, response) => {
