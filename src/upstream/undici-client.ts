@@ -95,14 +95,23 @@ class BodyChunks implements AsyncIterableIterator<Uint8Array> {
       if (this.queuedBytes >= PAUSE_AT_BYTES) this.body.pause();
     });
     this.body.on("end", () => this.settle(null));
-    this.body.on("error", (error: unknown) => this.settle(classify(error, this.signal)));
+    this.body.on("error", (error: unknown) => {
+      if (!this.over()) this.settle(classify(error, this.signal));
+    });
     // Destroyed without an error or an end: cut short, as `for await` over the Readable would report it.
-    this.body.on("close", () => this.settle(classify(new Error("Premature close"), this.signal)));
+    // (Checked first: every body closes, and building an Error per request showed in the profile.)
+    this.body.on("close", () => {
+      if (!this.over()) this.settle(classify(new Error("Premature close"), this.signal));
+    });
+  }
+
+  private over(): boolean {
+    return this.ended || this.failure !== null;
   }
 
   /** The body ended (failure null) or failed; the first outcome wins. Queued chunks are still handed over. */
   private settle(failure: UpstreamError | null): void {
-    if (this.ended || this.failure) return;
+    if (this.over()) return;
     if (failure) this.failure = failure;
     else this.ended = true;
     const waiting = this.waiting;
