@@ -21,7 +21,7 @@ export interface BenchResults {
   plan: Plan;
   header: string[];
   targets: string[];
-  /** Section 1's peer gateway (measured in section 1 only, after the targets), or why it was not. */
+  /** Section 1's peer gateway (measured in section 1 only, interleaved with the targets), or why it was not. */
   peer: { name: string; measured: boolean; note: string } | null;
   load: Map<string, LoadResults>;
   streaming: Map<string, Map<string, StreamRunSummary>>;
