@@ -65,7 +65,9 @@ async function ensureInstalled(dir: string, log: (line: string) => void): Promis
     const lines = npm
       .output()
       .split("\n")
-      .filter((line) => /\berr(or)?\b/i.test(line) && !/Unknown user config|syscall|errno|complete log/.test(line));
+      .filter(
+        (line) => /\berr(or)?\b/i.test(line) && !/Unknown user config|syscall|errno|complete log/.test(line),
+      );
     throw new Error(`npm install exited ${code}: ${lines.slice(0, 2).join(" / ") || "no error line"}`);
   }
   if (installedVersion(dir) !== PORTKEY_VERSION)
