@@ -7,7 +7,7 @@ import type { Batch } from "../stats/pending-writes.js";
 import type { RequestCounters } from "../stats/types.js";
 import { COUNTERS_SELECT, countersByEndpoint, flushStatements } from "./batch-sql.js";
 
-type Statement = ReturnType<Database.Database["prepare"]>;
+type Statement = Database.Statement;
 
 /** The file path of a local `file:` URL as @libsql/client reads it (`file:rel.db`, `file:/abs`, `file:///abs`). */
 export function filePathOf(url: string): string {
