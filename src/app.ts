@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps): Hono {
     await next();
     // Set on the final response (also one a handler built itself), unless its init carried it already: see
     // withReplyHeaders in http/security-headers.ts for why the proxy's answers must not be touched here.
-    if (!carriesReplyHeaders(c.res) && !c.res.headers.has("x-request-id")) {
+    if (!carriesReplyHeaders(c) && !c.res.headers.has("x-request-id")) {
       c.res.headers.set("x-request-id", requestId);
     }
     log.debug("request", {

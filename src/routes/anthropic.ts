@@ -63,7 +63,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
       accept: request.stream ? "text/event-stream" : "application/json",
     };
     const response = await deps.proxy.handle(call);
-    if (shaper.status === null) return withReplyHeaders(response);
+    if (shaper.status === null) return withReplyHeaders(c, response);
     // An error body the shaper wrote (upstream error, untranslatable answer): its own status and type.
     const headers = new Headers(response.headers);
     headers.set("content-type", "application/json");

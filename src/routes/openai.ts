@@ -68,14 +68,17 @@ export function openaiRoutes(deps: OpenaiRoutesDeps): Hono {
   const maxBytes = deps.config.maxBodyBytes;
   for (const [path, apiKind] of ROUTES) {
     app.post(path, async (c) =>
-      withReplyHeaders(await deps.proxy.handle(await readProxyCall(deps, c, apiKind, path))),
+      withReplyHeaders(c, await deps.proxy.handle(await readProxyCall(deps, c, apiKind, path))),
     );
   }
   for (const [path, apiKind] of UPLOAD_ROUTES) {
     app.post(path, async (c) => {
       const upload = await UploadBody.open(bodyChunks(c, maxBytes), c.req.header("content-type"), maxBytes);
       const body = validate(UploadFields, { model: upload.model }, "body");
-      return withReplyHeaders(await deps.proxy.handle({ ...callBase(deps, c, apiKind, path), body, upload }));
+      return withReplyHeaders(
+        c,
+        await deps.proxy.handle({ ...callBase(deps, c, apiKind, path), body, upload }),
+      );
     });
   }
   return app;
