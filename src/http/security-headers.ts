@@ -1,6 +1,6 @@
 // Owns the security headers on every response (hono/secure-headers): a CSP the dashboard works under (its
 // own scripts, styles, images and API only), nosniff, no framing, no referrer; HSTS only over HTTPS.
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { type Context, Hono } from "hono";
 import { secureHeaders } from "hono/secure-headers";
 import { requestIsHttps } from "../auth/guard.js";
 
@@ -79,22 +79,40 @@ export function carriesReplyHeaders(c: Context): boolean {
   return c.get("completeReply") === c.res;
 }
 
-export function securityHeaders(): MiddlewareHandler {
+/**
+ * The security headers as two steps around the rest of the request (called by the app's outermost
+ * middleware, so that they cost no middleware level of their own): `before` picks this request's set (a
+ * promise only on the very first request, while the set is read off hono/secure-headers), `after` puts it on
+ * the final response unless withReplyHeaders marked it as carrying them already.
+ */
+export interface SecurityHeaders {
+  before(c: Context): Promise<void> | undefined;
+  after(c: Context): void;
+}
+
+export function securityHeaders(): SecurityHeaders {
   let sets: HeaderSets | undefined;
   // Started by the first request (not at import: a Worker may not run async work at global scope).
   let capturing: Promise<HeaderSets> | undefined;
-  return async (c, next) => {
-    if (!sets) {
+  const choose = (c: Context, ready: HeaderSets) => {
+    c.set("securityHeaders", requestIsHttps(c) ? ready[1] : ready[0]);
+  };
+  return {
+    before(c) {
+      if (sets) return void choose(c, sets);
       capturing ??= captureHeaderSets();
-      sets = await capturing;
-    }
-    const headers = requestIsHttps(c) ? sets[1] : sets[0];
-    c.set("securityHeaders", headers);
-    await next();
-    if (carriesReplyHeaders(c)) return;
-    // What hono/secure-headers does: overwrite whatever the handler set, and drop X-Powered-By.
-    const target = c.res.headers;
-    for (const name in headers) target.set(name, headers[name] as string);
-    target.delete("x-powered-by");
+      return capturing.then((ready) => {
+        sets = ready;
+        choose(c, ready);
+      });
+    },
+    after(c) {
+      if (carriesReplyHeaders(c)) return;
+      // What hono/secure-headers does: overwrite whatever the handler set, and drop X-Powered-By.
+      const headers = c.get("securityHeaders");
+      const target = c.res.headers;
+      for (const name in headers) target.set(name, headers[name] as string);
+      target.delete("x-powered-by");
+    },
   };
 }
