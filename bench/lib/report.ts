@@ -513,7 +513,7 @@ export function renderReport(r: BenchResults): string {
   if (r.uploads.length > 0) {
     sections.push(
       "## 9. A 10 MiB transcription upload, direct vs through llmlb",
-      "One multipart POST to `/v1/audio/transcriptions` (model field first, then 10 MiB), straight to an upstream that reads the whole body, the same through llmlb, and through the bare Node proxy (node:http in, undici out, body piped: the floor for any Node proxy on this machine), alternated in rotating order; medians of whole-request times. RSS: llmlb's resident memory sampled every 20 ms during the uploads.",
+      "One multipart POST to `/v1/audio/transcriptions` (model field first, then 10 MiB), straight to an upstream that reads the whole body, the same through llmlb, and through the bare proxy on llmlb's runtime (Node: node:http in, undici out, body piped; Bun: Bun.serve in, fetch out with the request's own body stream — the floor for any proxy on that runtime here), alternated in rotating order; medians of whole-request times. RSS: each proxy's resident memory sampled every 20 ms during the uploads (peak minus the value before them; garbage not yet collected counts). llmlb on Bun asks for a non-blocking collection after an exchange that streamed ≥ 4 MiB (src/upstream/fetch-client.ts): its relayed chunks pass through JavaScript, the bare Bun proxy's never do.",
       uploadsTable(r.uploads),
     );
   }
