@@ -25,6 +25,15 @@ export function threadableDatabase(url: string): boolean {
   return url.startsWith("file:") && !url.includes(":memory:") && !url.includes("mode=memory");
 }
 
+/**
+ * History rows per batch (one transaction) in the thread. Measured reason (bench section 3 and an 11k req/s
+ * run): with the in-process size (256) every transaction's commit rewrote the table's and five indexes' last
+ * pages to the WAL and waited for its fsync, the thread fell behind above ~10k req/s and the history buffer
+ * overflowed (rows dropped). The thread never blocks requests, so its batches can be large: one 200 ms tick
+ * at 20k req/s fits in one transaction.
+ */
+export const THREAD_ROWS_PER_BATCH = 4096;
+
 /** The thread's young generation bound, MiB. */
 const YOUNG_GENERATION_MB = 4;
 
@@ -80,6 +89,7 @@ export function createThreadedBatchStore(options: {
   };
 
   return {
+    rowsPerBatch: THREAD_ROWS_PER_BATCH,
     // Named for the bench's CPU profile (bench/main.ts RECORDER_FLUSH_FUNCTIONS).
     write: async function postBatch(batch: Batch) {
       if (closed) throw new Error("recorder thread closed");
