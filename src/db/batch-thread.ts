@@ -47,6 +47,8 @@ export function createThreadedBatchStore(options: {
   entry: URL;
   data: BatchThreadData;
   logger: Logger;
+  /** History rows per batch: THREAD_ROWS_PER_BATCH unless rows can be large (stored bodies). */
+  rowsPerBatch: number;
 }): BatchStore {
   let worker: Promise<Worker> | null = null;
   /** The running thread (its exit clears `worker` only if no newer one was started). */
@@ -89,7 +91,7 @@ export function createThreadedBatchStore(options: {
   };
 
   return {
-    rowsPerBatch: THREAD_ROWS_PER_BATCH,
+    rowsPerBatch: options.rowsPerBatch,
     // Named for the bench's CPU profile (bench/main.ts RECORDER_FLUSH_FUNCTIONS).
     write: async function postBatch(batch: Batch) {
       if (closed) throw new Error("recorder thread closed");
