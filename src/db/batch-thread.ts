@@ -26,13 +26,14 @@ export function threadableDatabase(url: string): boolean {
 }
 
 /**
- * History rows per batch (one transaction) in the thread. Measured reason (bench section 3 and an 11k req/s
- * run): with the in-process size (256) every transaction's commit rewrote the table's and five indexes' last
- * pages to the WAL and waited for its fsync, the thread fell behind above ~10k req/s and the history buffer
- * overflowed (rows dropped). The thread never blocks requests, so its batches can be large: one 200 ms tick
- * at 20k req/s fits in one transaction.
+ * History rows per batch (one transaction) in the thread. Measured reasons (bench section 3, an 11k req/s
+ * run, and timed writes on this machine): with the in-process size (256) every commit rewrote the table's
+ * and five indexes' last pages to the WAL, the thread fell behind above ~10k req/s and the history buffer
+ * overflowed (rows dropped). Upper bound: the transaction holds the file's write lock, and the main
+ * connection's writes (health checks, admin API) wait at most FILE_BUSY_TIMEOUT_MS (50 ms) for it —
+ * 4,096 rows took 44–63 ms, 1,024 rows 7–14 ms.
  */
-export const THREAD_ROWS_PER_BATCH = 4096;
+export const THREAD_ROWS_PER_BATCH = 1024;
 
 /** The thread's young generation bound, MiB. */
 const YOUNG_GENERATION_MB = 4;
