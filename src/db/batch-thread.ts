@@ -25,6 +25,16 @@ export function threadableDatabase(url: string): boolean {
   return url.startsWith("file:") && !url.includes(":memory:") && !url.includes("mode=memory");
 }
 
+/**
+ * History rows per batch (one transaction) in the thread. Measured reasons (bench section 3, an 11k req/s
+ * run, and timed writes on this machine): with the in-process size (256) every commit rewrote the table's
+ * and five indexes' last pages to the WAL, the thread fell behind above ~10k req/s and the history buffer
+ * overflowed (rows dropped). Upper bound: the transaction holds the file's write lock, and the main
+ * connection's writes (health checks, admin API) wait at most FILE_BUSY_TIMEOUT_MS (50 ms) for it —
+ * 4,096 rows took 44–63 ms, 1,024 rows 7–14 ms.
+ */
+export const THREAD_ROWS_PER_BATCH = 1024;
+
 /** The thread's young generation bound, MiB. */
 const YOUNG_GENERATION_MB = 4;
 
@@ -38,6 +48,8 @@ export function createThreadedBatchStore(options: {
   entry: URL;
   data: BatchThreadData;
   logger: Logger;
+  /** History rows per batch: THREAD_ROWS_PER_BATCH unless rows can be large (stored bodies). */
+  rowsPerBatch: number;
 }): BatchStore {
   let worker: Promise<Worker> | null = null;
   /** The running thread (its exit clears `worker` only if no newer one was started). */
@@ -80,6 +92,7 @@ export function createThreadedBatchStore(options: {
   };
 
   return {
+    rowsPerBatch: options.rowsPerBatch,
     // Named for the bench's CPU profile (bench/main.ts RECORDER_FLUSH_FUNCTIONS).
     write: async function postBatch(batch: Batch) {
       if (closed) throw new Error("recorder thread closed");

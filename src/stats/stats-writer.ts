@@ -1,15 +1,10 @@
 // Owns writing the recorder's state to the database: one batch per writeOne() (counters, daily rows, up to
-// ROWS_PER_FLUSH history rows in one transaction), a backlog drained batch after batch, flushes serialised,
-// failures kept in memory and retried. The only code that moves rows out of StatsState.pending.
+// BatchStore.rowsPerBatch history rows in one transaction), a backlog drained batch after batch, flushes
+// serialised, failures kept in memory and retried. The only code that moves rows out of StatsState.pending.
 import type { Logger } from "../logger.js";
 import type { BatchStore } from "./batch-store.js";
 import type { StatsState } from "./stats-state.js";
 
-/**
- * History rows written per transaction. Small batches keep each synchronous libSQL write short (a few ms on
- * the event loop) instead of one long pause; a backlog is drained batch after batch (see flush()).
- */
-export const ROWS_PER_FLUSH = 256;
 /** Batches one flush() writes at most while a backlog remains, yielding to requests between them. */
 export const MAX_BATCHES_PER_FLUSH = 40;
 
@@ -44,7 +39,7 @@ export function createStatsWriter(options: {
       });
       state.dropped = 0;
     }
-    const batch = state.pending.take(ROWS_PER_FLUSH);
+    const batch = state.pending.take(store.rowsPerBatch);
     if (!batch) return "empty";
     try {
       state.persisted = await store.write(batch);

@@ -3,7 +3,11 @@ import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
-import { createThreadedBatchStore, threadableDatabase } from "../../src/db/batch-thread.js";
+import {
+  createThreadedBatchStore,
+  THREAD_ROWS_PER_BATCH,
+  threadableDatabase,
+} from "../../src/db/batch-thread.js";
 import { createLogger } from "../../src/logger.js";
 import type { BatchStore } from "../../src/stats/batch-store.js";
 import { createPendingWrites } from "../../src/stats/pending-writes.js";
@@ -56,8 +60,9 @@ describe("recorder thread (Node, local database file)", () => {
       entry: ENTRY,
       data: { url: database.url, timeoutMs: 1000 },
       logger,
+      rowsPerBatch: THREAD_ROWS_PER_BATCH,
     });
-    const pending = createPendingWrites(100);
+    const pending = createPendingWrites(10_000);
     for (let i = 0; i < 3; i++) pending.add(completion());
     const counters = await store.write(pending.take(100) ?? expect.fail("nothing pending"));
     pending.settle();
@@ -68,6 +73,16 @@ describe("recorder thread (Node, local database file)", () => {
     });
     expect(await count(database.url, "SELECT count(*) FROM request_history")).toBe(3);
 
+    // A backlog larger than one batch: the thread takes THREAD_ROWS_PER_BATCH rows in one transaction.
+    for (let i = 0; i < THREAD_ROWS_PER_BATCH + 10; i++) pending.add(completion());
+    const large = pending.take(store.rowsPerBatch) ?? expect.fail("nothing pending");
+    expect(large.history).toHaveLength(THREAD_ROWS_PER_BATCH);
+    expect((await store.write(large)).get("e1")?.totalRequests).toBe(3 + THREAD_ROWS_PER_BATCH + 10);
+    pending.settle();
+    expect(await count(database.url, "SELECT count(*) FROM request_history")).toBe(3 + THREAD_ROWS_PER_BATCH);
+    await store.write(pending.take(store.rowsPerBatch) ?? expect.fail("nothing pending"));
+    pending.settle();
+
     await database.handle.client.execute(
       "CREATE TRIGGER refuse BEFORE INSERT ON request_history BEGIN SELECT RAISE(ABORT, 'refused here'); END",
     );
@@ -76,7 +91,9 @@ describe("recorder thread (Node, local database file)", () => {
       /refused here/,
     );
     // Nothing of the failed batch was committed (one transaction).
-    expect(await count(database.url, "SELECT total_requests FROM endpoints WHERE id = 'e1'")).toBe(3);
+    expect(await count(database.url, "SELECT total_requests FROM endpoints WHERE id = 'e1'")).toBe(
+      3 + THREAD_ROWS_PER_BATCH + 10,
+    );
 
     await store.close();
     await expect(
