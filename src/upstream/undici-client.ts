@@ -73,10 +73,16 @@ class BodyChunks implements AsyncIterableIterator<Uint8Array> {
     });
   }
 
-  /** The reader stops early: the body is destroyed (undici releases or closes its connection). */
+  /**
+   * The reader stops early: the body is destroyed (undici releases or closes its connection). A read still
+   * pending (a stream cancelled while its pull waits) fails as `aborted`, i.e. the client went away.
+   */
   return(): Promise<IteratorResult<Uint8Array>> {
     this.ended = true;
     this.queue.length = 0;
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.reject(new UpstreamError("aborted", "the body was released before its end"));
     this.body.destroy();
     return Promise.resolve({ done: true, value: undefined });
   }

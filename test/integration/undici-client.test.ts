@@ -90,6 +90,25 @@ describe("undici upstream client body", () => {
     await upstreamClosed;
   });
 
+  it("a read still pending when the reader stops fails as aborted, and the upstream request is released", async () => {
+    let closed: () => void = () => undefined;
+    const upstreamClosed = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    upstream = await startFakeUpstream((_request, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: first\n\n");
+      response.on("close", () => closed());
+    });
+    const answer = await client.request({ method: "POST", url: `${upstream.url}/s`, body: "{}" });
+    const chunks = answer.body[Symbol.asyncIterator]();
+    expect((await chunks.next()).done).toBe(false);
+    const pending = chunks.next();
+    await chunks.return?.();
+    await expect(pending).rejects.toMatchObject({ name: "UpstreamError", kind: "aborted" });
+    await upstreamClosed;
+  });
+
   it("text() reads the whole body when the iterator was never used", async () => {
     upstream = await startFakeUpstream((_request, response) => {
       response.writeHead(200, { "content-type": "application/json" });
