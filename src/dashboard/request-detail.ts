@@ -32,7 +32,8 @@ export interface RequestDetailJson extends RequestRecordJson {
   response_body_truncated: boolean;
 }
 
-function attemptsOf(text: string | null): AttemptJson[] {
+/** The stored attempts (JSON text) as records; none when absent or unreadable. */
+export function attemptsOf(text: string | null): AttemptJson[] {
   if (text === null) return [];
   try {
     const parsed: unknown = JSON.parse(text);
