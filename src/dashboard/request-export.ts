@@ -37,7 +37,7 @@ export type ExportRecordJson = RequestRecordJson | RequestDetailJson;
  * each, so with them every page is small.
  */
 export const EXPORT_FIRST_PAGE_ROWS = 250;
-export const EXPORT_PAGE_ROWS = 2000;
+export const EXPORT_PAGE_ROWS = 1000;
 export const EXPORT_PAGE_ROWS_WITH_BODIES = 20;
 
 /** Turns one page of rows into text; `first` opens the document. */
