@@ -1,14 +1,16 @@
 // Bench entry (via run.mjs): starts the mock upstream, the bare Node and Bun proxies and llmlb on Node and Bun, runs every
 // scenario interleaved after a warm-up, prints the tables and writes bench/results.md.
 // Flags: --quick (≈2 min), --no-write (print only), --skip-llmlb (harness check: direct + bare proxy only),
-// --only=N,M (sections; implies --no-write), --keep-logs (keep llmlb logs and CPU profiles).
+// --only=N,M (sections; implies --no-write), --keep-logs (keep llmlb logs and CPU profiles), --no-peer
+// (section 1 without the Portkey peer, which is otherwise installed once into bench/.peers/).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, release, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { type LoadDriver, pickLoadDriver } from "./lib/load.js";
 import { scanLogs } from "./lib/log-scan.js";
 import { type MessagesBench, runMessagesBench } from "./lib/messages.js";
+import { type Peer, startPeer } from "./lib/peer-portkey.js";
 import {
   FULL,
   type Plan,
@@ -51,6 +53,8 @@ const only = [...args].find((arg) => arg.startsWith("--only="))?.slice("--only="
 const section = (n: number) => only === undefined || only.split(",").includes(String(n));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const began = performance.now();
+const loadAverage = () => loadavg()[0]?.toFixed(2) ?? "unknown";
+const startLoad = loadAverage();
 const elapsed = () => `${((performance.now() - began) / 1000).toFixed(0)} s`;
 const logDir = mkdtempSync(join(tmpdir(), "llmlb-bench-logs-"));
 const dataDirs: string[] = [];
@@ -79,6 +83,7 @@ function header(driver: LoadDriver, mockRuntime: string): string[] {
     `- commit: ${command("git", ["rev-parse", "--short", "HEAD"])}${dirty ? " (with uncommitted changes)" : ""}`,
     `- machine: ${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}`,
     `- runtimes: node ${process.version}, bun ${command(BUN, ["--version"])}; load: ${driver.name} ${driver.version} (1 thread); mock upstream on ${mockRuntime}`,
+    `- load average (1 min) at the start: ${startLoad}; now: ${loadAverage()}`,
     `- plan: ${plan.name} (${plan.rounds} interleaved round(s) after a ${plan.warmupS} s warm-up per target; wrk slices ${plan.sliceS.c50}/${plan.sliceS.c1}/${plan.sliceS.c10} s at c=50/1/10)`,
   ];
 }
@@ -131,6 +136,7 @@ async function main() {
   const bare = await startBareProxy(mockUrl, "node");
   const bareBun = await startBareProxy(mockUrl, "bun");
   const targets: EndpointTarget[] = [{ name: DIRECT, url: mockUrl, headers: {} }, bare, bareBun];
+  const peer: Peer | null = section(1) ? await startPeer(mockUrl, logDir, log, args.has("--no-peer")) : null;
   const llmlbs: Llmlb[] = [];
   if (!skipLlmlb) {
     for (const [name, runtime] of [
@@ -159,10 +165,12 @@ async function main() {
     sampler: sampleRss(l.process.pid),
   }));
 
-  log(`[${elapsed()}] warm-up`);
+  // Section 1's targets: the peer joins the interleaved rotation and is stopped after section 1.
+  const loadTargets = peer?.target ? [...targets, peer.target] : targets;
+  log(`[${elapsed()}] warm-up (load average ${loadAverage()})`);
   await runLoadLevels(
     driver,
-    targets,
+    loadTargets,
     [{ key: "warm-up", connections: 50, durationS: plan.warmupS, body: CHAT_BODY }],
     1,
     () => {},
@@ -172,7 +180,7 @@ async function main() {
     log(`[${elapsed()}] 1. non-streaming`);
     const levels = await runLoadLevels(
       driver,
-      targets,
+      loadTargets,
       [
         { key: "c=50", connections: 50, durationS: plan.sliceS.c50, body: CHAT_BODY },
         { key: "c=1", connections: 1, durationS: plan.sliceS.c1, body: CHAT_BODY },
@@ -184,9 +192,11 @@ async function main() {
     for (const [key, value] of levels) load.set(key, value);
     if (plan.concurrencyS > 0) {
       log(`[${elapsed()}] 1b. concurrency at ${SLOW_LATENCY_MS} ms upstream latency`);
-      const slow = await runLoadLevels(driver, targets, [slowLevel(plan.concurrencyS)], 1, log);
+      const slow = await runLoadLevels(driver, loadTargets, [slowLevel(plan.concurrencyS)], 1, log);
       for (const [key, value] of slow) load.set(key, value);
     }
+    await peer?.target?.process.stop();
+    log(`[${elapsed()}] section 1 done (load average ${loadAverage()})`);
   }
   let streaming = new Map<string, Map<string, StreamRunSummary>>();
   if (section(2)) {
@@ -267,6 +277,7 @@ async function main() {
     plan,
     header: [...header(driver, mock.runtime), `- wall time: ${elapsed()}`],
     targets: targets.map((t) => t.name),
+    peer: peer && { name: peer.name, measured: peer.target !== null, note: peer.note },
     load,
     streaming,
     persistence,
@@ -280,6 +291,7 @@ async function main() {
     notes: [
       "llmlb runs with a real API key (created through /api/auth/login + /api/api-keys), so key checking is included; its default log level; a fresh database file per process.",
       ...(driver.note ? [driver.note] : []),
+      ...(peer?.target ? [peer.note] : []),
       ...scanLogs(logDir),
       ...requestLog,
       "The mock upstream runs on Bun: 91.6k req/s against 54.2k for the same server on node:http here (wrk, c=50); the direct-to-mock row shows it is never the bottleneck.",

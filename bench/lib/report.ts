@@ -21,6 +21,8 @@ export interface BenchResults {
   plan: Plan;
   header: string[];
   targets: string[];
+  /** Section 1's peer gateway (measured in section 1 only, interleaved with the targets), or why it was not. */
+  peer: { name: string; measured: boolean; note: string } | null;
   load: Map<string, LoadResults>;
   streaming: Map<string, Map<string, StreamRunSummary>>;
   persistence: {
@@ -81,8 +83,11 @@ function fig(results: BenchResults, level: string, target: string): LoadFigures 
 /** The bare proxy a target is compared with: Bun's for Bun targets, Node's otherwise. */
 const bareFor = (target: string) => (target.includes("bun") ? BARE_BUN : BARE);
 
+/** Section 1's rows: every target, then the peer when it was measured. */
+const loadTargets = (r: BenchResults) => (r.peer?.measured ? [...r.targets, r.peer.name] : r.targets);
+
 function nonStreamTable(r: BenchResults): string {
-  const rows = r.targets.map((t) => {
+  const rows = loadTargets(r).map((t) => {
     const bare = fig(r, "c=50", bareFor(t));
     const c50 = fig(r, "c=50", t);
     const c1 = fig(r, "c=1", t);
@@ -94,6 +99,8 @@ function nonStreamTable(r: BenchResults): string {
       t,
       num(c50.rps),
       t === DIRECT || t === bareFor(t) ? "–" : pct(c50.rps / bare.rps),
+      ms(c50.p50),
+      ms(c50.p99),
       ms(c1.p50),
       ms(c1.p99),
       ms(c10.p50),
@@ -108,6 +115,8 @@ function nonStreamTable(r: BenchResults): string {
       "target",
       "req/s c=50",
       "vs bare (same runtime)",
+      "p50 c=50",
+      "p99 c=50",
       "p50 c=1",
       "p99 c=1",
       "p50 c=10",
@@ -120,6 +129,19 @@ function nonStreamTable(r: BenchResults): string {
   );
 }
 
+/** The peer at c=50 and llmlb's req/s as a multiple of it (same run, same mock), or why it was not measured. */
+function peerLine(r: BenchResults): string | null {
+  if (!r.peer?.measured) return r.peer?.note ?? null;
+  const peer = fig(r, "c=50", r.peer.name);
+  const versus = [NODE, BUN_TARGET]
+    .filter((t) => r.targets.includes(t))
+    .map(
+      (t) =>
+        `${t} ${(fig(r, "c=50", t).rps / peer.rps).toFixed(1)}× its req/s (p99 ${ms(fig(r, "c=50", t).p99)} ms)`,
+    );
+  return `Peer, c=50, same run and mock: ${r.peer.name} ${num(peer.rps)} req/s, p50 ${ms(peer.p50)} ms, p99 ${ms(peer.p99)} ms, ${peer.failed} failed${versus.length ? `; ${versus.join(", ")}` : ""}.`;
+}
+
 function slowTable(r: BenchResults): string | null {
   const level = r.load.get("slow c=100");
   if (!level || level.size === 0) return null;
@@ -129,7 +151,7 @@ function slowTable(r: BenchResults): string | null {
   const ideal = (Math.floor(seconds / (SLOW_LATENCY_MS / 1000)) * 100) / seconds;
   return table(
     ["target", `req/s (ideal ${ideal.toFixed(1)} in ${seconds} s)`, "p50", "p99", "added p99", "failed"],
-    r.targets.map((t) => {
+    loadTargets(r).map((t) => {
       const f = fig(r, "slow c=100", t);
       return [
         t,
@@ -292,6 +314,17 @@ export function verdicts(r: BenchResults): Verdict[] {
     pct(vsBare(bun, BARE_BUN)),
     (v) => v >= 0.8,
   );
+  if (r.load.has("c=50")) {
+    const failing = loadTargets(r).flatMap((t) => {
+      const failed = [...r.load.values()].reduce((sum, level) => sum + loadFigures(level.get(t)).failed, 0);
+      return failed > 0 ? [`${t}: ${failed} failed`] : [];
+    });
+    out.push({
+      goal: `non-streaming: every request answered 2xx (${r.peer?.measured ? "every target and the peer" : "every target"})`,
+      measured: failing.length ? failing.join(", ") : "0 failed",
+      met: failing.length === 0,
+    });
+  }
   const p50c1 = fig(r, "c=1", NODE).p50 - fig(r, "c=1", DIRECT).p50;
   push("Node added latency p50 c=1 ≤ 0.3 ms", p50c1, `${ms(p50c1)} ms`, (v) => v <= 0.3);
   const p99c10 = fig(r, "c=10", NODE).p99 - fig(r, "c=10", DIRECT).p99;
@@ -408,6 +441,8 @@ export function renderReport(r: BenchResults): string {
     "Latencies in ms; “added” = target − direct at the same percentile and concurrency (medians over interleaved slices).",
     nonStreamTable(r),
   ];
+  const peer = peerLine(r);
+  if (peer) sections.push(peer);
   const slow = slowTable(r);
   if (slow) sections.push("### Concurrency: upstream latency 1.5 s, 100 connections", slow);
   sections.push(

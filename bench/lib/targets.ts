@@ -91,7 +91,7 @@ export interface Llmlb extends Target {
   logFile: string;
 }
 
-async function poll<T>(
+export async function poll<T>(
   what: string,
   timeoutMs: number,
   intervalMs: number,

@@ -1,7 +1,7 @@
 // Owns the SQL of one recorder flush as plain parameterised statements (no query builder on this path):
 // additive counter UPDATEs, additive daily / token / client-hour UPSERTs, multi-row history INSERTs and the counters
 // read-back, run by libSQL in one write transaction. Column names come from the schema.
-import type { Client, InStatement, Row } from "@libsql/client";
+import type { Client, InStatement } from "@libsql/client";
 import type { Batch, HistoryRow } from "../stats/pending-writes.js";
 import type { RequestCounters } from "../stats/types.js";
 import {
@@ -59,7 +59,7 @@ const COUNTER_KEYS = [
 
 const COUNTERS_UPDATE = `UPDATE "endpoints" SET ${COUNTER_KEYS.map((key) => `${quote(endpoints[key])} = ${quote(endpoints[key])} + ?`).join(", ")} WHERE ${quote(endpoints.id)} = ?`;
 
-const COUNTERS_SELECT = `SELECT ${quote(endpoints.id)}, ${COUNTER_KEYS.map((key) => quote(endpoints[key])).join(", ")} FROM "endpoints"`;
+export const COUNTERS_SELECT = `SELECT ${quote(endpoints.id)}, ${COUNTER_KEYS.map((key) => quote(endpoints[key])).join(", ")} FROM "endpoints"`;
 
 /** An additive UPSERT on a table's key columns (`lastSeen`-like columns take the maximum instead). */
 function upsert<K extends string>(
@@ -94,9 +94,60 @@ const CLIENT_UPSERT = upsert("client_hourly_stats", clientHourlyStats, CLIENT_KE
   "lastSeen",
 ]);
 
-type Value = string | number | null;
+export type Value = string | number | null;
 const value = (field: HistoryRow[keyof HistoryRow]): Value =>
   field === undefined ? null : typeof field === "boolean" ? (field ? 1 : 0) : field;
+
+/** One parameterised statement of a flush. */
+export interface FlushStatement {
+  sql: string;
+  args: Value[];
+}
+
+const historyInsertText: string[] = [];
+/** The INSERT text for `rows` history rows, built once per row count (1..ROWS_PER_INSERT) and reused. */
+function historyInsert(rows: number): string {
+  let text = historyInsertText[rows];
+  if (text === undefined) {
+    text = HISTORY_PREFIX + new Array<string>(rows).fill(HISTORY_TUPLE).join(",");
+    historyInsertText[rows] = text;
+  }
+  return text;
+}
+
+/** The statements of one flush, in order (the counters read-back, COUNTERS_SELECT, comes after them). */
+export function flushStatements(batch: Batch): FlushStatement[] {
+  const statements: FlushStatement[] = [];
+  for (const [id, delta] of batch.counters) {
+    statements.push({ sql: COUNTERS_UPDATE, args: [...COUNTER_KEYS.map((key) => delta[key]), id] });
+  }
+  for (const row of batch.daily.values()) {
+    statements.push({
+      sql: DAILY_UPSERT,
+      args: [...DAILY_KEYS.map((key) => row[key]), ...DAILY_SUMS.map((key) => row[key])],
+    });
+  }
+  for (const row of batch.usage.tokens.values()) {
+    statements.push({ sql: TOKEN_UPSERT, args: [...TOKEN_KEYS, ...TOKEN_SUMS].map((key) => row[key]) });
+  }
+  for (const row of batch.usage.clients.values()) {
+    statements.push({
+      sql: CLIENT_UPSERT,
+      args: [...CLIENT_KEYS, ...CLIENT_SUMS, "lastSeen" as const].map((key) => row[key]),
+    });
+  }
+  const history = batch.history;
+  for (let start = 0; start < history.length; start += ROWS_PER_INSERT) {
+    const end = Math.min(history.length, start + ROWS_PER_INSERT);
+    const args: Value[] = [];
+    for (let i = start; i < end; i++) {
+      const row = history[i] as HistoryRow;
+      for (const key of HISTORY_KEYS) args.push(value(row[key]));
+    }
+    statements.push({ sql: historyInsert(end - start), args });
+  }
+  return statements;
+}
 
 export interface BatchSql {
   /** Writes one batch in one transaction and returns every endpoint's counters as committed. */
@@ -104,56 +155,22 @@ export interface BatchSql {
 }
 
 export function createBatchSql(): BatchSql {
-  const insertText: string[] = [];
-  const historyInsert = (rows: number): string => {
-    let text = insertText[rows];
-    if (text === undefined) {
-      text = HISTORY_PREFIX + new Array<string>(rows).fill(HISTORY_TUPLE).join(",");
-      insertText[rows] = text;
-    }
-    return text;
-  };
-
   // Named so CPU profiles (the bench's "flush CPU") can find it.
   async function writeFlushBatch(client: Client, batch: Batch): Promise<Map<string, RequestCounters>> {
-    const statements: InStatement[] = [];
-    for (const [id, delta] of batch.counters) {
-      statements.push({ sql: COUNTERS_UPDATE, args: [...COUNTER_KEYS.map((key) => delta[key]), id] });
-    }
-    for (const row of batch.daily.values()) {
-      statements.push({
-        sql: DAILY_UPSERT,
-        args: [...DAILY_KEYS.map((key) => row[key]), ...DAILY_SUMS.map((key) => row[key])],
-      });
-    }
-    for (const row of batch.usage.tokens.values()) {
-      statements.push({ sql: TOKEN_UPSERT, args: [...TOKEN_KEYS, ...TOKEN_SUMS].map((key) => row[key]) });
-    }
-    for (const row of batch.usage.clients.values()) {
-      statements.push({
-        sql: CLIENT_UPSERT,
-        args: [...CLIENT_KEYS, ...CLIENT_SUMS, "lastSeen" as const].map((key) => row[key]),
-      });
-    }
-    const history = batch.history;
-    for (let start = 0; start < history.length; start += ROWS_PER_INSERT) {
-      const end = Math.min(history.length, start + ROWS_PER_INSERT);
-      const args: Value[] = [];
-      for (let i = start; i < end; i++) {
-        const row = history[i] as HistoryRow;
-        for (const key of HISTORY_KEYS) args.push(value(row[key]));
-      }
-      statements.push({ sql: historyInsert(end - start), args });
-    }
-    statements.push(COUNTERS_SELECT);
+    const statements: InStatement[] = [...flushStatements(batch), COUNTERS_SELECT];
     const results = await client.batch(statements, "write");
     const rows = results[results.length - 1]?.rows ?? [];
-    return new Map(rows.map((row: Row) => [String(row[0]), countersFrom(row)]));
+    return countersByEndpoint(rows);
   }
   return { write: writeFlushBatch };
 }
 
-function countersFrom(row: Row): RequestCounters {
+/** The committed counters from COUNTERS_SELECT's rows (id, then the COUNTER_KEYS columns). */
+export function countersByEndpoint(rows: ArrayLike<unknown>[]): Map<string, RequestCounters> {
+  return new Map(Array.from(rows, (row) => [String(row[0]), countersFrom(row)]));
+}
+
+function countersFrom(row: ArrayLike<unknown>): RequestCounters {
   return {
     totalRequests: Number(row[1]),
     successfulRequests: Number(row[2]),

@@ -134,6 +134,28 @@ function slowClientError(): Error {
   return error;
 }
 
+/** What a (re)connecting client is owed first: replayed events, or a reset when replay is impossible. */
+function openingFrames(
+  options: EventStreamOptions,
+  encoder: TextEncoder,
+  retryMs: number,
+  lastEventIdHeader: string | undefined,
+): Uint8Array[] {
+  const bus = options.bus;
+  const lastEventId = parseLastEventId(lastEventIdHeader);
+  if (lastEventId.kind === "none") return [encoder.encode(formatOpening(retryMs, bus.lastId()))];
+  const opening = encoder.encode(formatOpening(retryMs, null));
+  const reset = (reason: ResetReason) => [opening, encoder.encode(formatReset(bus.lastId(), reason))];
+  if (lastEventId.kind === "invalid") return reset("unknown_id");
+  const missed = bus.since(lastEventId.id);
+  if (missed === null) return reset(lastEventId.id > bus.lastId() ? "unknown_id" : "too_far_behind");
+  const frames = missed.map((event) => encoder.encode(formatEvent(event)));
+  const replayBytes = frames.reduce((sum, frame) => sum + frame.byteLength, 0);
+  // A replay larger than the backlog bound would disconnect the client at once, on every reconnect.
+  if (replayBytes > options.maxBacklogBytes) return reset("too_far_behind");
+  return [opening, ...frames];
+}
+
 export function createEventStreamHub(options: EventStreamOptions): EventStreamHub {
   const encoder = new TextEncoder();
   const clients = new Set<Client>();
@@ -197,25 +219,9 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   // One subscription for all clients: each event is formatted and encoded once (a state event at the
   // flush, and only if it is still the newest for its key).
   options.bus.subscribe((event) => {
-    if (clients.size > 0) enqueue(supersedingKey(event) === null ? { bytes: encode(event), adminOnly: false } : event);
+    if (clients.size > 0)
+      enqueue(supersedingKey(event) === null ? { bytes: encode(event), adminOnly: false } : event);
   });
-
-  /** What a (re)connecting client is owed first: replayed events, or a reset when replay is impossible. */
-  const openingFrames = (lastEventIdHeader: string | undefined): Uint8Array[] => {
-    const bus = options.bus;
-    const lastEventId = parseLastEventId(lastEventIdHeader);
-    if (lastEventId.kind === "none") return [encoder.encode(formatOpening(retryMs, bus.lastId()))];
-    const opening = encoder.encode(formatOpening(retryMs, null));
-    const reset = (reason: ResetReason) => [opening, encoder.encode(formatReset(bus.lastId(), reason))];
-    if (lastEventId.kind === "invalid") return reset("unknown_id");
-    const missed = bus.since(lastEventId.id);
-    if (missed === null) return reset(lastEventId.id > bus.lastId() ? "unknown_id" : "too_far_behind");
-    const frames = missed.map((event) => encoder.encode(formatEvent(event)));
-    const replayBytes = frames.reduce((sum, frame) => sum + frame.byteLength, 0);
-    // A replay larger than the backlog bound would disconnect the client at once, on every reconnect.
-    if (replayBytes > options.maxBacklogBytes) return reset("too_far_behind");
-    return [opening, ...frames];
-  };
 
   return {
     connect(lastEventIdHeader, { logs }) {
@@ -227,7 +233,8 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
             flush();
             // Replay and subscription happen in one synchronous step: no event can fall between them.
             client = { controller, admin: logs };
-            for (const frame of openingFrames(lastEventIdHeader)) controller.enqueue(frame);
+            for (const frame of openingFrames(options, encoder, retryMs, lastEventIdHeader))
+              controller.enqueue(frame);
             clients.add(client);
             if (client.admin) admins += 1;
           },

@@ -1,5 +1,6 @@
 // The benchmark's own instruments on a tiny workload: the mock upstream, the streaming client's chunk
 // accounting, the percentile maths and the wrk report parser (no timing is asserted).
+import { spawnSync } from "node:child_process";
 import { Agent } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseWrkOutput } from "../../bench/lib/load.js";
@@ -119,5 +120,16 @@ describe("bench harness", () => {
       errors: 3,
       non2xx: 3,
     });
+  });
+
+  it("the peer's loopback preload binds a server given only a port to 127.0.0.1, not every interface", () => {
+    const script =
+      'const s = require("node:http").createServer(); s.listen(0, () => { console.log(JSON.stringify(s.address())); s.close(); });';
+    const run = (preload: string[]) =>
+      JSON.parse(spawnSync(process.execPath, [...preload, "-e", script], { encoding: "utf8" }).stdout) as {
+        address: string;
+      };
+    expect(run(["--import", "./bench/loopback-only.mjs"]).address).toBe("127.0.0.1");
+    expect(run([]).address).not.toBe("127.0.0.1");
   });
 });

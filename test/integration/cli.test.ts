@@ -75,14 +75,17 @@ describe("llmlb CLI", () => {
       expect(json(sync.stdout)).toMatchObject({ synced_models: 2 });
 
       const created = await runCli(
-        ["keys", "create", "bench key", "-p", "openai.inference", "endpoints.read"],
+        ["keys", "create", "bench key", "-p", "openai.inference", "endpoints.read", "--priority", "batch"],
         admin,
       );
       expect(created.code).toBe(0);
+      expect(created.stdout).toMatch(/priority\s+batch/);
       const key = /key\s+(sk_\S+)/.exec(created.stdout)?.[1] as string;
       expect(created.stdout).toContain("not shown again");
       const keys = await runCli(["keys", "list", "--json"], admin);
-      expect(json(keys.stdout).data.map((k: { name: string }) => k.name)).toContain("bench key");
+      expect(json(keys.stdout).data.find((k: { name: string }) => k.name === "bench key")).toMatchObject({
+        priority: "batch",
+      });
 
       const bench = await runCli(
         ["bench", "cli-model", "-n", "4", "-c", "2", "--max-tokens", "16", "--json"],
@@ -169,6 +172,12 @@ describe("llmlb CLI", () => {
         [["endpoints", "add", "only-a-name"], admin, 2, /missing required argument 'base-url'/],
         [["endpoints", "add", "x", "ftp://a"], admin, 1, /→ 400: Invalid body field 'base_url'/],
         [["keys", "create", "k", "-p", "everything"], admin, 2, /argument 'everything' is invalid/],
+        [
+          ["keys", "create", "k", "-p", "openai.inference", "--priority", "urgent"],
+          admin,
+          2,
+          /argument 'urgent' is invalid.*interactive, batch/,
+        ],
         [["bench", "m", "-n", "zero"], admin, 2, /--requests must be a whole number/],
         [["endpoints", "lst"], admin, 2, /unknown command 'lst'/],
         [["status"], { LLMLB_URL: "not a url" }, 2, /--url 'not a url' is not a URL/],

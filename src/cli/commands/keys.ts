@@ -1,6 +1,7 @@
 // Owns `llmlb keys list|create|revoke`: API key management (the server allows it to admin sessions only).
 import { Command, Option } from "commander";
 import { PERMISSIONS } from "../../auth/principal.js";
+import { PRIORITIES } from "../../balancer/fair-queue.js";
 import type { ApiKeyListJson, CreatedApiKeyJson, ApiKeyJson as KeyJson } from "../../routes/api-keys.js";
 import { type Api, CliError } from "../client.js";
 import { action, type CliIo } from "../context.js";
@@ -13,6 +14,7 @@ const COLUMNS: Column<KeyJson>[] = [
   ["NAME", (k) => k.name],
   ["PREFIX", (k) => k.key_prefix],
   ["PERMISSIONS", (k) => k.permissions],
+  ["PRIORITY", (k) => k.priority],
   ["CREATED", (k) => k.created_at],
   ["EXPIRES", (k) => k.expires_at ?? "never"],
   ["LAST_USED", (k) => k.last_used_at],
@@ -38,6 +40,12 @@ async function resolveKey(api: Api, idOrName: string): Promise<KeyJson> {
   return { id: idOrName } as KeyJson;
 }
 
+interface CreateOptions {
+  permission: string[];
+  expires?: string;
+  priority?: string;
+}
+
 export function keysCommand(io: CliIo): Command {
   const keys = new Command("keys").description("manage API keys (needs an admin login: --user/--password)");
   keys
@@ -59,13 +67,19 @@ export function keysCommand(io: CliIo): Command {
         .makeOptionMandatory(),
     )
     .option("--expires <when>", "expiry: <days>d (e.g. 30d) or an ISO-8601 date; default never")
+    .addOption(
+      new Option("--priority <priority>", "queue priority of its requests; default interactive").choices(
+        PRIORITIES,
+      ),
+    )
     .action(
-      action(io, async ({ api, out }, name: string, options: { permission: string[]; expires?: string }) => {
+      action(io, async ({ api, out }, name: string, options: CreateOptions) => {
         const expiresAt = options.expires === undefined ? null : parseExpiry(options.expires, Date.now());
         const created = await api.call<CreatedApiKeyJson>("POST", "/api/api-keys", {
           name,
           permissions: options.permission,
           expires_at: expiresAt,
+          ...(options.priority === undefined ? {} : { priority: options.priority }),
         });
         emit(out, created, () =>
           [
@@ -73,6 +87,7 @@ export function keysCommand(io: CliIo): Command {
               ["id", created.id],
               ["name", created.name],
               ["permissions", created.permissions],
+              ["priority", created.priority],
               ["expires", created.expires_at ?? "never"],
               ["key", created.key],
             ]),
