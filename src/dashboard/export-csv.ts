@@ -49,7 +49,7 @@ const BODY_CELLS: readonly (readonly [string, Cell])[] = [
 ];
 
 /** The export's csv-stringify options: the header line is still written by the library. */
-export const CSV_OPTIONS = {
+const CSV_OPTIONS = {
   record_delimiter: "\r\n",
   quote_record_delimiter: true,
   escape_formulas: true,
@@ -86,7 +86,7 @@ function textCell(text: string): string {
 }
 
 /** One value as csv-stringify casts it: null empty, numbers as JS prints them (never guarded: "-1" is no formula). */
-export function csvCell(value: CellValue): string {
+function csvCell(value: CellValue): string {
   if (typeof value === "string") return textCell(value);
   if (typeof value === "number") return `${value}`;
   if (typeof value === "boolean") return value ? "true" : "false";
