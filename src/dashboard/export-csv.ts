@@ -8,45 +8,45 @@ import { isoTime } from "../http/wire-time.js";
 import { attemptsOf } from "./request-detail.js";
 
 type CellValue = string | number | boolean | null;
-type Cell = (row: RequestDetailRow) => CellValue;
 
-/** Column name → its value, in file order (the JSON record's names and values). */
-const RECORD_CELLS: readonly (readonly [string, Cell])[] = [
-  ["id", (row) => row.id],
-  ["request_id", (row) => row.requestId],
-  ["timestamp", (row) => isoTime(row.createdAt)],
-  ["endpoint_id", (row) => row.endpointId],
-  ["endpoint_name", (row) => row.endpointName],
-  ["model", (row) => row.model],
-  ["api_kind", (row) => row.apiKind],
-  ["stream", (row) => row.stream],
-  ["status", (row) => row.status],
-  ["status_code", (row) => row.statusCode],
-  ["error", (row) => row.error],
-  ["duration_ms", (row) => row.durationMs],
-  ["ttft_ms", (row) => row.ttftMs],
-  ["input_tokens", (row) => row.inputTokens],
-  ["output_tokens", (row) => row.outputTokens],
-  ["total_tokens", (row) => row.inputTokens + row.outputTokens],
-  ["tokens_estimated", (row) => row.tokensEstimated],
-  ["client_ip", (row) => row.clientIp],
-  ["api_key_id", (row) => row.apiKeyId],
-  ["api_key_name", (row) => row.apiKeyName],
-  // Attempts as "name → name" in one cell: readable in a spreadsheet.
-  [
-    "attempts",
-    (row) =>
-      attemptsOf(row.attempts)
+/** The file's columns; `recordLine` and `bodyCells` write them in this order. */
+const RECORD_COLUMNS = [
+  ...["id", "request_id", "timestamp", "endpoint_id", "endpoint_name", "model", "api_kind", "stream"],
+  ...["status", "status_code", "error", "duration_ms", "ttft_ms", "input_tokens", "output_tokens"],
+  ...["total_tokens", "tokens_estimated", "client_ip", "api_key_id", "api_key_name", "attempts"],
+];
+const BODY_COLUMNS = ["request_body", "response_body", "request_body_truncated", "response_body_truncated"];
+
+/** Attempts as "name → name" in one cell: readable in a spreadsheet. */
+function attemptNames(attempts: string | null): string {
+  return attempts === null
+    ? ""
+    : attemptsOf(attempts)
         .map((attempt) => attempt.endpoint_name)
-        .join(" → "),
-  ],
-];
-const BODY_CELLS: readonly (readonly [string, Cell])[] = [
-  ["request_body", (row) => row.requestBody],
-  ["response_body", (row) => row.responseBody],
-  ["request_body_truncated", (row) => row.requestBodyTruncated],
-  ["response_body_truncated", (row) => row.responseBodyTruncated],
-];
+        .join(" → ");
+}
+
+/**
+ * One row's cells (the JSON record's values), written out rather than looped over a list of accessors: an
+ * export formats thousands of rows per MiB, and its first ones run before the JIT has optimised anything.
+ */
+function recordLine(row: RequestDetailRow): string {
+  return (
+    `${csvCell(row.id)},${csvCell(row.requestId)},${csvCell(isoTime(row.createdAt))},` +
+    `${csvCell(row.endpointId)},${csvCell(row.endpointName)},${csvCell(row.model)},${csvCell(row.apiKind)},` +
+    `${csvCell(row.stream)},${csvCell(row.status)},${csvCell(row.statusCode)},${csvCell(row.error)},` +
+    `${csvCell(row.durationMs)},${csvCell(row.ttftMs)},${csvCell(row.inputTokens)},${csvCell(row.outputTokens)},` +
+    `${csvCell(row.inputTokens + row.outputTokens)},${csvCell(row.tokensEstimated)},${csvCell(row.clientIp)},` +
+    `${csvCell(row.apiKeyId)},${csvCell(row.apiKeyName)},${csvCell(attemptNames(row.attempts))}`
+  );
+}
+
+function bodyCells(row: RequestDetailRow): string {
+  return (
+    `,${csvCell(row.requestBody)},${csvCell(row.responseBody)},` +
+    `${csvCell(row.requestBodyTruncated)},${csvCell(row.responseBodyTruncated)}`
+  );
+}
 
 /** The export's csv-stringify options: the header line is still written by the library. */
 const CSV_OPTIONS = {
@@ -95,29 +95,20 @@ function csvCell(value: CellValue): string {
 
 export interface CsvLayout {
   header: string;
-  cells: readonly Cell[];
+  withBodies: boolean;
 }
 
-function layout(cells: readonly (readonly [string, Cell])[]): CsvLayout {
-  const columns = cells.map(([name]) => name);
-  return {
-    header: stringify([], { ...CSV_OPTIONS, header: true, columns }),
-    cells: cells.map(([, cell]) => cell),
-  };
+function layout(columns: string[], withBodies: boolean): CsvLayout {
+  return { header: stringify([], { ...CSV_OPTIONS, header: true, columns }), withBodies };
 }
 
-export const CSV_LAYOUT = layout(RECORD_CELLS);
-export const CSV_LAYOUT_WITH_BODIES = layout([...RECORD_CELLS, ...BODY_CELLS]);
+export const CSV_LAYOUT = layout(RECORD_COLUMNS, false);
+export const CSV_LAYOUT_WITH_BODIES = layout([...RECORD_COLUMNS, ...BODY_COLUMNS], true);
 
 /** The rows' lines, each ending in CRLF. */
-export function csvLines(rows: readonly RequestDetailRow[], { cells }: CsvLayout): string {
+export function csvLines(rows: readonly RequestDetailRow[], { withBodies }: CsvLayout): string {
   let text = "";
-  for (const row of rows) {
-    for (let i = 0; i < cells.length; i++) {
-      if (i > 0) text += ",";
-      text += csvCell((cells[i] as Cell)(row));
-    }
-    text += "\r\n";
-  }
+  for (const row of rows)
+    text += withBodies ? `${recordLine(row)}${bodyCells(row)}\r\n` : `${recordLine(row)}\r\n`;
   return text;
 }
