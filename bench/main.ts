@@ -21,7 +21,16 @@ import {
   SLOW_LATENCY_MS,
   STREAM_INTERVAL_MS,
 } from "./lib/plan.js";
-import { installCleanup, ROOT, rssMiB, sampleRss, sleep, stopAll, stoppingWith } from "./lib/processes.js";
+import {
+  cpuMs,
+  installCleanup,
+  ROOT,
+  rssMiB,
+  sampleRss,
+  sleep,
+  stopAll,
+  stoppingWith,
+} from "./lib/processes.js";
 import { profileShare } from "./lib/profile.js";
 import { blockRecorderWrites } from "./lib/recorder-off.js";
 import { type BenchResults, BUN_TARGET, DIRECT, NODE, renderReport } from "./lib/report.js";
@@ -349,6 +358,7 @@ async function runPersistence(
   try {
     const warmup = { key: "warm-up", connections: 50, durationS: plan.warmupS, body: CHAT_BODY };
     await runLoadLevels(driver, processes, [warmup], 1, () => {});
+    const cpuBefore = processes.map((p) => cpuMs(p.process.pid));
     const results = await runLoadLevels(
       driver,
       processes,
@@ -357,6 +367,12 @@ async function runPersistence(
       log,
     );
     const perTarget = results.get("c=50");
+    // The last slice's requests are flushed (and written by the thread) within the next 200 ms tick.
+    await sleep(600);
+    const cpuUs = processes.map((p, i) => {
+      const requests = (perTarget?.get(p.name) ?? []).reduce((sum, load) => sum + load.requests, 0);
+      return ((cpuMs(p.process.pid) - (cpuBefore[i] as number)) * 1000) / Math.max(1, requests);
+    });
     await block.release();
     // SIGTERM → graceful exit, which is when node writes the CPU profile.
     await Promise.all(processes.map((p) => p.process.stop(15_000)));
@@ -365,13 +381,14 @@ async function runPersistence(
       on: perTarget?.get(on.name) ?? [],
       off: perTarget?.get(off.name) ?? [],
       aborted: perTarget?.get(aborted.name) ?? [],
+      cpuUsPerRequest: { on: cpuUs[0] as number, off: cpuUs[1] as number, aborted: cpuUs[2] as number },
       flushShare: {
         on: share(profiles.on.dir),
         off: share(profiles.off.dir),
         aborted: share(profiles.aborted.dir),
       },
       definition:
-        "Three llmlb node processes, interleaved (all under `node --cpu-prof`), each with its own database file and a real API key. “on”: the recorder keeps counters, daily stats and request history and writes them to the file in batches (see README “Performance”). “off”: started with the bench-only switch `LLMLB_BENCH_RECORDER_OFF=1` — no request reaches the recorder, nothing is built or written (TPS, events and metrics still run); this is the baseline the target is checked against (on ≥ 90 % of off's req/s, p99 ≤ off + 1 ms). “writes aborted” is the previous runs' method, kept for comparison: SQLite triggers abort the recorder's first write of every flush, so the recorder still keeps and hands over every batch and only the database's execution is removed. “flush CPU” = share of the process's busy CPU samples inside the recorder's flush on the main thread (building: writeOne/writeFlushBatch/postBatch; executing: libsql executeStmt).",
+        "Three llmlb node processes, interleaved (all under `node --cpu-prof`), each with its own database file and a real API key. “on”: the recorder keeps counters, daily stats and request history and writes them to the file in batches (see README “Performance”). “off”: started with the bench-only switch `LLMLB_BENCH_RECORDER_OFF=1` — no request reaches the recorder, nothing is built or written (TPS, events and metrics still run); this is the baseline the target is checked against (on ≥ 90 % of off's req/s, p99 ≤ off + 1 ms). “writes aborted” is the previous runs' method, kept for comparison: SQLite triggers abort the recorder's first write of every flush, so the recorder still keeps and hands over every batch and only the database's execution is removed. “flush CPU” = share of the process's busy CPU samples inside the recorder's flush on the main thread (building: writeOne/writeFlushBatch/postBatch; executing: libsql executeStmt). “CPU µs/req” = the process's user+system CPU time (/proc, every thread: the recorder thread included) over its measured slices and the flush after them, per request; “CPU-bound on/off” = off's µs ÷ on's µs, the req/s ratio a machine where llmlb is the only thing using the CPU would see — unmoved by other load, unlike req/s on this shared 2-core machine (added alongside the req/s ratio, which stays the target's measure).",
     };
   } finally {
     await block.release();

@@ -11,6 +11,8 @@ interface BunServer {
 declare const Bun: {
   env: Record<string, string | undefined>;
   version: string;
+  /** false: starts a collection without waiting for it. */
+  gc(force: boolean): void;
   serve(options: {
     fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
     hostname: string;
@@ -21,7 +23,7 @@ declare const Bun: {
 
 const parts = localParts(Bun.env, import.meta.url, {
   createLibsqlClient: createClient,
-  upstream: createFetchClient(),
+  upstream: createFetchClient(fetch, { collectGarbage: () => Bun.gc(false) }),
   clientAddress: (c) => {
     const server = (c.env as { bunServer?: BunServer } | undefined)?.bunServer;
     return server?.requestIP(c.req.raw)?.address ?? null;

@@ -34,6 +34,8 @@ export interface BenchResults {
     definition: string;
     /** Share (0–1) of busy CPU inside the recorder's flush, from each process's CPU profile. */
     flushShare: { on: number; off: number; aborted: number };
+    /** Process CPU time (all threads) per request over the measured slices, µs. */
+    cpuUsPerRequest: { on: number; off: number; aborted: number };
   } | null;
   /** Section 6: llmlb node slices with and without SSE_CLIENTS /api/events clients. */
   sse: SseRun[];
@@ -216,21 +218,34 @@ function persistenceTable(r: BenchResults): string | null {
   const off = loadFigures(r.persistence.off);
   const aborted = loadFigures(r.persistence.aborted);
   const share = r.persistence.flushShare;
-  const row = (name: string, f: LoadFigures, cpu: number, vsOff: boolean) => [
+  const cpuUs = r.persistence.cpuUsPerRequest;
+  const row = (name: string, f: LoadFigures, key: keyof typeof cpuUs, vsOff: boolean) => [
     name,
     num(f.rps),
     ms(f.p99),
     String(f.failed),
-    pct(cpu),
+    pct(share[key]),
     vsOff ? pct(f.rps / off.rps) : "–",
     vsOff ? added(f.p99, off.p99) : "–",
+    num(cpuUs[key]),
+    vsOff ? pct(cpuUs.off / cpuUs[key]) : "–",
   ];
   return table(
-    ["recorder", "req/s c=50", "p99", "failed", "flush CPU", "req/s vs off", "p99 vs off"],
     [
-      row("on (writing the file)", on, share.on, true),
-      row("off (LLMLB_BENCH_RECORDER_OFF=1)", off, share.off, false),
-      row("writes aborted (previous method)", aborted, share.aborted, true),
+      "recorder",
+      "req/s c=50",
+      "p99",
+      "failed",
+      "flush CPU",
+      "req/s vs off",
+      "p99 vs off",
+      "CPU µs/req",
+      "CPU-bound on/off",
+    ],
+    [
+      row("on (writing the file)", on, "on", true),
+      row("off (LLMLB_BENCH_RECORDER_OFF=1)", off, "off", false),
+      row("writes aborted (previous method)", aborted, "aborted", true),
     ],
   );
 }
@@ -498,7 +513,7 @@ export function renderReport(r: BenchResults): string {
   if (r.uploads.length > 0) {
     sections.push(
       "## 9. A 10 MiB transcription upload, direct vs through llmlb",
-      "One multipart POST to `/v1/audio/transcriptions` (model field first, then 10 MiB), straight to an upstream that reads the whole body, the same through llmlb, and through the bare Node proxy (node:http in, undici out, body piped: the floor for any Node proxy on this machine), alternated in rotating order; medians of whole-request times. RSS: llmlb's resident memory sampled every 20 ms during the uploads.",
+      "One multipart POST to `/v1/audio/transcriptions` (model field first, then 10 MiB), straight to an upstream that reads the whole body, the same through llmlb, and through the bare proxy on llmlb's runtime (Node: node:http in, undici out, body piped; Bun: Bun.serve in, fetch out with the request's own body stream — the floor for any proxy on that runtime here), alternated in rotating order; medians of whole-request times. RSS: each proxy's resident memory sampled every 20 ms during the uploads (peak minus the value before them; garbage not yet collected counts). llmlb on Bun asks for a non-blocking collection after an exchange that streamed ≥ 4 MiB (src/upstream/fetch-client.ts): its relayed chunks pass through JavaScript, the bare Bun proxy's never do.",
       uploadsTable(r.uploads),
     );
   }

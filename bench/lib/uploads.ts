@@ -1,7 +1,7 @@
 // Bench section 9: a 10 MiB multipart transcription upload straight to an upstream against the same upload
-// through llmlb (model field first, as the Python SDK and curl -F send it) and through the bare Node proxy
-// (what a second loopback hop costs by itself here), alternated over rounds, with the llmlb process's RSS
-// sampled during the uploads: streaming must cost little time and hold no copy of the file.
+// through llmlb (model field first, as the Python SDK and curl -F send it) and through the bare proxy of
+// llmlb's runtime (what a second loopback hop costs by itself here), alternated over rounds, with both
+// proxies' RSS sampled during the uploads: streaming must cost little time and hold no copy of the file.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { rssMiB, sampleRss } from "./processes.js";
@@ -18,11 +18,15 @@ export interface UploadBench {
   /** Whole request (send → answer read) per upload, ms. */
   directMs: number[];
   llmlbMs: number[];
-  /** The same upload through the bare Node proxy (node:http in, undici out, piped): a proxy's floor here. */
+  /** The same upload through the bare proxy on llmlb's runtime (bench/bare-proxy*.mjs): a proxy's floor here. */
   bareMs: number[];
+  bareRuntime: "node" | "bun";
   /** llmlb's RSS before the uploads and its peak during them, MiB. */
   rssBeforeMiB: number;
   rssPeakMiB: number;
+  /** The same for the bare proxy. */
+  bareRssBeforeMiB: number;
+  bareRssPeakMiB: number;
   failed: number;
 }
 
@@ -75,15 +79,19 @@ async function upload(url: string, headers: Record<string, string>, body: Buffer
 
 export async function runUploadBench(target: Llmlb, rounds: number, log: Log): Promise<UploadBench> {
   const upstream = await startUploadUpstream();
-  const bare = await startBareProxy(upstream.url);
+  const bareRuntime = target.name.includes("bun") ? "bun" : "node";
+  const bare = await startBareProxy(upstream.url, bareRuntime);
   const result: UploadBench = {
     target: target.name,
     fileMiB: FILE_BYTES / 2 ** 20,
     directMs: [],
     llmlbMs: [],
     bareMs: [],
+    bareRuntime,
     rssBeforeMiB: 0,
     rssPeakMiB: 0,
+    bareRssBeforeMiB: 0,
+    bareRssPeakMiB: 0,
     failed: 0,
   };
   try {
@@ -100,8 +108,11 @@ export async function runUploadBench(target: Llmlb, rounds: number, log: Log): P
       await upload(bare.url, {}, body);
     }
     result.rssBeforeMiB = rssMiB(target.process.pid);
+    result.bareRssBeforeMiB = rssMiB(bare.process.pid);
     const sampler = sampleRss(target.process.pid, 20);
+    const bareSampler = sampleRss(bare.process.pid, 20);
     sampler.reset();
+    bareSampler.reset();
     for (let round = 0; round < rounds * 5; round++) {
       // Alternate which goes first so drift on the machine falls on both equally.
       const order = ["direct", "llmlb", "bare"];
@@ -117,10 +128,12 @@ export async function runUploadBench(target: Llmlb, rounds: number, log: Log): P
       }
     }
     result.rssPeakMiB = sampler.peak;
+    result.bareRssPeakMiB = bareSampler.peak;
     sampler.stop();
+    bareSampler.stop();
     const figures = uploadFigures(result);
     log(
-      `  ${target.name}: direct ${ms(median(result.directMs))} ms, via llmlb ${ms(median(result.llmlbMs))} ms (+${(figures.addedShare * 100).toFixed(1)} %), via bare node proxy ${ms(median(result.bareMs))} ms (+${(figures.bareAddedShare * 100).toFixed(1)} %), RSS +${figures.rssGrowthMiB.toFixed(1)} MiB`,
+      `  ${target.name}: direct ${ms(median(result.directMs))} ms, via llmlb ${ms(median(result.llmlbMs))} ms (+${(figures.addedShare * 100).toFixed(1)} %), via bare ${bareRuntime} proxy ${ms(median(result.bareMs))} ms (+${(figures.bareAddedShare * 100).toFixed(1)} %), RSS +${figures.rssGrowthMiB.toFixed(1)} MiB (bare +${figures.bareRssGrowthMiB.toFixed(1)})`,
     );
   } finally {
     await bare.process.stop();
@@ -138,17 +151,18 @@ export function uploadFigures(bench: UploadBench) {
     addedShare: (via - direct) / direct,
     bareAddedShare: (bare - direct) / direct,
     rssGrowthMiB: bench.rssPeakMiB - bench.rssBeforeMiB,
+    bareRssGrowthMiB: bench.bareRssPeakMiB - bench.bareRssBeforeMiB,
   };
 }
 
 export function uploadsTable(benches: UploadBench[]): string {
   const rows = benches.map((bench) => {
     const figures = uploadFigures(bench);
-    return `| ${bench.target} | ${bench.fileMiB} MiB | ${ms(median(bench.directMs))} | ${ms(median(bench.llmlbMs))} | +${(figures.addedShare * 100).toFixed(1)} % | ${ms(median(bench.bareMs))} (+${(figures.bareAddedShare * 100).toFixed(1)} %) | ${bench.rssBeforeMiB.toFixed(1)} → ${bench.rssPeakMiB.toFixed(1)} MiB (+${figures.rssGrowthMiB.toFixed(1)}) | ${bench.failed} |`;
+    return `| ${bench.target} | ${bench.fileMiB} MiB | ${ms(median(bench.directMs))} | ${ms(median(bench.llmlbMs))} | +${(figures.addedShare * 100).toFixed(1)} % | ${bench.bareRuntime}: ${ms(median(bench.bareMs))} (+${(figures.bareAddedShare * 100).toFixed(1)} %) | ${bench.rssBeforeMiB.toFixed(1)} → ${bench.rssPeakMiB.toFixed(1)} MiB (+${figures.rssGrowthMiB.toFixed(1)}) | +${figures.bareRssGrowthMiB.toFixed(1)} MiB | ${bench.failed} |`;
   });
   return [
-    "| llmlb | file | direct ms (median) | via llmlb ms | added | via bare node proxy ms (added) | llmlb RSS before → peak | failed |",
-    "|---|---|---|---|---|---|---|---|",
+    "| llmlb | file | direct ms (median) | via llmlb ms | added | via bare proxy ms (added) | llmlb RSS before → peak | bare proxy RSS growth | failed |",
+    "|---|---|---|---|---|---|---|---|---|",
     ...rows,
   ].join("\n");
 }

@@ -2,7 +2,7 @@
 // additive counter UPDATEs, additive daily / token / client-hour UPSERTs, multi-row history INSERTs and the counters
 // read-back, run by libSQL in one write transaction. Column names come from the schema.
 import type { Client, InStatement } from "@libsql/client";
-import type { Batch, HistoryRow } from "../stats/pending-writes.js";
+import { type Batch, HISTORY_COLUMNS, type HistoryRow } from "../stats/pending-writes.js";
 import type { RequestCounters } from "../stats/types.js";
 import {
   clientHourlyStats,
@@ -20,34 +20,8 @@ export const ROWS_PER_INSERT = 64;
 
 const quote = (column: { name: string }) => `"${column.name}"`;
 
-const HISTORY_KEYS = [
-  "requestId",
-  "createdAt",
-  "endpointId",
-  "endpointName",
-  "model",
-  "apiKind",
-  "stream",
-  "status",
-  "statusCode",
-  "error",
-  "durationMs",
-  "ttftMs",
-  "inputTokens",
-  "outputTokens",
-  "tokensEstimated",
-  "clientIp",
-  "apiKeyId",
-  "source",
-  "requestBody",
-  "responseBody",
-  "requestBodyTruncated",
-  "responseBodyTruncated",
-  "attempts",
-] as const satisfies readonly (keyof HistoryRow)[];
-
-const HISTORY_PREFIX = `INSERT INTO "request_history" (${HISTORY_KEYS.map((key) => quote(requestHistory[key])).join(", ")}) VALUES `;
-const HISTORY_TUPLE = `(${HISTORY_KEYS.map(() => "?").join(",")})`;
+const HISTORY_PREFIX = `INSERT INTO "request_history" (${HISTORY_COLUMNS.map((key) => quote(requestHistory[key])).join(", ")}) VALUES `;
+const HISTORY_TUPLE = `(${HISTORY_COLUMNS.map(() => "?").join(",")})`;
 
 const COUNTER_KEYS = [
   "totalRequests",
@@ -95,8 +69,6 @@ const CLIENT_UPSERT = upsert("client_hourly_stats", clientHourlyStats, CLIENT_KE
 ]);
 
 export type Value = string | number | null;
-const value = (field: HistoryRow[keyof HistoryRow]): Value =>
-  field === undefined ? null : typeof field === "boolean" ? (field ? 1 : 0) : field;
 
 /** One parameterised statement of a flush. */
 export interface FlushStatement {
@@ -141,8 +113,7 @@ export function flushStatements(batch: Batch): FlushStatement[] {
     const end = Math.min(history.length, start + ROWS_PER_INSERT);
     const args: Value[] = [];
     for (let i = start; i < end; i++) {
-      const row = history[i] as HistoryRow;
-      for (const key of HISTORY_KEYS) args.push(value(row[key]));
+      for (const field of history[i] as HistoryRow) args.push(field);
     }
     statements.push({ sql: historyInsert(end - start), args });
   }

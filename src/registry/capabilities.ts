@@ -1,5 +1,6 @@
 // Owns what a model can do, as /v1/models reports it: from what the upstream says (Ollama's /api/show
-// `capabilities`, a listing item's own `capabilities`), else from the endpoint type and the model's name (pure).
+// `capabilities`, llama.cpp's /props `modalities`, a listing item's own `capabilities`), else from the
+// endpoint type and the model's name (pure).
 
 export const CAPABILITIES = [
   "chat",
@@ -22,6 +23,19 @@ export function fromOllama(reported: unknown): Capability[] | null {
     if (name === "embedding") out.add("embeddings");
   }
   return [...out];
+}
+
+/**
+ * llama.cpp's GET /props: a model that takes audio input (`modalities.audio`) is also served on
+ * /v1/audio/transcriptions; vision is a chat feature. /props does not say whether the server embeds
+ * (`--embeddings`), so the rest comes from the name. null when the answer has no `modalities`.
+ */
+export function fromLlamaCppProps(props: unknown, id: string): Capability[] | null {
+  const modalities = (props as { modalities?: unknown } | null)?.modalities;
+  if (typeof modalities !== "object" || modalities === null) return null;
+  const named = fromName("llamacpp", id);
+  const audio = (modalities as { audio?: unknown }).audio === true;
+  return audio && !named.includes("audio_transcription") ? [...named, "audio_transcription"] : named;
 }
 
 /** A listing item that names its own capabilities (ours or Ollama's words). */

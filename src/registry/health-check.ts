@@ -11,7 +11,7 @@ import {
   type ProbeContext,
   probeHealth,
   type Target,
-  withOllamaCapabilities,
+  withReportedCapabilities,
 } from "./probes.js";
 import type { RegistryWriter } from "./registry-writer.js";
 import type { EndpointRecord } from "./types.js";
@@ -33,16 +33,15 @@ export const targetOf = (entry: DirectoryEntry): Target => ({
   type: entry.record.endpointType,
 });
 
-/** The endpoint's listing, with what it reports each new model can do (Ollama: /api/show, once per model). */
+/** The endpoint's listing, with what it reports each new model can do (Ollama /api/show, llama.cpp /props). */
 export async function listModels(
   probes: ProbeContext,
   directory: Pick<Directory, "modelsOf">,
   entry: DirectoryEntry,
 ): Promise<ListedModel[]> {
   const listed = await fetchModelList(probes, targetOf(entry));
-  if (entry.record.endpointType !== "ollama") return listed;
   const known = new Map(directory.modelsOf(entry.record.id).map((model) => [model.id, model.capabilities]));
-  return withOllamaCapabilities(probes, targetOf(entry), listed, known);
+  return withReportedCapabilities(probes, targetOf(entry), listed, known);
 }
 
 /** The endpoint as EndpointRegistered / EndpointUpdated events carry it. */

@@ -1,8 +1,8 @@
-// Owns the cheap upstream calls the registry makes (detection, health probes, model listings): GETs only,
-// each bounded by a timeout, with the endpoint's key; plus Ollama's POST /api/show (model metadata). Never a
-// completion.
+// Owns the cheap upstream calls the registry makes (detection, health probes, model listings, llama.cpp's
+// /props): GETs only, each bounded by a timeout, with the endpoint's key; plus Ollama's POST /api/show (model
+// metadata). Never a completion.
 import type { UpstreamClient } from "../upstream/types.js";
-import { type Capability, fromOllama } from "./capabilities.js";
+import { type Capability, fromLlamaCppProps, fromOllama } from "./capabilities.js";
 import { authHeaders, listedId, modelsPath } from "./cloud.js";
 import { type Detection, type DetectionAnswers, decideType, type ProbeAnswer } from "./detect-type.js";
 import type { ProbeOutcome } from "./health-status.js";
@@ -132,16 +132,34 @@ async function ollamaCapabilities(
   }
 }
 
-/** Asks Ollama what each model can do, once per model (`known` holds earlier answers). */
-export async function withOllamaCapabilities(
+/** llama.cpp's GET /props (the server's one model) as capabilities; null when it does not say. */
+async function llamaCppCapabilities(context: ProbeContext, target: Target, model: string) {
+  const answer = await probeGet(context, target, "/props");
+  if ("error" in answer || answer.status !== 200) return null;
+  return fromLlamaCppProps(answer.json, model);
+}
+
+/**
+ * The listing with what the server reports each model can do, asked once per model (`known` holds earlier
+ * answers): Ollama's /api/show per model; llama.cpp's /props when it lists one model (/props describes the
+ * server's model; a router serving several is left to the name rules). Other types: the listing as is.
+ */
+export async function withReportedCapabilities(
   context: ProbeContext,
   target: Target,
   listed: ListedModel[],
   known: Map<string, Capability[] | null | undefined>,
 ): Promise<ListedModel[]> {
+  const ask =
+    target.type === "ollama"
+      ? ollamaCapabilities
+      : target.type === "llamacpp" && listed.length === 1
+        ? llamaCppCapabilities
+        : null;
+  if (!ask) return listed;
   const out: ListedModel[] = [];
   for (const model of listed) {
-    const capabilities = known.get(model.id) ?? (await ollamaCapabilities(context, target, model.id));
+    const capabilities = known.get(model.id) ?? (await ask(context, target, model.id));
     out.push({ ...model, capabilities });
   }
   return out;

@@ -6,7 +6,44 @@ import type { CompletionRecord } from "../events/types.js";
 import type { AttemptJson, DailyStatsRow, RequestCounters, StoredBodies } from "./types.js";
 import { UsageAggregates, type UsageBatch } from "./usage-aggregates.js";
 
-export type HistoryRow = typeof requestHistory.$inferInsert;
+type HistoryColumns = typeof requestHistory.$inferInsert;
+
+/** request_history's columns as the recorder writes them, in the order of a HistoryRow's values. */
+export const HISTORY_COLUMNS = [
+  "requestId",
+  "createdAt",
+  "endpointId",
+  "endpointName",
+  "model",
+  "apiKind",
+  "stream",
+  "status",
+  "statusCode",
+  "error",
+  "durationMs",
+  "ttftMs",
+  "inputTokens",
+  "outputTokens",
+  "tokensEstimated",
+  "clientIp",
+  "apiKeyId",
+  "source",
+  "requestBody",
+  "responseBody",
+  "requestBodyTruncated",
+  "responseBodyTruncated",
+  "attempts",
+] as const satisfies readonly (keyof HistoryColumns)[];
+
+/**
+ * One request_history row as SQL values in HISTORY_COLUMNS order (booleans as 0/1). Measured reason (bench
+ * section 3): a batch of 1,500 rows as objects took 2.1 ms to clone into the recorder thread and 6.3 ms to
+ * rebuild there; as flat values 0.4 ms and 3.2 ms — the key names no longer travel with every row.
+ */
+export type HistoryRow = (string | number | null)[];
+
+/** The request id of a history row (its first value). */
+export const historyRequestId = (row: HistoryRow): string => row[0] as string;
 
 /** One flush: everything aggregated so far plus the oldest history rows. */
 export interface Batch {
@@ -107,33 +144,36 @@ export interface HistoryExtras {
 
 const NO_EXTRAS: HistoryExtras = { attempts: [], bodies: null };
 
+const bit = (flag: boolean): number => (flag ? 1 : 0);
+
+/** The record's request_history row, in HISTORY_COLUMNS order. */
 export function historyOf(completion: CompletionRecord, extras: HistoryExtras = NO_EXTRAS): HistoryRow {
   const bodies = extras.bodies;
-  return {
-    requestId: completion.request_id,
-    createdAt: Math.round(completion.finished_at),
-    endpointId: completion.endpoint_id,
-    endpointName: completion.endpoint_name,
-    model: completion.model,
-    apiKind: completion.api_kind,
-    stream: completion.stream,
-    status: completion.status,
-    statusCode: completion.status_code,
-    error: completion.error,
-    durationMs: Math.round(completion.duration_ms),
-    ttftMs: completion.ttft_ms === null ? null : Math.round(completion.ttft_ms),
-    inputTokens: completion.input_tokens,
-    outputTokens: completion.output_tokens,
-    tokensEstimated: completion.estimated,
-    clientIp: completion.client_ip,
-    apiKeyId: completion.api_key_id,
-    source: completion.source,
-    requestBody: bodies?.request ?? null,
-    responseBody: bodies?.response ?? null,
-    requestBodyTruncated: bodies?.requestTruncated ?? false,
-    responseBodyTruncated: bodies?.responseTruncated ?? false,
-    attempts: extras.attempts.length > 0 ? JSON.stringify(extras.attempts) : null,
-  };
+  return [
+    completion.request_id,
+    Math.round(completion.finished_at),
+    completion.endpoint_id,
+    completion.endpoint_name,
+    completion.model,
+    completion.api_kind,
+    bit(completion.stream),
+    completion.status,
+    completion.status_code,
+    completion.error,
+    Math.round(completion.duration_ms),
+    completion.ttft_ms === null ? null : Math.round(completion.ttft_ms),
+    completion.input_tokens,
+    completion.output_tokens,
+    bit(completion.estimated),
+    completion.client_ip,
+    completion.api_key_id,
+    completion.source,
+    bodies?.request ?? null,
+    bodies?.response ?? null,
+    bit(bodies?.requestTruncated ?? false),
+    bit(bodies?.responseTruncated ?? false),
+    extras.attempts.length > 0 ? JSON.stringify(extras.attempts) : null,
+  ];
 }
 
 const DAY_MS = 86_400_000;

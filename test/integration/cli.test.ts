@@ -147,6 +147,27 @@ describe("llmlb CLI", () => {
     TIMEOUT,
   );
 
+  it(
+    "registers a cloud endpoint with its provider key (here a loopback OpenAI-compatible server)",
+    async () => {
+      const cloud = await startInferenceServer("openai", { models: ["gpt-4o-mini"], apiKey: "sk-cloud" });
+      try {
+        const added = await runCli(
+          ["endpoints", "add", "oa", cloud.url, "--type", "openai", "--upstream-key", "sk-cloud", "--json"],
+          admin,
+        );
+        expect(added.stderr).toBe("");
+        expect(json(added.stdout)).toMatchObject({ name: "oa", endpoint_type: "openai", status: "online" });
+        const list = await runCli(["endpoints", "list"], admin);
+        expect(list.stdout).toMatch(/oa\s+openai\s+online/);
+        expect((await runCli(["endpoints", "rm", "oa"], admin)).code).toBe(0);
+      } finally {
+        await cloud.stop();
+      }
+    },
+    TIMEOUT,
+  );
+
   const oneLine = (text: string) => text.trimEnd().split("\n");
 
   it(
@@ -169,7 +190,20 @@ describe("llmlb CLI", () => {
         [["endpoints", "list"], { LLMLB_URL: llmlb.url }, 1, /→ 401: Authentication required/],
         [["keys", "revoke", "no-such-key"], admin, 1, /→ 404: No API key with id no-such-key/],
         [["endpoints", "rm", "nope"], admin, 1, /no endpoint with id or name 'nope'/],
-        [["endpoints", "add", "only-a-name"], admin, 2, /missing required argument 'base-url'/],
+        [
+          ["endpoints", "add", "only-a-name"],
+          admin,
+          2,
+          /a base URL is required \(only --type openai, anthropic, google default to their provider's URL\)/,
+        ],
+        [["endpoints", "add", "ollama-box", "--type", "ollama"], admin, 2, /a base URL is required/],
+        // No URL is fine for a cloud type: the request reaches the server, which wants the provider's key.
+        [
+          ["endpoints", "add", "oa", "--type", "openai"],
+          admin,
+          1,
+          /→ 400: A openai endpoint needs an api_key/,
+        ],
         [["endpoints", "add", "x", "ftp://a"], admin, 1, /→ 400: Invalid body field 'base_url'/],
         [["keys", "create", "k", "-p", "everything"], admin, 2, /argument 'everything' is invalid/],
         [

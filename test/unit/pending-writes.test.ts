@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { CompletionRecord } from "../../src/events/types.js";
-import { createPendingWrites, dailyOf, utcDate } from "../../src/stats/pending-writes.js";
+import {
+  createPendingWrites,
+  dailyOf,
+  HISTORY_COLUMNS,
+  historyOf,
+  historyRequestId,
+  utcDate,
+} from "../../src/stats/pending-writes.js";
 import { completion as completionAt } from "../fixtures/completions.js";
 
 const NOW = Date.UTC(2026, 10, 22, 23, 59, 59);
@@ -24,6 +31,48 @@ describe("pending writes", () => {
     expect(dailyOf(completion({ endpoint_model: null }), "e1").modelId).toBe("llama3");
   });
 
+  it("writes each history value under its own column (bodies, flags, attempts and rounded times)", () => {
+    const record = completion({
+      request_id: "r9",
+      stream: true,
+      estimated: true,
+      ttft_ms: 12.6,
+      duration_ms: 99.4,
+    });
+    const row = historyOf(record, {
+      attempts: [{ endpoint_id: "e0", endpoint_name: "gpu0", status_code: 502, error: "bad gateway" }],
+      bodies: { request: "{}", response: "hi", requestTruncated: false, responseTruncated: true },
+    });
+    expect(row).toHaveLength(HISTORY_COLUMNS.length);
+    expect(Object.fromEntries(HISTORY_COLUMNS.map((column, i) => [column, row[i]]))).toEqual({
+      requestId: "r9",
+      createdAt: NOW,
+      endpointId: record.endpoint_id,
+      endpointName: record.endpoint_name,
+      model: record.model,
+      apiKind: record.api_kind,
+      stream: 1,
+      status: "success",
+      statusCode: record.status_code,
+      error: null,
+      durationMs: 99,
+      ttftMs: 13,
+      inputTokens: record.input_tokens,
+      outputTokens: record.output_tokens,
+      tokensEstimated: 1,
+      clientIp: record.client_ip,
+      apiKeyId: record.api_key_id,
+      source: record.source,
+      requestBody: "{}",
+      responseBody: "hi",
+      requestBodyTruncated: 0,
+      responseBodyTruncated: 1,
+      attempts: JSON.stringify([
+        { endpoint_id: "e0", endpoint_name: "gpu0", status_code: 502, error: "bad gateway" },
+      ]),
+    });
+  });
+
   it("aggregates one delta per key per batch, and takes history rows oldest first", () => {
     const pending = createPendingWrites(100);
     for (let i = 0; i < 5; i++) pending.add(completion({ request_id: `r${i}` }));
@@ -38,13 +87,13 @@ describe("pending writes", () => {
     expect(batch?.counters.size).toBe(1);
     expect(batch?.daily.size).toBe(1);
     expect([...(batch?.daily.values() ?? [])][0]).toMatchObject({ totalRequests: 6, totalOutputTokens: 500 });
-    expect(batch?.history.map((row) => row.requestId)).toEqual(["r0", "r1", "r2"]);
+    expect(batch?.history.map(historyRequestId)).toEqual(["r0", "r1", "r2"]);
     expect(pending.waitingRows).toBe(4);
     // In flight still counts as unwritten until settled.
     expect(pending.counters("e1")?.totalRequests).toBe(6);
     pending.settle();
     expect(pending.counters("e1")).toBeUndefined();
-    expect(pending.take(10)?.history.map((row) => row.requestId)).toEqual(["r3", "r4", "bad", "none"]);
+    expect(pending.take(10)?.history.map(historyRequestId)).toEqual(["r3", "r4", "bad", "none"]);
   });
 
   it("on a failed write puts everything back; when full drops the oldest history rows but keeps aggregates", () => {
@@ -56,7 +105,7 @@ describe("pending writes", () => {
     expect(pending.putBack()).toBe(2);
     expect(pending.counters("e1")?.totalRequests).toBe(5);
     expect(pending.daily("e1")[0]?.totalRequests).toBe(5);
-    expect(pending.take(10)?.history.map((row) => row.requestId)).toEqual(["a2", "b0", "b1"]);
+    expect(pending.take(10)?.history.map(historyRequestId)).toEqual(["a2", "b0", "b1"]);
   });
 
   it("a long outage keeps exactly the newest rows, oldest first, and dates every request by its own UTC day", () => {
@@ -65,7 +114,7 @@ describe("pending writes", () => {
     for (let i = 0; i < 5000; i++) dropped += pending.add(completion({ request_id: `r${i}` }));
     expect(dropped).toBe(3000);
     expect(pending.waitingRows).toBe(2000);
-    const rows = pending.take(5000)?.history.map((row) => row.requestId) ?? [];
+    const rows = pending.take(5000)?.history.map(historyRequestId) ?? [];
     expect(rows).toEqual(Array.from({ length: 2000 }, (_, i) => `r${3000 + i}`));
     pending.settle();
 

@@ -1,5 +1,6 @@
 // Owns `llmlb endpoints list|add|rm|test|sync`: the /api/endpoints routes from a terminal.
 import { Command, Option } from "commander";
+import { CLOUD_TYPES, isCloudType } from "../../registry/cloud.js";
 import type { EndpointJson } from "../../registry/endpoint-json.js";
 import type { SyncResult, TestResult } from "../../registry/registry.js";
 import { ENDPOINT_TYPES } from "../../registry/types.js";
@@ -37,11 +38,23 @@ interface AddOptions {
   notes?: string;
 }
 
+/** The base URL to send: required, except for cloud types, whose provider's URL the server fills in. */
+function baseUrlFor(baseUrl: string | undefined, type: string | undefined): string | undefined {
+  if (baseUrl !== undefined || (type !== undefined && isCloudType(type))) return baseUrl;
+  throw new CliError(
+    `a base URL is required (only --type ${CLOUD_TYPES.join(", ")} default to their provider's URL)`,
+    2,
+  );
+}
+
 function addCommand(io: CliIo): Command {
   return new Command("add")
     .description("register an endpoint (its type is detected unless --type is given)")
     .argument("<name>", "unique name")
-    .argument("<base-url>", "e.g. http://10.0.0.5:11434")
+    .argument(
+      "[base-url]",
+      `e.g. http://10.0.0.5:11434; optional for --type ${CLOUD_TYPES.join(", ")} (their provider's URL)`,
+    )
     .addOption(new Option("--type <type>", "endpoint type").choices(ENDPOINT_TYPES))
     .option("--upstream-key <key>", "API key llmlb sends to this endpoint")
     .option("--health-interval <secs>", "health check interval, 5–300 s", positiveInt("--health-interval"))
@@ -49,10 +62,10 @@ function addCommand(io: CliIo): Command {
     .option("--max-concurrency <n>", "requests in flight at most", positiveInt("--max-concurrency"))
     .option("--notes <text>", "free text")
     .action(
-      action(io, async ({ api, out }, name: string, baseUrl: string, options: AddOptions) => {
+      action(io, async ({ api, out }, name: string, baseUrl: string | undefined, options: AddOptions) => {
         const created = await api.call<EndpointJson>("POST", "/api/endpoints", {
           name,
-          base_url: baseUrl,
+          base_url: baseUrlFor(baseUrl, options.type),
           api_key: options.upstreamKey,
           endpoint_type: options.type,
           health_check_interval_secs: options.healthInterval,
