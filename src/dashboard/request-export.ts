@@ -1,9 +1,9 @@
 // Owns GET /api/dashboard/request-responses/export: its query (the list's filters, format, include_bodies)
-// and the streamed body, CSV (RFC 4180 via csv-stringify, formula cells prefixed with ') or a JSON array.
+// and the streamed body, CSV (RFC 4180, formula cells prefixed with '; see export-csv.ts) or a JSON array.
 // Memory stays flat whatever the range: one keyset page is read only when the client has taken the last.
-import { stringify } from "csv-stringify/sync";
 import * as v from "valibot";
 import type { ExportCursor, RequestDetailRow } from "../db/request-responses.js";
+import { CSV_LAYOUT, CSV_LAYOUT_WITH_BODIES, csvLines } from "./export-csv.js";
 import {
   type RequestDetailJson,
   type RequestRecordJson,
@@ -31,68 +31,25 @@ export type ExportOptions = v.InferOutput<typeof exportQuery>;
 /** One element of the JSON export: the detail record; bodies only with include_bodies=1. */
 export type ExportRecordJson = RequestRecordJson | RequestDetailJson;
 
-/** Rows per page: bodies can be up to 2 × LLMLB_LOG_BODY_MAX_BYTES each, so fewer of them at once. */
-export const EXPORT_PAGE_ROWS = 500;
+/**
+ * Rows per page. The first page is small so the download starts at once; each next one doubles up to the
+ * cap (fewer statements, bigger writes), which bounds memory. Bodies can be up to 2 × LLMLB_LOG_BODY_MAX_BYTES
+ * each, so with them every page is small.
+ */
+export const EXPORT_FIRST_PAGE_ROWS = 250;
+export const EXPORT_PAGE_ROWS = 1000;
 export const EXPORT_PAGE_ROWS_WITH_BODIES = 20;
-
-const CSV_COLUMNS = [
-  "id",
-  "request_id",
-  "timestamp",
-  "endpoint_id",
-  "endpoint_name",
-  "model",
-  "api_kind",
-  "stream",
-  "status",
-  "status_code",
-  "error",
-  "duration_ms",
-  "ttft_ms",
-  "input_tokens",
-  "output_tokens",
-  "total_tokens",
-  "tokens_estimated",
-  "client_ip",
-  "api_key_id",
-  "api_key_name",
-  "attempts",
-] as const;
-const BODY_COLUMNS = [
-  "request_body",
-  "response_body",
-  "request_body_truncated",
-  "response_body_truncated",
-] as const;
-
-/** One CSV line's cells in `columns` order: arrays spare csv-stringify a property-path lookup per cell. */
-function csvCells(record: ExportRecordJson, columns: readonly string[]): unknown[] {
-  const cells = record as unknown as Record<string, unknown>;
-  // Attempts as "name → name" in one cell: readable in a spreadsheet.
-  const attempts = record.attempts.map((attempt) => attempt.endpoint_name).join(" → ");
-  return columns.map((column) => (column === "attempts" ? attempts : cells[column]));
-}
 
 /** Turns one page of rows into text; `first` opens the document. */
 function pageText(rows: RequestDetailRow[], options: ExportOptions, first: boolean): string {
-  const records = rows.map((row) =>
-    options.includeBodies ? toRequestDetailJson(row) : toRequestRecordJson(row),
-  );
-  if (options.format === "json") {
-    const items = records.map((record) => JSON.stringify(record)).join(",\n");
-    return items === "" ? "" : first ? items : `,\n${items}`;
+  if (options.format === "csv") {
+    const layout = options.includeBodies ? CSV_LAYOUT_WITH_BODIES : CSV_LAYOUT;
+    return first ? layout.header + csvLines(rows, layout) : csvLines(rows, layout);
   }
-  const columns = options.includeBodies ? [...CSV_COLUMNS, ...BODY_COLUMNS] : [...CSV_COLUMNS];
-  return stringify(
-    records.map((record) => csvCells(record, columns)),
-    {
-      header: first,
-      columns,
-      record_delimiter: "\r\n",
-      escape_formulas: true,
-      cast: { boolean: (value) => (value ? "true" : "false") },
-    },
-  );
+  const items = rows
+    .map((row) => JSON.stringify(options.includeBodies ? toRequestDetailJson(row) : toRequestRecordJson(row)))
+    .join(",\n");
+  return items === "" ? "" : first ? items : `,\n${items}`;
 }
 
 /**
@@ -116,7 +73,8 @@ export async function exportStream(
   read: ReadExportPage,
   options: ExportOptions,
 ): Promise<ReadableStream<Uint8Array>> {
-  const limit = options.includeBodies ? EXPORT_PAGE_ROWS_WITH_BODIES : EXPORT_PAGE_ROWS;
+  const cap = options.includeBodies ? EXPORT_PAGE_ROWS_WITH_BODIES : EXPORT_PAGE_ROWS;
+  let limit = Math.min(EXPORT_FIRST_PAGE_ROWS, cap);
   const encoder = new TextEncoder();
   let rows = await read(null, limit);
   let first = true;
@@ -138,6 +96,7 @@ export async function exportStream(
         }
         controller.enqueue(encoder.encode(text));
         await nextTurn();
+        limit = Math.min(limit * 2, cap);
         rows = await read({ createdAt: last.createdAt, id: last.id }, limit);
       },
     },

@@ -5,9 +5,30 @@ import * as v from "valibot";
 /** An instant on the wire, ISO-8601 UTC. Only `isoTime` makes one, so a JSON type using it can't carry ms. */
 export type IsoTime = `${number}-${number}-${number}T${string}Z`;
 
-/** Epoch ms (the in-memory and database unit) → the wire form. */
+const DAY_MS = 86_400_000;
+/** The day last formatted ("2026-11-30T") and its number (days since the epoch). */
+let cachedDay = Number.NaN;
+let cachedDayPrefix = "";
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/**
+ * Epoch ms (the in-memory and database unit) → the wire form. Exactly Date#toISOString, which costs ~1 µs a
+ * call: the date part is reused while the day stays the same (an export formats thousands of rows of one
+ * day) and only the time of day is formatted. Years outside 0000–9999 and fractions take toISOString itself.
+ */
 export function isoTime(epochMs: number): IsoTime {
-  return new Date(epochMs).toISOString() as IsoTime;
+  const day = Math.floor(epochMs / DAY_MS);
+  if (day !== cachedDay || !Number.isInteger(epochMs)) {
+    const iso = new Date(epochMs).toISOString();
+    if (iso.length !== 24 || !Number.isInteger(epochMs)) return iso as IsoTime;
+    cachedDay = day;
+    cachedDayPrefix = iso.slice(0, 11);
+  }
+  const ms = epochMs - day * DAY_MS;
+  const seconds = Math.floor(ms / 1000);
+  return `${cachedDayPrefix}${pad2(Math.floor(seconds / 3600))}:${pad2(Math.floor(seconds / 60) % 60)}:${pad2(seconds % 60)}.${pad3(ms % 1000)}Z` as IsoTime;
 }
 
 /** Nullable instants: null stays null. */
