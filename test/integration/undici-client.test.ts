@@ -69,28 +69,8 @@ describe("undici upstream client body", () => {
     expect(failure).toMatchObject({ name: "UpstreamError", kind: "connect" });
   });
 
-  it("stopping early releases the upstream request", async () => {
-    let closed: () => void = () => undefined;
-    const upstreamClosed = new Promise<void>((resolve) => {
-      closed = resolve;
-    });
-    upstream = await startFakeUpstream((_request, response) => {
-      response.writeHead(200, { "content-type": "text/event-stream" });
-      const timer = setInterval(() => response.write("data: tick\n\n"), 5);
-      response.on("close", () => {
-        clearInterval(timer);
-        closed();
-      });
-    });
-    const answer = await client.request({ method: "POST", url: `${upstream.url}/s`, body: "{}" });
-    for await (const chunk of answer.body) {
-      expect(Buffer.from(chunk).toString()).toContain("data: tick");
-      break;
-    }
-    await upstreamClosed;
-  });
-
-  it("a read still pending when the reader stops fails as aborted, and the upstream request is released", async () => {
+  /** An SSE upstream that writes `first` and then `tick` events; resolves `closed` when its response closes. */
+  async function sseUpstream(ticks: boolean) {
     let closed: () => void = () => undefined;
     const upstreamClosed = new Promise<void>((resolve) => {
       closed = resolve;
@@ -98,9 +78,28 @@ describe("undici upstream client body", () => {
     upstream = await startFakeUpstream((_request, response) => {
       response.writeHead(200, { "content-type": "text/event-stream" });
       response.write("data: first\n\n");
-      response.on("close", () => closed());
+      const timer = ticks ? setInterval(() => response.write("data: tick\n\n"), 5) : undefined;
+      response.on("close", () => {
+        clearInterval(timer);
+        closed();
+      });
     });
-    const answer = await client.request({ method: "POST", url: `${upstream.url}/s`, body: "{}" });
+    return { url: upstream.url, upstreamClosed };
+  }
+
+  it("stopping early releases the upstream request", async () => {
+    const { url, upstreamClosed } = await sseUpstream(true);
+    const answer = await client.request({ method: "POST", url: `${url}/s`, body: "{}" });
+    for await (const chunk of answer.body) {
+      expect(Buffer.from(chunk).toString()).toContain("data: first");
+      break;
+    }
+    await upstreamClosed;
+  });
+
+  it("a read still pending when the reader stops fails as aborted, and the upstream request is released", async () => {
+    const { url, upstreamClosed } = await sseUpstream(false);
+    const answer = await client.request({ method: "POST", url: `${url}/s`, body: "{}" });
     const chunks = answer.body[Symbol.asyncIterator]();
     expect((await chunks.next()).done).toBe(false);
     const pending = chunks.next();
