@@ -1,10 +1,8 @@
 // Bun entry: the same app under Bun.serve, with Bun's fetch as the upstream client.
 import { createClient } from "@libsql/client";
 import { serveStatic } from "hono/bun";
-import { createThreadedBatchStore, THREAD_ROWS_PER_BATCH, threadableDatabase } from "./db/batch-thread.js";
-import { FILE_BUSY_TIMEOUT_MS } from "./db/client.js";
+import { recorderThreadFor } from "./db/batch-thread.js";
 import { handleShutdownSignals, localParts, startLocal } from "./runtime/local.js";
-import { ROWS_PER_FLUSH } from "./stats/batch-store.js";
 import { createFetchClient } from "./upstream/fetch-client.js";
 
 interface BunServer {
@@ -37,15 +35,7 @@ const { config } = parts;
 // A local file: the recorder's batches are written by their own thread (Bun runs node:worker_threads and the
 // TypeScript entry as it is), as on Node. Measured reason (bench section 1, Bun CPU profile at c=50): in
 // process, @libsql/client's statements were ≈ 14 % of the event loop's busy time.
-if (threadableDatabase(config.databaseUrl)) {
-  parts.createBatchStore = (logger) =>
-    createThreadedBatchStore({
-      entry: new URL("./recorder-thread.ts", import.meta.url),
-      data: { url: config.databaseUrl, timeoutMs: FILE_BUSY_TIMEOUT_MS },
-      logger,
-      rowsPerBatch: config.logBodies ? ROWS_PER_FLUSH : THREAD_ROWS_PER_BATCH,
-    });
-}
+parts.createBatchStore = recorderThreadFor(config, new URL("./recorder-thread.ts", import.meta.url));
 const { composition, stopJobs } = await startLocal(parts);
 
 // idleTimeout 0: Bun's default 10 s idle cut would kill SSE streams and slow first tokens.

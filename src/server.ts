@@ -4,11 +4,9 @@ import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { createClient } from "@libsql/client";
-import { createThreadedBatchStore, THREAD_ROWS_PER_BATCH, threadableDatabase } from "./db/batch-thread.js";
-import { FILE_BUSY_TIMEOUT_MS } from "./db/client.js";
+import { recorderThreadFor } from "./db/batch-thread.js";
 import { answerClientErrorsAsJson } from "./runtime/client-error.js";
 import { handleShutdownSignals, localParts, nodeClientAddress, startLocal } from "./runtime/local.js";
-import { ROWS_PER_FLUSH } from "./stats/batch-store.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
 
 const parts = localParts(process.env, import.meta.url, {
@@ -19,16 +17,7 @@ const parts = localParts(process.env, import.meta.url, {
 });
 const { config } = parts;
 // A local file: the recorder's batches are written by their own thread (dist/recorder-thread.js).
-if (threadableDatabase(config.databaseUrl)) {
-  parts.createBatchStore = (logger) =>
-    createThreadedBatchStore({
-      entry: new URL("./recorder-thread.js", import.meta.url),
-      data: { url: config.databaseUrl, timeoutMs: FILE_BUSY_TIMEOUT_MS },
-      logger,
-      // Stored bodies make rows up to 2 × LLMLB_LOG_BODY_MAX_BYTES: keep the in-process batch size then.
-      rowsPerBatch: config.logBodies ? ROWS_PER_FLUSH : THREAD_ROWS_PER_BATCH,
-    });
-}
+parts.createBatchStore = recorderThreadFor(config, new URL("./recorder-thread.js", import.meta.url));
 const { composition, stopJobs } = await startLocal(parts);
 
 const server = serve({ fetch: composition.app.fetch, hostname: config.host, port: config.port }, (info) => {

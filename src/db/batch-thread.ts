@@ -1,12 +1,14 @@
-// Owns the Node recorder thread from the event loop's side: a worker_threads Worker with its own libSQL
+// Owns the recorder thread (Node and Bun) from the event loop's side: a worker_threads Worker with its own libSQL
 // connection to the same file (WAL), started on the first batch, fed one batch at a time. Measured reason
 // (bench section 3): libSQL runs statements synchronously, so on the event loop every flush paused all
 // requests for its whole transaction; here the loop only clones the batch into a message.
 import type { Worker } from "node:worker_threads";
+import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
-import type { BatchStore } from "../stats/batch-store.js";
+import { type BatchStore, ROWS_PER_FLUSH } from "../stats/batch-store.js";
 import type { Batch } from "../stats/pending-writes.js";
 import type { RequestCounters } from "../stats/types.js";
+import { FILE_BUSY_TIMEOUT_MS } from "./client.js";
 
 /** What the thread is started with (workerData). */
 export interface BatchThreadData {
@@ -112,4 +114,23 @@ export function createThreadedBatchStore(options: {
       failAll(new Error("recorder thread closed"));
     },
   };
+}
+
+/**
+ * RuntimeParts.createBatchStore for an entry: the recorder thread at `entry` when the database is a local
+ * file, otherwise undefined (in-process writes).
+ */
+export function recorderThreadFor(
+  config: Pick<Config, "databaseUrl" | "logBodies">,
+  entry: URL,
+): ((logger: Logger) => BatchStore) | undefined {
+  if (!threadableDatabase(config.databaseUrl)) return undefined;
+  return (logger) =>
+    createThreadedBatchStore({
+      entry,
+      data: { url: config.databaseUrl, timeoutMs: FILE_BUSY_TIMEOUT_MS },
+      logger,
+      // Stored bodies make rows up to 2 × LLMLB_LOG_BODY_MAX_BYTES: keep the in-process batch size then.
+      rowsPerBatch: config.logBodies ? ROWS_PER_FLUSH : THREAD_ROWS_PER_BATCH,
+    });
 }
