@@ -7,11 +7,12 @@ import { createClient } from "@libsql/client";
 import { recorderThreadFor } from "./db/batch-thread.js";
 import { answerClientErrorsAsJson } from "./runtime/client-error.js";
 import { handleShutdownSignals, localParts, nodeClientAddress, startLocal } from "./runtime/local.js";
+import { nodeCollectGarbage } from "./runtime/node-gc.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
 
 const parts = localParts(process.env, import.meta.url, {
   createLibsqlClient: createClient,
-  upstream: createUndiciClient(),
+  upstream: createUndiciClient({ collectGarbage: nodeCollectGarbage() }),
   clientAddress: nodeClientAddress,
   serveStatic,
 });

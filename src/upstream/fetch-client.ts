@@ -1,5 +1,12 @@
 // Owns the fetch-based upstream client (Bun, Workers): headers and idle-between-chunks timeouts via abort.
-import { type UpstreamClient, UpstreamError, type UpstreamRequest, type UpstreamResponse } from "./types.js";
+import { garbageHint } from "./garbage-hint.js";
+import {
+  isStreamedBody,
+  type UpstreamClient,
+  UpstreamError,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from "./types.js";
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -16,9 +23,6 @@ export interface FetchClientOptions {
   collectGarbage?: () => void;
 }
 
-/** Streamed request bytes after which the end of an exchange asks for a collection. */
-export const GC_HINT_BYTES = 4 * 1024 * 1024;
-
 function headersToRecord(headers: Headers): Record<string, string> {
   const record: Record<string, string> = {};
   headers.forEach((value, name) => {
@@ -27,16 +31,12 @@ function headersToRecord(headers: Headers): Record<string, string> {
   return record;
 }
 
-function isStreamed(body: UpstreamRequest["body"]): body is AsyncIterable<Uint8Array> {
-  return typeof body === "object" && body !== null && Symbol.asyncIterator in body;
-}
-
 /**
  * A streamed body as a hand-written ReadableStream (pulled on demand: backpressure reaches the source);
  * `streamed` is told the size of each chunk handed over.
  */
 function requestBody(body: UpstreamRequest["body"], streamed: (bytes: number) => void): BodyInit | undefined {
-  if (!isStreamed(body)) return body as BodyInit | undefined;
+  if (!isStreamedBody(body)) return body as BodyInit | undefined;
   const iterator = body[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -51,21 +51,6 @@ function requestBody(body: UpstreamRequest["body"], streamed: (bytes: number) =>
       await iterator.return?.();
     },
   });
-}
-
-/** Counts streamed request bytes; `exchangeDone` asks for a collection once GC_HINT_BYTES were streamed. */
-function garbageHint(collectGarbage: (() => void) | undefined) {
-  let streamedSinceHint = 0;
-  return {
-    streamed: (bytes: number) => {
-      streamedSinceHint += bytes;
-    },
-    exchangeDone: () => {
-      if (streamedSinceHint < GC_HINT_BYTES || !collectGarbage) return;
-      streamedSinceHint = 0;
-      collectGarbage();
-    },
-  };
 }
 
 export function createFetchClient(
@@ -113,7 +98,7 @@ export function createFetchClient(
           headers: upstreamRequest.headers,
           body: requestBody(upstreamRequest.body, hint.streamed),
           // Required by fetch for a streamed request body (undici, Bun and workerd accept it).
-          ...(isStreamed(upstreamRequest.body) && { duplex: "half" }),
+          ...(isStreamedBody(upstreamRequest.body) && { duplex: "half" }),
           signal: controller.signal,
           // Like undici on Node: a 3xx comes back as is, never followed with the endpoint's key.
           redirect: "manual",

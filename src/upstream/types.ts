@@ -14,6 +14,11 @@ export interface UpstreamRequest {
   bodyTimeoutMs?: number;
 }
 
+/** A body streamed chunk by chunk (an upload), as opposed to one already held whole. */
+export function isStreamedBody(body: UpstreamRequest["body"]): body is AsyncIterable<Uint8Array> {
+  return typeof body === "object" && body !== null && Symbol.asyncIterator in body;
+}
+
 export interface UpstreamResponse {
   status: number;
   /** Lower-case header names; repeated headers joined with ", ". */

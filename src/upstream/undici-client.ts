@@ -1,7 +1,14 @@
 // Owns the Node upstream client: undici request() over one keep-alive Agent (≈2.5× fetch() on Node 20).
 import type { Readable } from "node:stream";
 import { Agent, errors, request } from "undici";
-import { type UpstreamClient, UpstreamError, type UpstreamRequest, type UpstreamResponse } from "./types.js";
+import { garbageHint } from "./garbage-hint.js";
+import {
+  isStreamedBody,
+  type UpstreamClient,
+  UpstreamError,
+  type UpstreamRequest,
+  type UpstreamResponse,
+} from "./types.js";
 
 function flattenHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
   const flat: Record<string, string> = {};
@@ -128,7 +135,29 @@ class BodyChunks implements AsyncIterableIterator<Uint8Array> {
   }
 }
 
-export function createUndiciClient(options: { connections?: number } = {}): UpstreamClient {
+/** A streamed body handed to undici as is, `streamed` told the size of each chunk as undici pulls it. */
+async function* counted(
+  body: AsyncIterable<Uint8Array>,
+  streamed: (bytes: number) => void,
+): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    streamed(chunk.byteLength);
+    yield chunk;
+  }
+}
+
+export interface UndiciClientOptions {
+  connections?: number;
+  /**
+   * Asks Node to collect garbage soon (src/runtime/node-gc.ts), under the rule of src/upstream/garbage-hint.ts:
+   * once an exchange that streamed a large request body (an upload) is over — its answer read, discarded or
+   * failed — never in mid-stream.
+   */
+  collectGarbage?: () => void;
+}
+
+export function createUndiciClient(options: UndiciClientOptions = {}): UpstreamClient {
+  const hint = garbageHint(options.collectGarbage);
   const agent = new Agent({
     keepAliveTimeout: 30_000,
     connections: options.connections ?? 256,
@@ -137,18 +166,23 @@ export function createUndiciClient(options: { connections?: number } = {}): Upst
   return {
     async request(upstreamRequest: UpstreamRequest): Promise<UpstreamResponse> {
       const { signal } = upstreamRequest;
+      const streamedBody = isStreamedBody(upstreamRequest.body);
       try {
         const response = await request(upstreamRequest.url, {
           dispatcher: agent,
           method: upstreamRequest.method,
           headers: upstreamRequest.headers,
           // undici streams an async iterable body itself (chunked), pulling as the socket drains.
-          body: upstreamRequest.body as string | Uint8Array | undefined,
+          body: (isStreamedBody(upstreamRequest.body)
+            ? counted(upstreamRequest.body, hint.streamed)
+            : upstreamRequest.body) as string | Uint8Array | undefined,
           signal,
           headersTimeout: upstreamRequest.headersTimeoutMs ?? 0,
           bodyTimeout: upstreamRequest.bodyTimeoutMs ?? 0,
         });
         const body = response.body;
+        // The answer's stream closes however it is consumed (read, discarded, destroyed): the exchange is over.
+        if (streamedBody) body.once("close", hint.exchangeDone);
         return {
           status: response.statusCode,
           headers: flattenHeaders(response.headers),
@@ -162,6 +196,7 @@ export function createUndiciClient(options: { connections?: number } = {}): Upst
             ),
         };
       } catch (error) {
+        if (streamedBody) hint.exchangeDone();
         throw classify(error, signal);
       }
     },
