@@ -1,5 +1,6 @@
 // Bench targets: starts the mock upstream, the bare reference proxy and llmlb (Node or Bun), each on
 // 127.0.0.1 with a random free port, and hands back what a load run needs (base URL, headers, pid).
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,6 +60,21 @@ export async function startBareProxy(upstreamUrl: string, runtime: "node" | "bun
   const child = spawnTracked(`bare-proxy-${runtime}`, command, [script, upstreamUrl], { capture: true });
   const { port } = JSON.parse(await child.firstLine()) as { port: number };
   return { name: `bare ${runtime} proxy`, url: `http://127.0.0.1:${port}`, headers: {}, process: child };
+}
+
+/**
+ * The kernel relay of bench/splice-relay.c (TCP, splice(2), no HTTP), compiled with the machine's `cc` into
+ * a temporary directory; null when there is no C compiler (the bench then reports no relay floor).
+ */
+export async function startSpliceRelay(upstreamUrl: string): Promise<Target | null> {
+  const binary = join(mkdtempSync(join(tmpdir(), "llmlb-relay-")), "splice-relay");
+  const built = spawnSync("cc", ["-O2", "-pthread", "-o", binary, join(ROOT, "bench/splice-relay.c")], {
+    stdio: "ignore",
+  });
+  if (built.status !== 0) return null;
+  const child = spawnTracked("splice-relay", binary, [new URL(upstreamUrl).port], { capture: true });
+  const { port } = JSON.parse(await child.firstLine()) as { port: number };
+  return { name: "splice(2) relay", url: `http://127.0.0.1:${port}`, headers: {}, process: child };
 }
 
 export interface LlmlbOptions {

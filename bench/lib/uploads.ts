@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { rssMiB, sampleRss } from "./processes.js";
 import type { Log } from "./scenarios.js";
 import { median, ms } from "./stats.js";
-import { type Llmlb, startBareProxy } from "./targets.js";
+import { type Llmlb, startBareProxy, startSpliceRelay } from "./targets.js";
 
 const FILE_BYTES = 10 * 1024 * 1024;
 const BOUNDARY = "llmlb-bench-boundary";
@@ -21,6 +21,11 @@ export interface UploadBench {
   /** The same upload through the bare proxy on llmlb's runtime (bench/bare-proxy*.mjs): a proxy's floor here. */
   bareMs: number[];
   bareRuntime: "node" | "bun";
+  /**
+   * The same upload through bench/splice-relay.c (TCP forwarding in the kernel, no HTTP): what the extra hop
+   * alone costs here, below any proxy. Empty when the machine has no C compiler.
+   */
+  relayMs: number[];
   /** llmlb's RSS before the uploads and its peak during them, MiB. */
   rssBeforeMiB: number;
   rssPeakMiB: number;
@@ -81,6 +86,7 @@ export async function runUploadBench(target: Llmlb, rounds: number, log: Log): P
   const upstream = await startUploadUpstream();
   const bareRuntime = target.name.includes("bun") ? "bun" : "node";
   const bare = await startBareProxy(upstream.url, bareRuntime);
+  const relay = await startSpliceRelay(upstream.url);
   const result: UploadBench = {
     target: target.name,
     fileMiB: FILE_BYTES / 2 ** 20,
@@ -88,6 +94,7 @@ export async function runUploadBench(target: Llmlb, rounds: number, log: Log): P
     llmlbMs: [],
     bareMs: [],
     bareRuntime,
+    relayMs: [],
     rssBeforeMiB: 0,
     rssPeakMiB: 0,
     bareRssBeforeMiB: 0,
@@ -102,11 +109,13 @@ export async function runUploadBench(target: Llmlb, rounds: number, log: Log): P
     });
     if (registered.status !== 201) throw new Error(`registering the upload upstream: ${registered.status}`);
     const body = uploadBody();
-    for (let i = 0; i < 3; i++) {
-      await upload(upstream.url, {}, body);
-      await upload(target.url, target.headers, body);
-      await upload(bare.url, {}, body);
-    }
+    const routes = [
+      { times: result.directMs, url: upstream.url, headers: {} },
+      { times: result.llmlbMs, url: target.url, headers: target.headers },
+      { times: result.bareMs, url: bare.url, headers: {} },
+      ...(relay ? [{ times: result.relayMs, url: relay.url, headers: {} }] : []),
+    ];
+    for (let i = 0; i < 3; i++) for (const route of routes) await upload(route.url, route.headers, body);
     result.rssBeforeMiB = rssMiB(target.process.pid);
     result.bareRssBeforeMiB = rssMiB(bare.process.pid);
     const sampler = sampleRss(target.process.pid, 20);
@@ -114,14 +123,11 @@ export async function runUploadBench(target: Llmlb, rounds: number, log: Log): P
     sampler.reset();
     bareSampler.reset();
     for (let round = 0; round < rounds * 5; round++) {
-      // Alternate which goes first so drift on the machine falls on both equally.
-      const order = ["direct", "llmlb", "bare"];
-      for (let turn = 0; turn < order.length; turn++) {
-        const which = order[(round + turn) % order.length];
+      // Rotate which goes first so drift on the machine falls on every route equally.
+      for (let turn = 0; turn < routes.length; turn++) {
+        const route = routes[(round + turn) % routes.length] as (typeof routes)[number];
         try {
-          if (which === "direct") result.directMs.push(await upload(upstream.url, {}, body));
-          else if (which === "bare") result.bareMs.push(await upload(bare.url, {}, body));
-          else result.llmlbMs.push(await upload(target.url, target.headers, body));
+          route.times.push(await upload(route.url, route.headers, body));
         } catch {
           result.failed++;
         }
@@ -133,10 +139,11 @@ export async function runUploadBench(target: Llmlb, rounds: number, log: Log): P
     bareSampler.stop();
     const figures = uploadFigures(result);
     log(
-      `  ${target.name}: direct ${ms(median(result.directMs))} ms, via llmlb ${ms(median(result.llmlbMs))} ms (+${(figures.addedShare * 100).toFixed(1)} %), via bare ${bareRuntime} proxy ${ms(median(result.bareMs))} ms (+${(figures.bareAddedShare * 100).toFixed(1)} %), RSS +${figures.rssGrowthMiB.toFixed(1)} MiB (bare +${figures.bareRssGrowthMiB.toFixed(1)})`,
+      `  ${target.name}: direct ${ms(median(result.directMs))} ms, via llmlb ${ms(median(result.llmlbMs))} ms (+${(figures.addedShare * 100).toFixed(1)} %), via bare ${bareRuntime} proxy ${ms(median(result.bareMs))} ms (+${(figures.bareAddedShare * 100).toFixed(1)} %), via splice relay ${figures.relayAddedShare === null ? "–" : `+${(figures.relayAddedShare * 100).toFixed(1)} %`}, RSS +${figures.rssGrowthMiB.toFixed(1)} MiB (bare +${figures.bareRssGrowthMiB.toFixed(1)})`,
     );
   } finally {
     await bare.process.stop();
+    await relay?.process.stop();
     upstream.server.closeAllConnections();
     upstream.server.close();
   }
@@ -150,6 +157,8 @@ export function uploadFigures(bench: UploadBench) {
   return {
     addedShare: (via - direct) / direct,
     bareAddedShare: (bare - direct) / direct,
+    /** null without a relay run (no C compiler). */
+    relayAddedShare: bench.relayMs.length > 0 ? (median(bench.relayMs) - direct) / direct : null,
     rssGrowthMiB: bench.rssPeakMiB - bench.rssBeforeMiB,
     bareRssGrowthMiB: bench.bareRssPeakMiB - bench.bareRssBeforeMiB,
   };
@@ -158,11 +167,15 @@ export function uploadFigures(bench: UploadBench) {
 export function uploadsTable(benches: UploadBench[]): string {
   const rows = benches.map((bench) => {
     const figures = uploadFigures(bench);
-    return `| ${bench.target} | ${bench.fileMiB} MiB | ${ms(median(bench.directMs))} | ${ms(median(bench.llmlbMs))} | +${(figures.addedShare * 100).toFixed(1)} % | ${bench.bareRuntime}: ${ms(median(bench.bareMs))} (+${(figures.bareAddedShare * 100).toFixed(1)} %) | ${bench.rssBeforeMiB.toFixed(1)} → ${bench.rssPeakMiB.toFixed(1)} MiB (+${figures.rssGrowthMiB.toFixed(1)}) | +${figures.bareRssGrowthMiB.toFixed(1)} MiB | ${bench.failed} |`;
+    const relay =
+      figures.relayAddedShare === null
+        ? "– (no cc)"
+        : `${ms(median(bench.relayMs))} (+${(figures.relayAddedShare * 100).toFixed(1)} %)`;
+    return `| ${bench.target} | ${bench.fileMiB} MiB | ${ms(median(bench.directMs))} | ${ms(median(bench.llmlbMs))} | +${(figures.addedShare * 100).toFixed(1)} % | ${bench.bareRuntime}: ${ms(median(bench.bareMs))} (+${(figures.bareAddedShare * 100).toFixed(1)} %) | ${relay} | ${bench.rssBeforeMiB.toFixed(1)} → ${bench.rssPeakMiB.toFixed(1)} MiB (+${figures.rssGrowthMiB.toFixed(1)}) | +${figures.bareRssGrowthMiB.toFixed(1)} MiB | ${bench.failed} |`;
   });
   return [
-    "| llmlb | file | direct ms (median) | via llmlb ms | added | via bare proxy ms (added) | llmlb RSS before → peak | bare proxy RSS growth | failed |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| llmlb | file | direct ms (median) | via llmlb ms | added | via bare proxy ms (added) | via splice(2) relay ms (added) | llmlb RSS before → peak | bare proxy RSS growth | failed |",
+    "|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
   ].join("\n");
 }
