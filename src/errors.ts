@@ -66,7 +66,11 @@ export function errorBody(error: AppError): OpenAiErrorBody {
 }
 
 /** Turns anything thrown into an AppError; unknown errors become a generic 500 (details go to the log only). */
+/** The error as the client sees it: an AppError, or one wrapped by a library (drizzle's "Failed query"). */
 export function toAppError(error: unknown): AppError {
-  if (error instanceof AppError) return error;
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if (cause instanceof AppError) return cause;
+    cause = cause.cause;
+  }
   return new AppError("internal", "Internal server error", { cause: error });
 }

@@ -31,9 +31,10 @@ export function threadableDatabase(url: string): boolean {
  * History rows per batch (one transaction) in the thread. Measured reasons (bench section 3, an 11k req/s
  * run, and timed writes on this machine): with the in-process size (256) every commit rewrote the table's
  * and five indexes' last pages to the WAL, the thread fell behind above ~10k req/s and the history buffer
- * overflowed (rows dropped). Upper bound: the transaction holds the file's write lock, and the main
- * connection's writes (health checks, admin API) wait at most FILE_BUSY_TIMEOUT_MS (50 ms) for it —
- * 4,096 rows took 44–63 ms, 1,024 rows 7–14 ms.
+ * overflowed (rows dropped). Upper bound: the transaction holds the file's write lock, which the main
+ * connection's writes (health checks, admin API) wait for (src/db/client.ts BUSY_PAUSES_MS) and other
+ * instances' recorder threads wait at most FILE_BUSY_TIMEOUT_MS (50 ms) for — 4,096 rows took 44–63 ms,
+ * 1,024 rows 7–14 ms.
  */
 export const THREAD_ROWS_PER_BATCH = 1024;
 

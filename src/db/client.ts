@@ -3,6 +3,7 @@
 // (and which retries the open on the next query), so the balancer can start and proxy without it.
 import type { Client, Config as LibsqlConfig, Transaction } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
+import { AppError } from "../errors.js";
 import * as schema from "./schema.js";
 
 export type AppDatabase = LibSQLDatabase<typeof schema>;
@@ -31,7 +32,10 @@ export interface OpenDatabaseOptions {
   authToken?: string | undefined;
   createClient: CreateLibsqlClient;
   runMigrations?: RunMigrations;
-  /** Pauses between migration attempts while another process holds the database (none: no retry). */
+  /**
+   * Pauses while another connection holds a local file's lock: between migration attempts and between a
+   * statement's attempts (BUSY_PAUSES_MS). None: no retry, a busy statement fails at once.
+   */
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -47,12 +51,32 @@ type TxMethod = "execute" | "batch" | "executeMultiple" | "commit" | "rollback";
 const TX_METHODS: readonly TxMethod[] = ["execute", "batch", "executeMultiple", "commit", "rollback"];
 
 /**
+ * Pauses (ms) between the attempts of a statement, batch or transaction start that met another
+ * connection's lock on a local file — about 2 s in all, never blocking the event loop: the main connection
+ * does not wait inside SQLite (its busy timeout is 0), it comes back later. The other holder is usually the
+ * recorder thread (one batch ≈ 7–14 ms), another instance on the same file, an sqlite3 shell or a backup.
+ */
+const BUSY_PAUSES_MS = [2, 5, 10, 20, 40, 80, 160, 320, 640, 800];
+
+/** The database stayed locked through every attempt: the caller's 503, not a server fault. */
+function stillBusy(error: unknown): AppError {
+  return new AppError("unavailable", "The database is locked by another process; try again shortly", {
+    code: "database_busy",
+    retryAfterSecs: 1,
+    cause: error,
+  });
+}
+
+/**
  * A Client that opens the real one lazily and retries the open on later calls after a failure
  * (e.g. the data directory was not writable at boot). After SQLITE_BUSY it also drops the connections:
  * libSQL can leave the failed statement active on its connection, and then every later COMMIT there fails
- * ("cannot commit transaction - SQL statements in progress"), so writes would never resume.
+ * ("cannot commit transaction - SQL statements in progress"), so writes would never resume. With `sleep`,
+ * statements, batches and transaction starts that met a lock are tried again (BUSY_PAUSES_MS): a busy
+ * statement changed nothing, a batch is one transaction rolled back whole, and a transaction ("write",
+ * BEGIN IMMEDIATE) meets the lock at its start, before the caller's work.
  */
-function reopeningClient(open: () => Client): Client {
+function reopeningClient(open: () => Client, sleep?: (ms: number) => Promise<void>): Client {
   let inner: Client | null = null;
   const current = (): Client => {
     if (inner === null || inner.closed) inner = open();
@@ -69,6 +93,18 @@ function reopeningClient(open: () => Client): Client {
     const used = current();
     return work(used).catch(dropAfterBusy(used));
   };
+  const retried = async <T>(work: (client: Client) => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await guarded(work);
+      } catch (error) {
+        if (!sleep || !isBusyError(error)) throw error;
+        const pause = BUSY_PAUSES_MS[attempt];
+        if (pause === undefined) throw stillBusy(error);
+        await sleep(pause);
+      }
+    }
+  };
   const guardedTransaction = (tx: Transaction, used: Client): Transaction => {
     for (const name of TX_METHODS) {
       const method = (tx[name] as (...a: unknown[]) => Promise<unknown>).bind(tx);
@@ -80,11 +116,11 @@ function reopeningClient(open: () => Client): Client {
   };
   const client = {
     execute: (...args: unknown[]) =>
-      guarded((c) => (c.execute as (...a: unknown[]) => Promise<unknown>)(...args)),
-    batch: (...args: Parameters<Client["batch"]>) => guarded((c) => c.batch(...args)),
+      retried((c) => (c.execute as (...a: unknown[]) => Promise<unknown>)(...args)),
+    batch: (...args: Parameters<Client["batch"]>) => retried((c) => c.batch(...args)),
     migrate: (...args: Parameters<Client["migrate"]>) => guarded((c) => c.migrate(...args)),
     transaction: (mode?: Parameters<Client["batch"]>[1]) =>
-      guarded((c) => c.transaction(mode).then((tx) => guardedTransaction(tx, c))),
+      retried((c) => c.transaction(mode).then((tx) => guardedTransaction(tx, c))),
     executeMultiple: (sql: string) => guarded((c) => c.executeMultiple(sql)),
     sync: () => current().sync(),
     close: () => {
@@ -120,16 +156,21 @@ function reopeningClient(open: () => Client): Client {
 }
 
 /**
- * How long one statement on a local file waits for another process's lock (a second instance on the same
- * file, an sqlite3 shell, a backup) before SQLITE_BUSY, ms. Short on purpose: libSQL waits on the main
- * thread, so every request would freeze for this long. Writes that must happen retry instead
- * (retryWhileBusy: migrations and restore at boot; the recorder keeps its batch and retries on the next
- * flush). Ignored by remote (HTTP / WebSocket) databases.
+ * How long one statement of the recorder thread waits inside SQLite for another connection's lock (the
+ * main connection, a second instance on the same file, an sqlite3 shell, a backup) before SQLITE_BUSY, ms;
+ * the recorder keeps its batch and retries on the next flush. The main connection waits 0 ms there —
+ * libSQL would wait on the event loop's thread and freeze every request — and retries outside SQLite
+ * instead (BUSY_PAUSES_MS). Ignored by remote (HTTP / WebSocket) databases.
  */
 export const FILE_BUSY_TIMEOUT_MS = 50;
-/** Boot-time retries of work that met a busy database: attempts and pause between them (ms). */
-const BUSY_RETRY_ATTEMPTS = 40;
+/**
+ * Retries of whole units of work that met a busy database (boot restore, migrations, the audit append):
+ * how long in all (ms) and the pause between attempts. A `database_busy` failure counts the client's own
+ * pauses too (it already waited through BUSY_PAUSES_MS).
+ */
+const BUSY_RETRY_BUDGET_MS = 4_000;
 const BUSY_RETRY_PAUSE_MS = 100;
+const CLIENT_BUSY_WAIT_MS = BUSY_PAUSES_MS.reduce((sum, pause) => sum + pause, 0);
 
 /** true for SQLITE_BUSY / SQLITE_LOCKED, however deep drizzle or libSQL wrapped it. */
 export function isBusyError(error: unknown): boolean {
@@ -143,7 +184,7 @@ export function isBusyError(error: unknown): boolean {
 }
 
 /**
- * Runs `work`, again after a pause while it fails because the database is busy (up to ~4 s, without
+ * Runs `work`, again after a pause while it fails because the database is busy (about 4 s in all, without
  * blocking the event loop between attempts) or with another error `alsoRetry` accepts; other errors and
  * the last failure are thrown.
  */
@@ -152,11 +193,15 @@ export async function retryWhileBusy<T>(
   sleep: (ms: number) => Promise<void>,
   alsoRetry: (error: unknown) => boolean = () => false,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  for (let waited = 0; ; ) {
     try {
       return await work();
     } catch (error) {
-      if (attempt >= BUSY_RETRY_ATTEMPTS || !(isBusyError(error) || alsoRetry(error))) throw error;
+      if (!(isBusyError(error) || alsoRetry(error))) throw error;
+      const clientWaited =
+        error instanceof AppError && error.code === "database_busy" ? CLIENT_BUSY_WAIT_MS : 0;
+      waited += clientWaited + BUSY_RETRY_PAUSE_MS;
+      if (waited > BUSY_RETRY_BUDGET_MS) throw error;
       await sleep(BUSY_RETRY_PAUSE_MS);
     }
   }
@@ -183,8 +228,9 @@ async function useWriteAheadLog(client: Client): Promise<void> {
 }
 
 export function openDatabase(options: OpenDatabaseOptions): DatabaseHandle {
-  const client = reopeningClient(() =>
-    options.createClient({ url: options.url, authToken: options.authToken, timeout: FILE_BUSY_TIMEOUT_MS }),
+  const client = reopeningClient(
+    () => options.createClient({ url: options.url, authToken: options.authToken, timeout: 0 }),
+    options.sleep,
   );
   const db = drizzle(client, { schema });
   let migrated = options.runMigrations === undefined;

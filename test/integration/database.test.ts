@@ -1,9 +1,18 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createClient } from "@libsql/client";
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
+import { openDatabase } from "../../src/db/client.js";
 import { endpoints } from "../../src/db/schema.js";
-import { openTestDatabase, type TempDir, tempDir } from "../fixtures/temp-db.js";
+import { toAppError } from "../../src/errors.js";
+import {
+  createTempDatabase,
+  openTestDatabase,
+  type TempDatabase,
+  type TempDir,
+  tempDir,
+} from "../fixtures/temp-db.js";
 
 const EXPECTED_TABLES = [
   "api_key_usage",
@@ -77,6 +86,63 @@ describe("database migrations", () => {
     mkdirSync(join(dir.path, "missing-dir"));
     expect(await handle.migrate()).toBe(true);
     expect(await handle.readiness()).toEqual({ ready: true });
+    handle.close();
+  });
+});
+
+describe("a database file another connection holds locked", () => {
+  let database: TempDatabase | undefined;
+  afterEach(() => database?.cleanup());
+
+  /** The app's handle on the file (with pauses, as compose.ts opens it) and a second writer holding its lock. */
+  async function lockedFile() {
+    database = await createTempDatabase();
+    const handle = openDatabase({
+      url: database.url,
+      createClient,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+    const other = createClient({ url: database.url });
+    const lock = await other.transaction("write");
+    await lock.execute("UPDATE endpoints SET notes = notes");
+    const insert = () =>
+      handle.db.insert(endpoints).values({
+        id: "e1",
+        name: "gpu1",
+        baseUrl: "http://127.0.0.1:1",
+        registeredAt: 1,
+        updatedAt: 1,
+      });
+    return { handle, other, lock, insert };
+  }
+
+  it("a write waits for the lock (past SQLite's old 50 ms failure) and lands once the lock is released", async () => {
+    const { handle, other, lock, insert } = await lockedFile();
+    let settled = false;
+    const writing = insert().finally(() => {
+      settled = true;
+    });
+    // Still waiting after 150 ms: it neither failed nor went through while the lock was held.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(settled).toBe(false);
+    await lock.rollback();
+    await writing;
+    expect(await handle.db.all(sql`SELECT name FROM endpoints`)).toEqual([{ name: "gpu1" }]);
+    other.close();
+    handle.close();
+  });
+
+  it("a lock held through every retry fails the write as database_busy (503, retry after 1 s), not a crash", async () => {
+    const { handle, other, lock, insert } = await lockedFile();
+    const failure = await insert().then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await lock.rollback();
+    // drizzle wraps it ("Failed query: …"); the route's error handler answers the AppError inside.
+    expect(toAppError(failure)).toMatchObject({ code: "database_busy", status: 503, retryAfterSecs: 1 });
+    expect(await handle.db.all(sql`SELECT count(*) AS n FROM endpoints`)).toEqual([{ n: 0 }]);
+    other.close();
     handle.close();
   });
 });

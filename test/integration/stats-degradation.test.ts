@@ -160,6 +160,36 @@ describe("statistics when the database misbehaves", () => {
     }
   });
 
+  it("an admin write while another process holds the file's lock waits for it and succeeds (was a 500)", async () => {
+    app = await startTestApp();
+    const headers = { ...(await app.adminHeaders()), "content-type": "application/json" };
+    const other = createClient({ url: app.composition.deps.config.databaseUrl });
+    try {
+      const lock = await other.transaction("write");
+      await lock.execute("UPDATE endpoints SET notes = notes");
+      let settled = false;
+      const created = fetch(`${app.url}/api/endpoints`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ name: "gpu-late", base_url: "http://127.0.0.1:9", endpoint_type: "vllm" }),
+      }).finally(() => {
+        settled = true;
+      });
+      // Still waiting after 150 ms (it used to fail with a 500 after SQLite's 50 ms busy timeout).
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(settled).toBe(false);
+      await lock.rollback();
+      const response = await created;
+      expect(response.status).toBe(201);
+      const listed = (await (await fetch(`${app.url}/api/endpoints`, { headers })).json()) as {
+        endpoints: { name: string }[];
+      };
+      expect(listed.endpoints.map((endpoint) => endpoint.name)).toContain("gpu-late");
+    } finally {
+      other.close();
+    }
+  });
+
   it("two instances writing the same database file concurrently: daily totals are the sum of both", async () => {
     database = await createTempDatabase();
     await database.handle.db.run(sql`INSERT INTO endpoints (id, name, base_url, registered_at, updated_at)
