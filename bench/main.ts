@@ -33,8 +33,9 @@ import {
 } from "./lib/processes.js";
 import { profileShare } from "./lib/profile.js";
 import { blockRecorderWrites } from "./lib/recorder-off.js";
-import { type BenchResults, BUN_TARGET, DIRECT, NODE, renderReport } from "./lib/report.js";
+import { renderReport } from "./lib/report.js";
 import { runRequestLogBench } from "./lib/request-log.js";
+import { type BenchResults, BUN_TARGET, DIRECT, NODE } from "./lib/results.js";
 import { routerDecisionMicros } from "./lib/router-decision.js";
 import { idealMakespanMs, type RoutingFleetRun, runRouting } from "./lib/routing.js";
 import {

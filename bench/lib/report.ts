@@ -1,92 +1,34 @@
 // Bench report: turns raw results into the markdown tables printed to the terminal and written to
-// bench/results.md, plus the verdict against the issue's targets.
+// bench/results.md, with the verdicts against the issues' targets (verdicts.ts).
 
-import type { LoadResult } from "./load.js";
-import { type MessagesBench, messagesFigures, messagesTable } from "./messages.js";
-import { type Plan, SLOW_LATENCY_MS } from "./plan.js";
+import { messagesTable } from "./messages.js";
+import { SLOW_LATENCY_MS } from "./plan.js";
+import {
+  BARE,
+  BARE_BUN,
+  type BenchResults,
+  BUN_TARGET,
+  DIRECT,
+  fig,
+  type LoadFigures,
+  loadFigures,
+  loadTargets,
+  NODE,
+  streamFigures,
+} from "./results.js";
 import { makespanGain, type RoutingFleetRun } from "./routing.js";
-import type { LoadResults } from "./scenarios.js";
-import { SSE_CLIENTS, type SseRun } from "./sse-clients.js";
-import { added, median, ms, num, pct, summarize } from "./stats.js";
-import type { StreamRunSummary } from "./stream-client.js";
-import { type UploadBench, uploadFigures, uploadsTable } from "./uploads.js";
-
-export const DIRECT = "direct to mock";
-export const BARE = "bare node proxy";
-export const BARE_BUN = "bare bun proxy";
-export const NODE = "llmlb node";
-export const BUN_TARGET = "llmlb bun";
-
-export interface BenchResults {
-  plan: Plan;
-  header: string[];
-  targets: string[];
-  /** Section 1's peer gateway (measured in section 1 only, interleaved with the targets), or why it was not. */
-  peer: { name: string; measured: boolean; note: string } | null;
-  load: Map<string, LoadResults>;
-  streaming: Map<string, Map<string, StreamRunSummary>>;
-  persistence: {
-    on: LoadResult[];
-    /** The recorder disabled by LLMLB_BENCH_RECORDER_OFF (the baseline). */
-    off: LoadResult[];
-    /** The previous method: SQLite triggers abort every flush's first write. */
-    aborted: LoadResult[];
-    definition: string;
-    /** Share (0–1) of busy CPU inside the recorder's flush, from each process's CPU profile. */
-    flushShare: { on: number; off: number; aborted: number };
-    /** Process CPU time (all threads) per request over the measured slices, µs. */
-    cpuUsPerRequest: { on: number; off: number; aborted: number };
-  } | null;
-  /** Section 6: llmlb node slices with and without SSE_CLIENTS /api/events clients. */
-  sse: SseRun[];
-  memory: { name: string; idleMiB: number; peakMiB: number; firstBootMs: number[]; restartMs: number[] }[];
-  /** Section 5, one run per fleet (sharing, batching, mixed). */
-  routing: RoutingFleetRun[];
-  /** One `auto` decision among 100 endpoints, µs (in process). */
-  routerDecision: { medianUs: number; p99Us: number } | null;
-  /** Section 7: /v1/messages vs /v1/chat/completions per llmlb runtime. */
-  messages: MessagesBench[];
-  /** Section 9: a 10 MiB transcription upload, direct vs through llmlb, per llmlb runtime. */
-  uploads: UploadBench[];
-  /** The sharing fleet's lower bound on makespan. */
-  idealMakespanMs: number;
-  notes: string[];
-}
-
-export interface LoadFigures {
-  rps: number;
-  p50: number;
-  p99: number;
-  failed: number;
-  slices: number;
-}
-
-/** Median over interleaved slices of req/s, p50 and p99. */
-export function loadFigures(results: readonly LoadResult[] | undefined): LoadFigures {
-  const list = results ?? [];
-  return {
-    rps: median(list.map((r) => r.rps)),
-    p50: median(list.map((r) => r.p50Ms)),
-    p99: median(list.map((r) => r.p99Ms)),
-    failed: list.reduce((sum, r) => sum + r.errors + r.non2xx, 0),
-    slices: list.length,
-  };
-}
+import { SSE_CLIENTS } from "./sse-clients.js";
+import { added, median, ms, num, pct } from "./stats.js";
+import { uploadsTable } from "./uploads.js";
+import { verdicts } from "./verdicts.js";
 
 function table(head: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
-function fig(results: BenchResults, level: string, target: string): LoadFigures {
-  return loadFigures(results.load.get(level)?.get(target));
-}
-
 /** The bare proxy a target is compared with: Bun's for Bun targets, Node's otherwise. */
 const bareFor = (target: string) => (target.includes("bun") ? BARE_BUN : BARE);
-
-/** Section 1's rows: every target, then the peer when it was measured. */
-const loadTargets = (r: BenchResults) => (r.peer?.measured ? [...r.targets, r.peer.name] : r.targets);
 
 function nonStreamTable(r: BenchResults): string {
   const rows = loadTargets(r).map((t) => {
@@ -165,13 +107,6 @@ function slowTable(r: BenchResults): string | null {
       ];
     }),
   );
-}
-
-function streamFigures(summary: StreamRunSummary | undefined) {
-  const ttft = summarize(summary?.ttftMs ?? []);
-  const gaps = summarize(summary?.gapsMs ?? []);
-  const delivered = summary && summary.expected > 0 ? summary.delivered / summary.expected : Number.NaN;
-  return { ttft, gaps, delivered, streams: summary?.streams ?? 0, failed: summary?.failed ?? 0 };
 }
 
 function streamTable(r: BenchResults): string {
@@ -306,146 +241,6 @@ function sseTable(r: BenchResults): string | null {
     ];
   });
   return table(["/api/events clients", "req/s c=50", "p99", "vs none", "per reading client", "failed"], rows);
-}
-
-export interface Verdict {
-  goal: string;
-  measured: string;
-  met: boolean;
-}
-
-export function verdicts(r: BenchResults): Verdict[] {
-  const out: Verdict[] = [];
-  const node = fig(r, "c=50", NODE);
-  const bun = fig(r, "c=50", BUN_TARGET);
-  const push = (goal: string, value: number, shown: string, ok: (v: number) => boolean) => {
-    if (Number.isFinite(value)) out.push({ goal, measured: shown, met: ok(value) });
-  };
-  const vsBare = (f: LoadFigures, bare: string) => f.rps / fig(r, "c=50", bare).rps;
-  push("Node req/s ≥ 60 % of bare Node proxy", vsBare(node, BARE), pct(vsBare(node, BARE)), (v) => v >= 0.6);
-  push(
-    "Bun req/s ≥ 80 % of bare Bun proxy",
-    vsBare(bun, BARE_BUN),
-    pct(vsBare(bun, BARE_BUN)),
-    (v) => v >= 0.8,
-  );
-  if (r.load.has("c=50")) {
-    const failing = loadTargets(r).flatMap((t) => {
-      const failed = [...r.load.values()].reduce((sum, level) => sum + loadFigures(level.get(t)).failed, 0);
-      return failed > 0 ? [`${t}: ${failed} failed`] : [];
-    });
-    out.push({
-      goal: `non-streaming: every request answered 2xx (${r.peer?.measured ? "every target and the peer" : "every target"})`,
-      measured: failing.length ? failing.join(", ") : "0 failed",
-      met: failing.length === 0,
-    });
-  }
-  const p50c1 = fig(r, "c=1", NODE).p50 - fig(r, "c=1", DIRECT).p50;
-  push("Node added latency p50 c=1 ≤ 0.3 ms", p50c1, `${ms(p50c1)} ms`, (v) => v <= 0.3);
-  const p99c10 = fig(r, "c=10", NODE).p99 - fig(r, "c=10", DIRECT).p99;
-  push("Node added latency p99 c=10 ≤ 5 ms", p99c10, `${ms(p99c10)} ms`, (v) => v <= 5);
-  for (const [level, perTarget] of r.streaming) {
-    const direct = streamFigures(perTarget.get(DIRECT));
-    for (const t of [NODE, BUN_TARGET]) {
-      const s = streamFigures(perTarget.get(t));
-      const ttft = s.ttft.p50 - direct.ttft.p50;
-      push(`${t} added TTFT p50 ≤ 1 ms (${level})`, ttft, `${ms(ttft)} ms`, (v) => v <= 1);
-      const lag = s.gaps.p99 - direct.gaps.p99;
-      push(`${t} added inter-chunk lag p99 ≤ 1 ms (${level})`, lag, `${ms(lag)} ms`, (v) => v <= 1);
-      push(`${t} 100 % chunks delivered (${level})`, s.delivered, pct(s.delivered), (v) => v >= 1);
-    }
-  }
-  if (r.persistence) {
-    const on = loadFigures(r.persistence.on);
-    const off = loadFigures(r.persistence.off);
-    push(
-      "persistence costs ≤ 10 % throughput (req/s on / off)",
-      on.rps / off.rps,
-      pct(on.rps / off.rps),
-      (v) => v >= 0.9,
-    );
-    push(
-      "persistence costs ≤ 1 ms p99 (on − off)",
-      on.p99 - off.p99,
-      `${added(on.p99, off.p99)} ms`,
-      (v) => v <= 1,
-    );
-  }
-  for (const m of r.memory) {
-    push(`${m.name} RSS peak ≤ 120 MiB`, m.peakMiB, `${m.peakMiB.toFixed(1)} MiB`, (v) => v <= 120);
-    const restart = median(m.restartMs);
-    const bound = m.name === NODE ? 300 : 500;
-    push(`${m.name} cold start (restart) ≤ ${bound} ms`, restart, `${ms(restart)} ms`, (v) => v <= bound);
-    const first = median(m.firstBootMs);
-    push(`${m.name} cold start (first boot) ≤ 0.5 s`, first, `${ms(first)} ms`, (v) => v <= 500);
-  }
-  if (r.sse.length > 0) {
-    const none = loadFigures(r.sse.filter((x) => x.clients === 0).map((x) => x.load));
-    const many = loadFigures(r.sse.filter((x) => x.clients === SSE_CLIENTS).map((x) => x.load));
-    const ratio = many.rps / none.rps;
-    push(`req/s with ${SSE_CLIENTS} /api/events clients ≥ 85 % of none`, ratio, pct(ratio), (v) => v >= 0.85);
-  }
-  const fleet = (name: string) => r.routing.find((run) => run.fleet === name)?.results ?? [];
-  const sharing = makespanGain(fleet("sharing"), "auto", "round_robin");
-  push(
-    "sharing fleet: auto makespan ≥ 25 % shorter than round_robin",
-    sharing,
-    pct(sharing),
-    (v) => v >= 0.25,
-  );
-  const mixed = makespanGain(fleet("mixed"), "auto", "least_connections");
-  push(
-    "mixed fleet: auto makespan ≥ 25 % shorter than least_connections",
-    mixed,
-    pct(mixed),
-    (v) => v >= 0.25,
-  );
-  if (r.routerDecision) {
-    const us = r.routerDecision.medianUs;
-    push(
-      "router decision, 100 endpoints × 1 model: median ≤ 20 µs",
-      us,
-      `${us.toFixed(2)} µs`,
-      (v) => v <= 20,
-    );
-  }
-  for (const bench of r.uploads) {
-    const figures = uploadFigures(bench);
-    push(
-      `${bench.target} 10 MiB upload wall time ≤ 10 % over direct`,
-      figures.addedShare,
-      pct(figures.addedShare),
-      (v) => v <= 0.1,
-    );
-    push(
-      `${bench.target} RSS growth during uploads < file size`,
-      figures.rssGrowthMiB,
-      `${figures.rssGrowthMiB.toFixed(1)} MiB`,
-      (v) => v < bench.fileMiB,
-    );
-  }
-  for (const bench of r.messages) {
-    const figures = messagesFigures(bench);
-    push(
-      `${bench.target} /v1/messages added TTFT ≤ 0.5 ms (c=1)`,
-      figures.addedTtftMs,
-      `${ms(figures.addedTtftMs)} ms`,
-      (v) => v <= 0.5,
-    );
-    push(
-      `${bench.target} /v1/messages req/s ≥ 80 % of chat`,
-      figures.throughput,
-      pct(figures.throughput),
-      (v) => v >= 0.8,
-    );
-    push(
-      `${bench.target} /v1/messages CPU cost allows ≥ 80 % of chat req/s`,
-      figures.cpuThroughput,
-      pct(figures.cpuThroughput),
-      (v) => v >= 0.8,
-    );
-  }
-  return out;
 }
 
 export function renderReport(r: BenchResults): string {

@@ -3,15 +3,8 @@
 import { describe, expect, it } from "vitest";
 import type { LoadResult } from "../../bench/lib/load.js";
 import { QUICK } from "../../bench/lib/plan.js";
-import {
-  BARE,
-  BARE_BUN,
-  type BenchResults,
-  BUN_TARGET,
-  DIRECT,
-  NODE,
-  renderReport,
-} from "../../bench/lib/report.js";
+import { renderReport } from "../../bench/lib/report.js";
+import { BARE, BARE_BUN, type BenchResults, BUN_TARGET, DIRECT, NODE } from "../../bench/lib/results.js";
 
 const PEER = "portkey 1.15.2";
 
