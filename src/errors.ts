@@ -65,8 +65,10 @@ export function errorBody(error: AppError): OpenAiErrorBody {
   return body;
 }
 
-/** Turns anything thrown into an AppError; unknown errors become a generic 500 (details go to the log only). */
-/** The error as the client sees it: an AppError, or one wrapped by a library (drizzle's "Failed query"). */
+/**
+ * Turns anything thrown into an AppError: the AppError itself, or one a library wrapped (drizzle's "Failed
+ * query" around the database's 503); unknown errors become a generic 500 (details go to the log only).
+ */
 export function toAppError(error: unknown): AppError {
   for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
     if (cause instanceof AppError) return cause;

@@ -165,17 +165,18 @@ export function createUndiciClient(options: UndiciClientOptions = {}): UpstreamC
   });
   return {
     async request(upstreamRequest: UpstreamRequest): Promise<UpstreamResponse> {
-      const { signal } = upstreamRequest;
-      const streamedBody = isStreamedBody(upstreamRequest.body);
+      const { signal, body: requestBody } = upstreamRequest;
+      const streamedBody = isStreamedBody(requestBody);
       try {
         const response = await request(upstreamRequest.url, {
           dispatcher: agent,
           method: upstreamRequest.method,
           headers: upstreamRequest.headers,
           // undici streams an async iterable body itself (chunked), pulling as the socket drains.
-          body: (isStreamedBody(upstreamRequest.body)
-            ? counted(upstreamRequest.body, hint.streamed)
-            : upstreamRequest.body) as string | Uint8Array | undefined,
+          body: (streamedBody ? counted(requestBody, hint.streamed) : requestBody) as
+            | string
+            | Uint8Array
+            | undefined,
           signal,
           headersTimeout: upstreamRequest.headersTimeoutMs ?? 0,
           bodyTimeout: upstreamRequest.bodyTimeoutMs ?? 0,
