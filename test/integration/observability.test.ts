@@ -76,6 +76,8 @@ describe("live events from real traffic", () => {
       output_tokens: 20,
     });
     expect(tps.tps).toBeGreaterThan(0);
+    // The learned load profile travels with it (computed when the event is encoded): one request, alone.
+    expect(tps.load?.curve).toEqual([expect.objectContaining({ in_flight: 1, requests: 1 })]);
 
     const modelTps = await api(app, "GET", `/api/endpoints/${id}/model-tps`);
     expect(modelTps.body).toHaveLength(1);
