@@ -1,7 +1,6 @@
 // Owns what happens to a finished request at once (no I/O on the caller's path): the stats state, the TPS
 // tracker, the RequestCompleted/TpsUpdated events, and the bodies kept for request_history when
 // LLMLB_LOG_BODIES=1 (each capped at LLMLB_LOG_BODY_MAX_BYTES, flagged when cut), and the attempts.
-import type { LoadProfile } from "../balancer/load-model.js";
 import type { TpsEntry, TpsTracker } from "../balancer/tps-tracker.js";
 import type { EventBus } from "../events/bus.js";
 import type { CompletionRecord, EventPayloads, ModelLoad } from "../events/types.js";
@@ -45,7 +44,25 @@ function publish(
   events.publish({ type: "RequestCompleted", data: completion });
   // Only a request the tracker took (a success on an endpoint) changes the speed figures.
   if (!entry) return;
-  const data = {
+  events.publish({ type: "TpsUpdated", data: tpsUpdated(completion, entry, tracker) });
+}
+
+/**
+ * TpsUpdated's data. Its `load` is computed when the event is first read (encoded for /api/events), not
+ * when it is published, and kept from then on: TpsUpdated is a state event, the event stream sends only the
+ * newest one per endpoint × model × API kind in each 25 ms window, so under load nearly all are superseded
+ * unread. Building it per completion (modelLoadOf: the curve and the prefill fit) was 2.1 % of Node's busy
+ * CPU samples at c=50 (bench section 3 profile); this whole function, accessor included, now shows at
+ * 0.6–0.8 % (adding the member with `Object.defineProperty` instead cost 0.85 % on its own). The value is the
+ * profile as of that first read (at most one window later, or the replay).
+ */
+function tpsUpdated(
+  completion: CompletionRecord,
+  entry: TpsEntry,
+  tracker: TpsTracker,
+): EventPayloads["TpsUpdated"] {
+  let load: ModelLoad | null | undefined;
+  return {
     endpoint_id: entry.endpointId,
     model_id: entry.model,
     api_kind: entry.apiKind,
@@ -57,32 +74,12 @@ function publish(
     average_duration_ms: entry.requestCount > 0 ? entry.totalDurationMs / entry.requestCount : null,
     ttft_ms: entry.ttftMs,
     decode_tps: entry.decodeTps,
-  };
-  const profileOf = () => tracker.loadOf(entry.endpointId, entry.model, entry.apiKind);
-  events.publish({ type: "TpsUpdated", data: withLazyLoad(data, profileOf) });
-}
-
-/**
- * TpsUpdated's `load`, computed when the event is first read (encoded for /api/events), not when it is
- * published, and kept from then on. TpsUpdated is a state event: the event stream sends only the newest one
- * per endpoint × model × API kind in each 25 ms window, so under load nearly all are superseded unread.
- * Building it per completion (modelLoadOf: the curve and the prefill fit) was 2.1 % of Node's busy CPU
- * samples at c=50 (bench section 3 profile). The value is the profile as of that first read (≤ one window
- * later, or the replay).
- */
-function withLazyLoad(
-  data: Omit<EventPayloads["TpsUpdated"], "load">,
-  profileOf: () => LoadProfile | undefined,
-): EventPayloads["TpsUpdated"] {
-  return Object.defineProperty(data, "load", {
-    enumerable: true,
-    configurable: true,
-    get(): ModelLoad | null {
-      const load = modelLoadOf(profileOf());
-      Object.defineProperty(data, "load", { value: load, enumerable: true });
+    get load() {
+      if (load === undefined)
+        load = modelLoadOf(tracker.loadOf(entry.endpointId, entry.model, entry.apiKind));
       return load;
     },
-  }) as EventPayloads["TpsUpdated"];
+  };
 }
 
 export function createCompletionSink(options: {
