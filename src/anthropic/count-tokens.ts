@@ -3,7 +3,7 @@
 
 import type { TokenCounter } from "../proxy/token-counter.js";
 import type { EndpointDirectory, ModelRoute } from "../registry/types.js";
-import type { UpstreamClient } from "../upstream/types.js";
+import type { CancelSignal, UpstreamClient } from "../upstream/types.js";
 
 export interface CountTokensDeps {
   directory: EndpointDirectory;
@@ -24,7 +24,7 @@ export async function countTokens(
   deps: CountTokensDeps,
   model: string,
   text: string,
-  signal: AbortSignal | null,
+  signal: CancelSignal | null,
 ): Promise<TokenCountResult> {
   for (const route of deps.directory.routesFor(model)) {
     const path = TOKENIZERS[route.endpoint.endpointType];
@@ -42,7 +42,7 @@ async function tokenize(
   route: ModelRoute,
   path: string,
   text: string,
-  signal: AbortSignal | null,
+  signal: CancelSignal | null,
 ): Promise<number | null> {
   const apiKey = deps.directory.apiKeyOf(route.endpoint.id);
   try {

@@ -16,6 +16,7 @@ import type { LoadBalancerMode } from "../config.js";
 import { AppError } from "../errors.js";
 import type { ApiKind } from "../events/types.js";
 import type { ModelRoute } from "../registry/types.js";
+import type { CancelSignal } from "../upstream/types.js";
 import type { LiveLoad } from "./types.js";
 
 export interface DispatcherOptions {
@@ -50,7 +51,7 @@ export interface Admission {
   /** Endpoints already tried for this request. */
   exclude: Set<string> | null;
   /** The client's request signal: a waiter whose client left is dropped. */
-  signal: AbortSignal | null;
+  signal: CancelSignal | null;
   /** Pinned to this endpoint (playground, benchmark): only it is a candidate. */
   only: string | null;
 }

@@ -6,6 +6,7 @@ import { AppError } from "../errors.js";
 import type { ApiKind, RequestSource } from "../events/types.js";
 import { authHeaders } from "../registry/cloud.js";
 import type { EndpointType } from "../registry/types.js";
+import type { CancelSignal } from "../upstream/types.js";
 import type { UploadBody } from "./upload-body.js";
 
 /** Longest model name a client may send, characters. */
@@ -67,7 +68,7 @@ export interface ProxyCall {
   /** Queue order when every endpoint is saturated (the API key's priority). */
   priority: Priority;
   /** Aborts when the client goes away. */
-  signal: AbortSignal | null;
+  signal: CancelSignal | null;
   /** The client's Accept header, if any. */
   accept: string | undefined;
   /** Who sent it (recorded with the request); `api` when absent. */

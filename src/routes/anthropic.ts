@@ -11,6 +11,7 @@ import { apiKeyIdOf, priorityOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { readBodyText } from "../http/body-text.js";
+import { clientSignal } from "../http/client-signal.js";
 import { parseJsonText } from "../http/json-text.js";
 import { securityHeadersOf, withReplyHeaders } from "../http/security-headers.js";
 import { validate } from "../http/validate.js";
@@ -59,7 +60,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
       clientIp: deps.clientAddress(c),
       apiKeyId: apiKeyIdOf(c),
       priority: priorityOf(c),
-      signal: c.req.raw.signal,
+      signal: clientSignal(c),
       accept: request.stream ? "text/event-stream" : "application/json",
     };
     const response = await deps.proxy.handle(call);
@@ -87,7 +88,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
         { directory: deps.directory, upstream: deps.upstream, tokens: deps.tokens },
         request.model,
         promptText(request),
-        c.req.raw.signal,
+        clientSignal(c),
       ),
     );
   });

@@ -6,6 +6,7 @@ import { apiKeyIdOf, priorityOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import type { ApiKind } from "../events/types.js";
 import { bodyChunks, readBodyText } from "../http/body-text.js";
+import { clientSignal } from "../http/client-signal.js";
 import { parseJsonText } from "../http/json-text.js";
 import { securityHeadersOf, withReplyHeaders } from "../http/security-headers.js";
 import { validate } from "../http/validate.js";
@@ -45,7 +46,7 @@ function callBase(deps: Pick<AppDeps, "clientAddress">, c: Context, apiKind: Api
     clientIp: deps.clientAddress(c),
     apiKeyId: apiKeyIdOf(c),
     priority: priorityOf(c),
-    signal: c.req.raw.signal,
+    signal: clientSignal(c),
     accept: c.req.header("accept"),
   } satisfies Partial<ProxyCall>;
 }

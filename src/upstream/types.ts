@@ -1,5 +1,16 @@
 // Owns the upstream HTTP client contract: one interface, implemented per runtime (undici on Node, fetch elsewhere).
 
+/**
+ * What a caller's cancellation must offer (the client's request going away): an AbortSignal satisfies it,
+ * and so does the lighter one Node requests get (src/http/client-signal.ts).
+ */
+export interface CancelSignal {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export interface UpstreamRequest {
   method: "GET" | "POST" | "PUT" | "DELETE" | "HEAD";
   url: string;
@@ -7,7 +18,7 @@ export interface UpstreamRequest {
   headers?: Record<string, string>;
   /** An async iterable is streamed (chunked) and read at most once. */
   body?: string | Uint8Array | AsyncIterable<Uint8Array>;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Max wait from sending the request to the response headers, ms (0 = none). */
   headersTimeoutMs?: number;
   /** Max idle time between two body chunks, ms (0 = none) — never a deadline over the whole body. */

@@ -3,6 +3,7 @@ import type { Readable } from "node:stream";
 import { Agent, errors, request } from "undici";
 import { garbageHint } from "./garbage-hint.js";
 import {
+  type CancelSignal,
   isStreamedBody,
   type UpstreamClient,
   UpstreamError,
@@ -19,7 +20,7 @@ function flattenHeaders(headers: Record<string, string | string[] | undefined>):
   return flat;
 }
 
-function classify(error: unknown, signal: AbortSignal | undefined): UpstreamError {
+function classify(error: unknown, signal: CancelSignal | undefined): UpstreamError {
   if (error instanceof UpstreamError) return error;
   if (signal?.aborted) return new UpstreamError("aborted", "request aborted by the client", { cause: error });
   if (error instanceof errors.HeadersTimeoutError) {
@@ -58,7 +59,7 @@ class BodyChunks implements AsyncIterableIterator<Uint8Array> {
 
   constructor(
     private readonly body: Readable,
-    private readonly signal: AbortSignal | undefined,
+    private readonly signal: CancelSignal | undefined,
   ) {}
 
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
