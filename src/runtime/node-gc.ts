@@ -11,7 +11,7 @@ type Collect = (options: { type: "minor" | "major"; execution: "sync" | "async" 
  * A young-generation collection on the next turn of the event loop (once the finished exchange's frames are
  * gone). Its pause is ≈ 0.5 ms, asked for at most once per 4 MiB of uploads. Measured (60 back-to-back
  * 10 MiB uploads, RSS sampled every 10 ms): peak growth +5.3 / +7.7 MiB without it, +2.3 / +1.4 MiB with
- * it, and the process sat 7–13 MiB lower before the uploads; a major collection (asynchronous) left
+ * it, and the process sat 6–13 MiB lower before the uploads; a major collection (asynchronous) left
  * +10.6 / +11.3 MiB.
  */
 export function nodeCollectGarbage(): () => void {
