@@ -2,9 +2,9 @@
 // 127.0.0.1 with a random free port, and hands back what a load run needs (base URL, headers, pid).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { freePort, ROOT, sleep, spawnTracked, type Tracked } from "./processes.js";
 
 export const BUN = join(ROOT, "node_modules/.bin/bun");
@@ -62,17 +62,25 @@ export async function startBareProxy(upstreamUrl: string, runtime: "node" | "bun
   return { name: `bare ${runtime} proxy`, url: `http://127.0.0.1:${port}`, headers: {}, process: child };
 }
 
-/**
- * The kernel relay of bench/splice-relay.c (TCP, splice(2), no HTTP), compiled with the machine's `cc` into
- * a temporary directory; null when there is no C compiler (the bench then reports no relay floor).
- */
+/** Where bench/splice-relay.c is built (the gitignored bench/.peers/ cache, next to the Portkey peer). */
+const SPLICE_RELAY = join(ROOT, "bench/.peers", "splice-relay");
+let spliceRelayBuilt: boolean | undefined;
+
+/** Compiles bench/splice-relay.c with the machine's `cc`, once per bench run; false without a C compiler. */
+function buildSpliceRelay(): boolean {
+  if (spliceRelayBuilt === undefined) {
+    mkdirSync(dirname(SPLICE_RELAY), { recursive: true });
+    const source = join(ROOT, "bench/splice-relay.c");
+    const built = spawnSync("cc", ["-O2", "-pthread", "-o", SPLICE_RELAY, source], { stdio: "ignore" });
+    spliceRelayBuilt = built.status === 0;
+  }
+  return spliceRelayBuilt;
+}
+
+/** The kernel relay of bench/splice-relay.c (TCP, splice(2), no HTTP); null when there is no C compiler. */
 export async function startSpliceRelay(upstreamUrl: string): Promise<Target | null> {
-  const binary = join(mkdtempSync(join(tmpdir(), "llmlb-relay-")), "splice-relay");
-  const built = spawnSync("cc", ["-O2", "-pthread", "-o", binary, join(ROOT, "bench/splice-relay.c")], {
-    stdio: "ignore",
-  });
-  if (built.status !== 0) return null;
-  const child = spawnTracked("splice-relay", binary, [new URL(upstreamUrl).port], { capture: true });
+  if (!buildSpliceRelay()) return null;
+  const child = spawnTracked("splice-relay", SPLICE_RELAY, [new URL(upstreamUrl).port], { capture: true });
   const { port } = JSON.parse(await child.firstLine()) as { port: number };
   return { name: "splice(2) relay", url: `http://127.0.0.1:${port}`, headers: {}, process: child };
 }
