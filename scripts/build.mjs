@@ -1,4 +1,4 @@
-// Builds dist/server.js (esbuild bundle of the Node entry) and the dashboard into web/dist (vite), with
+// Builds dist/server.js (esbuild bundle of the Node entry and its dependencies) and the dashboard into web/dist (vite), with
 // Swagger UI's files for /api/docs.
 // `--if-needed` skips a step whose output is newer than every one of its inputs.
 import { spawnSync } from "node:child_process";
@@ -39,7 +39,15 @@ if (upToDate("dist/server.js", SERVER_INPUTS) && upToDate("dist/recorder-thread.
     platform: "node",
     format: "esm",
     target: "node20",
-    packages: "external",
+    // Dependencies are bundled too, except the native libSQL driver and gpt-tokenizer (4 MiB of encodings,
+    // imported on the first token estimate only). Measured reason: loading them from node_modules file by
+    // file (resolving, reading and compiling dozens of modules) was most of a restart's CPU; restart →
+    // /ready went from 271 to 185 ms (medians of 10, interleaved) and idle RSS from 85 to 80 MiB.
+    external: ["@libsql/client", "libsql", "gpt-tokenizer"],
+    // Bundled CommonJS dependencies (undici) require Node's built-in modules: give the ES module a require.
+    banner: {
+      js: 'import { createRequire as __llmlbRequire } from "node:module"; const require = __llmlbRequire(import.meta.url);',
+    },
     sourcemap: true,
     logLevel: "warning",
   });
