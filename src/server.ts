@@ -7,10 +7,9 @@ import { createClient } from "@libsql/client";
 import { recorderThreadFor } from "./db/batch-thread.js";
 import { answerClientErrorsAsJson } from "./runtime/client-error.js";
 import { handleShutdownSignals, localParts, nodeClientAddress, startLocal } from "./runtime/local.js";
-import { boundOldGenerationGrowth, nodeCollectGarbage } from "./runtime/node-gc.js";
+import { nodeCollectGarbage } from "./runtime/node-gc.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
 
-boundOldGenerationGrowth();
 const parts = localParts(process.env, import.meta.url, {
   createLibsqlClient: createClient,
   upstream: createUndiciClient({ collectGarbage: nodeCollectGarbage() }),
