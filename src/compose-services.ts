@@ -87,6 +87,7 @@ export function composeProxyFor(
     completions: inputs.completions,
     logger,
     events: base.events,
+    streamReply: parts.streamReply,
     // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
     tokens: createTokenCounter(loadGptTokenizer, (error) =>
       logger.warn("token counter unavailable; estimating tokens from text length", { error }),

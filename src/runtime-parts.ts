@@ -4,6 +4,7 @@ import type { Clock, Random, Timers } from "./clock.js";
 import type { Config } from "./config.js";
 import type { CreateLibsqlClient, RunMigrations } from "./db/client.js";
 import type { Logger } from "./logger.js";
+import type { StreamReply } from "./proxy/stream-reply.js";
 import type { BatchStore } from "./stats/batch-store.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
@@ -36,4 +37,6 @@ export interface RuntimeParts {
    * absent or undefined: in-process on the database handle's client.
    */
   createBatchStore?: (logger: Logger) => BatchStore | undefined;
+  /** The Response of a relayed stream (Node: written straight to the connection); absent: a web ReadableStream. */
+  streamReply?: StreamReply;
 }

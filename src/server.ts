@@ -1,13 +1,14 @@
 // Node entry (bundled to dist/server.js): reads the environment, builds the app once, serves it.
 
 import type { Server } from "node:http";
-import { serve } from "@hono/node-server";
+import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { createClient } from "@libsql/client";
 import { recorderThreadFor } from "./db/batch-thread.js";
 import { answerClientErrorsAsJson } from "./runtime/client-error.js";
 import { handleShutdownSignals, localParts, nodeClientAddress, startLocal } from "./runtime/local.js";
 import { nodeCollectGarbage } from "./runtime/node-gc.js";
+import { nodeStreamReplies } from "./runtime/node-stream-reply.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
 
 const parts = localParts(process.env, import.meta.url, {
@@ -17,11 +18,22 @@ const parts = localParts(process.env, import.meta.url, {
   serveStatic,
 });
 const { config } = parts;
+// Relayed streams are written straight to the connection (before serve(): see nodeStreamReplies).
+const streams = nodeStreamReplies();
+parts.streamReply = streams.reply;
 // A local file: the recorder's batches are written by their own thread (dist/recorder-thread.js).
 parts.createBatchStore = recorderThreadFor(config, new URL("./recorder-thread.js", import.meta.url));
 const { composition, stopJobs } = await startLocal(parts);
 
-const server = serve({ fetch: composition.app.fetch, hostname: config.host, port: config.port }, (info) => {
+const { app } = composition;
+const fetch = (request: Request, env: HttpBindings | Http2Bindings) => {
+  const answer = app.fetch(request, env);
+  return answer instanceof Promise
+    ? answer.then((response) => streams.send(response, env.outgoing))
+    : streams.send(answer, env.outgoing);
+};
+
+const server = serve({ fetch, hostname: config.host, port: config.port }, (info) => {
   composition.deps.logger.info("llmlb listening", {
     url: `http://${info.family === "IPv6" ? `[${info.address}]` : info.address}:${info.port}`,
     runtime: `node ${process.version}`,

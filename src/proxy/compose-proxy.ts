@@ -15,6 +15,7 @@ import type { CompletionSink } from "../stats/types.js";
 import type { UpstreamClient } from "../upstream/types.js";
 import { Dispatcher } from "./dispatcher.js";
 import { createProxyService, type ProxyService } from "./service.js";
+import type { StreamReply } from "./stream-reply.js";
 import type { TokenCounter } from "./token-counter.js";
 import type { LiveLoad } from "./types.js";
 
@@ -40,6 +41,7 @@ export function composeProxy(input: {
   logger: Logger;
   events: EventBus;
   tokens: TokenCounter;
+  streamReply?: StreamReply;
 }): ProxyParts {
   const { config, clock } = input;
   const cooldownMs = config.circuitCooldownSecs * 1000;
@@ -76,6 +78,7 @@ export function composeProxy(input: {
     maxAttempts: config.maxAttempts,
     tokens: input.tokens,
     routingHeaders: config.routingHeaders,
+    streamReply: input.streamReply,
   });
   input.events.subscribe((event) => {
     // A deleted endpoint's circuit goes with it; any endpoint change may free a queued request.

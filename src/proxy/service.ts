@@ -35,6 +35,7 @@ import {
   upstreamHeaders,
 } from "./proxy-request.js";
 import { modelRewriter, SseRelay } from "./sse-relay.js";
+import { type StreamReply, webStreamReply } from "./stream-reply.js";
 import { finishShaped, StreamSource } from "./stream-source.js";
 import type { TokenCounter } from "./token-counter.js";
 
@@ -50,6 +51,8 @@ export interface ProxyServiceDeps {
   tokens: TokenCounter;
   /** LLMLB_ROUTING_HEADERS: x-llmlb-endpoint / -attempts / -queue-wait-ms on every proxied response. */
   routingHeaders: boolean;
+  /** The Response of a relayed stream (default webStreamReply). */
+  streamReply?: StreamReply;
 }
 
 export interface ProxyService {
@@ -260,10 +263,10 @@ async function tryEndpoint(
   }
   const contentType = response.headers["content-type"] ?? "";
   if (status < 400 && contentType.includes("text/event-stream")) {
-    return relayStream(exchange, route, response, shape);
+    return relayStream(deps.streamReply ?? webStreamReply, exchange, route, response, shape);
   }
   if (status < 400 && MEDIA_KINDS.has(call.apiKind) && !contentType.includes("json")) {
-    return relayBytes(exchange, response);
+    return relayBytes(deps.streamReply ?? webStreamReply, exchange, response);
   }
   return relayWhole(exchange, route, response, shape);
 }
@@ -327,6 +330,7 @@ async function firstChunk(
 
 /** A stream: commit to this endpoint only once its first chunk is here (failover stays possible until then). */
 async function relayStream(
+  streamReply: StreamReply,
   exchange: Exchange,
   route: ModelRoute,
   response: UpstreamResponse,
@@ -350,11 +354,15 @@ async function relayStream(
     };
   }
   const source = new StreamSource(exchange, relay, upstream, relay.push(first.value), status, shaper);
-  return { reply: new Response(new ReadableStream(source), { status, headers }), outcome: null };
+  return { reply: streamReply(source, status, headers), outcome: null };
 }
 
 /** A binary answer: committed once its first chunk is here, then relayed as it arrives. */
-async function relayBytes(exchange: Exchange, response: UpstreamResponse): Promise<Settled | Retry> {
+async function relayBytes(
+  streamReply: StreamReply,
+  exchange: Exchange,
+  response: UpstreamResponse,
+): Promise<Settled | Retry> {
   const head = await firstChunk(exchange, response);
   if ("failure" in head) return head;
   const { upstream, first } = head;
@@ -363,7 +371,7 @@ async function relayBytes(exchange: Exchange, response: UpstreamResponse): Promi
   if (first.done)
     return { reply: new Response(null, { status, headers }), outcome: { kind: "answered", status } };
   const source = new BytesSource(exchange, upstream, first.value, status);
-  return { reply: new Response(new ReadableStream(source), { status, headers }), outcome: null };
+  return { reply: streamReply(source, status, headers), outcome: null };
 }
 
 /** Reads a whole upstream body; marks the first byte on the exchange when given one. */

@@ -1,0 +1,141 @@
+// Owns relaying proxied streams (SSE, audio) straight into Node's ServerResponse. The proxy's StreamReply
+// marks the Response it builds; once the app has answered, the Node entry's fetch hands a marked Response
+// here, which writes the head and pumps the source into the connection, and gives @hono/node-server its
+// RESPONSE_ALREADY_SENT. Measured reason (CPU profile, Node, streaming c=50): carrying every
+// chunk through a web ReadableStream that node-server reads back (pull, enqueue and read promises per
+// chunk) was ≈ 8 % of busy CPU, and node-server sent the head as a packet of its own before the first
+// chunk. A Response that never reaches node-server's fetch hand-off unchanged (another middleware's,
+// the Messages route's rebuilt error) is not marked and goes the usual way through its web stream.
+import { ServerResponse } from "node:http";
+import type { Http2ServerResponse } from "node:http2";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import type { StreamReply } from "../proxy/stream-reply.js";
+
+type Source = UnderlyingDefaultSource<Uint8Array>;
+
+interface Marked {
+  source: Source;
+  status: number;
+  headers: Record<string, string>;
+}
+
+/**
+ * Starts the source only when its web stream is first read (high-water mark 0 as well): a marked stream
+ * that is written directly must not have been started by the ReadableStream's constructor.
+ */
+class StartOnFirstRead implements Source {
+  private started = false;
+
+  constructor(private readonly source: Source) {}
+
+  async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    if (!this.started) {
+      this.started = true;
+      await this.source.start?.(controller);
+    }
+    await this.source.pull?.(controller);
+  }
+
+  cancel(reason?: unknown): void | PromiseLike<void> {
+    return this.source.cancel?.(reason);
+  }
+}
+
+export interface NodeStreamReplies {
+  /** RuntimeParts.streamReply: a Response the Node entry's fetch recognises. */
+  reply: StreamReply;
+  /**
+   * Writes a marked Response to `outgoing` and returns node-server's "already sent"; any other Response,
+   * or any connection but HTTP/1.1 (llmlb serves no other), unchanged.
+   */
+  send(response: Response, outgoing: ServerResponse | Http2ServerResponse): Response;
+}
+
+export function nodeStreamReplies(): NodeStreamReplies {
+  const marked = new WeakMap<Response, Marked>();
+  return {
+    reply(source, status, headers) {
+      const body = new ReadableStream(new StartOnFirstRead(source), { highWaterMark: 0 });
+      const response = new Response(body, { status, headers });
+      marked.set(response, { source, status, headers });
+      return response;
+    },
+    send(response, outgoing) {
+      const stream = marked.get(response);
+      if (!stream || !(outgoing instanceof ServerResponse)) return response;
+      marked.delete(response);
+      outgoing.writeHead(stream.status, stream.headers);
+      void pump(stream.source, outgoing);
+      // node-server's own marker for "written by the handler": it writes nothing for it.
+      return RESPONSE_ALREADY_SENT;
+    },
+  };
+}
+
+/**
+ * A controller over the connection with a web stream controller's rules: after close, error or the
+ * client's leaving, enqueue and close throw (the sources rely on that to stop after cancel()).
+ */
+class ConnectionController {
+  done = false;
+  needsDrain = false;
+  desiredSize = 1;
+
+  constructor(private readonly outgoing: ServerResponse) {}
+
+  enqueue(chunk: Uint8Array): void {
+    this.assertOpen();
+    if (!this.outgoing.write(chunk)) this.needsDrain = true;
+  }
+
+  close(): void {
+    this.assertOpen();
+    this.done = true;
+    this.outgoing.end();
+  }
+
+  error(reason?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.outgoing.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+  }
+
+  private assertOpen(): void {
+    if (this.done) throw new TypeError("Invalid state: the stream is already closed");
+  }
+}
+
+/** Pulls the source into the connection, waiting for 'drain' when the socket's buffer is full. */
+async function pump(source: Source, outgoing: ServerResponse): Promise<void> {
+  const controller = new ConnectionController(outgoing);
+  const asController = controller as unknown as ReadableStreamDefaultController<Uint8Array>;
+  let wake: (() => void) | null = null;
+  const resume = () => wake?.();
+  outgoing.on("drain", resume);
+  outgoing.once("close", () => {
+    // Closed before the source finished: the client went away (node-server's rule for its own signal).
+    if (!controller.done) {
+      controller.done = true;
+      void Promise.resolve(source.cancel?.()).catch(() => undefined);
+    }
+    resume();
+  });
+  try {
+    await source.start?.(asController);
+    while (!controller.done) {
+      await source.pull?.(asController);
+      if (controller.needsDrain && !controller.done && !outgoing.writableEnded) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+        controller.needsDrain = false;
+      }
+    }
+  } catch (error) {
+    // Only a source that broke its own contract gets here: end the connection rather than hang it.
+    if (!controller.done) controller.error(error);
+  } finally {
+    outgoing.off("drain", resume);
+  }
+}
