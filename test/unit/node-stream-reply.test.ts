@@ -145,7 +145,9 @@ describe("node stream replies", () => {
   });
 
   it("leaves any Response the proxy did not mark to node-server", async () => {
-    const url = await serveReplies(() => new Response("plain", { status: 202, headers: { "x-kind": "plain" } }));
+    const url = await serveReplies(
+      () => new Response("plain", { status: 202, headers: { "x-kind": "plain" } }),
+    );
     const response = await get(url);
     expect(response.statusCode).toBe(202);
     expect(response.headers["x-kind"]).toBe("plain");
