@@ -1,7 +1,8 @@
-// Owns forwarding one request through the proxy pipeline: endpoint admission, attempts with failover
-// before the first byte reaches the client, non-stream and stream relaying (through the route family's
-// shaper, see ProxyCall in proxy-request.ts). What each ending records is decided in outcome.ts; this file
-// only reports which outcome happened (handle() for everything settled before a stream, StreamSource after).
+// Owns forwarding one request through the proxy pipeline: endpoint admission and attempts with failover
+// before the first byte reaches the client; an answer an attempt keeps is relayed by answer-relay.ts
+// (through the route family's shaper, see ProxyCall in proxy-request.ts). What each ending records is
+// decided in outcome.ts; this file only reports which outcome happened (handle() for everything settled
+// before a stream, StreamSource after).
 import { anthropicTarget, type UpstreamTarget } from "../anthropic/upstream.js";
 import type { CircuitBreakers } from "../balancer/circuit-breaker.js";
 import type { Clock } from "../clock.js";
@@ -11,32 +12,21 @@ import { upstreamPath } from "../registry/cloud.js";
 import type { EndpointDirectory, ModelRoute } from "../registry/types.js";
 import type { CompletionSink } from "../stats/types.js";
 import type { UpstreamClient, UpstreamResponse } from "../upstream/types.js";
-import { BytesSource } from "./bytes-source.js";
+import { abandon, type Retry, readAll, relayAnswer, type Settled } from "./answer-relay.js";
 import { type Admission, ClientGoneError, type Dispatcher, RETRY_AFTER_SECS } from "./dispatcher.js";
 import { Exchange, type ExchangeDeps } from "./exchange.js";
-import {
-  classify,
-  type Failure,
-  failureError,
-  type Outcome,
-  upstream5xx,
-  upstreamRedirect,
-} from "./outcome.js";
+import { type Failure, failureError, upstream5xx, upstreamRedirect } from "./outcome.js";
 import { pinnedRefusal } from "./pinned-refusal.js";
 import {
   clientHeaders,
-  injectsUsage,
   maxOutputTokens,
   type ProxyCall,
   prepareUpstreamBody,
   promptTokenEstimate,
-  type ResponseShaper,
   type UpstreamBody,
   upstreamHeaders,
 } from "./proxy-request.js";
-import { modelRewriter, SseRelay } from "./sse-relay.js";
 import { type StreamReply, webStreamReply } from "./stream-reply.js";
-import { finishShaped, StreamSource } from "./stream-source.js";
 import type { TokenCounter } from "./token-counter.js";
 
 export interface ProxyServiceDeps {
@@ -63,26 +53,6 @@ export interface ProxyService {
    */
   handle(call: ProxyCall): Promise<Response>;
 }
-
-/** What forwarding came to: the client's reply, and the outcome unless a stream still runs (it reports its own). */
-interface Settled {
-  reply: Response | AppError;
-  outcome: Outcome | null;
-}
-
-/** An attempt that did not answer: retry elsewhere unless the client is gone (or its upload failed). */
-interface Retry {
-  failure: Failure;
-  /** The client's own upload failed (too large, cut short): its error, never an endpoint's. */
-  rejected?: AppError;
-}
-
-/** Kinds whose non-JSON answers (audio, plain-text transcripts) stream back as they are. */
-const MEDIA_KINDS = new Set(["audio_transcriptions", "audio_speech", "images"]);
-
-const encoder = new TextEncoder();
-/** Shared: a non-streaming decode keeps no state (a new TextDecoder per answer showed in the profile). */
-const decoder = new TextDecoder();
 
 export function createProxyService(deps: ProxyServiceDeps): ProxyService {
   const exchangeDeps: ExchangeDeps = {
@@ -261,147 +231,5 @@ async function tryEndpoint(
     exchange.abandonAttempt(failure);
     return { failure };
   }
-  const contentType = response.headers["content-type"] ?? "";
-  if (status < 400 && contentType.includes("text/event-stream")) {
-    return relayStream(deps.streamReply ?? webStreamReply, exchange, route, response, shape);
-  }
-  if (status < 400 && MEDIA_KINDS.has(call.apiKind) && !contentType.includes("json")) {
-    return relayBytes(deps.streamReply ?? webStreamReply, exchange, response);
-  }
-  return relayWhole(exchange, route, response, shape);
-}
-
-/** A failed attempt: classified once; the endpoint's slot is freed unless the client left (recorded as held). */
-function abandon(exchange: Exchange, error: unknown): Retry {
-  const uploadError = exchange.call.upload?.clientError;
-  if (uploadError) {
-    const failure: Failure = { kind: "client_gone", message: uploadError.message };
-    exchange.abandonAttempt(failure);
-    return { failure, rejected: uploadError };
-  }
-  const failure = classify(error, exchange.clientGone);
-  if (failure.kind !== "client_gone") exchange.abandonAttempt(failure);
-  return { failure };
-}
-
-/** A whole body: nothing has reached the client yet, so a read failure can still fail over. */
-async function relayWhole(
-  exchange: Exchange,
-  route: ModelRoute,
-  response: UpstreamResponse,
-  shape: ResponseShaper | undefined,
-): Promise<Settled | Retry> {
-  const call = exchange.call;
-  let body: Uint8Array;
-  try {
-    body = await readAll(response, exchange);
-  } catch (error) {
-    return abandon(exchange, error);
-  }
-  const status = response.status;
-  // The upstream's own client error is relayed unchanged; an answer is metered and its model renamed back.
-  const outcome: Outcome = status >= 400 ? { kind: "refused", status } : { kind: "answered", status };
-  if (outcome.kind === "answered") body = meterWhole(exchange, route, body);
-  if (shape) body = shape.whole(body, status);
-  exchange.keepResponseBody(body);
-  return {
-    reply: new Response(body as BodyInit, {
-      status,
-      headers: clientHeaders(response.headers, call, exchange.routing()),
-    }),
-    outcome,
-  };
-}
-
-/** Reads an answer's first chunk (until then a failure can still fail over); marks the first byte. */
-async function firstChunk(
-  exchange: Exchange,
-  response: UpstreamResponse,
-): Promise<{ upstream: AsyncIterator<Uint8Array>; first: IteratorResult<Uint8Array> } | Retry> {
-  const upstream = response.body[Symbol.asyncIterator]();
-  try {
-    const first = await upstream.next();
-    exchange.markFirstByte();
-    return { upstream, first };
-  } catch (error) {
-    return abandon(exchange, error);
-  }
-}
-
-/** A stream: commit to this endpoint only once its first chunk is here (failover stays possible until then). */
-async function relayStream(
-  streamReply: StreamReply,
-  exchange: Exchange,
-  route: ModelRoute,
-  response: UpstreamResponse,
-  shape: ResponseShaper | undefined,
-): Promise<Settled | Retry> {
-  const call = exchange.call;
-  const head = await firstChunk(exchange, response);
-  if ("failure" in head) return head;
-  const { upstream, first } = head;
-  const rewrite =
-    route.upstreamModelId === call.body.model ? null : { from: route.upstreamModelId, to: call.body.model };
-  const relay = new SseRelay(exchange.streamObserver(), injectsUsage(call), rewrite);
-  const shaper = shape?.stream() ?? null;
-  const status = response.status;
-  const headers = clientHeaders(response.headers, call, exchange.routing());
-  if (first.done) {
-    const whole = finishShaped(relay, shaper);
-    return {
-      reply: new Response(whole as BodyInit | null, { status, headers }),
-      outcome: { kind: "answered", status },
-    };
-  }
-  const source = new StreamSource(exchange, relay, upstream, relay.push(first.value), status, shaper);
-  return { reply: streamReply(source, status, headers), outcome: null };
-}
-
-/** A binary answer: committed once its first chunk is here, then relayed as it arrives. */
-async function relayBytes(
-  streamReply: StreamReply,
-  exchange: Exchange,
-  response: UpstreamResponse,
-): Promise<Settled | Retry> {
-  const head = await firstChunk(exchange, response);
-  if ("failure" in head) return head;
-  const { upstream, first } = head;
-  const status = response.status;
-  const headers = clientHeaders(response.headers, exchange.call);
-  if (first.done)
-    return { reply: new Response(null, { status, headers }), outcome: { kind: "answered", status } };
-  const source = new BytesSource(exchange, upstream, first.value, status);
-  return { reply: streamReply(source, status, headers), outcome: null };
-}
-
-/** Reads a whole upstream body; marks the first byte on the exchange when given one. */
-async function readAll(response: UpstreamResponse, exchange?: Exchange): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of response.body) {
-    exchange?.markFirstByte();
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const body = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
-}
-
-/** Meters a whole JSON response; rewrites `model` back to the client's name only when it differs. */
-function meterWhole(exchange: Exchange, route: ModelRoute, body: Uint8Array): Uint8Array {
-  const text = decoder.decode(body);
-  try {
-    exchange.meter.observe(JSON.parse(text));
-  } catch {
-    // Not JSON: relayed as is; tokens will be estimated.
-  }
-  const clientModel = exchange.call.body.model;
-  if (route.upstreamModelId === clientModel) return body;
-  return encoder.encode(modelRewriter({ from: route.upstreamModelId, to: clientModel })(text));
+  return relayAnswer(deps.streamReply ?? webStreamReply, exchange, route, response, shape);
 }
