@@ -1,5 +1,5 @@
-// Builds dist/server.js (esbuild bundle of the Node entry and its dependencies) and the dashboard into web/dist (vite), with
-// Swagger UI's files for /api/docs.
+// Builds dist/server.js (esbuild bundle of the Node entry and its dependencies) and the dashboard into
+// web/dist (vite), with Swagger UI's files for /api/docs.
 // `--if-needed` skips a step whose output is newer than every one of its inputs.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";

@@ -18,7 +18,7 @@ const parts = localParts(process.env, import.meta.url, {
   serveStatic,
 });
 const { config } = parts;
-// Relayed streams are written straight to the connection (before serve(): see nodeStreamReplies).
+// Relayed streams are written straight to the connection, not through a web stream (node-stream-reply.ts).
 const streams = nodeStreamReplies();
 parts.streamReply = streams.reply;
 // A local file: the recorder's batches are written by their own thread (dist/recorder-thread.js).

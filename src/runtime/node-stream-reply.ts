@@ -79,7 +79,6 @@ export function nodeStreamReplies(): NodeStreamReplies {
 class ConnectionController {
   done = false;
   needsDrain = false;
-  desiredSize = 1;
 
   constructor(private readonly outgoing: ServerResponse) {}
 
