@@ -3,7 +3,7 @@
 // /v1/messages passes through untranslated. Other API kinds are refused (400) before any byte is sent.
 import { AppError } from "../errors.js";
 import type { ProxyCall } from "../proxy/proxy-request.js";
-import type { UpstreamResponse } from "../upstream/types.js";
+import { collectBytes, type UpstreamResponse } from "../upstream/types.js";
 import { fromChatRequest } from "./from-chat-request.js";
 import {
   ChatChunkTranslator,
@@ -66,6 +66,7 @@ function translated(response: UpstreamResponse, context: ChatContext): UpstreamR
     body,
     text: readAll,
     json: async () => JSON.parse(await readAll()),
+    bytes: () => collectBytes(body),
     discard: () => response.discard(),
   };
 }

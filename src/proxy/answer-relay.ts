@@ -154,23 +154,11 @@ async function relayBytes(
   return { reply: streamReply(source, status, headers), outcome: null };
 }
 
-/** Reads a whole upstream body; marks the first byte on the exchange when given one. */
+/** Reads a whole upstream body in one read; marks the first byte on the exchange when given one. */
 export async function readAll(response: UpstreamResponse, exchange?: Exchange): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of response.body) {
-    exchange?.markFirstByte();
-    chunks.push(chunk);
-    length += chunk.length;
-  }
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  const body = new Uint8Array(length);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return body;
+  const whole = await response.bytes();
+  exchange?.markFirstByte();
+  return whole;
 }
 
 /** Meters a whole JSON response; rewrites `model` back to the client's name only when it differs. */

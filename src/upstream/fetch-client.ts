@@ -145,6 +145,19 @@ export function createFetchClient(
         body: chunks(),
         text: readAll,
         json: async () => JSON.parse(await readAll()),
+        // Measured reason (Bun, CPU profile at c=50): reading a non-streamed answer through response.body
+        // built a JavaScript ReadableStream over Bun's native body for every answer (≈ 15 % of busy samples
+        // in its start callback alone); arrayBuffer() reads natively: +10 % req/s (medians of six slices).
+        // The idle timer armed after the headers is not re-armed per chunk here.
+        bytes: async () => {
+          try {
+            return new Uint8Array(await response.arrayBuffer());
+          } catch (error) {
+            throw classify(error);
+          } finally {
+            finish();
+          }
+        },
         discard: async () => {
           finish();
           await response.body?.cancel().catch(() => undefined);

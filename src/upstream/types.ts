@@ -38,8 +38,32 @@ export interface UpstreamResponse {
   body: AsyncIterable<Uint8Array>;
   text(): Promise<string>;
   json(): Promise<unknown>;
+  /**
+   * The whole body in one read (non-streamed answers), instead of chunk by chunk; read at most once, and
+   * not together with `body`. Errors as for `body`; with the fetch client a whole body must arrive within
+   * the idle timeout after the headers.
+   */
+  bytes(): Promise<Uint8Array>;
   /** Releases the connection without reading the rest of the body. */
   discard(): Promise<void>;
+}
+
+/** A body's chunks as one array (UpstreamResponse.bytes() of a response that has no faster way). */
+export async function collectBytes(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of chunks) {
+    parts.push(chunk);
+    length += chunk.length;
+  }
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const whole = new Uint8Array(length);
+  let offset = 0;
+  for (const part of parts) {
+    whole.set(part, offset);
+    offset += part.length;
+  }
+  return whole;
 }
 
 export interface UpstreamClient {

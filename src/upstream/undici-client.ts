@@ -198,6 +198,8 @@ export function createUndiciClient(options: UndiciClientOptions = {}): UpstreamC
           body: new BodyChunks(body, signal),
           text: () => body.text().catch((error: unknown) => Promise.reject(classify(error, signal))),
           json: () => body.json().catch((error: unknown) => Promise.reject(classify(error, signal))),
+          // undici's own whole read (its bodyTimeout still applies between chunks).
+          bytes: () => body.bytes().catch((error: unknown) => Promise.reject(classify(error, signal))),
           discard: () =>
             body.dump().then(
               () => undefined,
