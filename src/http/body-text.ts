@@ -1,6 +1,7 @@
 // Owns reading a request body as text under a byte limit (413 above it). On Node it reads the
 // IncomingMessage that @hono/node-server exposes, skipping the web Request and stream adapters it would
-// otherwise build for every request; elsewhere it reads the standard Request body.
+// otherwise build for every request; elsewhere it reads the standard Request body (in one native read when
+// its length is declared, chunk by chunk with the limit counted otherwise).
 import type { Context } from "hono";
 import { AppError } from "../errors.js";
 
@@ -57,6 +58,11 @@ export async function readBodyText(c: Context, maxBytes: number): Promise<string
   if (declared !== undefined && Number(declared) > maxBytes) throw tooLarge(maxBytes);
   const incoming = nodeIncoming(c);
   if (incoming) return readNode(incoming, maxBytes);
+  // A declared length (within the limit, checked above) bounds the body — HTTP/1.1 framing: the server reads
+  // exactly that many bytes — so the runtime reads it natively.
+  // Measured reason (Bun, CPU profile at c=50): reading through c.req.raw.body built a JavaScript
+  // ReadableStream over Bun's native body for every request.
+  if (declared !== undefined && Number.isSafeInteger(Number(declared))) return c.req.raw.text();
   const body = c.req.raw.body;
   if (!body) return "";
   const reader = body.getReader();
