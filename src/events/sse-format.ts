@@ -1,11 +1,22 @@
 // Owns the Server-Sent Events wire format of the event stream: event frames, the reset frame,
 // comments, and reading the Last-Event-ID header. Pure.
-import { eventJson } from "./event-json.js";
-import type { PublishedEvent } from "./types.js";
+import { completionBatch } from "./completion-batch.js";
+import type { CompletionRecord, PublishedEvent } from "./types.js";
+
+/** A bus event sent as itself (RequestCompleted records are sent in batches: formatCompletions). */
+export type SingleEvent = Exclude<PublishedEvent, { type: "RequestCompleted" }>;
 
 /** `id: <id>\nevent: <type>\ndata: <json>\n\n`; JSON.stringify never emits a raw newline, so one data line. */
-export function formatEvent(event: PublishedEvent): string {
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(eventJson(event))}\n\n`;
+export function formatEvent(event: SingleEvent): string {
+  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}
+
+/**
+ * One RequestsCompleted event for records published up to bus id `lastId` (none of them left out); a client
+ * resuming from that id receives the events after all of them.
+ */
+export function formatCompletions(lastId: number, records: readonly CompletionRecord[]): string {
+  return `id: ${lastId}\nevent: RequestsCompleted\ndata: ${JSON.stringify(completionBatch(records))}\n\n`;
 }
 
 export type ResetReason = "too_far_behind" | "unknown_id";

@@ -175,10 +175,68 @@ export type AppEvent = {
 /** An event as stored and delivered: with its monotonically increasing id and publish time (epoch ms). */
 export type PublishedEvent = AppEvent & { id: number; at: number };
 
-/** RequestCompleted as sent on /api/events: the completion record with its instant in the wire form. */
+/** A completion record with its instant in the wire form, as completionsOf() reads it from a RequestsCompleted batch. */
 export type CompletionJson = Omit<CompletionRecord, "finished_at"> & { finished_at: IsoTime };
 
-/** Payloads by event type as the SSE `data:` line carries them (built by events/event-json.ts). */
-export type EventJsonPayloads = Omit<EventPayloads, "RequestCompleted"> & {
-  RequestCompleted: CompletionJson;
+/** The fields requests of one RequestsCompleted group share (events/completion-batch.ts builds and reads it). */
+export type CompletionGroupField =
+  | "endpoint_id"
+  | "endpoint_name"
+  | "model"
+  | "endpoint_model"
+  | "api_kind"
+  | "status"
+  | "status_code"
+  | "stream"
+  | "estimated"
+  | "client_ip"
+  | "api_key_id"
+  | "source";
+
+/** The names of a RequestsCompleted row's values; `finished_after_ms` is finished_at − base_at in ms. */
+export type CompletionRowColumns = [
+  "request_id",
+  "finished_after_ms",
+  "error",
+  "input_tokens",
+  "output_tokens",
+  "ttft_ms",
+  "duration_ms",
+  "concurrency",
+];
+
+/** One request's own values, in CompletionRowColumns order. */
+export type CompletionRowJson = [
+  request_id: string,
+  finished_after_ms: number,
+  error: string | null,
+  input_tokens: number,
+  output_tokens: number,
+  ttft_ms: number | null,
+  duration_ms: number,
+  concurrency: number | null,
+];
+
+/** Requests that share every CompletionGroupField value, in the order they finished. */
+export type CompletionGroupJson = Pick<CompletionRecord, CompletionGroupField> & {
+  rows: CompletionRowJson[];
 };
+
+/** The data of a RequestsCompleted event: every request finished since the previous one, none left out. */
+export interface CompletionBatchJson {
+  /** finished_at of the batch's first request; each row's instant is this plus its finished_after_ms. */
+  base_at: IsoTime;
+  columns: CompletionRowColumns;
+  groups: CompletionGroupJson[];
+}
+
+/**
+ * Payloads by event type as the SSE `data:` line carries them: the bus's payloads as they are, except that
+ * RequestCompleted records travel as RequestsCompleted batches (events/completion-batch.ts).
+ */
+export type EventJsonPayloads = Omit<EventPayloads, "RequestCompleted"> & {
+  RequestsCompleted: CompletionBatchJson;
+};
+
+/** The `event:` names /api/events sends (besides `reset`). */
+export type WireEventType = keyof EventJsonPayloads;

@@ -253,7 +253,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     tag: "Dashboard",
     summary: "Live events (Server-Sent Events; `Last-Event-ID` replays; `logs=1`: admins also get LogLine)",
     query: EventsQuery,
-    responses: { 200: sse("Events: RequestCompleted, EndpointStatusChanged, MetricsUpdated, …") },
+    responses: { 200: sse("Events: RequestsCompleted, EndpointStatusChanged, MetricsUpdated, …") },
   },
 
   "GET /v1/models": {

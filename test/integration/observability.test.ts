@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
+import { completionsOf } from "../../src/events/completion-batch.js";
 import type { EventJsonPayloads } from "../../src/events/types.js";
 import { api, type MovableClock, movableClock, sweep } from "../fixtures/admin-api.js";
 import { type InferenceServer, type ModelScript, startInferenceServer } from "../fixtures/fake-inference.js";
@@ -56,7 +57,7 @@ function sample(text: string, prefix: string): number {
 }
 
 describe("live events from real traffic", () => {
-  it("a proxied request produces RequestCompleted and TpsUpdated whose tps model-tps then reports", async () => {
+  it("a proxied request produces its completion record and a TpsUpdated whose tps model-tps then reports", async () => {
     const { app, id, client } = await setup({ m: { tokensPerSec: 400, outputTokens: 20 } });
     const stream = await events(app);
     await client.chat.completions.create({
@@ -65,9 +66,11 @@ describe("live events from real traffic", () => {
       stream: false,
     });
 
-    const completed = data(await stream.waitFor((e) => e.event === "RequestCompleted"), "RequestCompleted");
+    const batch = data(await stream.waitFor((e) => e.event === "RequestsCompleted"), "RequestsCompleted");
+    const [completed, ...others] = completionsOf(batch);
+    expect(others).toEqual([]);
     expect(completed).toMatchObject({ endpoint_id: id, model: "m", status: "success", output_tokens: 20 });
-    expect(completed.finished_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(completed?.finished_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     const tps = data(await stream.waitFor((e) => e.event === "TpsUpdated"), "TpsUpdated");
     expect(tps).toMatchObject({
       endpoint_id: id,

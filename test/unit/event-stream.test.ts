@@ -1,11 +1,45 @@
 import { describe, expect, it } from "vitest";
 import { createEventBus, type EventBus } from "../../src/events/bus.js";
+import { completionsOf } from "../../src/events/completion-batch.js";
 import { createEventStreamHub } from "../../src/events/event-stream.js";
-import { formatEvent, parseLastEventId } from "../../src/events/sse-format.js";
-import type { PublishedEvent } from "../../src/events/types.js";
+import { formatEvent, parseLastEventId, type SingleEvent } from "../../src/events/sse-format.js";
+import type { CompletionRecord } from "../../src/events/types.js";
 import { type SseMessage, SseParser } from "../fixtures/sse-client.js";
 
 const removed = (id: string) => ({ type: "EndpointRemoved" as const, data: { endpoint_id: id } });
+
+const completed = (
+  requestId: string,
+  finishedAt: number,
+): { type: "RequestCompleted"; data: CompletionRecord } => ({
+  type: "RequestCompleted",
+  data: {
+    request_id: requestId,
+    finished_at: finishedAt,
+    endpoint_id: "e1",
+    endpoint_name: "gpu-1",
+    model: "m",
+    endpoint_model: "m",
+    api_kind: "chat_completions",
+    status: "success",
+    status_code: 200,
+    error: null,
+    input_tokens: 3,
+    output_tokens: 7,
+    estimated: false,
+    ttft_ms: 1.5,
+    duration_ms: 9,
+    stream: false,
+    concurrency: 1,
+    client_ip: "127.0.0.1",
+    api_key_id: null,
+    source: "api",
+  },
+});
+
+/** The request ids a RequestsCompleted message carries, in order. */
+const completedIds = (message: SseMessage | undefined) =>
+  completionsOf(JSON.parse(message?.data ?? "{}")).map((record) => record.request_id);
 
 /** Reads whatever the stream has queued right now; a read still pending is kept for the next call. */
 function drainer(reader: ReadableStreamDefaultReader<Uint8Array>, parser: SseParser) {
@@ -73,7 +107,7 @@ function setup(options: { replayCapacity?: number; maxBacklogBytes?: number } = 
 
 describe("SSE framing", () => {
   it("frames an event as id, event type and one JSON data line", () => {
-    const event = { id: 7, at: 0, type: "EndpointRemoved", data: { endpoint_id: "a\nb" } } as PublishedEvent;
+    const event = { id: 7, at: 0, type: "EndpointRemoved", data: { endpoint_id: "a\nb" } } as SingleEvent;
     expect(formatEvent(event)).toBe('id: 7\nevent: EndpointRemoved\ndata: {"endpoint_id":"a\\nb"}\n\n');
   });
 
@@ -141,6 +175,30 @@ describe("event stream hub", () => {
     expect(replay.map((e) => e.id)).toEqual(["100", "101", "102", "103", "104", "105"]);
   });
 
+  it("sends a window's finished requests as one RequestsCompleted after its other events, with the window's last id", async () => {
+    const { bus, open } = setup();
+    const client = open();
+    await client.read();
+    bus.publish(completed("r1", 1_000));
+    bus.publish(removed("x"));
+    bus.publish(completed("r2", 1_004));
+    const events = await client.read();
+    expect(events.map((event) => [event.id, event.event])).toEqual([
+      ["101", "EndpointRemoved"],
+      ["102", "RequestsCompleted"],
+    ]);
+    expect(completedIds(events[1])).toEqual(["r1", "r2"]);
+    // Resuming from the batch's id replays nothing it carried; from before it, every record again.
+    bus.publish(completed("r3", 1_010));
+    expect(completedIds((await open("102").read())[0])).toEqual(["r3"]);
+    const replay = await open("99").read();
+    expect(replay.map((event) => [event.id, event.event])).toEqual([
+      ["101", "EndpointRemoved"],
+      ["103", "RequestsCompleted"],
+    ]);
+    expect(completedIds(replay[1])).toEqual(["r1", "r2", "r3"]);
+  });
+
   it("replays exactly the missed events after Last-Event-ID, then continues live without duplicates", async () => {
     const { bus, open } = setup();
     for (const name of ["a", "b", "c", "d", "e"]) bus.publish(removed(name));
@@ -205,6 +263,24 @@ describe("event stream hub", () => {
     const chunk = await reader.read();
     const events = new SseParser().feed(new TextDecoder().decode(chunk.value));
     expect(events.map((event) => event.id)).toEqual(["100", "101", "102"]);
+  });
+
+  it("sends a window at once, before its timer, when it grows past a quarter of the backlog bound", async () => {
+    const { bus, hub, timers } = setup({ maxBacklogBytes: 4096 });
+    const reader = hub.connect(undefined, { logs: false }).getReader();
+    await reader.read(); // the opening frame
+    bus.publish(removed("small"));
+    bus.publish(removed("x".repeat(1200)));
+    const chunk = await reader.read(); // no timer advanced
+    const events = new SseParser().feed(new TextDecoder().decode(chunk.value));
+    expect(events.map((event) => event.id)).toEqual(["100", "101"]);
+    timers.advance(25); // the window's timer finds nothing left to send
+    bus.publish(removed("next"));
+    timers.advance(25);
+    const next = await reader.read();
+    expect(new SseParser().feed(new TextDecoder().decode(next.value)).map((event) => event.id)).toEqual([
+      "102",
+    ]);
   });
 
   it("gives a client connecting while events await their flush each of them exactly once", async () => {

@@ -2,7 +2,8 @@
 // (cookie auth, native Last-Event-ID resume, manual reconnect with backoff) and how events land in it.
 // Nothing else opens an EventSource: a page reads these signals, or subscribes through `handlers` here.
 import { signal } from "@preact/signals";
-import type { EventType } from "../../../src/events/types.js";
+import { completionsOf } from "../../../src/events/completion-batch.js";
+import type { WireEventType } from "../../../src/events/types.js";
 import { fetchModelTps, fetchOverview } from "../api/calls.js";
 import type { EndpointJson, EventJsonPayloads, LogLineJson, ModelTps } from "../api/types.js";
 import {
@@ -118,7 +119,7 @@ function setRows(endpointId: string, rows: ModelTps[]): void {
   if (overview.value) overview.value = withEndpointTps(overview.value, endpointId, rows);
 }
 
-const handlers: { [K in EventType]: (data: EventJsonPayloads[K]) => void } = {
+const handlers: { [K in WireEventType]: (data: EventJsonPayloads[K]) => void } = {
   TpsUpdated(data) {
     const pending = pendingTps.get(data.endpoint_id);
     if (pending) return void pending.push(data);
@@ -126,14 +127,23 @@ const handlers: { [K in EventType]: (data: EventJsonPayloads[K]) => void } = {
     if (rows) setRows(data.endpoint_id, applyTps(rows, data));
     else void loadModelTps(data.endpoint_id);
   },
-  RequestCompleted(data) {
-    if (overview.value) overview.value = applyCompletion(overview.value, data);
-    timeline.value = countInTimeline(
-      timeline.value,
-      epochMs(data.finished_at) ?? Date.now(),
-      data.status === "success",
-    );
-    liveRequests.value = [completionRow(data), ...liveRequests.value].slice(0, LIVE_ROWS);
+  RequestsCompleted(batch) {
+    const records = completionsOf(batch);
+    let live = overview.value;
+    let minutes = timeline.value;
+    for (const record of records) {
+      if (live) live = applyCompletion(live, record);
+      minutes = countInTimeline(
+        minutes,
+        epochMs(record.finished_at) ?? Date.now(),
+        record.status === "success",
+      );
+    }
+    // One signal update per batch, not per record: a busy proxy sends dozens of records every 25 ms.
+    if (live) overview.value = live;
+    timeline.value = minutes;
+    const newestFirst = records.reverse().slice(0, LIVE_ROWS).map(completionRow);
+    liveRequests.value = [...newestFirst, ...liveRequests.value].slice(0, LIVE_ROWS);
   },
   EndpointStatusChanged(data) {
     if (overview.value) overview.value = applyStatus(overview.value, data);
@@ -196,7 +206,7 @@ function open(afterManualRetry: boolean): void {
       if (source === es) open(true);
     }, delay);
   };
-  for (const type of Object.keys(handlers) as EventType[]) {
+  for (const type of Object.keys(handlers) as WireEventType[]) {
     es.addEventListener(type, (message) => {
       const handler = handlers[type] as (data: unknown) => void;
       handler(JSON.parse((message as MessageEvent<string>).data)); // the data line is the payload

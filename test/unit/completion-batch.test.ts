@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { COMPLETION_ROW_COLUMNS, completionBatch, completionsOf } from "../../src/events/completion-batch.js";
+import type { CompletionRecord } from "../../src/events/types.js";
+import { isoTime } from "../../src/http/wire-time.js";
+
+function record(overrides: Partial<CompletionRecord> = {}): CompletionRecord {
+  return {
+    request_id: "0b6f6a8e-6a0c-4f0e-9a7b-1c2d3e4f5a6b",
+    finished_at: Date.UTC(2026, 11, 1, 5, 0, 0, 123),
+    endpoint_id: "5f1c7d0e-2b8a-4c39-9e61-0d4a7b3c2e19",
+    endpoint_name: "gpu-1",
+    model: "llama3:8b",
+    endpoint_model: "llama3:8b-instruct",
+    api_kind: "chat_completions",
+    status: "success",
+    status_code: 200,
+    error: null,
+    input_tokens: 14,
+    output_tokens: 312,
+    estimated: false,
+    ttft_ms: 1.23,
+    duration_ms: 3.45,
+    stream: false,
+    concurrency: 12.5,
+    client_ip: "10.0.0.7",
+    api_key_id: "9d2e4f6a-8b0c-4d1e-a3f5-7b9c1d3e5f70",
+    source: "api",
+    ...overrides,
+  };
+}
+
+/** What a reader of the batch must get back: the record with its instant in the wire form. */
+const asJson = (r: CompletionRecord) => ({
+  ...r,
+  finished_at: isoTime(r.finished_at),
+  concurrency: r.concurrency ?? null,
+});
+
+describe("RequestsCompleted batches", () => {
+  it("gives back every record exactly, in the order they finished, across groups", () => {
+    const records = [
+      record({ request_id: "a", finished_at: Date.UTC(2026, 11, 1, 5, 0, 0, 100) }),
+      record({
+        request_id: "b",
+        finished_at: Date.UTC(2026, 11, 1, 5, 0, 0, 101),
+        status: "error",
+        status_code: 502,
+        error: "upstream said no",
+        output_tokens: 0,
+        ttft_ms: null,
+      }),
+      record({
+        request_id: "c",
+        finished_at: Date.UTC(2026, 11, 1, 5, 0, 0, 104),
+        api_key_id: null,
+        client_ip: null,
+        concurrency: undefined,
+      }),
+      record({
+        request_id: "d",
+        finished_at: Date.UTC(2026, 11, 1, 5, 0, 0, 107),
+        endpoint_id: null,
+        endpoint_name: null,
+        endpoint_model: null,
+        stream: true,
+        estimated: true,
+        source: "playground",
+      }),
+      record({
+        request_id: "e",
+        finished_at: Date.UTC(2026, 11, 1, 5, 0, 0, 109),
+        input_tokens: 1,
+        duration_ms: 0.5,
+      }),
+    ];
+    const batch = JSON.parse(JSON.stringify(completionBatch(records)));
+    expect(batch.columns).toEqual([...COMPLETION_ROW_COLUMNS]);
+    // a and e share every group field; b, c and d each differ in one.
+    expect(batch.groups.map((group: { rows: unknown[] }) => group.rows.length)).toEqual([2, 1, 1, 1]);
+    expect(completionsOf(batch)).toEqual(records.map(asJson));
+  });
+
+  it("keeps records whose clock stepped back before the batch's first one", () => {
+    const records = [
+      record({ request_id: "late", finished_at: 5_000 }),
+      record({ request_id: "early", finished_at: 4_990 }),
+    ];
+    expect(completionsOf(completionBatch(records))).toEqual([
+      asJson(records[1] as CompletionRecord),
+      asJson(records[0] as CompletionRecord),
+    ]);
+  });
+
+  it("costs a reading client under 100 bytes a request when requests share endpoint, model and key", () => {
+    const records = Array.from({ length: 150 }, (_, i) =>
+      record({
+        request_id: crypto.randomUUID(),
+        finished_at: 1_764_565_200_000 + i / 6,
+        output_tokens: 300 + i,
+      }),
+    ).map((r) => ({ ...r, finished_at: Math.round(r.finished_at) }));
+    const bytes = JSON.stringify(completionBatch(records)).length;
+    const oneByOne = records.reduce((sum, r) => sum + JSON.stringify(asJson(r)).length, 0);
+    expect(bytes / records.length).toBeLessThan(100);
+    expect(oneByOne / records.length).toBeGreaterThan(450);
+  });
+});
