@@ -187,6 +187,7 @@ export type CompletionGroupField =
   | "api_kind"
   | "status"
   | "status_code"
+  | "error"
   | "stream"
   | "estimated"
   | "client_ip"
@@ -197,7 +198,6 @@ export type CompletionGroupField =
 export type CompletionRowColumns = [
   "request_id",
   "finished_after_ms",
-  "error",
   "input_tokens",
   "output_tokens",
   "ttft_ms",
@@ -209,7 +209,6 @@ export type CompletionRowColumns = [
 export type CompletionRowJson = [
   request_id: string,
   finished_after_ms: number,
-  error: string | null,
   input_tokens: number,
   output_tokens: number,
   ttft_ms: number | null,
