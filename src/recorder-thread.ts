@@ -1,9 +1,9 @@
 // Recorder thread entry (Node; bundled to dist/recorder-thread.js): writes the batches the event loop posts
 // (src/db/batch-thread.ts) through its own libSQL connection, one at a time, with the same SQL as in-process.
 import { parentPort, workerData } from "node:worker_threads";
-import type { BatchThreadData, BatchThreadReply } from "./db/batch-thread.js";
+import type { BatchThreadData, BatchThreadReply, PostedBatch } from "./db/batch-thread.js";
 import { openSyncBatchWriter, type SyncBatchWriter } from "./db/sync-batch-writer.js";
-import type { Batch } from "./stats/pending-writes.js";
+import type { HistoryRow } from "./stats/pending-writes.js";
 
 const data = workerData as BatchThreadData;
 const port = parentPort;
@@ -13,11 +13,12 @@ if (!port) throw new Error("recorder-thread.ts runs as a worker thread only");
 let writer: SyncBatchWriter | null = null;
 
 // Messages are handled one at a time, in the order posted: the writes are synchronous.
-port.on("message", (message: { id: number; batch: Batch }) => {
+port.on("message", (message: { id: number; batch: PostedBatch }) => {
   let reply: BatchThreadReply;
   try {
     writer ??= openSyncBatchWriter(data.url, data.timeoutMs);
-    reply = { id: message.id, counters: [...writer.write(message.batch)] };
+    const history = JSON.parse(message.batch.history) as HistoryRow[];
+    reply = { id: message.id, counters: [...writer.write({ ...message.batch, history })] };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     const code = (e as { code?: unknown }).code;
