@@ -1,6 +1,7 @@
 // Bench report: turns raw results into the markdown tables printed to the terminal and written to
 // bench/results.md, with the verdicts against the issues' targets (verdicts.ts).
 
+import { FLUSH_DELAY_MS } from "../../src/events/event-stream.js";
 import { messagesTable } from "./messages.js";
 import { SLOW_LATENCY_MS } from "./plan.js";
 import {
@@ -294,7 +295,7 @@ export function renderReport(r: BenchResults): string {
   if (sse) {
     sections.push(
       "## 6. Event-stream clients (llmlb node)",
-      `Non-streaming load at c=50 with no dashboard clients vs ${SSE_CLIENTS} clients on /api/events (admin session), one of which never reads its socket (the server drops it once its backlog exceeds LLMLB_SSE_CLIENT_BUFFER_KB: see the “fell too far behind” warnings under Notes); every request publishes RequestCompleted and TpsUpdated; each client gets one write per 25 ms window with every RequestCompleted and the newest TpsUpdated per endpoint × model × API kind. Medians over interleaved slices.`,
+      `Non-streaming load at c=50 with no dashboard clients vs ${SSE_CLIENTS} clients on /api/events (admin session), one of which never reads its socket (the server drops it once its backlog exceeds LLMLB_SSE_CLIENT_BUFFER_KB: see the “fell too far behind” warnings under Notes); every request publishes RequestCompleted and TpsUpdated; each client gets one write per ${FLUSH_DELAY_MS} ms window with every finished request of the window in one RequestsCompleted batch and the newest TpsUpdated per endpoint × model × API kind. Medians over interleaved slices.`,
       sse,
     );
   }

@@ -50,7 +50,7 @@ function publish(
 /**
  * TpsUpdated's data. Its `load` is computed when the event is first read (encoded for /api/events), not
  * when it is published, and kept from then on: TpsUpdated is a state event, the event stream sends only the
- * newest one per endpoint × model × API kind in each 25 ms window, so under load nearly all are superseded
+ * newest one per endpoint × model × API kind in each 50 ms window, so under load nearly all are superseded
  * unread. Building it per completion (modelLoadOf: the curve and the prefill fit) was 2.1 % of Node's busy
  * CPU samples at c=50 (bench section 3 profile); this whole function, accessor included, now shows at
  * 0.6–0.8 % (adding the member with `Object.defineProperty` instead cost 0.85 % on its own). The value is the
