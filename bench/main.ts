@@ -227,7 +227,8 @@ async function main() {
   const nodeLlmlb = llmlbs.find((l) => l.name === NODE);
   if (section(6) && nodeLlmlb) {
     log(`[${elapsed()}] 6. event-stream clients (llmlb node)`);
-    sse = await runSseClients(driver, nodeLlmlb, nodeLlmlb.adminHeaders, plan.rounds, plan.sliceS.c50, log);
+    const target = { ...nodeLlmlb, pid: nodeLlmlb.process.pid };
+    sse = await runSseClients(driver, target, nodeLlmlb.adminHeaders, plan.rounds, plan.sliceS.c50, log);
   }
   const messages: MessagesBench[] = [];
   if (section(7)) {

@@ -163,6 +163,21 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/**
+ * CPU time every core spent busy so far (user, nice, system, irq, softirq, steal: all but idle and iowait),
+ * ms; the first line of /proc/stat in clock ticks of 10 ms. Covers every process and the kernel's own work.
+ */
+export function machineBusyMs(): number {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    return (ticks.reduce((sum, value) => sum + value, 0) - idle) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Samples a process's RSS every intervalMs; `peak` is the largest sample since the last reset. */
 export function sampleRss(pid: number, intervalMs = 100) {
   let peak = 0;

@@ -229,6 +229,7 @@ function routingTable(run: RoutingFleetRun): string {
 function sseTable(r: BenchResults): string | null {
   if (r.sse.length === 0) return null;
   const none = loadFigures(r.sse.filter((x) => x.clients === 0).map((x) => x.load));
+  const noneMachineUs = median(r.sse.filter((x) => x.clients === 0).map((x) => x.machineCpuUsPerReq));
   const rows = [0, SSE_CLIENTS].map((clients) => {
     const runs = r.sse.filter((x) => x.clients === clients);
     const f = loadFigures(runs.map((x) => x.load));
@@ -239,9 +240,14 @@ function sseTable(r: BenchResults): string | null {
       clients === 0 ? "–" : pct(f.rps / none.rps),
       clients === 0 ? "–" : `${(median(runs.map((x) => x.bytesPerClientPerS)) / 1024).toFixed(0)} KiB/s`,
       String(f.failed),
+      median(runs.map((x) => x.llmlbCpuUsPerReq)).toFixed(0),
+      median(runs.map((x) => x.machineCpuUsPerReq)).toFixed(0),
+      clients === 0 ? "–" : pct(noneMachineUs / median(runs.map((x) => x.machineCpuUsPerReq))),
     ];
   });
-  return table(["/api/events clients", "req/s c=50", "p99", "vs none", "per reading client", "failed"], rows);
+  const headers = ["/api/events clients", "req/s c=50", "p99", "vs none", "per reading client", "failed"];
+  const cpu = ["llmlb CPU µs/req", "machine CPU µs/req", "CPU-bound vs none"];
+  return table([...headers, ...cpu], rows);
 }
 
 export function renderReport(r: BenchResults): string {
@@ -295,7 +301,7 @@ export function renderReport(r: BenchResults): string {
   if (sse) {
     sections.push(
       "## 6. Event-stream clients (llmlb node)",
-      `Non-streaming load at c=50 with no dashboard clients vs ${SSE_CLIENTS} clients on /api/events (admin session), one of which never reads its socket (the server drops it once its backlog exceeds LLMLB_SSE_CLIENT_BUFFER_KB: see the “fell too far behind” warnings under Notes); every request publishes RequestCompleted and TpsUpdated; each client gets one write per ${FLUSH_DELAY_MS} ms window with every finished request of the window in one RequestsCompleted batch and the newest TpsUpdated per endpoint × model × API kind. Medians over interleaved slices.`,
+      `Non-streaming load at c=50 with no dashboard clients vs ${SSE_CLIENTS} clients on /api/events (admin session), one of which never reads its socket (the server drops it once its backlog exceeds LLMLB_SSE_CLIENT_BUFFER_KB: see the “fell too far behind” warnings under Notes); every request publishes RequestCompleted and TpsUpdated; each client gets one write per ${FLUSH_DELAY_MS} ms window with every finished request of the window in one RequestsCompleted batch and the newest TpsUpdated per endpoint × model × API kind. Medians over interleaved slices. “machine CPU µs/req” = busy CPU time of every core (/proc/stat: load generator, mock, llmlb, the bench's reading clients and the kernel's loopback copies) per request; “CPU-bound vs none” = none's µs ÷ 100 clients' µs, the req/s ratio a machine whose CPU is the bottleneck would see — added alongside the req/s ratio, which stays the target's measure and moves with the host's speed between slices.`,
       sse,
     );
   }

@@ -2,7 +2,7 @@
 // (one of which never reads its socket) against none, interleaved in the same run (issue 7's figure).
 import { request } from "node:http";
 import type { LoadDriver, LoadResult } from "./load.js";
-import { sleep } from "./processes.js";
+import { cpuMs, machineBusyMs, sleep } from "./processes.js";
 import { CHAT_BODY, type EndpointTarget, type Log } from "./scenarios.js";
 
 export const SSE_CLIENTS = 100;
@@ -15,6 +15,13 @@ export interface SseRun {
   bytesPerClientPerS: number;
   /** Reading clients whose connection closed while the slice ran (0 expected). */
   readersClosed: number;
+  /** The llmlb process's CPU time (/proc, user + system) per request of the slice, µs. */
+  llmlbCpuUsPerReq: number;
+  /**
+   * Busy CPU time of the whole machine (/proc/stat: every process — load generator, mock, llmlb, this
+   * process's readers — and the kernel, whose loopback copies the event bytes cost) per request, µs.
+   */
+  machineCpuUsPerReq: number;
 }
 
 interface Client {
@@ -54,7 +61,7 @@ function openClient(url: string, headers: Record<string, string>, stalled: boole
 
 export async function runSseClients(
   driver: LoadDriver,
-  target: EndpointTarget,
+  target: EndpointTarget & { pid: number },
   eventHeaders: Record<string, string>,
   rounds: number,
   sliceS: number,
@@ -67,6 +74,8 @@ export async function runSseClients(
       for (let i = 0; i < clients; i++) open.push(await openClient(target.url, eventHeaders, i === 0));
       await sleep(500);
       const before = open.map((c) => c.bytes);
+      const llmlbCpuBefore = cpuMs(target.pid);
+      const machineBefore = machineBusyMs();
       const load = await driver.run({
         url: `${target.url}/v1/chat/completions`,
         body: CHAT_BODY,
@@ -81,9 +90,11 @@ export async function runSseClients(
         load,
         bytesPerClientPerS: readers.length > 0 ? received / readers.length / sliceS : 0,
         readersClosed: readers.filter((c) => c.closed).length,
+        llmlbCpuUsPerReq: ((cpuMs(target.pid) - llmlbCpuBefore) * 1000) / Math.max(1, load.requests),
+        machineCpuUsPerReq: ((machineBusyMs() - machineBefore) * 1000) / Math.max(1, load.requests),
       };
       log(
-        `  ${String(clients).padStart(3)} SSE clients  ${Math.round(load.rps).toString().padStart(6)} req/s  p99 ${load.p99Ms.toFixed(3)} ms  ${(run.bytesPerClientPerS / 1024).toFixed(0)} KiB/s per reading client  ${run.readersClosed} reading clients closed`,
+        `  ${String(clients).padStart(3)} SSE clients  ${Math.round(load.rps).toString().padStart(6)} req/s  p99 ${load.p99Ms.toFixed(3)} ms  ${(run.bytesPerClientPerS / 1024).toFixed(0)} KiB/s per reading client  ${run.readersClosed} reading clients closed  CPU µs/req llmlb ${run.llmlbCpuUsPerReq.toFixed(0)} machine ${run.machineCpuUsPerReq.toFixed(0)}`,
       );
       return run;
     } finally {
