@@ -63,13 +63,17 @@ export interface EventStreamHub {
  */
 export const FLUSH_DELAY_MS = 50;
 
+/** Whether only the newest event per supersedingKey is sent within a window (see below). */
+const isStateEvent = (event: PublishedEvent): event is PublishedEvent & { type: "TpsUpdated" } =>
+  event.type === "TpsUpdated";
+
 /**
  * Events that carry a state (the figures after the update), not a happening: within one window only the
  * newest per key is sent — it holds everything the earlier ones did (their per-request figures are in the
  * RequestCompleted records, which are never left out). Replay (Last-Event-ID) still has every event.
  */
 export function supersedingKey(event: PublishedEvent): string | null {
-  if (event.type !== "TpsUpdated") return null;
+  if (!isStateEvent(event)) return null;
   const data = event.data;
   return `${data.endpoint_id}\u0000${data.model_id}\u0000${data.api_kind}`;
 }
@@ -126,10 +130,9 @@ function newestPerKey(queued: Queued[]): SendsEvent {
     const key = isFrame(item) ? null : supersedingKey(item);
     if (key !== null) newest.set(key, (item as PublishedEvent).id);
   }
-  return (event) => {
-    const key = supersedingKey(event);
-    return key === null || newest.get(key) === event.id;
-  };
+  // Each state event's key is built once (above), not again per question.
+  const sent = new Set(newest.values());
+  return (event) => !isStateEvent(event) || sent.has(event.id);
 }
 
 function concat(frames: Uint8Array[]): Uint8Array {
@@ -263,7 +266,7 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   options.bus.subscribe((event) => {
     if (clients.size === 0) return;
     pendingLastId = event.id;
-    if (event.type === "RequestCompleted" || supersedingKey(event) !== null) enqueue(event);
+    if (event.type === "RequestCompleted" || isStateEvent(event)) enqueue(event);
     else enqueue({ bytes: encoder.encode(formatEvent(event)), adminOnly: false });
   });
 
