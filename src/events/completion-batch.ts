@@ -7,15 +7,15 @@
 // value rows it is ≈ 70 bytes, and with 100 clients on /api/events the fleet-wide cost of that difference was
 // 25–30 % of the proxy's throughput on the bench machine (bench section 6). Nothing is left out: every record
 // is rebuilt exactly by completionsOf().
-// No value imports: the dashboard bundles this module to read the batches.
+// The dashboard bundles this module to read the batches: it imports nothing but types.ts.
 import type { IsoTime } from "../http/wire-time.js";
-import type {
-  CompletionBatchJson,
-  CompletionGroupField,
-  CompletionGroupJson,
-  CompletionJson,
-  CompletionRecord,
-  CompletionRowColumns,
+import {
+  COMPLETION_ROW_COLUMNS,
+  type CompletionBatchJson,
+  type CompletionGroupField,
+  type CompletionGroupJson,
+  type CompletionJson,
+  type CompletionRecord,
 } from "./types.js";
 
 /** What the requests of one group share; each is the record's field of the same name. */
@@ -34,17 +34,6 @@ const GROUP_FIELDS = [
   "api_key_id",
   "source",
 ] as const satisfies readonly CompletionGroupField[];
-
-/** The values of each row, in this order (the batch's `columns`). */
-export const COMPLETION_ROW_COLUMNS: CompletionRowColumns = [
-  "request_id",
-  "finished_after_ms",
-  "input_tokens",
-  "output_tokens",
-  "ttft_ms",
-  "duration_ms",
-  "concurrency",
-];
 
 /** Epoch ms → the wire's instant form (what http/wire-time.ts isoTime returns for an integer ms). */
 function wireInstant(epochMs: number): IsoTime {

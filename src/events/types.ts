@@ -194,8 +194,8 @@ export type CompletionGroupField =
   | "api_key_id"
   | "source";
 
-/** The names of a RequestsCompleted row's values; `finished_after_ms` is finished_at − base_at in ms. */
-export type CompletionRowColumns = [
+/** The names of a RequestsCompleted row's values (its `columns`); `finished_after_ms` is finished_at − base_at in ms. */
+export const COMPLETION_ROW_COLUMNS = [
   "request_id",
   "finished_after_ms",
   "input_tokens",
@@ -203,9 +203,9 @@ export type CompletionRowColumns = [
   "ttft_ms",
   "duration_ms",
   "concurrency",
-];
+] as const;
 
-/** One request's own values, in CompletionRowColumns order. */
+/** One request's own values, in COMPLETION_ROW_COLUMNS order. */
 export type CompletionRowJson = [
   request_id: string,
   finished_after_ms: number,
@@ -225,7 +225,7 @@ export type CompletionGroupJson = Pick<CompletionRecord, CompletionGroupField> &
 export interface CompletionBatchJson {
   /** finished_at of the batch's first request; each row's instant is this plus its finished_after_ms. */
   base_at: IsoTime;
-  columns: CompletionRowColumns;
+  columns: typeof COMPLETION_ROW_COLUMNS;
   groups: CompletionGroupJson[];
 }
 

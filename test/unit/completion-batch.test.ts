@@ -1,32 +1,21 @@
 import { describe, expect, it } from "vitest";
-import { COMPLETION_ROW_COLUMNS, completionBatch, completionsOf } from "../../src/events/completion-batch.js";
-import type { CompletionRecord } from "../../src/events/types.js";
+import { completionBatch, completionsOf } from "../../src/events/completion-batch.js";
+import { COMPLETION_ROW_COLUMNS, type CompletionRecord } from "../../src/events/types.js";
 import { isoTime } from "../../src/http/wire-time.js";
+import { completion } from "../fixtures/completions.js";
 
+/** A record with realistic ids and fractional timings (what the batch must carry exactly). */
 function record(overrides: Partial<CompletionRecord> = {}): CompletionRecord {
-  return {
+  return completion({
     request_id: "0b6f6a8e-6a0c-4f0e-9a7b-1c2d3e4f5a6b",
     finished_at: Date.UTC(2026, 11, 1, 5, 0, 0, 123),
     endpoint_id: "5f1c7d0e-2b8a-4c39-9e61-0d4a7b3c2e19",
-    endpoint_name: "gpu-1",
-    model: "llama3:8b",
-    endpoint_model: "llama3:8b-instruct",
-    api_kind: "chat_completions",
-    status: "success",
-    status_code: 200,
-    error: null,
-    input_tokens: 14,
-    output_tokens: 312,
-    estimated: false,
     ttft_ms: 1.23,
     duration_ms: 3.45,
-    stream: false,
     concurrency: 12.5,
-    client_ip: "10.0.0.7",
     api_key_id: "9d2e4f6a-8b0c-4d1e-a3f5-7b9c1d3e5f70",
-    source: "api",
     ...overrides,
-  };
+  });
 }
 
 /** What a reader of the batch must get back: the record with its instant in the wire form. */

@@ -3,38 +3,14 @@ import { createEventBus, type EventBus } from "../../src/events/bus.js";
 import { completionsOf } from "../../src/events/completion-batch.js";
 import { createEventStreamHub } from "../../src/events/event-stream.js";
 import { formatEvent, parseLastEventId, type SingleEvent } from "../../src/events/sse-format.js";
-import type { CompletionRecord } from "../../src/events/types.js";
+import { completion } from "../fixtures/completions.js";
 import { type SseMessage, SseParser } from "../fixtures/sse-client.js";
 
 const removed = (id: string) => ({ type: "EndpointRemoved" as const, data: { endpoint_id: id } });
 
-const completed = (
-  requestId: string,
-  finishedAt: number,
-): { type: "RequestCompleted"; data: CompletionRecord } => ({
-  type: "RequestCompleted",
-  data: {
-    request_id: requestId,
-    finished_at: finishedAt,
-    endpoint_id: "e1",
-    endpoint_name: "gpu-1",
-    model: "m",
-    endpoint_model: "m",
-    api_kind: "chat_completions",
-    status: "success",
-    status_code: 200,
-    error: null,
-    input_tokens: 3,
-    output_tokens: 7,
-    estimated: false,
-    ttft_ms: 1.5,
-    duration_ms: 9,
-    stream: false,
-    concurrency: 1,
-    client_ip: "127.0.0.1",
-    api_key_id: null,
-    source: "api",
-  },
+const completed = (requestId: string, finishedAt: number) => ({
+  type: "RequestCompleted" as const,
+  data: completion({ request_id: requestId, finished_at: finishedAt }),
 });
 
 /** The request ids a RequestsCompleted message carries, in order. */
