@@ -234,9 +234,11 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
     }
   };
 
-  /** One chunk per flush and audience, the same bytes for every client of it. */
+  /**
+   * Sends what is pending: one chunk per audience, the same bytes for every client of it. A timer already
+   * scheduled stays scheduled (when it fires it sends whatever came since).
+   */
   const flush = () => {
-    flushScheduled = false;
     if (pending.length === 0) return;
     const queued = pending;
     pending = [];
@@ -258,7 +260,10 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
     }
     if (!flushScheduled) {
       flushScheduled = true;
-      options.schedule(flush, flushDelayMs);
+      options.schedule(() => {
+        flushScheduled = false;
+        flush();
+      }, flushDelayMs);
     }
   };
   // One subscription for all clients: each event is formatted and encoded once (a state event at the
