@@ -1,7 +1,7 @@
 // Owns the fan-out of bus events to SSE clients: Last-Event-ID replay or reset, heartbeats, write
 // coalescing (one write per client per window; a state event superseded within the window is not sent),
 // and the per-client backlog bound that disconnects a client which stops reading (publishers never wait).
-import type { EventBus } from "./bus.js";
+import { type EventBus, isStateEvent, supersedingKey } from "./bus.js";
 import {
   formatComment,
   formatCompletions,
@@ -62,21 +62,6 @@ export interface EventStreamHub {
  * (test/integration/events.test.ts).
  */
 export const FLUSH_DELAY_MS = 50;
-
-/** Whether only the newest event per supersedingKey is sent within a window (see below). */
-const isStateEvent = (event: PublishedEvent): event is PublishedEvent & { type: "TpsUpdated" } =>
-  event.type === "TpsUpdated";
-
-/**
- * Events that carry a state (the figures after the update), not a happening: within one window only the
- * newest per key is sent — it holds everything the earlier ones did (their per-request figures are in the
- * RequestCompleted records, which are never left out). Replay (Last-Event-ID) still has every event.
- */
-export function supersedingKey(event: PublishedEvent): string | null {
-  if (!isStateEvent(event)) return null;
-  const data = event.data;
-  return `${data.endpoint_id}\u0000${data.model_id}\u0000${data.api_kind}`;
-}
 
 /** The wire size counted for a RequestCompleted record or a state event until it is encoded at the flush. */
 const KEPT_EVENT_BYTES = 100;

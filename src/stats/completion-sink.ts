@@ -3,7 +3,7 @@
 // LLMLB_LOG_BODIES=1 (each capped at LLMLB_LOG_BODY_MAX_BYTES, flagged when cut), and the attempts.
 import type { TpsEntry, TpsTracker } from "../balancer/tps-tracker.js";
 import type { EventBus } from "../events/bus.js";
-import type { CompletionRecord, EventPayloads, ModelLoad } from "../events/types.js";
+import type { ApiKind, CompletionRecord, EventPayloads, ModelLoad } from "../events/types.js";
 import type { Logger } from "../logger.js";
 import { modelLoadOf } from "./model-load.js";
 import type { StatsState } from "./stats-state.js";
@@ -44,42 +44,76 @@ function publish(
   events.publish({ type: "RequestCompleted", data: completion });
   // Only a request the tracker took (a success on an endpoint) changes the speed figures.
   if (!entry) return;
-  events.publish({ type: "TpsUpdated", data: tpsUpdated(completion, entry, tracker) });
+  events.publish({ type: "TpsUpdated", data: new TpsUpdate(completion, entry, tracker) });
 }
+
+type TpsUpdatedData = EventPayloads["TpsUpdated"];
 
 /**
  * TpsUpdated's data. Its `load` is computed when the event is first read (encoded for /api/events), not
  * when it is published, and kept from then on: TpsUpdated is a state event, the event stream sends only the
  * newest one per endpoint × model × API kind in each 50 ms window, so under load nearly all are superseded
  * unread. Building it per completion (modelLoadOf: the curve and the prefill fit) was 2.1 % of Node's busy
- * CPU samples at c=50 (bench section 3 profile); this whole function, accessor included, now shows at
- * 0.6–0.8 % (adding the member with `Object.defineProperty` instead cost 0.85 % on its own). The value is the
- * profile as of that first read (at most one window later, or the replay).
+ * CPU samples at c=50 (bench section 3 profile). The value is the profile as of that first read (at most
+ * one window later, or the replay).
+ *
+ * A class with `load` on its prototype, not an object literal with a getter: on Node 20 a literal with an
+ * accessor was promoted to the old generation whether or not anything kept it (≈ 250 bytes a request of
+ * the ≈ 730 promoted at c=100, `--trace-gc-nvp`), which made V8's heap peak higher and its full collections
+ * more frequent. `toJSON` gives the wire form its `load` member.
  */
-function tpsUpdated(
-  completion: CompletionRecord,
-  entry: TpsEntry,
-  tracker: TpsTracker,
-): EventPayloads["TpsUpdated"] {
-  let load: ModelLoad | null | undefined;
-  return {
-    endpoint_id: entry.endpointId,
-    model_id: entry.model,
-    api_kind: entry.apiKind,
-    tps: entry.tps,
-    output_tokens: completion.output_tokens,
-    duration_ms: completion.duration_ms,
-    request_count: entry.requestCount,
-    total_output_tokens: entry.totalOutputTokens,
-    average_duration_ms: entry.requestCount > 0 ? entry.totalDurationMs / entry.requestCount : null,
-    ttft_ms: entry.ttftMs,
-    decode_tps: entry.decodeTps,
-    get load() {
-      if (load === undefined)
-        load = modelLoadOf(tracker.loadOf(entry.endpointId, entry.model, entry.apiKind));
-      return load;
-    },
-  };
+class TpsUpdate implements TpsUpdatedData {
+  readonly endpoint_id: string;
+  readonly model_id: string;
+  readonly api_kind: ApiKind;
+  readonly tps: number | null;
+  readonly output_tokens: number;
+  readonly duration_ms: number;
+  readonly request_count: number;
+  readonly total_output_tokens: number;
+  readonly average_duration_ms: number | null;
+  readonly ttft_ms: number | null;
+  readonly decode_tps: number | null;
+  #tracker: TpsTracker;
+  #load: ModelLoad | null | undefined = undefined;
+
+  constructor(completion: CompletionRecord, entry: TpsEntry, tracker: TpsTracker) {
+    this.endpoint_id = entry.endpointId;
+    this.model_id = entry.model;
+    this.api_kind = entry.apiKind;
+    this.tps = entry.tps;
+    this.output_tokens = completion.output_tokens;
+    this.duration_ms = completion.duration_ms;
+    this.request_count = entry.requestCount;
+    this.total_output_tokens = entry.totalOutputTokens;
+    this.average_duration_ms = entry.requestCount > 0 ? entry.totalDurationMs / entry.requestCount : null;
+    this.ttft_ms = entry.ttftMs;
+    this.decode_tps = entry.decodeTps;
+    this.#tracker = tracker;
+  }
+
+  get load(): ModelLoad | null {
+    if (this.#load === undefined)
+      this.#load = modelLoadOf(this.#tracker.loadOf(this.endpoint_id, this.model_id, this.api_kind));
+    return this.#load;
+  }
+
+  toJSON(): TpsUpdatedData {
+    return {
+      endpoint_id: this.endpoint_id,
+      model_id: this.model_id,
+      api_kind: this.api_kind,
+      tps: this.tps,
+      output_tokens: this.output_tokens,
+      duration_ms: this.duration_ms,
+      request_count: this.request_count,
+      total_output_tokens: this.total_output_tokens,
+      average_duration_ms: this.average_duration_ms,
+      ttft_ms: this.ttft_ms,
+      decode_tps: this.decode_tps,
+      load: this.load,
+    };
+  }
 }
 
 export function createCompletionSink(options: {

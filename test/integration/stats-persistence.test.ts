@@ -117,7 +117,10 @@ describe("statistics across restarts", () => {
     app.composition.deps.completions.record(
       completion({ output_tokens: 300, duration_ms: 2000, ttft_ms: 400 }),
     );
-    const updates = seen.filter((event) => event.type === "TpsUpdated").map((event) => event.data);
+    // As /api/events sends them (the payload computes its learned `load` when it is encoded).
+    const updates = seen
+      .filter((event) => event.type === "TpsUpdated")
+      .map((event) => JSON.parse(JSON.stringify(event.data)));
     const common = {
       endpoint_id: "e1",
       model_id: "llama3:8b",

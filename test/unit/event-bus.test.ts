@@ -3,6 +3,20 @@ import { createEventBus } from "../../src/events/bus.js";
 import type { PublishedEvent } from "../../src/events/types.js";
 
 const removed = (id: string) => ({ type: "EndpointRemoved" as const, data: { endpoint_id: id } });
+const tpsFields = {
+  endpoint_id: "e",
+  model_id: "m",
+  api_kind: "chat_completions" as const,
+  tps: 10,
+  output_tokens: 5,
+  duration_ms: 500,
+  request_count: 1,
+  total_output_tokens: 5,
+  average_duration_ms: 500,
+  ttft_ms: null,
+  decode_tps: null,
+  load: null,
+};
 
 describe("event bus", () => {
   it("numbers events monotonically and delivers them to every subscriber", () => {
@@ -31,6 +45,30 @@ describe("event bus", () => {
     for (const id of ["a", "b", "c", "d", "e"]) bus.publish(removed(id));
     expect(bus.since(1)).toBeNull();
     expect(bus.since(2)?.map((event) => event.id)).toEqual([3, 4, 5]);
+  });
+
+  it("keeps only the newest state event per key, and does not count state events against the capacity", () => {
+    const bus = createEventBus({ now: () => 0, replayCapacity: 3 });
+    const tps = (endpoint: string, requestCount: number) => ({
+      type: "TpsUpdated" as const,
+      data: { ...tpsFields, endpoint_id: endpoint, request_count: requestCount },
+    });
+    bus.publish(removed("a")); // 1
+    bus.publish(tps("e1", 1)); // 2
+    bus.publish(tps("e2", 1)); // 3
+    bus.publish(tps("e1", 2)); // 4, supersedes 2
+    bus.publish(removed("b")); // 5
+    bus.publish(tps("e1", 3)); // 6, supersedes 4
+    bus.publish(removed("c")); // 7
+    const missed = bus.since(1) ?? [];
+    expect(missed.map((event) => event.id)).toEqual([3, 5, 6, 7]);
+    expect(missed.find((event) => event.id === 6)?.data).toMatchObject({ endpoint_id: "e1", request_count: 3 });
+    expect(bus.since(5)?.map((event) => event.id)).toEqual([6, 7]);
+    expect(bus.since(6)?.map((event) => event.id)).toEqual([7]);
+    // Three non-state events fit; a fourth pushes the first out, whatever the state events in between.
+    bus.publish(removed("d")); // 8
+    expect(bus.since(0)).toBeNull();
+    expect(bus.since(1)?.map((event) => event.id)).toEqual([3, 5, 6, 7, 8]);
   });
 
   it("answers null for an id from a previous process (newer than anything published)", () => {
