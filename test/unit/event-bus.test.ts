@@ -62,7 +62,10 @@ describe("event bus", () => {
     bus.publish(removed("c")); // 7
     const missed = bus.since(1) ?? [];
     expect(missed.map((event) => event.id)).toEqual([3, 5, 6, 7]);
-    expect(missed.find((event) => event.id === 6)?.data).toMatchObject({ endpoint_id: "e1", request_count: 3 });
+    expect(missed.find((event) => event.id === 6)?.data).toMatchObject({
+      endpoint_id: "e1",
+      request_count: 3,
+    });
     expect(bus.since(5)?.map((event) => event.id)).toEqual([6, 7]);
     expect(bus.since(6)?.map((event) => event.id)).toEqual([7]);
     // Three non-state events fit; a fourth pushes the first out, whatever the state events in between.
