@@ -50,6 +50,12 @@ export function createEventBus(options: EventBusOptions): EventBus {
   let nextId = options.firstId ?? 1;
   /** Every event with an id up to this one may have left the buffer. */
   let evictedUpTo = nextId - 1;
+  // A removed endpoint's states go with it (its removal is what a resuming client needs), so `states`
+  // stays bounded by the endpoints that exist.
+  const forgetStatesOf = (endpointId: string) => {
+    for (const [key, state] of states)
+      if (isStateEvent(state) && state.data.endpoint_id === endpointId) states.delete(key);
+  };
 
   return {
     publish(event) {
@@ -65,6 +71,7 @@ export function createEventBus(options: EventBusOptions): EventBus {
       else {
         buffer.push(published);
         if (buffer.length > capacity) evictedUpTo = (buffer.shift() as PublishedEvent).id;
+        if (published.type === "EndpointRemoved") forgetStatesOf(published.data.endpoint_id);
       }
       for (const listener of listeners) {
         try {

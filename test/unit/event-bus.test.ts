@@ -74,6 +74,22 @@ describe("event bus", () => {
     expect(bus.since(1)?.map((event) => event.id)).toEqual([3, 5, 6, 7, 8]);
   });
 
+  it("drops a removed endpoint's state events: its removal is what a resuming client gets", () => {
+    const bus = createEventBus({ now: () => 0 });
+    const tps = (endpoint: string) => ({
+      type: "TpsUpdated" as const,
+      data: { ...tpsFields, endpoint_id: endpoint },
+    });
+    bus.publish(removed("x")); // 1
+    bus.publish(tps("e1")); // 2
+    bus.publish(tps("e2")); // 3
+    bus.publish(removed("e1")); // 4
+    expect(bus.since(1)?.map((event) => [event.id, event.type])).toEqual([
+      [3, "TpsUpdated"],
+      [4, "EndpointRemoved"],
+    ]);
+  });
+
   it("answers null for an id from a previous process (newer than anything published)", () => {
     const bus = createEventBus({ now: () => 0 });
     bus.publish(removed("a"));
