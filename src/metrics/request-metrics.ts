@@ -50,6 +50,18 @@ export function labelsOf(record: CompletionRecord): Labels {
   };
 }
 
+/**
+ * One series per label set. Runs for every request: the labels object and its `JSON.stringify` were
+ * ≈ 0.6 % of Bun's busy CPU samples at c=50; joining the values costs neither. The endpoint id is a UUID or
+ * empty and the API kind a fixed word, so a NUL can only stand inside the name or the model: the lengths
+ * in front keep "a␀b" + "c" and "a" + "b␀c" apart.
+ */
+function seriesKey(record: CompletionRecord): string {
+  const name = record.endpoint_name ?? "";
+  const model = record.endpoint_model ?? record.model;
+  return `${record.endpoint_id ?? ""}\u0000${record.api_kind}\u0000${name.length}\u0000${name}\u0000${model}`;
+}
+
 const emptyHistogram = (bounds: readonly number[]): Histogram => ({
   bucketCounts: new Array<number>(bounds.length + 1).fill(0),
   sumMs: 0,
@@ -68,12 +80,11 @@ export function createRequestMetrics(): RequestMetrics {
 
   return {
     observe(record) {
-      const labels = labelsOf(record);
-      const key = JSON.stringify(labels);
+      const key = seriesKey(record);
       let entry = series.get(key);
       if (!entry) {
         entry = {
-          labels,
+          labels: labelsOf(record),
           success: 0,
           error: 0,
           inputTokens: 0,

@@ -106,6 +106,25 @@ describe("request metrics", () => {
   });
 });
 
+describe("request metrics series", () => {
+  it("keeps label sets apart even when a name or model contains a NUL", () => {
+    const metrics = createRequestMetrics();
+    metrics.observe(record({ endpoint_name: "a\u0000b", endpoint_model: "c" }));
+    metrics.observe(record({ endpoint_name: "a", endpoint_model: "b\u0000c" }));
+    metrics.observe(record({ endpoint_name: "a", endpoint_model: "b\u0000c" }));
+    const requests = metrics.families().find((family) => family.name === "llmlb_requests_total");
+    const counts = (requests?.type === "counter" ? requests.samples : []).map((sample) => [
+      sample.labels.endpoint,
+      sample.labels.model,
+      sample.value,
+    ]);
+    expect(counts).toEqual([
+      ["a\u0000b", "c", 1],
+      ["a", "b\u0000c", 2],
+    ]);
+  });
+});
+
 describe("/metrics exposition", () => {
   const sources = (overrides: Partial<MetricsSources> = {}): MetricsSources => ({
     endpoints: () => [
