@@ -70,6 +70,8 @@ interface Client {
   controller: ReadableStreamDefaultController<Uint8Array>;
   /** Receives the log tail (sendToAdmins). */
   admin: boolean;
+  /** Lets go of the bus's replay buffer (held while the client is connected: it may come back). */
+  release: () => void;
 }
 
 interface Frame {
@@ -194,7 +196,9 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   let flushScheduled = false;
 
   const drop = (client: Client) => {
-    if (clients.delete(client) && client.admin) admins -= 1;
+    if (!clients.delete(client)) return;
+    if (client.admin) admins -= 1;
+    client.release();
   };
 
   /**
@@ -239,11 +243,8 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
   const enqueue = (item: Queued) => {
     pending.push(item);
     pendingBytes += isFrame(item) ? item.bytes.byteLength : KEPT_EVENT_BYTES;
-    if (pendingBytes >= earlyFlushBytes) {
-      flush();
-      return;
-    }
-    if (!flushScheduled) {
+    if (pendingBytes >= earlyFlushBytes) flush();
+    else if (!flushScheduled) {
       flushScheduled = true;
       options.schedule(() => {
         flushScheduled = false;
@@ -269,7 +270,7 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
             // Pending frames go to the clients that were there; the replay below covers them for this one.
             flush();
             // Replay and subscription happen in one synchronous step: no event can fall between them.
-            client = { controller, admin: logs };
+            client = { controller, admin: logs, release: options.bus.holdReplay() };
             for (const frame of openingFrames(options, encoder, retryMs, lastEventIdHeader))
               controller.enqueue(frame);
             clients.add(client);

@@ -35,6 +35,7 @@ describe("event bus", () => {
 
   it("replays exactly the events after a given id", () => {
     const bus = createEventBus({ now: () => 0 });
+    bus.holdReplay();
     for (const id of ["a", "b", "c", "d"]) bus.publish(removed(id));
     expect(bus.since(2)?.map((event) => event.id)).toEqual([3, 4]);
     expect(bus.since(4)).toEqual([]);
@@ -42,6 +43,7 @@ describe("event bus", () => {
 
   it("answers null when the missed events already left the bounded buffer", () => {
     const bus = createEventBus({ now: () => 0, replayCapacity: 3 });
+    bus.holdReplay();
     for (const id of ["a", "b", "c", "d", "e"]) bus.publish(removed(id));
     expect(bus.since(1)).toBeNull();
     expect(bus.since(2)?.map((event) => event.id)).toEqual([3, 4, 5]);
@@ -49,6 +51,7 @@ describe("event bus", () => {
 
   it("keeps only the newest state event per key, and does not count state events against the capacity", () => {
     const bus = createEventBus({ now: () => 0, replayCapacity: 3 });
+    bus.holdReplay();
     const tps = (endpoint: string, requestCount: number) => ({
       type: "TpsUpdated" as const,
       data: { ...tpsFields, endpoint_id: endpoint, request_count: requestCount },
@@ -76,6 +79,7 @@ describe("event bus", () => {
 
   it("drops a removed endpoint's state events: its removal is what a resuming client gets", () => {
     const bus = createEventBus({ now: () => 0 });
+    bus.holdReplay();
     const tps = (endpoint: string) => ({
       type: "TpsUpdated" as const,
       data: { ...tpsFields, endpoint_id: endpoint },
@@ -88,6 +92,30 @@ describe("event bus", () => {
       [3, "TpsUpdated"],
       [4, "EndpointRemoved"],
     ]);
+  });
+
+  it("keeps events for replay only while a holder could resume from them", () => {
+    const bus = createEventBus({ now: () => 0, replayCapacity: 2 });
+    bus.publish(removed("a")); // 1: nobody holds the buffer
+    expect(bus.since(0)).toBeNull();
+    const release = bus.holdReplay();
+    const other = bus.holdReplay();
+    bus.publish(removed("b")); // 2
+    release();
+    release(); // a second call changes nothing: `other` still holds
+    bus.publish(removed("c")); // 3
+    bus.publish(removed("d")); // 4
+    expect(bus.since(2)?.map((event) => event.id)).toEqual([3, 4]);
+    other(); // the last holder saw up to 4
+    bus.publish(removed("e")); // 5: kept, and 3 leaves the buffer
+    expect(bus.since(4)?.map((event) => event.id)).toEqual([5]);
+    bus.publish(removed("f")); // 6: kept, 4 leaves (a resume from 4 needs only 5 and 6)
+    expect(bus.since(4)?.map((event) => event.id)).toEqual([5, 6]);
+    bus.publish(removed("g")); // 7: kept, 5 leaves: nobody can resume any more
+    expect(bus.since(4)).toBeNull();
+    bus.publish(removed("h")); // 8: not kept, and nothing else is
+    expect(bus.since(7)).toBeNull();
+    expect(bus.since(8)).toEqual([]);
   });
 
   it("answers null for an id from a previous process (newer than anything published)", () => {

@@ -178,11 +178,38 @@ describe("event stream hub", () => {
 
   it("replays exactly the missed events after Last-Event-ID, then continues live without duplicates", async () => {
     const { bus, open } = setup();
+    const earlier = open();
     for (const name of ["a", "b", "c", "d", "e"]) bus.publish(removed(name));
+    await earlier.reader.cancel(); // it saw up to 101 and dropped; nobody is connected now
     const client = open("101");
     bus.publish(removed("f"));
     const ids = (await client.read()).map((event) => event.id);
     expect(ids).toEqual(["102", "103", "104", "105"]);
+  });
+
+  it("keeps events for a client that left until the buffer has moved past what it saw, then none", async () => {
+    const { bus, open } = setup({ replayCapacity: 3 });
+    const earlier = open();
+    bus.publish(removed("a")); // 100, the last event a client saw
+    await earlier.reader.cancel();
+    for (const name of ["b", "c", "d"]) bus.publish(removed(name)); // 101–103
+    const back = open("100");
+    expect((await back.read()).map((event) => event.id)).toEqual(["101", "102", "103"]);
+    await back.reader.cancel(); // it saw 103
+    bus.publish(removed("e")); // 104: still kept, a client that left may resume from 103
+    bus.publish(removed("f")); // 105
+    expect((await open("103").read()).map((event) => event.id)).toEqual(["104", "105"]);
+  });
+
+  it("keeps nothing for replay once no client that left could resume from the buffer", async () => {
+    const { bus, open } = setup({ replayCapacity: 3 });
+    const earlier = open();
+    bus.publish(removed("a")); // 100
+    await earlier.reader.cancel();
+    for (const name of ["b", "c", "d", "e"]) bus.publish(removed(name)); // 101–104: 100 leaves the buffer
+    bus.publish(removed("f")); // 105: nobody can resume from anything kept, so nothing is
+    // Ids no client was connected to see: a reset, as for a client too far behind.
+    expect((await open("104").read()).map((event) => event.event)).toEqual(["reset"]);
   });
 
   it("sends a reset carrying the current last id when the missed events left the buffer", async () => {
