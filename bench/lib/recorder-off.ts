@@ -14,8 +14,18 @@ export interface RecorderBlock {
   release(): Promise<void>;
 }
 
-export async function blockRecorderWrites(databaseFile: string): Promise<RecorderBlock> {
+/**
+ * A connection that waits for llmlb's recorder, which may hold the file's write lock at that moment (a DROP
+ * TRIGGER without a wait once failed a full run with SQLITE_BUSY).
+ */
+async function patientClient(databaseFile: string) {
   const client = createClient({ url: `file:${databaseFile}` });
+  await client.execute("PRAGMA busy_timeout = 5000");
+  return client;
+}
+
+export async function blockRecorderWrites(databaseFile: string): Promise<RecorderBlock> {
+  const client = await patientClient(databaseFile);
   try {
     for (const [name, event] of TRIGGERS) {
       await client.execute(
@@ -27,7 +37,7 @@ export async function blockRecorderWrites(databaseFile: string): Promise<Recorde
   }
   return {
     async release() {
-      const cleanup = createClient({ url: `file:${databaseFile}` });
+      const cleanup = await patientClient(databaseFile);
       try {
         for (const [name] of TRIGGERS) await cleanup.execute(`DROP TRIGGER IF EXISTS ${name}`);
       } finally {
