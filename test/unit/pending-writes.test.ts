@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CompletionRecord } from "../../src/events/types.js";
 import {
+  attemptsText,
   createPendingWrites,
   dailyOf,
   HISTORY_COLUMNS,
@@ -123,5 +124,29 @@ describe("pending writes", () => {
       ["2026-11-22", 2],
       ["2026-11-23", 1],
     ]);
+  });
+
+  it("writes the attempts column as the JSON of the attempts, the shared text of a one-attempt answer included", () => {
+    const one = (name: string, status: number | null, error: string | null = null) => [
+      { endpoint_id: "e7", endpoint_name: name, status_code: status, error },
+    ];
+    expect(attemptsText([])).toBeNull();
+    for (const attempts of [
+      one("gpu7", 200),
+      one("gpu7", 200),
+      one("gpu7-renamed", 200),
+      one("gpu7-renamed", 201),
+      one("gpu7-renamed", 201, "cut off"),
+      one("gpu7", 200),
+      [...one("gpu6", 502, "bad gateway"), ...one("gpu7", 200)],
+    ]) {
+      expect(attemptsText(attempts)).toBe(JSON.stringify(attempts));
+    }
+    // A text given out once is not changed by what happens to the attempt object afterwards.
+    const attempts = one("gpu8", 200);
+    const text = attemptsText(attempts);
+    (attempts[0] as { status_code: number | null }).status_code = 500;
+    expect(attemptsText(one("gpu8", 200))).toBe(text);
+    expect(attemptsText(attempts)).toBe(JSON.stringify(attempts));
   });
 });
