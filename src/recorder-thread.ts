@@ -17,7 +17,7 @@ port.on("message", (message: { id: number; batch: PostedBatch }) => {
   let reply: BatchThreadReply;
   try {
     writer ??= openSyncBatchWriter(data.url, data.timeoutMs);
-    const history = JSON.parse(message.batch.history) as HistoryRow[];
+    const history = message.batch.history.flatMap((text) => JSON.parse(text) as HistoryRow[]);
     reply = { id: message.id, counters: [...writer.write({ ...message.batch, history })] };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));

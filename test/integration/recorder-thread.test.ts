@@ -73,13 +73,21 @@ describe("recorder thread (Node, local database file)", () => {
     });
     expect(await count(database.url, "SELECT count(*) FROM request_history")).toBe(3);
 
-    // A backlog larger than one batch: the thread takes THREAD_ROWS_PER_BATCH rows in one transaction.
-    for (let i = 0; i < THREAD_ROWS_PER_BATCH + 10; i++) pending.add(completion());
+    // A backlog larger than one batch: the thread takes THREAD_ROWS_PER_BATCH rows in one transaction,
+    // every one of them in order (they travel as several JSON texts).
+    for (let i = 0; i < THREAD_ROWS_PER_BATCH + 10; i++) pending.add(completion({ request_id: `big-${i}` }));
     const large = pending.take(store.rowsPerBatch) ?? expect.fail("nothing pending");
     expect(large.history).toHaveLength(THREAD_ROWS_PER_BATCH);
     expect((await store.write(large)).get("e1")?.totalRequests).toBe(3 + THREAD_ROWS_PER_BATCH + 10);
     pending.settle();
-    expect(await count(database.url, "SELECT count(*) FROM request_history")).toBe(3 + THREAD_ROWS_PER_BATCH);
+    const client = createClient({ url: database.url });
+    const written = await client.execute(
+      "SELECT request_id FROM request_history WHERE request_id LIKE 'big-%' ORDER BY id",
+    );
+    client.close();
+    expect(written.rows.map((row) => row[0])).toEqual(
+      Array.from({ length: THREAD_ROWS_PER_BATCH }, (_, i) => `big-${i}`),
+    );
     await store.write(pending.take(store.rowsPerBatch) ?? expect.fail("nothing pending"));
     pending.settle();
 
