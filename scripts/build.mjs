@@ -2,7 +2,15 @@
 // web/dist (vite), with Swagger UI's files for /api/docs.
 // `--if-needed` skips a step whose output is newer than every one of its inputs.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 
@@ -50,6 +58,21 @@ if (upToDate("dist/server.js", SERVER_INPUTS) && upToDate("dist/recorder-thread.
     },
     sourcemap: true,
     logLevel: "warning",
+  });
+  for (const file of ["dist/server.js", "dist/recorder-thread.js"]) writeFileSync(file, latin1Only(file));
+}
+
+/**
+ * The bundle's text with every character above U+00FF written as a \u escape. V8 keeps a script's source
+ * for the life of the process, one byte per character only if every character is Latin-1; esbuild escapes
+ * such characters in code but leaves comments as they are, so a handful of arrows and symbols in comments
+ * (the only place they remain) made the whole 1.4 MB bundle two bytes per character. Measured reason: the
+ * live heap after boot went from 12.72 to 11.38 MiB (node dist/server.js, after a full collection).
+ */
+function latin1Only(file) {
+  return readFileSync(file, "utf8").replace(/[\u0100-\u{10ffff}]/gu, (character) => {
+    const code = character.codePointAt(0) ?? 0;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
   });
 }
 
