@@ -1,9 +1,9 @@
-// Owns the Node upstream client: undici request() over one keep-alive Agent (≈2.5× fetch() on Node 20).
-import type { Readable } from "node:stream";
-// The three modules this client uses, not undici's index, which also loads fetch, WebSocket, EventSource,
+// Owns the Node upstream client: undici's dispatch() over one keep-alive Agent, with a handler of our own
+// (request() over the same Agent was ≈2.5× fetch() on Node 20; dispatch() is ≈16 % more requests again).
+import type { Dispatcher } from "undici";
+// The two modules this client uses, not undici's index, which also loads fetch, WebSocket, EventSource,
 // caches and mocks: importing the index was ≈ 14 % of a restart's CPU (profile of `node dist/server.js`
 // to /ready). Their types are undici's own (undici-modules.d.ts).
-import request from "undici/lib/api/api-request.js";
 import errors from "undici/lib/core/errors.js";
 import Agent from "undici/lib/dispatcher/agent.js";
 import { garbageHint } from "./garbage-hint.js";
@@ -45,38 +45,60 @@ function classify(error: unknown, signal: CancelSignal | undefined): UpstreamErr
 const PAUSE_AT_BYTES = 64 * 1024;
 
 /**
- * undici's body (a Node Readable) as a one-shot async iterator, its errors classified. Hand-written instead
- * of `for await` over the Readable inside an async generator: that was two promise hops and a generator
- * frame per chunk (the bench CPU profile, Node, streaming c=50); here a chunk that has already arrived is
- * handed over at once and a reader that waits costs one promise. Listeners attach on the first next(), so
- * text()/json()/dump() still see the whole body when the iterator is never used.
+ * Bytes a discarded body may still read to keep its connection for the next request; past them the
+ * exchange is aborted and the connection closed (undici's dump() limit, which discard() used before).
  */
-class BodyChunks implements AsyncIterableIterator<Uint8Array> {
+const DISCARD_READ_BYTES = 128 * 1024;
+
+/** The part of undici's dispatch controller a body uses: flow control, and abort to give the exchange up. */
+type FlowControl = Pick<Dispatcher.DispatchController, "pause" | "resume" | "paused" | "abort">;
+
+/** The body's chunks (Buffers from undici) as one buffer. */
+function joined(chunks: Uint8Array[], length: number): Buffer {
+  if (chunks.length === 1) return chunks[0] as Buffer;
+  return Buffer.concat(chunks, length);
+}
+
+/** The bytes as UTF-8 text, a leading byte order mark skipped (as undici's body.text()). */
+function utf8Text(bytes: Buffer): string {
+  const start = bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return bytes.toString("utf8", start);
+}
+
+/**
+ * An answer's body, fed straight by undici's dispatch callbacks (Exchange below): a one-shot async
+ * iterator, or one whole read, or a discard. No Node Readable in between: undici's request() wraps every
+ * body in one, and its stream machinery (megamorphic call sites shared with every other stream in the
+ * process) was ≈ 30 µs of the ≈ 80 µs per request that llmlb's main thread spent above a bare proxy
+ * (perf, bench section 1, c=50); the README's Performance section has the A/B. A chunk that has already
+ * arrived is handed over at once and a reader that waits costs one promise; chunks that arrive before a
+ * reader chooses wait in the queue, which pauses the upstream at PAUSE_AT_BYTES.
+ */
+class ResponseBody implements AsyncIterableIterator<Uint8Array> {
   private readonly queue: Uint8Array[] = [];
   private queuedBytes = 0;
-  private started = false;
+  /** A whole read or a discard is under way: nothing pauses the upstream any more. */
+  private draining = false;
+  private discarding = false;
   private ended = false;
   private failure: UpstreamError | null = null;
   private waiting: {
     resolve: (result: IteratorResult<Uint8Array>) => void;
     reject: (error: unknown) => void;
   } | null = null;
+  private onOver: (() => void) | null = null;
 
-  constructor(
-    private readonly body: Readable,
-    private readonly signal: CancelSignal | undefined,
-  ) {}
+  constructor(private readonly flow: FlowControl) {}
 
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
     return this;
   }
 
   next(): Promise<IteratorResult<Uint8Array>> {
-    if (!this.started) this.start();
     const chunk = this.queue.shift();
     if (chunk) {
       this.queuedBytes -= chunk.length;
-      if (this.body.isPaused() && this.queuedBytes < PAUSE_AT_BYTES / 4) this.body.resume();
+      if (this.flow.paused && this.queuedBytes < PAUSE_AT_BYTES / 4) this.flow.resume();
       return Promise.resolve({ done: false, value: chunk });
     }
     if (this.failure) return Promise.reject(this.failure);
@@ -87,57 +109,172 @@ class BodyChunks implements AsyncIterableIterator<Uint8Array> {
   }
 
   /**
-   * The reader stops early: the body is destroyed (undici releases or closes its connection). A read still
-   * pending (a stream cancelled while its pull waits) fails as `aborted`, i.e. the client went away.
+   * The reader stops early: the exchange is aborted (undici closes its connection). A read still pending
+   * (a stream cancelled while its pull waits) fails as `aborted`, i.e. the client went away.
    */
   return(): Promise<IteratorResult<Uint8Array>> {
-    this.ended = true;
-    this.queue.length = 0;
+    const released = new UpstreamError("aborted", "the body was released before its end");
     const waiting = this.waiting;
     this.waiting = null;
-    waiting?.reject(new UpstreamError("aborted", "the body was released before its end"));
-    this.body.destroy();
+    this.queue.length = 0;
+    if (!this.over()) {
+      this.ended = true;
+      this.flow.abort(released);
+    }
+    waiting?.reject(released);
     return Promise.resolve({ done: true, value: undefined });
   }
 
-  private start(): void {
-    this.started = true;
-    this.body.on("data", (chunk: Uint8Array) => {
-      const waiting = this.waiting;
-      if (waiting) {
-        this.waiting = null;
-        waiting.resolve({ done: false, value: chunk });
-        return;
-      }
-      this.queue.push(chunk);
+  /** The whole body in one buffer once it has ended; never pauses the upstream. */
+  async bytes(): Promise<Buffer> {
+    this.draining = true;
+    if (this.flow.paused) this.flow.resume();
+    await this.whenOver();
+    if (this.failure) throw this.failure;
+    const whole = joined(this.queue, this.queuedBytes);
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    return whole;
+  }
+
+  async text(): Promise<string> {
+    return utf8Text(await this.bytes());
+  }
+
+  /** Reads the rest into nothing, up to DISCARD_READ_BYTES (then aborts); never fails. */
+  discard(): Promise<void> {
+    const dropped = this.queuedBytes;
+    this.queue.length = 0;
+    this.queuedBytes = 0;
+    if (this.over()) return Promise.resolve();
+    this.draining = true;
+    this.discarding = true;
+    this.queuedBytes = dropped; // counts what discarding has read, against DISCARD_READ_BYTES
+    if (dropped > DISCARD_READ_BYTES) this.flow.abort(new UpstreamError("aborted", "the body was discarded"));
+    else if (this.flow.paused) this.flow.resume();
+    return this.whenOver();
+  }
+
+  /** A chunk from undici (onResponseData). */
+  push(chunk: Uint8Array): void {
+    if (this.over()) return;
+    if (this.discarding) {
       this.queuedBytes += chunk.length;
-      if (this.queuedBytes >= PAUSE_AT_BYTES) this.body.pause();
-    });
-    this.body.on("end", () => this.settle(null));
-    this.body.on("error", (error: unknown) => {
-      if (!this.over()) this.settle(classify(error, this.signal));
-    });
-    // Destroyed without an error or an end: cut short, as `for await` over the Readable would report it.
-    // (Checked first: every body closes, and building an Error per request showed in the profile.)
-    this.body.on("close", () => {
-      if (!this.over()) this.settle(classify(new Error("Premature close"), this.signal));
-    });
+      if (this.queuedBytes > DISCARD_READ_BYTES)
+        this.flow.abort(new UpstreamError("aborted", "the body was discarded"));
+      return;
+    }
+    const waiting = this.waiting;
+    if (waiting) {
+      this.waiting = null;
+      waiting.resolve({ done: false, value: chunk });
+      return;
+    }
+    this.queue.push(chunk);
+    this.queuedBytes += chunk.length;
+    if (!this.draining && this.queuedBytes >= PAUSE_AT_BYTES) this.flow.pause();
+  }
+
+  /** The body ended (failure null) or failed; the first outcome wins. Queued chunks are still handed over. */
+  settle(failure: UpstreamError | null): void {
+    if (this.over()) return;
+    if (failure) this.failure = failure;
+    else this.ended = true;
+    if (this.discarding) this.queuedBytes = 0;
+    this.onOver?.();
+    const waiting = this.waiting;
+    if (!waiting) return;
+    this.waiting = null;
+    if (failure) waiting.reject(failure);
+    else waiting.resolve({ done: true, value: undefined });
   }
 
   private over(): boolean {
     return this.ended || this.failure !== null;
   }
 
-  /** The body ended (failure null) or failed; the first outcome wins. Queued chunks are still handed over. */
-  private settle(failure: UpstreamError | null): void {
-    if (this.over()) return;
-    if (failure) this.failure = failure;
-    else this.ended = true;
-    const waiting = this.waiting;
-    if (!waiting) return;
-    this.waiting = null;
-    if (failure) waiting.reject(failure);
-    else waiting.resolve({ done: true, value: undefined });
+  private whenOver(): Promise<void> {
+    if (this.over()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.onOver = resolve;
+    });
+  }
+}
+
+/**
+ * One request's dispatch handler (undici's handler interface, which `agent.dispatch` drives): resolves
+ * with the status and headers of the final answer (1xx skipped), then feeds the body. The caller's signal
+ * aborts the exchange; aborted before undici has started it, the request fails at once and undici drops
+ * it when it starts. `finish` runs once, whichever way the exchange ends.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private body: ResponseBody | null = null;
+  private abortedEarly: UpstreamError | null = null;
+  private finished = false;
+
+  constructor(
+    private readonly signal: CancelSignal | undefined,
+    private readonly resolve: (answer: {
+      status: number;
+      headers: Record<string, string>;
+      body: ResponseBody;
+    }) => void,
+    private readonly reject: (error: UpstreamError) => void,
+    private readonly finish: () => void,
+  ) {
+    signal?.addEventListener("abort", this.onAbort);
+  }
+
+  private readonly onAbort = (): void => {
+    const aborted = new UpstreamError("aborted", "request aborted by the client", {
+      cause: this.signal?.reason,
+    });
+    if (this.controller) {
+      this.controller.abort(aborted);
+      return;
+    }
+    this.abortedEarly = aborted;
+    this.reject(aborted);
+    this.end();
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abortedEarly) controller.abort(this.abortedEarly);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    if (statusCode < 200) return; // 100 Continue, 103 Early Hints: the answer is still to come
+    this.body = new ResponseBody(controller);
+    this.resolve({ status: statusCode, headers: flattenHeaders(headers), body: this.body });
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Uint8Array): void {
+    this.body?.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.body?.settle(null);
+    this.end();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    const failure = classify(error, this.signal);
+    if (this.body) this.body.settle(failure);
+    else this.reject(failure);
+    this.end();
+  }
+
+  private end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.signal?.removeEventListener("abort", this.onAbort);
+    this.finish();
   }
 }
 
@@ -150,6 +287,29 @@ async function* counted(
     streamed(chunk.byteLength);
     yield chunk;
   }
+}
+
+/** The answer as the client contract has it; whole reads fail as the body does (classified). */
+function wholeReads(answer: {
+  status: number;
+  headers: Record<string, string>;
+  body: ResponseBody;
+}): UpstreamResponse {
+  const { body } = answer;
+  return {
+    status: answer.status,
+    headers: answer.headers,
+    body,
+    bytes: () => body.bytes(),
+    text: () => body.text(),
+    // A body that is not JSON fails as undici's body.json() did before (a SyntaxError, classified).
+    json: () =>
+      body
+        .text()
+        .then((text) => JSON.parse(text) as unknown)
+        .catch((error: unknown) => Promise.reject(classify(error, undefined))),
+    discard: () => body.discard(),
+  };
 }
 
 export interface UndiciClientOptions {
@@ -195,46 +355,39 @@ export function createUndiciClient(options: UndiciClientOptions = {}): UpstreamC
   });
   const parsedUrls = new Map<string, { origin: string; path: string }>();
   return {
-    async request(upstreamRequest: UpstreamRequest): Promise<UpstreamResponse> {
+    request(upstreamRequest: UpstreamRequest): Promise<UpstreamResponse> {
       const { signal, body: requestBody } = upstreamRequest;
       const streamedBody = isStreamedBody(requestBody);
-      try {
-        const { origin, path } = originAndPath(parsedUrls, upstreamRequest.url);
-        const response = await request.call(agent, {
-          origin,
-          path,
-          method: upstreamRequest.method,
-          headers: upstreamRequest.headers,
-          // undici streams an async iterable body itself (chunked), pulling as the socket drains.
-          body: (streamedBody ? counted(requestBody, hint.streamed) : requestBody) as
-            | string
-            | Uint8Array
-            | undefined,
-          signal,
-          headersTimeout: upstreamRequest.headersTimeoutMs ?? 0,
-          bodyTimeout: upstreamRequest.bodyTimeoutMs ?? 0,
-        });
-        const body = response.body;
-        // The answer's stream closes however it is consumed (read, discarded, destroyed): the exchange is over.
-        if (streamedBody) body.once("close", hint.exchangeDone);
-        return {
-          status: response.statusCode,
-          headers: flattenHeaders(response.headers),
-          body: new BodyChunks(body, signal),
-          text: () => body.text().catch((error: unknown) => Promise.reject(classify(error, signal))),
-          json: () => body.json().catch((error: unknown) => Promise.reject(classify(error, signal))),
-          // undici's own whole read (its bodyTimeout still applies between chunks).
-          bytes: () => body.bytes().catch((error: unknown) => Promise.reject(classify(error, signal))),
-          discard: () =>
-            body.dump().then(
-              () => undefined,
-              () => undefined,
-            ),
-        };
-      } catch (error) {
-        if (streamedBody) hint.exchangeDone();
-        throw classify(error, signal);
+      const exchangeDone = streamedBody ? hint.exchangeDone : () => undefined;
+      if (signal?.aborted) {
+        return Promise.reject(
+          new UpstreamError("aborted", "request aborted by the client", { cause: signal.reason }),
+        );
       }
+      return new Promise<UpstreamResponse>((resolve, reject) => {
+        const exchange = new Exchange(signal, (answer) => resolve(wholeReads(answer)), reject, exchangeDone);
+        try {
+          const { origin, path } = originAndPath(parsedUrls, upstreamRequest.url);
+          agent.dispatch(
+            {
+              origin,
+              path,
+              method: upstreamRequest.method,
+              headers: upstreamRequest.headers,
+              // undici streams an async iterable body itself (chunked), pulling as the socket drains.
+              body: (streamedBody ? counted(requestBody, hint.streamed) : requestBody) as
+                | string
+                | Uint8Array
+                | undefined,
+              headersTimeout: upstreamRequest.headersTimeoutMs ?? 0,
+              bodyTimeout: upstreamRequest.bodyTimeoutMs ?? 0,
+            },
+            exchange,
+          );
+        } catch (error) {
+          exchange.onResponseError(undefined, error as Error);
+        }
+      });
     },
     close: () => agent.close(),
   };

@@ -1,4 +1,4 @@
-// Types for the three undici modules the Node client loads instead of the package's index (see
+// Types for the two undici modules the Node client loads instead of the package's index (see
 // undici-client.ts for why). The types are undici's own, re-exported under the modules' paths.
 
 declare module "undici/lib/dispatcher/agent.js" {
@@ -13,12 +13,4 @@ declare module "undici/lib/core/errors.js" {
 
   const undiciErrors: typeof errors;
   export default undiciErrors;
-}
-
-declare module "undici/lib/api/api-request.js" {
-  import type { Dispatcher } from "undici";
-
-  /** Dispatcher.prototype.request, which only the package's index installs. */
-  function request(this: Dispatcher, options: Dispatcher.RequestOptions): Promise<Dispatcher.ResponseData>;
-  export default request;
 }

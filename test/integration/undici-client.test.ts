@@ -1,10 +1,11 @@
-// The Node upstream client's body iterator against a real HTTP server: every byte in order, bounded
-// buffering when the reader is slow (the upstream is paused, not read into memory), a reset mid-body
-// classified as a connection failure after the bytes that did arrive, and an early stop releasing the
-// upstream request.
+// The Node upstream client (undici dispatch() with our own handler) against a real HTTP server: every byte
+// in order, bounded buffering when the reader is slow (the upstream is paused, not read into memory), a
+// reset mid-body classified as a connection failure after the bytes that did arrive, an early stop or the
+// caller's signal releasing the upstream request, discard keeping or closing the connection by what is left,
+// and 1xx answers skipped.
 import { afterEach, describe, expect, it } from "vitest";
 import { createUndiciClient } from "../../src/upstream/undici-client.js";
-import { type FakeUpstream, startFakeUpstream } from "../fixtures/fake-upstream.js";
+import { type FakeUpstream, sendJson, startFakeUpstream } from "../fixtures/fake-upstream.js";
 
 const CHUNK = 16 * 1024;
 
@@ -116,5 +117,89 @@ describe("undici upstream client body", () => {
     });
     const answer = await client.request({ method: "GET", url: `${upstream.url}/j` });
     expect(await answer.json()).toEqual({ a: 1 });
+  });
+  it("the caller's signal fails a request still waiting for its answer as aborted, and releases the upstream", async () => {
+    let answered: () => void = () => undefined;
+    const requestArrived = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    let closed: () => void = () => undefined;
+    const upstreamClosed = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    upstream = await startFakeUpstream((_request, response) => {
+      response.on("close", closed);
+      answered(); // and never answers
+    });
+    const controller = new AbortController();
+    const pending = client.request({
+      method: "POST",
+      url: `${upstream.url}/slow`,
+      body: "{}",
+      signal: controller.signal,
+    });
+    await requestArrived;
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: "UpstreamError", kind: "aborted" });
+    await upstreamClosed;
+  });
+
+  it("a signal that fires before the request is under way fails it at once, and the client keeps working", async () => {
+    upstream = await startFakeUpstream((_request, response) => sendJson(response, 200, { ok: true }));
+    const controller = new AbortController();
+    const pending = client.request({ method: "GET", url: `${upstream.url}/a`, signal: controller.signal });
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: "UpstreamError", kind: "aborted" });
+    const next = await client.request({ method: "GET", url: `${upstream.url}/b` });
+    expect(await next.json()).toEqual({ ok: true });
+  });
+
+  it("the caller's signal fails a pending body read as aborted, and releases the upstream", async () => {
+    const { url, upstreamClosed } = await sseUpstream(false);
+    const controller = new AbortController();
+    const answer = await client.request({
+      method: "POST",
+      url: `${url}/s`,
+      body: "{}",
+      signal: controller.signal,
+    });
+    const chunks = answer.body[Symbol.asyncIterator]();
+    expect((await chunks.next()).done).toBe(false);
+    const pending = chunks.next();
+    controller.abort();
+    await expect(pending).rejects.toMatchObject({ name: "UpstreamError", kind: "aborted" });
+    await upstreamClosed;
+  });
+
+  it("discard() keeps the connection when little is left and closes it when much is", async () => {
+    const ports: number[] = [];
+    upstream = await startFakeUpstream((request, response) => {
+      ports.push(response.socket?.remotePort ?? 0);
+      const size = request.path === "/large" ? 4 * 1024 * 1024 : 1024;
+      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": size });
+      response.end(Buffer.alloc(size, 1));
+    });
+    // undici hands a connection back for reuse one turn after the answer ends.
+    const turn = () => new Promise((resolve) => setTimeout(resolve, 10));
+    await (await client.request({ method: "GET", url: `${upstream.url}/small` })).discard();
+    await turn();
+    await (await client.request({ method: "GET", url: `${upstream.url}/large` })).discard();
+    await turn();
+    await (await client.request({ method: "GET", url: `${upstream.url}/small` })).discard();
+    expect(ports).toHaveLength(3);
+    expect(ports[1]).toBe(ports[0]);
+    expect(ports[2]).not.toBe(ports[1]);
+  });
+
+  it("skips a 103 Early Hints answer and joins a repeated header", async () => {
+    upstream = await startFakeUpstream((_request, response) => {
+      response.writeEarlyHints({ link: "</style.css>; rel=preload" });
+      response.setHeader("x-served-by", ["a", "b"]);
+      sendJson(response, 200, { final: true });
+    });
+    const answer = await client.request({ method: "GET", url: `${upstream.url}/hints` });
+    expect(answer.status).toBe(200);
+    expect(answer.headers["x-served-by"]).toBe("a, b");
+    expect(await answer.json()).toEqual({ final: true });
   });
 });
