@@ -1,5 +1,6 @@
 // Owns the Node upstream client: undici's dispatch() over one keep-alive Agent, with a handler of our own
-// (request() over the same Agent was ≈2.5× fetch() on Node 20; dispatch() is ≈16 % more requests again).
+// (request() over the same Agent was ≈2.5× fetch() on Node 20; dispatch() served 18–22 % more requests
+// again: README, Performance).
 import type { Dispatcher } from "undici";
 // The two modules this client uses, not undici's index, which also loads fetch, WebSocket, EventSource,
 // caches and mocks: importing the index was ≈ 14 % of a restart's CPU (profile of `node dist/server.js`
