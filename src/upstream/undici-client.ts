@@ -290,7 +290,7 @@ async function* counted(
   }
 }
 
-/** The answer as the client contract has it; whole reads fail as the body does (classified). */
+/** The answer as the client contract has it; whole reads fail as the body does (UpstreamError). */
 function wholeReads(answer: {
   status: number;
   headers: Record<string, string>;
@@ -303,12 +303,8 @@ function wholeReads(answer: {
     body,
     bytes: () => body.bytes(),
     text: () => body.text(),
-    // A body that is not JSON fails as undici's body.json() did before (a SyntaxError, classified).
-    json: () =>
-      body
-        .text()
-        .then((text) => JSON.parse(text) as unknown)
-        .catch((error: unknown) => Promise.reject(classify(error, undefined))),
+    // A body that is not JSON fails with JSON.parse's SyntaxError, as in the fetch client.
+    json: () => body.text().then((text) => JSON.parse(text) as unknown),
     discard: () => body.discard(),
   };
 }

@@ -1,6 +1,7 @@
 // Both upstream clients read a whole answer in one call (UpstreamResponse.bytes, used for non-streamed
 // answers): every byte in order, a body that stops arriving fails as a timeout once the idle timeout has
-// passed, and a connection reset mid-body fails as a connection failure. Against a real HTTP server.
+// passed, and a connection reset mid-body fails as a connection failure; text() drops a UTF-8 byte order
+// mark and json() of a body that is not JSON fails as a SyntaxError on both. Against a real HTTP server.
 import { afterEach, describe, expect, it } from "vitest";
 import { createFetchClient } from "../../src/upstream/fetch-client.js";
 import type { UpstreamClient } from "../../src/upstream/types.js";
@@ -65,5 +66,16 @@ describe.each(clients)("the %s client's whole-body read", (_name, createClient) 
     });
     const answer = await client.request({ method: "POST", url: `${upstream.url}/v1/x`, body: "{}" });
     await expect(answer.bytes?.()).rejects.toMatchObject({ name: "UpstreamError", kind: "connect" });
+  });
+
+  it("text() skips a byte order mark, and json() of a body that is not JSON fails with a SyntaxError", async () => {
+    upstream = await startFakeUpstream((request, response) => {
+      response.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+      response.end(request.path === "/bom" ? "\ufeffhello ü" : "<html>not json</html>");
+    });
+    const text = await (await client.request({ method: "GET", url: `${upstream.url}/bom` })).text();
+    expect(text).toBe("hello ü");
+    const notJson = await client.request({ method: "GET", url: `${upstream.url}/html` });
+    await expect(notJson.json()).rejects.toBeInstanceOf(SyntaxError);
   });
 });
