@@ -144,15 +144,15 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
 
   /** Reads the rest into nothing, up to DISCARD_READ_BYTES (then aborts); never fails. */
   discard(): Promise<void> {
-    const dropped = this.queuedBytes;
     this.queue.length = 0;
-    this.queuedBytes = 0;
-    if (this.over()) return Promise.resolve();
+    if (this.over()) {
+      this.queuedBytes = 0;
+      return Promise.resolve();
+    }
     this.draining = true;
     this.discarding = true;
-    this.queuedBytes = dropped; // counts what discarding has read, against DISCARD_READ_BYTES
-    if (dropped > DISCARD_READ_BYTES) this.flow.abort(new UpstreamError("aborted", "the body was discarded"));
-    else if (this.flow.paused) this.flow.resume();
+    this.readIntoNothing(0); // what was queued counts as read
+    if (!this.over() && this.flow.paused) this.flow.resume();
     return this.whenOver();
   }
 
@@ -160,9 +160,7 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
   push(chunk: Uint8Array): void {
     if (this.over()) return;
     if (this.discarding) {
-      this.queuedBytes += chunk.length;
-      if (this.queuedBytes > DISCARD_READ_BYTES)
-        this.flow.abort(new UpstreamError("aborted", "the body was discarded"));
+      this.readIntoNothing(chunk.length);
       return;
     }
     const waiting = this.waiting;
@@ -194,12 +192,26 @@ class ResponseBody implements AsyncIterableIterator<Uint8Array> {
     return this.ended || this.failure !== null;
   }
 
+  /** While discarding, queuedBytes counts what was read; past DISCARD_READ_BYTES the exchange is aborted. */
+  private readIntoNothing(bytes: number): void {
+    this.queuedBytes += bytes;
+    if (this.queuedBytes > DISCARD_READ_BYTES)
+      this.flow.abort(new UpstreamError("aborted", "the body was discarded"));
+  }
+
   private whenOver(): Promise<void> {
     if (this.over()) return Promise.resolve();
     return new Promise((resolve) => {
       this.onOver = resolve;
     });
   }
+}
+
+/** The final answer's head and its body, as the dispatch handler hands them over. */
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: ResponseBody;
 }
 
 /**
@@ -216,11 +228,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly signal: CancelSignal | undefined,
-    private readonly resolve: (answer: {
-      status: number;
-      headers: Record<string, string>;
-      body: ResponseBody;
-    }) => void,
+    private readonly resolve: (answer: Answer) => void,
     private readonly reject: (error: UpstreamError) => void,
     private readonly finish: () => void,
   ) {
@@ -291,11 +299,7 @@ async function* counted(
 }
 
 /** The answer as the client contract has it; whole reads fail as the body does (UpstreamError). */
-function wholeReads(answer: {
-  status: number;
-  headers: Record<string, string>;
-  body: ResponseBody;
-}): UpstreamResponse {
+function wholeReads(answer: Answer): UpstreamResponse {
   const { body } = answer;
   return {
     status: answer.status,
@@ -357,6 +361,7 @@ export function createUndiciClient(options: UndiciClientOptions = {}): UpstreamC
       const streamedBody = isStreamedBody(requestBody);
       const exchangeDone = streamedBody ? hint.exchangeDone : () => undefined;
       if (signal?.aborted) {
+        exchangeDone();
         return Promise.reject(
           new UpstreamError("aborted", "request aborted by the client", { cause: signal.reason }),
         );
