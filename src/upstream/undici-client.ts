@@ -70,8 +70,8 @@ function utf8Text(bytes: Buffer): string {
  * An answer's body, fed straight by undici's dispatch callbacks (Exchange below): a one-shot async
  * iterator, or one whole read, or a discard. No Node Readable in between: undici's request() wraps every
  * body in one, and its stream machinery (megamorphic call sites shared with every other stream in the
- * process) was ≈ 30 µs of the ≈ 80 µs per request that llmlb's main thread spent above a bare proxy
- * (perf, bench section 1, c=50); the README's Performance section has the A/B. A chunk that has already
+ * process) cost 28–38 µs of main-thread CPU per request, of the ≈ 80 µs llmlb's main thread spent above a
+ * bare proxy (interleaved A/B at c=50 and perf; README, Performance). A chunk that has already
  * arrived is handed over at once and a reader that waits costs one promise; chunks that arrive before a
  * reader chooses wait in the queue, which pauses the upstream at PAUSE_AT_BYTES.
  */
