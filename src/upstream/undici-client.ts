@@ -1,6 +1,6 @@
 // Owns the Node upstream client: undici's dispatch() over one keep-alive Agent, with a handler of our own
-// (request() over the same Agent was ≈2.5× fetch() on Node 20; dispatch() served 18–22 % more requests
-// again: README, Performance).
+// (request() over the same Agent was ≈2.5× fetch() on Node 20; dispatch() served 3–23 % more requests
+// again, median 14 %, in five interleaved A/B runs: README, Performance).
 import type { Dispatcher } from "undici";
 // The two modules this client uses, not undici's index, which also loads fetch, WebSocket, EventSource,
 // caches and mocks: importing the index was ≈ 14 % of a restart's CPU (profile of `node dist/server.js`
@@ -70,8 +70,8 @@ function utf8Text(bytes: Buffer): string {
  * An answer's body, fed straight by undici's dispatch callbacks (Exchange below): a one-shot async
  * iterator, or one whole read, or a discard. No Node Readable in between: undici's request() wraps every
  * body in one, and its stream machinery (megamorphic call sites shared with every other stream in the
- * process) cost 28–38 µs of main-thread CPU per request, of the ≈ 80 µs llmlb's main thread spent above a
- * bare proxy (interleaved A/B at c=50 and perf; README, Performance). A chunk that has already
+ * process) cost 5–38 µs of main-thread CPU per request (median 27 µs in five interleaved A/B runs at c=50),
+ * of the ≈ 80 µs llmlb's main thread spent above a bare proxy (perf; README, Performance). A chunk that has already
  * arrived is handed over at once and a reader that waits costs one promise; chunks that arrive before a
  * reader chooses wait in the queue, which pauses the upstream at PAUSE_AT_BYTES.
  */
