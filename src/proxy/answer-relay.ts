@@ -79,7 +79,8 @@ async function relayWhole(
     return abandon(exchange, error);
   }
   const status = response.status;
-  // The upstream's own client error is relayed unchanged; an answer is metered and its model renamed back.
+  // The upstream's own client error is relayed unchanged (or shaped); an answer is metered, then shaped or
+  // its model renamed back.
   const outcome: Outcome = status >= 400 ? { kind: "refused", status } : { kind: "answered", status };
   if (outcome.kind === "answered") body = meterWhole(exchange, route, { body, status }, shape);
   else if (shape) body = shape.whole(body, status);

@@ -70,10 +70,10 @@ function utf8Text(bytes: Buffer): string {
  * An answer's body, fed straight by undici's dispatch callbacks (Exchange below): a one-shot async
  * iterator, or one whole read, or a discard. No Node Readable in between: undici's request() wraps every
  * body in one, and its stream machinery (megamorphic call sites shared with every other stream in the
- * process) cost 5–38 µs of main-thread CPU per request (median 27 µs in five interleaved A/B runs at c=50),
- * of the ≈ 80 µs llmlb's main thread spent above a bare proxy (perf; README, Performance). A chunk that has already
- * arrived is handed over at once and a reader that waits costs one promise; chunks that arrive before a
- * reader chooses wait in the queue, which pauses the upstream at PAUSE_AT_BYTES.
+ * process) cost 5–38 µs of main-thread CPU per request (median 27 µs in five interleaved A/B runs at
+ * c=50), of the ≈ 80 µs llmlb's main thread spent above a bare proxy (perf; README, Performance). A chunk
+ * that has already arrived is handed over at once and a reader that waits costs one promise; chunks that
+ * arrive before a reader chooses wait in the queue, which pauses the upstream at PAUSE_AT_BYTES.
  */
 class ResponseBody implements AsyncIterableIterator<Uint8Array> {
   private readonly queue: Uint8Array[] = [];
