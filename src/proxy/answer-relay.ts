@@ -135,7 +135,7 @@ async function relayStream(
     };
   }
   const source = new StreamSource(exchange, relay, upstream, relay.push(first.value), status, shaper);
-  return { reply: streamReply(source, status, headers), outcome: null };
+  return { reply: streamReply(source, status, headers, call.connection), outcome: null };
 }
 
 /** A binary answer: committed once its first chunk is here, then relayed as it arrives. */
@@ -152,7 +152,7 @@ async function relayBytes(
   if (first.done)
     return { reply: new Response(null, { status, headers }), outcome: { kind: "answered", status } };
   const source = new BytesSource(exchange, upstream, first.value, status);
-  return { reply: streamReply(source, status, headers), outcome: null };
+  return { reply: streamReply(source, status, headers, exchange.call.connection), outcome: null };
 }
 
 /** Reads a whole upstream body in one read; marks the first byte on the exchange when given one. */

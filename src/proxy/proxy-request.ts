@@ -7,6 +7,7 @@ import type { ApiKind, RequestSource } from "../events/types.js";
 import { authHeaders } from "../registry/cloud.js";
 import type { EndpointType } from "../registry/types.js";
 import type { CancelSignal } from "../upstream/types.js";
+import type { ClientConnection } from "./stream-reply.js";
 import type { UploadBody } from "./upload-body.js";
 
 /** Longest model name a client may send, characters. */
@@ -69,6 +70,12 @@ export interface ProxyCall {
   priority: Priority;
   /** Aborts when the client goes away. */
   signal: CancelSignal | null;
+  /**
+   * The client's connection where the runtime can write a relayed stream to it straight away (Node); absent:
+   * the stream goes out once the reply has travelled back through the app (and a caller such as a
+   * benchmark run may read the Response itself).
+   */
+  connection?: ClientConnection;
   /** The client's Accept header, if any. */
   accept: string | undefined;
   /** Who sent it (recorded with the request); `api` when absent. */

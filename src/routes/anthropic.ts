@@ -11,7 +11,7 @@ import { apiKeyIdOf, priorityOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import { AppError } from "../errors.js";
 import { readBodyText } from "../http/body-text.js";
-import { clientSignal } from "../http/client-signal.js";
+import { clientConnection, clientSignal } from "../http/client-signal.js";
 import { parseJsonText } from "../http/json-text.js";
 import { securityHeadersOf, withReplyHeaders } from "../http/security-headers.js";
 import { validate } from "../http/validate.js";
@@ -61,6 +61,7 @@ export function anthropicRoutes(deps: AppDeps): Hono {
       apiKeyId: apiKeyIdOf(c),
       priority: priorityOf(c),
       signal: clientSignal(c),
+      connection: clientConnection(c),
       accept: request.stream ? "text/event-stream" : "application/json",
     };
     const response = await deps.proxy.handle(call);

@@ -6,7 +6,7 @@ import { apiKeyIdOf, priorityOf } from "../auth/principal.js";
 import type { AppDeps } from "../deps.js";
 import type { ApiKind } from "../events/types.js";
 import { bodyChunks, readBodyText } from "../http/body-text.js";
-import { clientSignal } from "../http/client-signal.js";
+import { clientConnection, clientSignal } from "../http/client-signal.js";
 import { parseJsonText } from "../http/json-text.js";
 import { securityHeadersOf, withReplyHeaders } from "../http/security-headers.js";
 import { validate } from "../http/validate.js";
@@ -65,6 +65,7 @@ function proxyCall(
     apiKeyId: apiKeyIdOf(c),
     priority: priorityOf(c),
     signal: clientSignal(c),
+    connection: clientConnection(c),
     accept: c.req.header("accept"),
   };
 }

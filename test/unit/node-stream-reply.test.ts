@@ -2,7 +2,9 @@
 // @hono/node-server and real node:http clients: the head and every chunk in order, a reader that stops
 // reading stops the pulls, a client that leaves cancels the source once, a source failure aborts the
 // answer, and anything the proxy did not mark (or the same Response read as a web stream) goes the usual way.
-import { type IncomingMessage, request } from "node:http";
+// Given the connection, the stream goes out before the app has answered, and the app's answer cannot
+// write over it.
+import { type IncomingMessage, request, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type HttpBindings, serve } from "@hono/node-server";
 import { Hono } from "hono";
@@ -53,10 +55,12 @@ afterEach(() => {
 });
 
 /** Serves `answer()` on node-server, with the Node entry's hand-off of marked Responses. */
-async function serveReplies(answer: (replies: NodeStreamReplies) => Response): Promise<string> {
+async function serveReplies(
+  answer: (replies: NodeStreamReplies, connection: ServerResponse) => Response | Promise<Response>,
+): Promise<string> {
   const replies = nodeStreamReplies();
   const app = new Hono<{ Bindings: HttpBindings }>();
-  app.get("/", () => answer(replies));
+  app.get("/", (c) => answer(replies, c.env.outgoing as ServerResponse));
   const server = serve({
     fetch: async (req, env) => replies.send(await app.fetch(req, env), env.outgoing),
     hostname: "127.0.0.1",
@@ -142,6 +146,49 @@ describe("node stream replies", () => {
     const response = await get(url);
     await expect(text(response)).rejects.toThrow(/aborted/);
     expect(source.cancels).toBe(0);
+  });
+
+  it("given the connection, writes the stream before the app has answered, and only once", async () => {
+    const sources: CountingSource[] = [];
+    let answerApp: () => void = () => undefined;
+    const appAnswered = new Promise<void>((resolve) => {
+      answerApp = resolve;
+    });
+    const url = await serveReplies(async (replies, connection) => {
+      const source = new CountingSource([sse(0), sse(1), sse(2)]);
+      sources.push(source);
+      const reply = replies.reply(source, 200, { "x-request-id": "r2" }, connection);
+      await appAnswered;
+      return reply;
+    });
+    const response = await get(url);
+    expect(response.headers["x-request-id"]).toBe("r2");
+    // The whole answer arrives while the app's handler is still waiting.
+    expect(await text(response)).toBe("data: 0\n\ndata: 1\n\ndata: 2\n\n");
+    expect(response.headers["x-hono-already-sent"]).toBeUndefined();
+    answerApp();
+    // The app's answer then writes nothing over it: the server goes on answering.
+    const next = await get(url);
+    expect(await text(next)).toBe("data: 0\n\ndata: 1\n\ndata: 2\n\n");
+    expect(sources.map((source) => source.pulls)).toEqual([3, 3]);
+  });
+
+  it("keeps a started stream on its connection when the app answers with another Response", async () => {
+    const source = new CountingSource([sse(0), sse(1)]);
+    let replacementCancelled = false;
+    const url = await serveReplies((replies, connection) => {
+      replies.reply(source, 200, {}, connection);
+      const replacement = new ReadableStream({
+        cancel: () => {
+          replacementCancelled = true;
+        },
+      });
+      return new Response(replacement, { status: 500 });
+    });
+    const response = await get(url);
+    expect(response.statusCode).toBe(200);
+    expect(await text(response)).toBe("data: 0\n\ndata: 1\n\n");
+    expect(replacementCancelled).toBe(true);
   });
 
   it("leaves any Response the proxy did not mark to node-server", async () => {
