@@ -6,7 +6,10 @@
 // the ids of endpoint, key and model repeated in every one); grouped by what requests share and sent as
 // value rows it is ≈ 70 bytes, and with 100 clients on /api/events the fleet-wide cost of that difference was
 // 25–30 % of the proxy's throughput on the bench machine (bench section 6). Nothing is left out: every record
-// is rebuilt exactly by completionsOf().
+// is rebuilt exactly by completionsOf(). A request id that is a UUID as llmlb generates them (lower-case, 36
+// characters) travels as `~` and its 16 bytes in base64url (23 characters instead of 36: the id was 38 of a
+// row's ≈ 67 bytes on the bench); any other id (a client's own x-request-id, which never starts with `~`)
+// travels as it is.
 // The dashboard bundles this module to read the batches: it imports nothing but types.ts.
 import type { IsoTime } from "../http/wire-time.js";
 import {
@@ -34,6 +37,36 @@ const GROUP_FIELDS = [
   "api_key_id",
   "source",
 ] as const satisfies readonly CompletionGroupField[];
+
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Starts a compact request id; no id the HTTP layer accepts from a client starts with it. */
+const COMPACT_MARK = "~";
+const COMPACT_LENGTH = 23;
+
+/** A lower-case UUID → `~` + its 16 bytes in base64url (no padding); any other id unchanged. */
+export function compactRequestId(id: string): string {
+  if (id.length !== 36 || !UUID.test(id)) return id;
+  const hex = id.replace(/-/g, "");
+  let out = COMPACT_MARK;
+  // 12 bits (3 hex digits) → 2 characters, ten times; the last 8 bits → 2 characters (4 bits of padding).
+  for (let i = 0; i < 30; i += 3) {
+    const bits = Number.parseInt(hex.slice(i, i + 3), 16);
+    out += BASE64URL.charAt(bits >> 6) + BASE64URL.charAt(bits & 63);
+  }
+  const last = Number.parseInt(hex.slice(30), 16);
+  return out + BASE64URL.charAt(last >> 2) + BASE64URL.charAt((last & 3) << 4);
+}
+
+/** compactRequestId() undone: a compact id → its UUID; any other id unchanged. */
+export function expandRequestId(id: string): string {
+  if (id.length !== COMPACT_LENGTH || !id.startsWith(COMPACT_MARK)) return id;
+  const digit = (index: number) => BASE64URL.indexOf(id.charAt(index));
+  let hex = "";
+  for (let i = 1; i < 21; i += 2) hex += ((digit(i) << 6) | digit(i + 1)).toString(16).padStart(3, "0");
+  hex += ((digit(21) << 2) | (digit(22) >> 4)).toString(16).padStart(2, "0");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
 
 /** Epoch ms → the wire's instant form (what http/wire-time.ts isoTime returns for an integer ms). */
 function wireInstant(epochMs: number): IsoTime {
@@ -81,7 +114,7 @@ export function completionBatch(records: readonly CompletionRecord[]): Completio
       groups.set(key, group);
     }
     group.rows.push([
-      record.request_id,
+      compactRequestId(record.request_id),
       record.finished_at - base,
       record.input_tokens,
       record.output_tokens,
@@ -111,7 +144,7 @@ export function completionsOf(batch: CompletionBatchJson): CompletionJson[] {
         after,
         record: {
           ...shared,
-          request_id,
+          request_id: expandRequestId(request_id),
           finished_at: wireInstant(base + after),
           input_tokens,
           output_tokens,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { completionBatch, completionsOf } from "../../src/events/completion-batch.js";
+import {
+  compactRequestId,
+  completionBatch,
+  completionsOf,
+  expandRequestId,
+} from "../../src/events/completion-batch.js";
 import { COMPLETION_ROW_COLUMNS, type CompletionRecord } from "../../src/events/types.js";
 import { isoTime } from "../../src/http/wire-time.js";
 import { completion } from "../fixtures/completions.js";
@@ -80,7 +85,36 @@ describe("RequestsCompleted batches", () => {
     ]);
   });
 
-  it("costs a reading client under 100 bytes a request when requests share endpoint, model and key", () => {
+  it("carries generated request ids as ~ and their 16 bytes in base64url, and gives them back whole", () => {
+    const ids = Array.from({ length: 200 }, () => crypto.randomUUID());
+    for (const id of ids) {
+      const compact = compactRequestId(id);
+      expect(compact).toBe(`~${Buffer.from(id.replace(/-/g, ""), "hex").toString("base64url")}`);
+      expect(expandRequestId(compact)).toBe(id);
+    }
+    const records = ids.map((id, i) => record({ request_id: id, finished_at: 1_764_565_200_000 + i }));
+    const batch = JSON.parse(JSON.stringify(completionBatch(records)));
+    expect(batch.groups[0].rows[0][0]).toHaveLength(23);
+    expect(completionsOf(batch).map((r: { request_id: string }) => r.request_id)).toEqual(ids);
+  });
+
+  it("carries any other request id as it is", () => {
+    const others = [
+      "client-id-42",
+      "0B6F6A8E-6A0C-4F0E-9A7B-1C2D3E4F5A6B", // upper case: not what llmlb generates
+      "bench-0b6f6a8e-6a0c-4f0e-9a7b-1c2d3e4f5a6b",
+      "0b6f6a8e6a0c4f0e9a7b1c2d3e4f5a6b", // no hyphens
+      "abcdefghijklmnopqrstuvw", // 23 characters, but no ~
+    ];
+    for (const id of others) {
+      expect(compactRequestId(id)).toBe(id);
+      expect(expandRequestId(id)).toBe(id);
+    }
+    const records = others.map((id, i) => record({ request_id: id, finished_at: 5_000 + i }));
+    expect(completionsOf(JSON.parse(JSON.stringify(completionBatch(records))))).toEqual(records.map(asJson));
+  });
+
+  it("costs a reading client under 60 bytes a request when requests share endpoint, model and key", () => {
     const records = Array.from({ length: 150 }, (_, i) =>
       record({
         request_id: crypto.randomUUID(),
@@ -90,7 +124,7 @@ describe("RequestsCompleted batches", () => {
     ).map((r) => ({ ...r, finished_at: Math.round(r.finished_at) }));
     const bytes = JSON.stringify(completionBatch(records)).length;
     const oneByOne = records.reduce((sum, r) => sum + JSON.stringify(asJson(r)).length, 0);
-    expect(bytes / records.length).toBeLessThan(100);
+    expect(bytes / records.length).toBeLessThan(60);
     expect(oneByOne / records.length).toBeGreaterThan(450);
   });
 });
