@@ -7,11 +7,11 @@
 // (pull, enqueue and read promises per chunk) was ≈ 8 % of busy CPU streaming at c=50 (CPU profile), and
 // node-server sent the head as a packet of its own before the first chunk. Starting at once takes the
 // reply's way back through the proxy's and the middleware's async frames out of the time to first byte:
-// ≈ 0.06 ms at c=1 (median of 200 streams timed inside the process); paired TTFT medians of the builds
-// before and after −0.01 and −0.06 ms (600 and 400 streams; the latter with the proxy on a core of its
-// own), unpaired −0.08 and −0.37 ms (300 each). A Response that never reaches node-server's fetch hand-off
-// unchanged (another middleware's, the Messages route's rebuilt error) is not marked and goes the usual way
-// through its web stream.
+// ≈ 0.06 ms at c=1 (median of 200 streams timed inside the process), more under load, where more
+// continuations queue. The builds before and after, interleaved on bench section 2's c=50 protocol (four
+// runs): TTFT p50 3.83 → 2.73, 5.25 → 2.70, 3.07 → 2.16 and 2.30 → 2.31 ms; at c=1, paired medians −0.01
+// and −0.06 ms. A Response that never reaches node-server's fetch hand-off unchanged (another middleware's,
+// the Messages route's rebuilt error) is not marked and goes the usual way through its web stream.
 import { ServerResponse } from "node:http";
 import type { Http2ServerResponse } from "node:http2";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
