@@ -1,5 +1,6 @@
-// Builds dist/server.js (esbuild bundle of the Node entry and its dependencies) and the dashboard into
-// web/dist (vite), with Swagger UI's files for /api/docs.
+// Builds the Node server (esbuild: dist/server-bundle.cjs, the server and its dependencies, and
+// dist/server.js, which runs it) and the dashboard into web/dist (vite), with Swagger UI's files for
+// /api/docs.
 // `--if-needed` skips a step whose output is newer than every one of its inputs.
 import { spawnSync } from "node:child_process";
 import {
@@ -35,42 +36,62 @@ function upToDate(output, inputs) {
 }
 
 const SERVER_INPUTS = ["src", "package.json", "package-lock.json"];
-if (upToDate("dist/server.js", SERVER_INPUTS) && upToDate("dist/recorder-thread.js", SERVER_INPUTS)) {
+const SERVER_OUTPUTS = ["dist/server.js", "dist/server-bundle.cjs", "dist/recorder-thread.js"];
+if (SERVER_OUTPUTS.every((output) => upToDate(output, SERVER_INPUTS))) {
   console.log("build: dist/server.js is up to date");
 } else {
-  console.log("build: bundling src/server.ts → dist/server.js (+ dist/recorder-thread.js)");
-  await build({
-    // The recorder thread's entry is a second file: new Worker() loads it by URL next to server.js.
-    entryPoints: ["src/server.ts", "src/recorder-thread.ts"],
+  console.log(
+    "build: bundling src/server.ts → dist/server-bundle.cjs, its launcher → dist/server.js (+ dist/recorder-thread.js)",
+  );
+  const shared = {
     outdir: "dist",
     bundle: true,
     platform: "node",
-    format: "esm",
     target: "node20",
     // Dependencies are bundled too, except the native libSQL driver and gpt-tokenizer (4 MiB of encodings,
     // imported on the first token estimate only). Measured reason: loading them from node_modules file by
     // file (resolving, reading and compiling dozens of modules) was most of a restart's CPU; restart →
     // /ready went from 271 to 185 ms (medians of 10, interleaved) and idle RSS from 85 to 80 MiB.
     external: ["@libsql/client", "libsql", "gpt-tokenizer"],
-    // Bundled CommonJS dependencies (undici) require Node's built-in modules: give the ES module a require.
+    sourcemap: true,
+    logLevel: "warning",
+  };
+  // The server as CommonJS: dist/server.js (src/node-launcher.ts) compiles it with V8's code cache, which
+  // Node 20 offers for scripts only (measured reason in src/runtime/code-cache.ts). Strict, as the ES
+  // modules it is built from.
+  await build({
+    ...shared,
+    entryPoints: { "server-bundle": "src/server.ts" },
+    outExtension: { ".js": ".cjs" },
+    format: "cjs",
+    // import() becomes require(): Node 20 loses a script's dynamic-import hook when V8 takes the script
+    // from the code cache (the call then throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
+    supported: { "dynamic-import": false },
+    banner: { js: '"use strict";' },
+  });
+  // The launcher, and the recorder thread's entry (new Worker() loads it by URL next to server.js).
+  await build({
+    ...shared,
+    entryPoints: { server: "src/node-launcher.ts", "recorder-thread": "src/recorder-thread.ts" },
+    format: "esm",
+    // Bundled CommonJS dependencies require Node's built-in modules: give the ES modules a require.
     banner: {
       js: 'import { createRequire as __llmlbRequire } from "node:module"; const require = __llmlbRequire(import.meta.url);',
     },
-    sourcemap: true,
-    logLevel: "warning",
   });
-  for (const file of ["dist/server.js", "dist/recorder-thread.js"]) writeFileSync(file, latin1Only(file));
+  for (const file of SERVER_OUTPUTS) writeFileSync(file, asciiOnly(file));
 }
 
 /**
- * The bundle's text with every character above U+00FF written as a \u escape. V8 keeps a script's source
+ * The bundle's text with every character outside ASCII written as a \u escape. V8 keeps a script's source
  * for the life of the process, one byte per character only if every character is Latin-1; esbuild escapes
  * such characters in code but leaves comments as they are, so a handful of arrows and symbols in comments
  * (the only place they remain) made the whole 1.4 MB bundle two bytes per character. Measured reason: the
- * live heap after boot went from 12.72 to 11.38 MiB (node dist/server.js, after a full collection).
+ * live heap after boot went from 12.72 to 11.38 MiB (node dist/server.js, after a full collection). ASCII
+ * rather than Latin-1: the launcher then reads the bundle as Latin-1, exactly and without UTF-8 decoding.
  */
-function latin1Only(file) {
-  return readFileSync(file, "utf8").replace(/[\u0100-\u{10ffff}]/gu, (character) => {
+function asciiOnly(file) {
+  return readFileSync(file, "utf8").replace(/[\u0080-\u{10ffff}]/gu, (character) => {
     const code = character.codePointAt(0) ?? 0;
     return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
   });

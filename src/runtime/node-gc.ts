@@ -17,5 +17,8 @@ type Collect = (options: { type: "minor" | "major"; execution: "sync" | "async" 
 export function nodeCollectGarbage(): () => void {
   setFlagsFromString("--expose-gc");
   const collect = runInNewContext("gc") as Collect;
+  // Back to the flags the process started with: V8 refuses a code cache (src/runtime/code-cache.ts) made
+  // under other flags, so with the flag left on every start would find the cache rejected. `gc` stays.
+  setFlagsFromString("--no-expose-gc");
   return () => setImmediate(() => collect({ type: "minor", execution: "sync" }));
 }

@@ -114,12 +114,12 @@ describe("recorder thread (Node, local database file)", () => {
     ).rejects.toThrow(/closed/);
   });
 
-  it("node dist/server.js records every proxied request in the file through the thread, flushed at SIGTERM", async () => {
+  /** node dist/server.js on the test's database, proxying to the fake upstream; resolves once ready. */
+  async function startServer(): Promise<{ port: number; server: RunningProcess }> {
     if (!existsSync(SERVER)) throw new Error("dist/server.js is missing: run `npm run build` first");
-    database = await createTempDatabase();
-    upstream = await startInferenceServer("vllm", { models: ["m"] });
+    if (!database || !upstream) throw new Error("database and upstream first");
     const port = await freePort();
-    running = runProcess(process.execPath, [SERVER], {
+    const server = runProcess(process.execPath, [SERVER], {
       LLMLB_HOST: "127.0.0.1",
       LLMLB_PORT: String(port),
       LLMLB_DATA_DIR: database.dir.path,
@@ -127,7 +127,15 @@ describe("recorder thread (Node, local database file)", () => {
       LLMLB_AUTH_DISABLED: "1",
       LLMLB_ENDPOINTS: `gpu=${upstream.url}`,
     });
-    await waitForOk(`http://127.0.0.1:${port}/ready`, running);
+    running = server;
+    await waitForOk(`http://127.0.0.1:${port}/ready`, server);
+    return { port, server };
+  }
+
+  it("node dist/server.js records every proxied request in the file through the thread, flushed at SIGTERM", async () => {
+    database = await createTempDatabase();
+    upstream = await startInferenceServer("vllm", { models: ["m"] });
+    const { port, server } = await startServer();
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "unused", maxRetries: 0 });
     for (let attempt = 0; attempt < 100; attempt++) {
       const models = await client.models.list();
@@ -137,10 +145,37 @@ describe("recorder thread (Node, local database file)", () => {
     for (let i = 0; i < 5; i++) {
       await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: `hi ${i}` }] });
     }
-    expect(await running.stop("SIGTERM")).toBe(0);
+    expect(await server.stop("SIGTERM")).toBe(0);
     expect(await count(database.url, "SELECT count(*) FROM request_history WHERE status = 'success'")).toBe(
       5,
     );
     expect(await count(database.url, "SELECT sum(total_requests) FROM endpoints")).toBe(5);
+  });
+
+  it("a restart runs the server from the code cache, and it still starts its thread and its tokenizer on demand", async () => {
+    database = await createTempDatabase();
+    // No usage in the answers: llmlb estimates the tokens, loading gpt-tokenizer on the first estimate.
+    upstream = await startInferenceServer("vllm", { models: ["m"], scripts: { default: { usage: "none" } } });
+    // The first start writes the cache when it found none valid (another test's start may have written it).
+    const first = await startServer();
+    expect(first.server.output()).toMatch(/"code_cache":"(used|missing|stale|rejected)"/);
+    expect(await first.server.stop("SIGTERM")).toBe(0);
+
+    const { port, server } = await startServer();
+    expect(server.output()).toContain('"code_cache":"used"');
+    const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "unused", maxRetries: 0 });
+    for (let attempt = 0; attempt < 100; attempt++) {
+      if ((await client.models.list()).data.some((model) => model.id === "m")) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (let i = 0; i < 3; i++) {
+      await client.chat.completions.create({ model: "m", messages: [{ role: "user", content: `hi ${i}` }] });
+    }
+    expect(await server.stop("SIGTERM")).toBe(0);
+    expect(server.output()).not.toContain("token counter unavailable");
+    expect(server.output()).not.toContain("recorder thread failed");
+    expect(await count(database.url, "SELECT count(*) FROM request_history WHERE tokens_estimated = 1")).toBe(
+      3,
+    );
   });
 });
