@@ -77,6 +77,8 @@ interface Client {
 interface Frame {
   bytes: Uint8Array;
   adminOnly: boolean;
+  /** The bus id the frame carries; null for frames sent without one (the admins' log tail). */
+  id: number | null;
 }
 
 /**
@@ -94,19 +96,37 @@ function isFrame(item: Queued): item is Frame {
 type SendsEvent = (event: SingleEvent) => boolean;
 
 /**
- * The frames for queued items, in order, followed by one RequestsCompleted frame with every RequestCompleted
- * among them, carrying `lastId` (the newest bus id among the items: each of them is sent or superseded).
+ * The frames for queued items in id order, each run of RequestCompleted records as one RequestsCompleted
+ * frame carrying the newest id it covers (every item up to it is sent, superseded or in the batch; the last
+ * run carries `lastId`, the window's newest). Runs end at the next event with an id: TpsUpdated and
+ * MetricsUpdated carry totals that already count the requests finished before them, so a client that got
+ * a batch after them counted those requests twice, until the next such event (after a window's last
+ * request, none comes).
  */
 function framesOf(queued: Queued[], lastId: number, sends: SendsEvent, encoder: TextEncoder): Frame[] {
   const frames: Frame[] = [];
-  const completions: CompletionRecord[] = [];
+  let completions: CompletionRecord[] = [];
+  let coveredId = 0;
+  const batch = (id: number) => {
+    if (completions.length === 0) return;
+    frames.push({ bytes: encoder.encode(formatCompletions(id, completions)), adminOnly: false, id });
+    completions = [];
+  };
   for (const item of queued) {
-    if (isFrame(item)) frames.push(item);
-    else if (item.type === "RequestCompleted") completions.push(item.data);
-    else if (sends(item)) frames.push({ bytes: encoder.encode(formatEvent(item)), adminOnly: false });
+    if (isFrame(item)) {
+      if (item.id !== null) batch(coveredId);
+      frames.push(item);
+      coveredId = item.id ?? coveredId;
+      continue;
+    }
+    if (item.type === "RequestCompleted") completions.push(item.data);
+    else if (sends(item)) {
+      batch(coveredId);
+      frames.push({ bytes: encoder.encode(formatEvent(item)), adminOnly: false, id: item.id });
+    }
+    coveredId = item.id;
   }
-  if (completions.length > 0)
-    frames.push({ bytes: encoder.encode(formatCompletions(lastId, completions)), adminOnly: false });
+  batch(lastId);
   return frames;
 }
 
@@ -258,7 +278,7 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
     if (clients.size === 0) return;
     pendingLastId = event.id;
     if (event.type === "RequestCompleted" || isStateEvent(event)) enqueue(event);
-    else enqueue({ bytes: encoder.encode(formatEvent(event)), adminOnly: false });
+    else enqueue({ bytes: encoder.encode(formatEvent(event)), adminOnly: false, id: event.id });
   });
 
   return {
@@ -285,7 +305,7 @@ export function createEventStreamHub(options: EventStreamOptions): EventStreamHu
     },
     sendToAdmins(type, json) {
       if (admins > 0)
-        enqueue({ bytes: encoder.encode(`event: ${type}\ndata: ${json}\n\n`), adminOnly: true });
+        enqueue({ bytes: encoder.encode(`event: ${type}\ndata: ${json}\n\n`), adminOnly: true, id: null });
     },
     heartbeat() {
       if (clients.size === 0) return;

@@ -152,28 +152,63 @@ describe("event stream hub", () => {
     expect(JSON.parse(replay[2]?.data ?? "{}")).toMatchObject({ model_id: "a", request_count: 4 });
   });
 
-  it("sends a window's finished requests as one RequestsCompleted after its other events, with the window's last id", async () => {
+  it("sends a window's events in bus order, each run of finished requests as one RequestsCompleted with the newest id it covers", async () => {
     const { bus, open } = setup();
     const client = open();
     await client.read();
     bus.publish(completed("r1", 1_000));
+    bus.publish(completed("r2", 1_002));
     bus.publish(removed("x"));
-    bus.publish(completed("r2", 1_004));
+    bus.publish(completed("r3", 1_004));
     const events = await client.read();
     expect(events.map((event) => [event.id, event.event])).toEqual([
-      ["101", "EndpointRemoved"],
-      ["102", "RequestsCompleted"],
-    ]);
-    expect(completedIds(events[1])).toEqual(["r1", "r2"]);
-    // Resuming from the batch's id replays nothing it carried; from before it, every record again.
-    bus.publish(completed("r3", 1_010));
-    expect(completedIds((await open("102").read())[0])).toEqual(["r3"]);
-    const replay = await open("99").read();
-    expect(replay.map((event) => [event.id, event.event])).toEqual([
-      ["101", "EndpointRemoved"],
+      ["101", "RequestsCompleted"],
+      ["102", "EndpointRemoved"],
       ["103", "RequestsCompleted"],
     ]);
-    expect(completedIds(replay[1])).toEqual(["r1", "r2", "r3"]);
+    expect(completedIds(events[0])).toEqual(["r1", "r2"]);
+    expect(completedIds(events[2])).toEqual(["r3"]);
+    // Resuming from a batch's id replays nothing it carried; from before it, every record again.
+    bus.publish(completed("r4", 1_010));
+    expect(completedIds((await open("103").read())[0])).toEqual(["r4"]);
+    const replay = await open("99").read();
+    expect(replay.map((event) => [event.id, event.event])).toEqual([
+      ["101", "RequestsCompleted"],
+      ["102", "EndpointRemoved"],
+      ["104", "RequestsCompleted"],
+    ]);
+    expect(completedIds(replay[2])).toEqual(["r3", "r4"]);
+  });
+
+  it("never sends totals before a batch of requests they already count (the dashboard would count them twice)", async () => {
+    const { bus, open } = setup();
+    const client = open();
+    await client.read();
+    const metrics = (total: number) => ({
+      type: "MetricsUpdated" as const,
+      data: {
+        total_requests: total,
+        successful_requests: total,
+        failed_requests: 0,
+        total_output_tokens: total * 5,
+        active_requests: 0,
+        queued_requests: 0,
+        online_endpoints: 1,
+        total_endpoints: 1,
+        average_response_time_ms: 100,
+      },
+    });
+    bus.publish(completed("r1", 1_000));
+    bus.publish(completed("r2", 1_002));
+    bus.publish(metrics(2));
+    bus.publish(completed("r3", 1_004));
+    // What the dashboard does: MetricsUpdated sets the totals, each finished request adds one.
+    let total = 0;
+    for (const event of await client.read()) {
+      if (event.event === "MetricsUpdated") total = JSON.parse(event.data).total_requests;
+      if (event.event === "RequestsCompleted") total += completedIds(event).length;
+    }
+    expect(total).toBe(3);
   });
 
   it("replays exactly the missed events after Last-Event-ID, then continues live without duplicates", async () => {
