@@ -1,7 +1,7 @@
 // Bun entry: the same app under Bun.serve, with Bun's fetch as the upstream client.
-import { createClient } from "@libsql/client";
 import { serveStatic } from "hono/bun";
 import { recorderThreadFor } from "./db/batch-thread.js";
+import { libsqlClients } from "./runtime/libsql-clients.js";
 import { handleShutdownSignals, localParts, startLocal } from "./runtime/local.js";
 import { createFetchClient } from "./upstream/fetch-client.js";
 
@@ -23,7 +23,7 @@ declare const Bun: {
 };
 
 const parts = localParts(Bun.env, import.meta.url, {
-  createLibsqlClient: createClient,
+  createLibsqlClient: libsqlClients(import.meta.url),
   upstream: createFetchClient(fetch, { collectGarbage: () => Bun.gc(false) }),
   clientAddress: (c) => {
     const server = (c.env as { bunServer?: BunServer } | undefined)?.bunServer;

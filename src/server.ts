@@ -8,9 +8,9 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { recorderThreadFor } from "./db/batch-thread.js";
 import { answerClientErrorsAsJson } from "./runtime/client-error.js";
 import type { CodeCacheState } from "./runtime/code-cache.js";
+import { libsqlClients } from "./runtime/libsql-clients.js";
 import { handleShutdownSignals, localParts, nodeClientAddress, startLocal } from "./runtime/local.js";
 import { nodeCollectGarbage } from "./runtime/node-gc.js";
-import { nodeLibsqlClients } from "./runtime/node-libsql.js";
 import { nodeStreamReplies } from "./runtime/node-stream-reply.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
 
@@ -23,7 +23,7 @@ export interface NodeLaunch {
 /** Resolves once the server listens; exits the process when it cannot. */
 export async function startNodeServer(launch: NodeLaunch): Promise<void> {
   const parts = localParts(process.env, launch.entryUrl, {
-    createLibsqlClient: nodeLibsqlClients(launch.entryUrl),
+    createLibsqlClient: libsqlClients(launch.entryUrl),
     upstream: createUndiciClient({ collectGarbage: nodeCollectGarbage() }),
     clientAddress: nodeClientAddress,
     serveStatic,

@@ -3,7 +3,7 @@
 // (and which retries the open on the next query), so the balancer can start and proxy without it.
 import type { Client, Config as LibsqlConfig, Transaction } from "@libsql/client";
 // drizzle over the client made here: its driver-core, not its index, whose import of all of
-// @libsql/client (HTTP and WebSocket clients too) would undo src/runtime/node-libsql.ts.
+// @libsql/client (HTTP and WebSocket clients too) would undo src/runtime/libsql-clients.ts.
 import { construct as drizzle, type LibSQLDatabase } from "drizzle-orm/libsql/driver-core";
 import { AppError } from "../errors.js";
 import * as schema from "./schema.js";
