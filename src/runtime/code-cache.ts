@@ -29,10 +29,10 @@ export interface BundleRun {
 }
 
 /**
- * The cache file is a SHA-1 of the bundle's text followed by V8's data, then V8's data. V8 checks its own
- * version and flags, but of the source only its length (a rebuilt bundle of the same length would run the
- * old bundle's code) and of its data no checksum (damaged data can crash the process): the digest covers
- * both, and V8 never sees data that this very bundle's run did not write.
+ * The cache file is a SHA-1 over the bundle's text and V8's data, then V8's data. V8 checks its own version
+ * and flags, but of the source only its length (a rebuilt bundle of the same length would run the old
+ * bundle's code) and of its data no checksum (damaged data can crash the process): with the digest, V8
+ * never sees data that a run of this very bundle did not write.
  */
 const KEY_BYTES = 20;
 
@@ -50,12 +50,11 @@ export function runCommonJsBundle(file: string): BundleRun {
   const source = readFileSync(file, "latin1");
   const cacheFile = `${file}.v8cache`;
   const stored = readIfPresent(cacheFile);
-  const data = stored?.subarray(KEY_BYTES);
-  const matches = !!stored && !!data && stored.subarray(0, KEY_BYTES).equals(keyOf(source, data));
-  const script = new Script(wrap(source), { filename: file, cachedData: matches ? data : undefined });
+  const cachedData = stored && dataFor(source, stored);
+  const script = new Script(wrap(source), { filename: file, cachedData });
   const cache: CodeCacheState = !stored
     ? "missing"
-    : !matches
+    : !cachedData
       ? "stale"
       : script.cachedDataRejected
         ? "rejected"
@@ -63,6 +62,12 @@ export function runCommonJsBundle(file: string): BundleRun {
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   return { cache, exports: module.exports, save: () => saveCodeCache(script, source, cacheFile) };
+}
+
+/** V8's data from a cache file written by a run of this bundle text, whole; undefined otherwise. */
+function dataFor(source: string, stored: Buffer): Buffer | undefined {
+  const data = stored.subarray(KEY_BYTES);
+  return stored.subarray(0, KEY_BYTES).equals(keyOf(source, data)) ? data : undefined;
 }
 
 function readIfPresent(file: string): Buffer | undefined {
