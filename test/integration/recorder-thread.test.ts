@@ -158,11 +158,12 @@ describe("recorder thread (Node, local database file)", () => {
     upstream = await startInferenceServer("vllm", { models: ["m"], scripts: { default: { usage: "none" } } });
     // The first start writes the cache when it found none valid (another test's start may have written it).
     const first = await startServer();
-    expect(first.server.output()).toMatch(/"code_cache":"(used|missing|stale|rejected)"/);
+    // The log line is written before /ready answers, but its pipe may be read after the answer.
+    await expect.poll(() => first.server.output()).toMatch(/"code_cache":"(used|missing|stale|rejected)"/);
     expect(await first.server.stop("SIGTERM")).toBe(0);
 
     const { port, server } = await startServer();
-    expect(server.output()).toContain('"code_cache":"used"');
+    await expect.poll(() => server.output()).toContain('"code_cache":"used"');
     const client = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: "unused", maxRetries: 0 });
     for (let attempt = 0; attempt < 100; attempt++) {
       if ((await client.models.list()).data.some((model) => model.id === "m")) break;
