@@ -4,7 +4,7 @@
 // --only=N,M (sections; implies --no-write), --keep-logs (keep llmlb logs and CPU profiles), --no-peer
 // (section 1 without the Portkey peer, which is otherwise installed once into bench/.peers/).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { type LoadDriver, pickLoadDriver } from "./lib/load.js";
@@ -98,25 +98,44 @@ function header(driver: LoadDriver, mockRuntime: string): string[] {
   ];
 }
 
-/** Spawn → /ready: a first boot on a fresh data directory (migrations, admin user), then a restart on it. */
+/** Node's V8 code cache for dist/server-bundle.cjs (src/runtime/code-cache.ts), written by its first start. */
+const NODE_CODE_CACHE = "dist/server-bundle.cjs.v8cache";
+
+/** What a Node start's "llmlb listening" line says it found in the code cache ("" for Bun). */
+function codeCacheState(logFile: string): string {
+  return /"code_cache":"(\w+)"/.exec(readFileSync(logFile, "utf8"))?.[1] ?? "";
+}
+
+/**
+ * Spawn → /ready: a first boot on a fresh data directory (migrations, admin user), then a restart on it;
+ * on Node also a restart without the code cache, as the first start after a build (it writes it again).
+ */
 async function coldStarts(runtime: "node" | "bun", count: number, mockUrl: string) {
   const fresh: number[] = [];
   const restart: number[] = [];
+  const uncachedRestart: number[] = [];
+  const codeCache: string[] = [];
+  const options = { runtime, endpoints: `mock=${mockUrl}`, apiKey: false, model: "m0", logDir };
+  const restartOn = async (dataDir: string, name: string) => {
+    const again = await startLlmlb({ ...options, name, dataDir });
+    await again.process.stop();
+    return { ms: again.coldStartMs, cache: codeCacheState(again.logFile) };
+  };
   for (let i = 0; i < count; i++) {
-    const options = { runtime, endpoints: `mock=${mockUrl}`, apiKey: false, model: "m0", logDir };
     const first = await startLlmlb({ ...options, name: `${runtime} first boot ${i + 1}` });
     dataDirs.push(first.dataDir);
     fresh.push(first.coldStartMs);
     await first.process.stop();
-    const again = await startLlmlb({
-      ...options,
-      name: `${runtime} restart ${i + 1}`,
-      dataDir: first.dataDir,
-    });
-    restart.push(again.coldStartMs);
-    await again.process.stop();
+    const again = await restartOn(first.dataDir, `${runtime} restart ${i + 1}`);
+    restart.push(again.ms);
+    if (again.cache) codeCache.push(again.cache);
+    if (runtime !== "node") continue;
+    rmSync(NODE_CODE_CACHE, { force: true });
+    uncachedRestart.push(
+      (await restartOn(first.dataDir, `${runtime} restart ${i + 1} without code cache`)).ms,
+    );
   }
-  return { fresh, restart };
+  return { fresh, restart, uncachedRestart, codeCache };
 }
 
 async function main() {
@@ -221,6 +240,8 @@ async function main() {
       peakMiB: m.sampler.peak,
       firstBootMs: [] as number[],
       restartMs: [] as number[],
+      uncachedRestartMs: [] as number[],
+      codeCache: [] as string[],
     };
   });
   let sse: SseRun[] = [];
@@ -269,6 +290,8 @@ async function main() {
         const starts = await coldStarts(runtime, plan.coldStarts, mockUrl);
         row.firstBootMs = starts.fresh;
         row.restartMs = starts.restart;
+        row.uncachedRestartMs = starts.uncachedRestart;
+        row.codeCache = starts.codeCache;
       }
     }
     if (section(5)) {

@@ -188,14 +188,29 @@ function persistenceTable(r: BenchResults): string | null {
 
 function memoryTable(r: BenchResults): string {
   const starts = (values: number[]) => (values.length ? `${ms(median(values))} (n=${values.length})` : "–");
+  const caches = (states: string[]) => {
+    const counts = new Map<string, number>();
+    for (const state of states) counts.set(state, (counts.get(state) ?? 0) + 1);
+    return [...counts].map(([state, n]) => `${state} ×${n}`).join(", ") || "–";
+  };
   return table(
-    ["process", "RSS idle MiB", "RSS peak MiB", "first boot → /ready ms", "restart → /ready ms"],
+    [
+      "process",
+      "RSS idle MiB",
+      "RSS peak MiB",
+      "first boot → /ready ms",
+      "restart → /ready ms",
+      "restart's code cache",
+      "restart without code cache ms",
+    ],
     r.memory.map((m) => [
       m.name,
       m.idleMiB.toFixed(1),
       m.peakMiB.toFixed(1),
       starts(m.firstBootMs),
       starts(m.restartMs),
+      caches(m.codeCache),
+      starts(m.uncachedRestartMs),
     ]),
   );
 }
@@ -272,7 +287,7 @@ export function renderReport(r: BenchResults): string {
     sections.push("## 3. Persistence on vs off (llmlb node)", r.persistence.definition, persistence);
   sections.push(
     "## 4. Memory and cold start",
-    "RSS = VmRSS from /proc, idle after boot and peak while sections 1–2 ran (sampled every 100 ms; up to 100 connections in flight). Cold start = spawn → first 200 from /ready (medians).",
+    "RSS = VmRSS from /proc, idle after boot and peak while sections 1–2 ran (sampled every 100 ms; up to 100 connections in flight). Cold start = spawn → first 200 from /ready (medians). On Node, `dist/server.js` compiles the bundle with V8's code cache written by the first start after a build (README “Node”); “restart's code cache” is what the restarts found, and “restart without code cache” deletes it before a further restart on the same data directory — the first start after a build or an upgrade.",
     memoryTable(r),
   );
   if (r.routing.length > 0) {

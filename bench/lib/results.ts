@@ -38,7 +38,17 @@ export interface BenchResults {
   } | null;
   /** Section 6: llmlb node slices with and without SSE_CLIENTS /api/events clients. */
   sse: SseRun[];
-  memory: { name: string; idleMiB: number; peakMiB: number; firstBootMs: number[]; restartMs: number[] }[];
+  memory: {
+    name: string;
+    idleMiB: number;
+    peakMiB: number;
+    firstBootMs: number[];
+    restartMs: number[];
+    /** Node: restarts with the code cache deleted first (the first start after a build). */
+    uncachedRestartMs: number[];
+    /** Node: what each restart found in the code cache ("used" when it took it). */
+    codeCache: string[];
+  }[];
   /** Section 5, one run per fleet (sharing, batching, mixed). */
   routing: RoutingFleetRun[];
   /** One `auto` decision among 100 endpoints, µs (in process). */
