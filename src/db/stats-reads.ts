@@ -8,7 +8,8 @@ import { COUNTER_COLUMNS, type CounterRow } from "./stats-writes.js";
 
 export type EndpointCounterRow = CounterRow & { latencyMs: number | null };
 
-export function readEndpointCounters(db: AppDatabase): Promise<EndpointCounterRow[]> {
+/** A query (awaitable, or one item of a `db.batch`, which reads every item in one transaction). */
+export function readEndpointCounters(db: AppDatabase) {
   return db.select({ ...COUNTER_COLUMNS, latencyMs: endpoints.latencyMs }).from(endpoints);
 }
 
@@ -50,11 +51,8 @@ export async function readRecentDurations(db: AppDatabase, limit: number): Promi
 }
 
 /** Daily rows from `fromDate` (YYYY-MM-DD, inclusive) on; one endpoint's, or every endpoint's. */
-export function readDailyStats(
-  db: AppDatabase,
-  fromDate: string,
-  endpointId?: string,
-): Promise<DailyStatsRow[]> {
+/** A query (awaitable, or one item of a `db.batch`). */
+export function readDailyStats(db: AppDatabase, fromDate: string, endpointId?: string) {
   const since = gte(endpointDailyStats.date, fromDate);
   return db
     .select()

@@ -36,10 +36,10 @@ export interface FleetJson {
 async function persistedTotals(deps: FleetRoutesDeps): Promise<FleetTotalsJson> {
   const today = utcDate(deps.clock.now());
   try {
-    const [counters, daily] = await Promise.all([
-      readEndpointCounters(deps.database.db),
-      readDailyStats(deps.database.db, today),
-    ]);
+    // One batch is one read transaction: with two separate reads, another instance's flush committing
+    // between them showed totals that already counted requests today's figures did not (a shared sqld).
+    const db = deps.database.db;
+    const [counters, daily] = await db.batch([readEndpointCounters(db), readDailyStats(db, today)]);
     return {
       source: "database" as const,
       available: true,
