@@ -12,6 +12,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { build } from "esbuild";
 
@@ -36,12 +37,17 @@ function upToDate(output, inputs) {
 }
 
 const SERVER_INPUTS = ["src", "package.json", "package-lock.json"];
-const SERVER_OUTPUTS = ["dist/server.js", "dist/server-bundle.cjs", "dist/recorder-thread.js"];
+const SERVER_OUTPUTS = [
+  "dist/server.js",
+  "dist/server-bundle.cjs",
+  "dist/recorder-thread.js",
+  "dist/o200k_base.ranks.json",
+];
 if (SERVER_OUTPUTS.every((output) => upToDate(output, SERVER_INPUTS))) {
   console.log("build: dist/server.js is up to date");
 } else {
   console.log(
-    "build: bundling src/server.ts → dist/server-bundle.cjs, its launcher → dist/server.js (+ dist/recorder-thread.js)",
+    "build: bundling src/server.ts → dist/server-bundle.cjs, its launcher → dist/server.js (+ dist/recorder-thread.js, dist/o200k_base.ranks.json)",
   );
   const shared = {
     outdir: "dist",
@@ -79,7 +85,12 @@ if (SERVER_OUTPUTS.every((output) => upToDate(output, SERVER_INPUTS))) {
       js: 'import { createRequire as __llmlbRequire } from "node:module"; const require = __llmlbRequire(import.meta.url);',
     },
   });
-  for (const file of SERVER_OUTPUTS) writeFileSync(file, asciiOnly(file));
+  for (const file of ["dist/server.js", "dist/server-bundle.cjs", "dist/recorder-thread.js"])
+    writeFileSync(file, asciiOnly(file));
+  // gpt-tokenizer's o200k ranks as JSON, which the server loads on its first token estimate
+  // (src/runtime/tokenizer-ranks.ts: the measured reason).
+  const ranks = createRequire(import.meta.url)("gpt-tokenizer/bpeRanks/o200k_base").default;
+  writeFileSync("dist/o200k_base.ranks.json", JSON.stringify(ranks));
 }
 
 /**

@@ -89,7 +89,7 @@ export function composeProxyFor(
     events: base.events,
     streamReply: parts.streamReply,
     // gpt-tokenizer loads on the first estimate, not at boot (memory, cold start).
-    tokens: createTokenCounter(loadGptTokenizer, (error) =>
+    tokens: createTokenCounter(parts.loadTokenizer ?? loadGptTokenizer, (error) =>
       logger.warn("token counter unavailable; estimating tokens from text length", { error }),
     ),
   });

@@ -5,6 +5,7 @@ import type { Config } from "./config.js";
 import type { CreateLibsqlClient, RunMigrations } from "./db/client.js";
 import type { Logger } from "./logger.js";
 import type { StreamReply } from "./proxy/stream-reply.js";
+import type { LoadTokenizer } from "./proxy/token-counter.js";
 import type { BatchStore } from "./stats/batch-store.js";
 import type { UpstreamClient } from "./upstream/types.js";
 
@@ -39,4 +40,6 @@ export interface RuntimeParts {
   createBatchStore?: (logger: Logger) => BatchStore | undefined;
   /** The Response of a relayed stream (Node: written straight to the connection); absent: a web ReadableStream. */
   streamReply?: StreamReply;
+  /** Loads the tokenizer for token estimates (Node: from dist/'s ranks file); absent: gpt-tokenizer's module. */
+  loadTokenizer?: LoadTokenizer;
 }

@@ -3,6 +3,7 @@
 
 import { once } from "node:events";
 import type { Server } from "node:http";
+import { fileURLToPath } from "node:url";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { recorderThreadFor } from "./db/batch-thread.js";
@@ -12,6 +13,7 @@ import { libsqlClients } from "./runtime/libsql-clients.js";
 import { handleShutdownSignals, localParts, nodeClientAddress, startLocal } from "./runtime/local.js";
 import { nodeCollectGarbage } from "./runtime/node-gc.js";
 import { nodeStreamReplies } from "./runtime/node-stream-reply.js";
+import { ranksFileTokenizer } from "./runtime/tokenizer-ranks.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
 
 export interface NodeLaunch {
@@ -32,6 +34,9 @@ export async function startNodeServer(launch: NodeLaunch): Promise<void> {
   // Relayed streams are written straight to the connection, not through a web stream (node-stream-reply.ts).
   const streams = nodeStreamReplies();
   parts.streamReply = streams.reply;
+  parts.loadTokenizer = ranksFileTokenizer(
+    fileURLToPath(new URL("./o200k_base.ranks.json", launch.entryUrl)),
+  );
   // A local file: the recorder's batches are written by their own thread (dist/recorder-thread.js).
   parts.createBatchStore = recorderThreadFor(config, new URL("./recorder-thread.js", launch.entryUrl));
   const { composition, stopJobs } = await startLocal(parts);
