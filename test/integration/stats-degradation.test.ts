@@ -160,6 +160,29 @@ describe("statistics when the database misbehaves", () => {
     }
   });
 
+  it("the retention job with nothing expired succeeds while another process holds the write lock", async () => {
+    app = await startTestApp({ env: { LLMLB_REQUEST_HISTORY_RETENTION_DAYS: "7" } });
+    for (let i = 0; i < 3; i++) app.composition.deps.completions.record(completion());
+    await runJob(app, "statsFlush");
+    const db = app.composition.deps.database.db;
+    const other = createClient({ url: app.composition.deps.config.databaseUrl });
+    try {
+      // The recorder thread of a loaded server holds the lock back to back; here another connection holds it.
+      const lock = await other.transaction("write");
+      await lock.execute("UPDATE endpoints SET notes = notes");
+      // Nothing is 7 days old: the job only reads (it used to DELETE, meet the lock on every retry and fail).
+      await runJob(app, "requestHistoryRetention");
+      await lock.rollback();
+      // Rows that did expire are still deleted once the lock is free.
+      await db.run(sql`UPDATE request_history SET created_at = created_at - ${8 * 86_400_000}
+        WHERE id = (SELECT min(id) FROM request_history)`);
+      await runJob(app, "requestHistoryRetention");
+      expect(await db.all(sql`SELECT count(*) AS n FROM request_history`)).toEqual([{ n: 2 }]);
+    } finally {
+      other.close();
+    }
+  });
+
   it("an admin write while another process holds the file's lock waits for it and succeeds (was a 500)", async () => {
     app = await startTestApp();
     const headers = { ...(await app.adminHeaders()), "content-type": "application/json" };
