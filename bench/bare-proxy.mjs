@@ -34,6 +34,8 @@ const server = createServer({ keepAliveTimeout: 120_000, noDelay: true }, async 
       bodyTimeout: 0,
     });
     res.writeHead(upstreamResponse.statusCode, forwardable(upstreamResponse.headers));
+    // A client that goes away mid-stream destroys the upstream body, which then emits the abort as an error.
+    upstreamResponse.body.on("error", () => {});
     res.on("close", () => upstreamResponse.body.destroy());
     upstreamResponse.body.pipe(res);
   } catch (error) {

@@ -5,11 +5,12 @@
 // (new capacity = factor × capacity, default 2). So the factor is set to 1 while the young generation is at
 // the cap and back to 2 below it (V8 halves it when the process idles, and it must grow back under load).
 //
-// Measured (bench host, 8 s at c=50 then 100 slow and 50 streamed connections, alternated runs): RSS peak
-// 142–149 MiB against 150–161 without the cap; 460 young collections against 273 (each is as short: its
-// cost is the survivors, the requests in flight), 23.5 against 21.0 MiB promoted, CPU per request level
-// (209 vs 201 µs, within the runs' spread). A 4 MiB semi-space promoted enough more to lose the gain (peak
-// 147–150 MiB).
+// Measured (bench host, 12 s at c=50, then 5 s of 100 slow requests and 5 s of 50 streams, alternated
+// runs): RSS peak 142–149 MiB against 150–161 without the cap; 460 young collections against 273 (each is as
+// short: its cost is the survivors, the requests in flight), 23.5 against 21.0 MiB promoted, CPU per request
+// level (209 vs 201 µs, within the runs' spread). In the bench's sections 1–2 (four alternated runs each):
+// medians 144.9 against 150.3 MiB, with a wider spread. A 4 MiB semi-space promoted enough more to lose the
+// gain (peak 147–150 MiB).
 import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 
 /** Both semi-spaces together, as V8 reports new_space's size. */
