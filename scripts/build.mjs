@@ -37,12 +37,9 @@ function upToDate(output, inputs) {
 }
 
 const SERVER_INPUTS = ["src", "package.json", "package-lock.json"];
-const SERVER_OUTPUTS = [
-  "dist/server.js",
-  "dist/server-bundle.cjs",
-  "dist/recorder-thread.js",
-  "dist/o200k_base.ranks.json",
-];
+const SERVER_BUNDLES = ["dist/server.js", "dist/server-bundle.cjs", "dist/recorder-thread.js"];
+const RANKS_FILE = "dist/o200k_base.ranks.json";
+const SERVER_OUTPUTS = [...SERVER_BUNDLES, RANKS_FILE];
 if (SERVER_OUTPUTS.every((output) => upToDate(output, SERVER_INPUTS))) {
   console.log("build: dist/server.js is up to date");
 } else {
@@ -85,12 +82,11 @@ if (SERVER_OUTPUTS.every((output) => upToDate(output, SERVER_INPUTS))) {
       js: 'import { createRequire as __llmlbRequire } from "node:module"; const require = __llmlbRequire(import.meta.url);',
     },
   });
-  for (const file of ["dist/server.js", "dist/server-bundle.cjs", "dist/recorder-thread.js"])
-    writeFileSync(file, asciiOnly(file));
+  for (const file of SERVER_BUNDLES) writeFileSync(file, asciiOnly(file));
   // gpt-tokenizer's o200k ranks as JSON, which the server loads on its first token estimate
   // (src/runtime/tokenizer-ranks.ts: the measured reason).
   const ranks = createRequire(import.meta.url)("gpt-tokenizer/bpeRanks/o200k_base").default;
-  writeFileSync("dist/o200k_base.ranks.json", JSON.stringify(ranks));
+  writeFileSync(RANKS_FILE, JSON.stringify(ranks));
 }
 
 /**
