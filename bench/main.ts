@@ -341,12 +341,20 @@ async function main() {
 }
 
 /**
- * The recorder's flush on the main thread: taking the batch (src/stats/stats-writer.ts writeOne) and handing it
- * to the recorder thread (src/db/batch-thread.ts postBatch); in-process stores (Bun, remote databases, and
- * every run before the thread) build it (src/db/batch-sql.ts writeFlushBatch) and execute it (@libsql/client
- * executeStmt, which runs in a later microtask, so it is matched by name).
+ * The recorder's flush on the main thread: taking the batch (src/stats/stats-writer.ts writeOne), writing its
+ * SQL and handing it to the driver (src/db/file-batch-store.ts writeFileBatch, runBatchTransaction, resumed
+ * after each hand-over); in-process stores (remote databases, and runs before the file store) build it
+ * (src/db/batch-sql.ts writeFlushBatch) and execute it (@libsql/client executeStmt, which runs in a later
+ * microtask, so it is matched by name); runs with the former recorder thread handed it over in postBatch.
  */
-const RECORDER_FLUSH_FUNCTIONS = ["writeOne", "writeFlushBatch", "executeStmt", "postBatch"];
+const RECORDER_FLUSH_FUNCTIONS = [
+  "writeOne",
+  "writeFlushBatch",
+  "executeStmt",
+  "postBatch",
+  "writeFileBatch",
+  "runBatchTransaction",
+];
 
 async function runPersistence(
   driver: LoadDriver,
@@ -392,7 +400,7 @@ async function runPersistence(
       log,
     );
     const perTarget = results.get("c=50");
-    // The last slice's requests are flushed (and written by the thread) within the next 200 ms tick.
+    // The last slice's requests are flushed (and written by the driver's threads) within the next 200 ms tick.
     await sleep(600);
     const cpuUs = processes.map((p, i) => {
       const requests = (perTarget?.get(p.name) ?? []).reduce((sum, load) => sum + load.requests, 0);
@@ -413,7 +421,7 @@ async function runPersistence(
         aborted: share(profiles.aborted.dir),
       },
       definition:
-        "Three llmlb node processes, interleaved (all under `node --cpu-prof`), each with its own database file and a real API key. “on”: the recorder keeps counters, daily stats and request history and writes them to the file in batches (see README “Performance”). “off”: started with the bench-only switch `LLMLB_BENCH_RECORDER_OFF=1` — no request reaches the recorder, nothing is built or written (TPS, events and metrics still run); this is the baseline the target is checked against (on ≥ 90 % of off's req/s, p99 ≤ off + 1 ms). “writes aborted” is the previous runs' method, kept for comparison: SQLite triggers abort the recorder's first write of every flush, so the recorder still keeps and hands over every batch and only the database's execution is removed. “flush CPU” = share of the process's busy CPU samples inside the recorder's flush on the main thread (building: writeOne/writeFlushBatch/postBatch; executing: libsql executeStmt). “CPU µs/req” = the process's user+system CPU time (/proc, every thread: the recorder thread included) over its measured slices and the flush after them, per request; “CPU-bound on/off” = off's µs ÷ on's µs, the req/s ratio a machine where llmlb is the only thing using the CPU would see — unmoved by other load, unlike req/s on this shared 2-core machine (added alongside the req/s ratio, which stays the target's measure).",
+        "Three llmlb node processes, interleaved (all under `node --cpu-prof`), each with its own database file and a real API key. “on”: the recorder keeps counters, daily stats and request history and writes them to the file in batches (see README “Performance”). “off”: started with the bench-only switch `LLMLB_BENCH_RECORDER_OFF=1` — no request reaches the recorder, nothing is built or written (TPS, events and metrics still run); this is the baseline the target is checked against (on ≥ 90 % of off's req/s, p99 ≤ off + 1 ms). “writes aborted” is the previous runs' method, kept for comparison: SQLite triggers abort the recorder's first write of every flush, so the recorder still keeps every batch and hands it to the database, whose first statement fails (the history rows' SQL text, written after it, is never written). “flush CPU” = share of the process's busy CPU samples inside the recorder's flush on the main thread (writeOne/writeFileBatch/runBatchTransaction; in-process stores: writeFlushBatch and libsql executeStmt). “CPU µs/req” = the process's user+system CPU time (/proc, every thread: the libSQL driver's threads that run the file store's SQL included) over its measured slices and the flush after them, per request; “CPU-bound on/off” = off's µs ÷ on's µs, the req/s ratio a machine where llmlb is the only thing using the CPU would see — unmoved by other load, unlike req/s on this shared 2-core machine (added alongside the req/s ratio, which stays the target's measure).",
     };
   } finally {
     await block.release();

@@ -37,14 +37,14 @@ function upToDate(output, inputs) {
 }
 
 const SERVER_INPUTS = ["src", "package.json", "package-lock.json"];
-const SERVER_BUNDLES = ["dist/server.js", "dist/server-bundle.cjs", "dist/recorder-thread.js"];
+const SERVER_BUNDLES = ["dist/server.js", "dist/server-bundle.cjs"];
 const RANKS_FILE = "dist/o200k_base.ranks.json";
 const SERVER_OUTPUTS = [...SERVER_BUNDLES, RANKS_FILE];
 if (SERVER_OUTPUTS.every((output) => upToDate(output, SERVER_INPUTS))) {
   console.log("build: dist/server.js is up to date");
 } else {
   console.log(
-    "build: bundling src/server.ts → dist/server-bundle.cjs, its launcher → dist/server.js (+ dist/recorder-thread.js, dist/o200k_base.ranks.json)",
+    "build: bundling src/server.ts → dist/server-bundle.cjs, its launcher → dist/server.js (+ dist/o200k_base.ranks.json)",
   );
   const shared = {
     outdir: "dist",
@@ -72,10 +72,10 @@ if (SERVER_OUTPUTS.every((output) => upToDate(output, SERVER_INPUTS))) {
     supported: { "dynamic-import": false },
     banner: { js: '"use strict";' },
   });
-  // The launcher, and the recorder thread's entry (new Worker() loads it by URL next to server.js).
+  // The launcher.
   await build({
     ...shared,
-    entryPoints: { server: "src/node-launcher.ts", "recorder-thread": "src/recorder-thread.ts" },
+    entryPoints: { server: "src/node-launcher.ts" },
     format: "esm",
     // Bundled CommonJS dependencies require Node's built-in modules: give the ES modules a require.
     banner: {

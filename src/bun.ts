@@ -1,6 +1,6 @@
 // Bun entry: the same app under Bun.serve, with Bun's fetch as the upstream client.
 import { serveStatic } from "hono/bun";
-import { recorderThreadFor } from "./db/batch-thread.js";
+import { fileBatchStoreFor } from "./db/file-batch-store.js";
 import { libsqlClients } from "./runtime/libsql-clients.js";
 import { handleShutdownSignals, localParts, startLocal } from "./runtime/local.js";
 import { createFetchClient } from "./upstream/fetch-client.js";
@@ -32,10 +32,10 @@ const parts = localParts(Bun.env, import.meta.url, {
   serveStatic,
 });
 const { config } = parts;
-// A local file: the recorder's batches are written by their own thread (Bun runs node:worker_threads and the
-// TypeScript entry as it is), as on Node. Measured reason (bench section 1, Bun CPU profile at c=50): in
-// process, @libsql/client's statements were ≈ 14 % of the event loop's busy time.
-parts.createBatchStore = recorderThreadFor(config, new URL("./recorder-thread.ts", import.meta.url));
+// A local file: the recorder's batches are written off the event loop (src/db/file-batch-store.ts), as on
+// Node. Measured reason (bench section 1, Bun CPU profile at c=50): in process, @libsql/client's statements
+// were ≈ 14 % of the event loop's busy time.
+parts.createBatchStore = fileBatchStoreFor(config);
 const { composition, stopJobs } = await startLocal(parts);
 
 // idleTimeout 0: Bun's default 10 s idle cut would kill SSE streams and slow first tokens.

@@ -34,7 +34,7 @@ export interface RuntimeParts {
    */
   flushAfterCompletionMs?: number;
   /**
-   * Where the recorder's batches are written (Node with a local file: a thread, src/db/batch-thread.ts);
+   * Where the recorder's batches are written (Node and Bun with a local file: src/db/file-batch-store.ts);
    * absent or undefined: in-process on the database handle's client.
    */
   createBatchStore?: (logger: Logger) => BatchStore | undefined;

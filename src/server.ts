@@ -6,7 +6,7 @@ import type { Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import { type Http2Bindings, type HttpBindings, serve } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
-import { recorderThreadFor } from "./db/batch-thread.js";
+import { fileBatchStoreFor } from "./db/file-batch-store.js";
 import { answerClientErrorsAsJson } from "./runtime/client-error.js";
 import type { CodeCacheState } from "./runtime/code-cache.js";
 import { libsqlClients } from "./runtime/libsql-clients.js";
@@ -17,7 +17,7 @@ import { ranksFileTokenizer } from "./runtime/tokenizer-ranks.js";
 import { createUndiciClient } from "./upstream/undici-client.js";
 
 export interface NodeLaunch {
-  /** dist/server.js's URL: the dashboard, the migrations and the recorder thread are found beside it. */
+  /** dist/server.js's URL: the dashboard, the migrations and the tokenizer's ranks are found beside it. */
   entryUrl: string;
   codeCache: CodeCacheState;
 }
@@ -37,8 +37,8 @@ export async function startNodeServer(launch: NodeLaunch): Promise<void> {
   parts.loadTokenizer = ranksFileTokenizer(
     fileURLToPath(new URL("./o200k_base.ranks.json", launch.entryUrl)),
   );
-  // A local file: the recorder's batches are written by their own thread (dist/recorder-thread.js).
-  parts.createBatchStore = recorderThreadFor(config, new URL("./recorder-thread.js", launch.entryUrl));
+  // A local file: the recorder's batches are written off the event loop (src/db/file-batch-store.ts).
+  parts.createBatchStore = fileBatchStoreFor(config);
   const { composition, stopJobs } = await startLocal(parts);
 
   const { app } = composition;

@@ -48,7 +48,7 @@ export function busyShare(profile: CpuProfile, functions: readonly string[]): nu
 
 /**
  * Reads the main thread's .cpuprofile in a directory (NaN share when none was written). Node names them
- * CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; the recorder thread (id ≥ 1) writes its own.
+ * CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; a worker thread (id ≥ 1) would write its own.
  */
 export function profileShare(directory: string, functions: readonly string[]): number {
   const file = readdirSync(directory).find((name) => /\.0\.\d+\.cpuprofile$/.test(name));

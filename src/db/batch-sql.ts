@@ -89,6 +89,21 @@ function historyInsert(rows: number): string {
 
 /** The statements of one flush, in order (the counters read-back, COUNTERS_SELECT, comes after them). */
 export function flushStatements(batch: Batch): FlushStatement[] {
+  const statements = aggregateStatements(batch);
+  const history = batch.history;
+  for (let start = 0; start < history.length; start += ROWS_PER_INSERT) {
+    const end = Math.min(history.length, start + ROWS_PER_INSERT);
+    const args: Value[] = [];
+    for (let i = start; i < end; i++) {
+      for (const field of history[i] as HistoryRow) args.push(field);
+    }
+    statements.push({ sql: historyInsert(end - start), args });
+  }
+  return statements;
+}
+
+/** The counter UPDATEs and the daily / token / client-hour UPSERTs of one flush, in order. */
+function aggregateStatements(batch: Batch): FlushStatement[] {
   const statements: FlushStatement[] = [];
   for (const [id, delta] of batch.counters) {
     statements.push({ sql: COUNTERS_UPDATE, args: [...COUNTER_KEYS.map((key) => delta[key]), id] });
@@ -108,16 +123,82 @@ export function flushStatements(batch: Batch): FlushStatement[] {
       args: [...CLIENT_KEYS, ...CLIENT_SUMS, "lastSeen" as const].map((key) => row[key]),
     });
   }
-  const history = batch.history;
-  for (let start = 0; start < history.length; start += ROWS_PER_INSERT) {
-    const end = Math.min(history.length, start + ROWS_PER_INSERT);
-    const args: Value[] = [];
-    for (let i = start; i < end; i++) {
-      for (const field of history[i] as HistoryRow) args.push(field);
-    }
-    statements.push({ sql: historyInsert(end - start), args });
-  }
   return statements;
+}
+
+const hex = (bytes: Uint8Array): string =>
+  Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+const utf8 = new TextEncoder();
+/** Text that cannot go between quotes as it is: it holds a quote or a NUL character. */
+const NEEDS_CARE = /['\0]/;
+
+/**
+ * A value as an SQL literal that stores exactly what binding it as a parameter stores (tested): integers
+ * as integer literals, other finite numbers in JavaScript's shortest exact form, non-finite numbers as NULL
+ * (as the JSON that carried rows to the former recorder thread did), text quoted with '' for ', and text holding a NUL
+ * character (which ends an SQL text) as its UTF-8 bytes cast to TEXT.
+ */
+export function sqlLiteral(value: Value): string {
+  if (value === null) return "NULL";
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "NULL";
+  if (!NEEDS_CARE.test(value)) return `'${value}'`;
+  if (value.includes("\0")) return `CAST(X'${hex(utf8.encode(value))}' AS TEXT)`;
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Each statement text split at its `?` placeholders (the flush's texts hold no other `?`), split once. */
+const placeholderSplits = new Map<string, string[]>();
+
+/** One statement with its arguments written in as literals. */
+function inlined({ sql, args }: FlushStatement): string {
+  let parts = placeholderSplits.get(sql);
+  if (!parts) {
+    parts = sql.split("?");
+    placeholderSplits.set(sql, parts);
+  }
+  let text = parts[0] as string;
+  for (let i = 0; i < args.length; i++) text += sqlLiteral(args[i] as Value) + parts[i + 1];
+  return text;
+}
+
+/**
+ * A flush's counter and aggregate writes as one SQL script (statements separated by `;`, values as
+ * literals) for an engine that runs a whole script off the event loop (src/db/file-batch-store.ts): the
+ * same statements as flushStatements() without the history INSERTs (historyScripts()).
+ */
+export function aggregateScript(batch: Batch): string {
+  return aggregateStatements(batch).map(inlined).join(";\n");
+}
+
+/**
+ * A flush's history INSERTs as scripts of up to `rowsPerScript` rows each (ROWS_PER_INSERT rows to an
+ * INSERT, as in flushStatements()), built one at a time as the caller asks for the next: the event loop
+ * writes the SQL text, and hands it to the driver as UTF-8, in slices instead of one long pause.
+ */
+export function* historyScripts(history: readonly HistoryRow[], rowsPerScript: number): Generator<string> {
+  for (let first = 0; first < history.length; first += rowsPerScript) {
+    const statements: string[] = [];
+    const last = Math.min(history.length, first + rowsPerScript);
+    for (let start = first; start < last; start += ROWS_PER_INSERT) {
+      statements.push(historyValues(history, start, Math.min(last, start + ROWS_PER_INSERT)));
+    }
+    yield statements.join(";\n");
+  }
+}
+
+/** The INSERT of history rows [start, end) with their values as literals. */
+function historyValues(history: readonly HistoryRow[], start: number, end: number): string {
+  // One string grown by `+=` (V8 joins the pieces lazily): measured 0.9 ms per 1,024 rows against 3.2 ms
+  // through an array per row and join().
+  let text = HISTORY_PREFIX;
+  for (let i = start; i < end; i++) {
+    const row = history[i] as HistoryRow;
+    text += i === start ? "(" : ",(";
+    for (let j = 0; j < row.length; j++)
+      text += j === 0 ? sqlLiteral(row[j] as Value) : `,${sqlLiteral(row[j] as Value)}`;
+    text += ")";
+  }
+  return text;
 }
 
 export interface BatchSql {

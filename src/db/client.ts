@@ -56,7 +56,8 @@ const TX_METHODS: readonly TxMethod[] = ["execute", "batch", "executeMultiple", 
  * Pauses (ms) between the attempts of a statement, batch or transaction start that met another
  * connection's lock on a local file — about 2 s in all, never blocking the event loop: the main connection
  * does not wait inside SQLite (its busy timeout is 0), it comes back later. The other holder is usually the
- * recorder thread (one batch ≈ 7–14 ms), another instance on the same file, an sqlite3 shell or a backup.
+ * recorder's own connection (src/db/file-batch-store.ts: one batch ≈ 7–14 ms of SQLite, plus a hand-over per
+ * ROWS_PER_EXEC rows), another instance on the same file, an sqlite3 shell or a backup.
  */
 const BUSY_PAUSES_MS = [2, 5, 10, 20, 40, 80, 160, 320, 640, 800];
 
@@ -158,9 +159,10 @@ function reopeningClient(open: () => Client, sleep?: (ms: number) => Promise<voi
 }
 
 /**
- * How long one statement of the recorder thread waits inside SQLite for another connection's lock (the
+ * How long one statement of the recorder's file store waits inside SQLite for another connection's lock (the
  * main connection, a second instance on the same file, an sqlite3 shell, a backup) before SQLITE_BUSY, ms;
- * the recorder keeps its batch and retries on the next flush. The main connection waits 0 ms there —
+ * the recorder keeps its batch and retries on the next flush (the wait is on the driver's thread, not the
+ * event loop). The main connection waits 0 ms there —
  * libSQL would wait on the event loop's thread and freeze every request — and retries outside SQLite
  * instead (BUSY_PAUSES_MS). Ignored by remote (HTTP / WebSocket) databases.
  */

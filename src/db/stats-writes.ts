@@ -92,7 +92,7 @@ export async function adoptCheckpoints(
 // The retention job runs every 10 s, and until rows reach the retention age it has nothing to delete. Each
 // delete below looks first, with a read of the indexed column's minimum: a read never waits for a write lock
 // (WAL), a DELETE takes it even when it matches nothing. Measured reason: under load on a slow host the
-// recorder thread holds the file's write lock back to back, and the empty DELETE then met it on every
+// recorder's connection holds the file's write lock back to back, and the empty DELETE then met it on every
 // attempt for the ~2 s the main connection retries, failing the job ("background job failed") with a
 // reconnect after every busy attempt.
 

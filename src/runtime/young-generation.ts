@@ -32,8 +32,7 @@ function youngGenerationBytes(): number {
 /**
  * Starts keeping the young generation at or below `capBytes`. Call it only after the code cache has been
  * written: V8 refuses a cache made under other flags (src/runtime/code-cache.ts), and while the cap holds the
- * growth factor is not V8's default. Flags are per process, so the recorder thread's isolate (already limited
- * by its own resourceLimits) is held too. Returns a function that stops it and restores the default.
+ * growth factor is not V8's default. Returns a function that stops it and restores the default.
  */
 export function capYoungGeneration(capBytes = YOUNG_GENERATION_CAP_BYTES): () => void {
   let atCap = false;

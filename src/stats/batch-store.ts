@@ -1,6 +1,6 @@
 // Owns the port through which the recorder's writer hands one batch to the database, and its in-process
-// implementation (libSQL on the event loop: Workers, Bun, remote databases, tests). Node with a local file
-// uses a thread instead (src/db/batch-thread.ts): the same SQL, run off the event loop.
+// implementation (libSQL on the event loop: Workers, remote databases, tests). Node and Bun with a local file
+// use their own connection instead (src/db/file-batch-store.ts): the same statements, run off the event loop.
 import { createBatchSql } from "../db/batch-sql.js";
 import type { DatabaseHandle } from "../db/client.js";
 import type { Batch } from "./pending-writes.js";

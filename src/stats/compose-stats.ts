@@ -36,7 +36,7 @@ export function composeStats(input: {
   latencies: () => readonly (number | null)[];
   /** See RuntimeParts.flushAfterCompletionMs (Workers). */
   flushAfterCompletionMs: number | undefined;
-  /** See RuntimeParts.createBatchStore (Node: the recorder thread); absent: in-process. */
+  /** See RuntimeParts.createBatchStore (Node and Bun, local file: the file store); absent: in-process. */
   createBatchStore: ((logger: Logger) => BatchStore | undefined) | undefined;
   defer: (work: Promise<unknown>) => void;
   sleep: (ms: number) => Promise<void>;

@@ -37,9 +37,11 @@ export const HISTORY_COLUMNS = [
 ] as const satisfies readonly (keyof HistoryColumns)[];
 
 /**
- * One request_history row as SQL values in HISTORY_COLUMNS order (booleans as 0/1). Measured reason (bench
- * section 3): a batch of 1,500 rows as objects took 2.1 ms to clone into the recorder thread and 6.3 ms to
- * rebuild there; as flat values 0.4 ms and 3.2 ms — the key names no longer travel with every row.
+ * One request_history row as SQL values in HISTORY_COLUMNS order (booleans as 0/1): what the statements'
+ * parameters and the file store's SQL literals are made from, column by column. Measured reason (bench
+ * section 3, when batches were cloned into a recorder thread): a batch of 1,500 rows as objects took 2.1 ms to
+ * clone and 6.3 ms to rebuild there; as flat values 0.4 ms and 3.2 ms — the key names no longer travel with
+ * every row.
  */
 export type HistoryRow = (string | number | null)[];
 

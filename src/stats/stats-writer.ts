@@ -19,7 +19,7 @@ export interface StatsWriter {
 }
 
 export function createStatsWriter(options: {
-  /** Where a batch goes: libSQL in-process, or the recorder thread (Node, local file). */
+  /** Where a batch goes: libSQL in-process, or the file store's own connection (Node and Bun, local file). */
   store: BatchStore;
   state: StatsState;
   logger: Logger;

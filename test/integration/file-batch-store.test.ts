@@ -4,22 +4,19 @@ import { createClient } from "@libsql/client";
 import OpenAI from "openai";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  createThreadedBatchStore,
-  THREAD_ROWS_PER_BATCH,
-  threadableDatabase,
-} from "../../src/db/batch-thread.js";
-import { createLogger } from "../../src/logger.js";
-import type { BatchStore } from "../../src/stats/batch-store.js";
+  createFileBatchStore,
+  FILE_ROWS_PER_BATCH,
+  filePathOf,
+  localDatabaseFile,
+} from "../../src/db/file-batch-store.js";
+import { type BatchStore, inProcessBatchStore } from "../../src/stats/batch-store.js";
 import { createPendingWrites } from "../../src/stats/pending-writes.js";
 import { completion } from "../fixtures/completions.js";
 import { type InferenceServer, startInferenceServer } from "../fixtures/fake-inference.js";
 import { freePort, ROOT, type RunningProcess, runProcess, waitForOk } from "../fixtures/process.js";
 import { createTempDatabase, type TempDatabase } from "../fixtures/temp-db.js";
 
-// The shipped thread entry (npm test builds dist/ first): what node dist/server.js starts.
-const ENTRY = new URL("../../dist/recorder-thread.js", import.meta.url);
 const SERVER = join(ROOT, "dist", "server.js");
-const logger = createLogger({ level: "error", now: Date.now, write: () => {} });
 
 async function count(url: string, sql: string): Promise<number> {
   const client = createClient({ url });
@@ -30,7 +27,22 @@ async function count(url: string, sql: string): Promise<number> {
   }
 }
 
-describe("recorder thread (Node, local database file)", () => {
+/** Every row of a table (request_history without its id) as each column's type and bytes, in id / key order. */
+async function exactRows(url: string, table: string): Promise<unknown[][]> {
+  const client = createClient({ url });
+  try {
+    const columns = (await client.execute(`SELECT name FROM pragma_table_info('${table}')`)).rows
+      .map((row) => String(row[0]))
+      .filter((name) => !(table === "request_history" && name === "id"));
+    const exact = columns.map((name) => `typeof("${name}") || ':' || hex("${name}")`).join(", ");
+    const { rows } = await client.execute(`SELECT ${exact} FROM "${table}" ORDER BY rowid`);
+    return rows.map((row) => Array.from(row as ArrayLike<unknown>));
+  } finally {
+    client.close();
+  }
+}
+
+describe("the recorder's file store (Node and Bun, local database file)", () => {
   let database: TempDatabase | undefined;
   let store: BatchStore | undefined;
   let running: RunningProcess | undefined;
@@ -43,24 +55,28 @@ describe("recorder thread (Node, local database file)", () => {
     store = running = upstream = database = undefined;
   });
 
-  it("is used for local files only", () => {
-    expect(threadableDatabase("file:/data/llmlb.db")).toBe(true);
-    expect(threadableDatabase("file::memory:")).toBe(false);
-    expect(threadableDatabase("file:x.db?mode=memory")).toBe(false);
-    expect(threadableDatabase("libsql://db.example.org")).toBe(false);
+  it("is used for local files only, and opens the file @libsql/client opens for each form of file: URL", () => {
+    expect(localDatabaseFile("file:/data/llmlb.db")).toBe(true);
+    expect(localDatabaseFile("file::memory:")).toBe(false);
+    expect(localDatabaseFile("file:x.db?mode=memory")).toBe(false);
+    expect(localDatabaseFile("libsql://db.example.org")).toBe(false);
+    expect(filePathOf("file:llmlb.db")).toBe("llmlb.db");
+    expect(filePathOf("file:/var/lib/llmlb/llmlb.db")).toBe("/var/lib/llmlb/llmlb.db");
+    expect(filePathOf("file:///var/lib/llmlb/llmlb.db")).toBe("/var/lib/llmlb/llmlb.db");
+    expect(filePathOf("file://localhost/var/lib/my%20data/llmlb.db?mode=rwc")).toBe(
+      "/var/lib/my data/llmlb.db",
+    );
   });
 
-  it("writes a batch in its own connection, returns the committed counters, reports a failed write", async () => {
-    if (!existsSync(ENTRY)) throw new Error("dist/recorder-thread.js is missing: run `npm run build` first");
+  it("writes a batch through its own connection, returns the committed counters, reports a failed write", async () => {
     database = await createTempDatabase();
     await database.handle.client.execute(
       "INSERT INTO endpoints (id, name, base_url, registered_at, updated_at) VALUES ('e1', 'gpu1', 'http://h', 0, 0)",
     );
-    store = createThreadedBatchStore({
-      entry: ENTRY,
-      data: { url: database.url, timeoutMs: 1000 },
-      logger,
-      rowsPerBatch: THREAD_ROWS_PER_BATCH,
+    store = createFileBatchStore({
+      url: database.url,
+      busyTimeoutMs: 1000,
+      rowsPerBatch: FILE_ROWS_PER_BATCH,
     });
     const pending = createPendingWrites(10_000);
     for (let i = 0; i < 3; i++) pending.add(completion());
@@ -73,12 +89,12 @@ describe("recorder thread (Node, local database file)", () => {
     });
     expect(await count(database.url, "SELECT count(*) FROM request_history")).toBe(3);
 
-    // A backlog larger than one batch: the thread takes THREAD_ROWS_PER_BATCH rows in one transaction,
-    // every one of them in order (they travel as several JSON texts).
-    for (let i = 0; i < THREAD_ROWS_PER_BATCH + 10; i++) pending.add(completion({ request_id: `big-${i}` }));
+    // A backlog larger than one batch: the store takes FILE_ROWS_PER_BATCH rows in one transaction, every
+    // one of them in order (they go to the driver as several scripts).
+    for (let i = 0; i < FILE_ROWS_PER_BATCH + 10; i++) pending.add(completion({ request_id: `big-${i}` }));
     const large = pending.take(store.rowsPerBatch) ?? expect.fail("nothing pending");
-    expect(large.history).toHaveLength(THREAD_ROWS_PER_BATCH);
-    expect((await store.write(large)).get("e1")?.totalRequests).toBe(3 + THREAD_ROWS_PER_BATCH + 10);
+    expect(large.history).toHaveLength(FILE_ROWS_PER_BATCH);
+    expect((await store.write(large)).get("e1")?.totalRequests).toBe(3 + FILE_ROWS_PER_BATCH + 10);
     pending.settle();
     const client = createClient({ url: database.url });
     const written = await client.execute(
@@ -86,7 +102,7 @@ describe("recorder thread (Node, local database file)", () => {
     );
     client.close();
     expect(written.rows.map((row) => row[0])).toEqual(
-      Array.from({ length: THREAD_ROWS_PER_BATCH }, (_, i) => `big-${i}`),
+      Array.from({ length: FILE_ROWS_PER_BATCH }, (_, i) => `big-${i}`),
     );
     await store.write(pending.take(store.rowsPerBatch) ?? expect.fail("nothing pending"));
     pending.settle();
@@ -100,8 +116,14 @@ describe("recorder thread (Node, local database file)", () => {
     );
     // Nothing of the failed batch was committed (one transaction).
     expect(await count(database.url, "SELECT total_requests FROM endpoints WHERE id = 'e1'")).toBe(
-      3 + THREAD_ROWS_PER_BATCH + 10,
+      3 + FILE_ROWS_PER_BATCH + 10,
     );
+    // The failed transaction was rolled back: the batch, retried, commits.
+    pending.putBack();
+    await database.handle.client.execute("DROP TRIGGER refuse");
+    expect(
+      (await store.write(pending.take(100) ?? expect.fail("nothing pending"))).get("e1")?.totalRequests,
+    ).toBe(3 + FILE_ROWS_PER_BATCH + 11);
 
     await store.close();
     await expect(
@@ -112,6 +134,99 @@ describe("recorder thread (Node, local database file)", () => {
         history: [],
       }),
     ).rejects.toThrow(/closed/);
+  });
+
+  it("reports a batch on a file without the schema as an error, and the next batch fails the same way", async () => {
+    database = await createTempDatabase();
+    const bare = join(database.dir.path, "empty.db");
+    store = createFileBatchStore({ url: `file:${bare}`, busyTimeoutMs: 1000, rowsPerBatch: 10 });
+    const pending = createPendingWrites(100);
+    pending.add(completion());
+    const batch = pending.take(10) ?? expect.fail("nothing pending");
+    await expect(store.write(batch)).rejects.toThrow(/no such table: endpoints/);
+    // Not "cannot start a transaction within a transaction": the first one was rolled back.
+    await expect(store.write(batch)).rejects.toThrow(/no such table: endpoints/);
+  });
+
+  it("stores every value exactly as the in-process store, which binds them as parameters", async () => {
+    database = await createTempDatabase();
+    const other = await createTempDatabase();
+    try {
+      for (const target of [database, other]) {
+        await target.handle.client.execute(
+          "INSERT INTO endpoints (id, name, base_url, registered_at, updated_at) VALUES ('e1', 'gpu1', 'http://h', 0, 0)",
+        );
+      }
+      const awkward = [
+        "it's",
+        'say "hi"',
+        "back\\slash",
+        "line\nbreak",
+        "nul\u0000inside",
+        "?",
+        "",
+        "日本語 🚀",
+        "lone \ud800 surrogate",
+      ];
+      const pending = createPendingWrites(100);
+      for (const [i, text] of awkward.entries()) {
+        pending.add(
+          completion({
+            model: text,
+            error: text,
+            client_ip: text,
+            api_key_id: text || null,
+            duration_ms: 1000 + i,
+          }),
+        );
+      }
+      const batch = pending.take(100) ?? expect.fail("nothing pending");
+      // Numbers the recorder never produces but a column could hold: a fraction, a negative, 2^53 − 1.
+      batch.history.push([
+        "numbers",
+        1.5,
+        "e1",
+        "gpu1",
+        "m",
+        "chat_completions",
+        0,
+        "error",
+        -1,
+        null,
+        2 ** 53 - 1,
+        0.25,
+        -7,
+        3,
+        1,
+        null,
+        null,
+        "api",
+        null,
+        null,
+        0,
+        0,
+        null,
+      ]);
+      await inProcessBatchStore(other.handle).write(batch);
+      store = createFileBatchStore({ url: database.url, busyTimeoutMs: 1000, rowsPerBatch: 100 });
+      await store.write(batch);
+      for (const table of [
+        "request_history",
+        "endpoint_daily_stats",
+        "token_daily_stats",
+        "client_hourly_stats",
+        "endpoints",
+      ]) {
+        const [mine, bound] = await Promise.all([
+          exactRows(database.url, table),
+          exactRows(other.url, table),
+        ]);
+        expect(mine.length, table).toBeGreaterThan(0);
+        expect(mine, table).toEqual(bound);
+      }
+    } finally {
+      other.cleanup();
+    }
   });
 
   /** node dist/server.js on the test's database, proxying to the fake upstream; resolves once ready. */
@@ -132,7 +247,7 @@ describe("recorder thread (Node, local database file)", () => {
     return { port, server };
   }
 
-  it("node dist/server.js records every proxied request in the file through the thread, flushed at SIGTERM", async () => {
+  it("node dist/server.js records every proxied request in the file through the store, flushed at SIGTERM", async () => {
     database = await createTempDatabase();
     upstream = await startInferenceServer("vllm", { models: ["m"] });
     const { port, server } = await startServer();
@@ -152,7 +267,7 @@ describe("recorder thread (Node, local database file)", () => {
     expect(await count(database.url, "SELECT sum(total_requests) FROM endpoints")).toBe(5);
   });
 
-  it("a restart runs the server from the code cache, and it still starts its thread and its tokenizer on demand", async () => {
+  it("a restart runs the server from the code cache, and it still opens its store and its tokenizer on demand", async () => {
     database = await createTempDatabase();
     // No usage in the answers: llmlb estimates the tokens, loading gpt-tokenizer on the first estimate.
     upstream = await startInferenceServer("vllm", { models: ["m"], scripts: { default: { usage: "none" } } });
@@ -174,7 +289,7 @@ describe("recorder thread (Node, local database file)", () => {
     }
     expect(await server.stop("SIGTERM")).toBe(0);
     expect(server.output()).not.toContain("token counter unavailable");
-    expect(server.output()).not.toContain("recorder thread failed");
+    expect(server.output()).not.toContain("cannot write statistics");
     expect(await count(database.url, "SELECT count(*) FROM request_history WHERE tokens_estimated = 1")).toBe(
       3,
     );
