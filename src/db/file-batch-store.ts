@@ -1,6 +1,6 @@
 // Owns writing the recorder's batches to a local database file off the event loop (Node and Bun): a
 // connection of its own through libsql's promise API, whose exec() and queries run on the driver's native
-// threads, so the event loop only writes the batch's SQL text (batch-sql.ts flushScript). One IMMEDIATE
+// threads, so the event loop only writes the batch's SQL text (batch-sql.ts aggregateScript, historyScripts). One IMMEDIATE
 // transaction per batch: the script, the counters read back, COMMIT.
 // Measured reasons (against the recorder thread it replaces, a worker_threads Worker with its own V8 isolate
 // fed one cloned batch at a time): README, Performance.
