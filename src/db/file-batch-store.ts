@@ -1,7 +1,7 @@
 // Owns writing the recorder's batches to a local database file off the event loop (Node and Bun): a
 // connection of its own through libsql's promise API, whose exec() and queries run on the driver's native
-// threads, so the event loop only writes the batch's SQL text (batch-sql.ts aggregateScript, historyScripts). One IMMEDIATE
-// transaction per batch: the script, the counters read back, COMMIT.
+// threads, so the event loop only writes the batch's SQL text (batch-sql.ts aggregateScript,
+// historyScripts). One IMMEDIATE transaction per batch: the scripts, the counters read back, COMMIT.
 // Measured reasons (against the recorder thread it replaces, a worker_threads Worker with its own V8 isolate
 // fed one cloned batch at a time): README, Performance.
 import type { Config } from "../config.js";
@@ -71,9 +71,9 @@ async function openConnection(url: string, busyTimeoutMs: number): Promise<Conne
 
 /**
  * History rows per exec(). The event loop's part of a batch is writing its SQL text and the driver's
- * conversion of it to UTF-8 (≈ 4 µs a row); measured on this machine, 1,024 rows in one script held the
- * event loop 9–13 ms (build) + 1.5 ms (exec call), 64 rows 0.2–0.6 + 0.07 ms. Each further exec() is one more
- * hand-over to the driver's thread while the transaction holds the write lock.
+ * conversion of it to UTF-8 (≈ 4 µs a row). Measured on this machine: 1,024 rows in one script held the
+ * event loop 4–13 ms (build) + 1.5–2.3 ms (exec call), 128 rows 0.2–0.8 + 0.03–0.19 ms. Each further exec()
+ * is one more hand-over to the driver's thread while the transaction holds the write lock.
  */
 const ROWS_PER_EXEC = 128;
 
