@@ -103,7 +103,18 @@ export function createFileBatchStore(options: {
 }): BatchStore {
   /** Opened on the first batch, so an open failure is that batch's error (the writer retries it). */
   let connection: Promise<Connection> | null = null;
-  /** The batch being written: close() waits for it (the writer hands over one batch at a time). */
+  const connected = (): Promise<Connection> => {
+    connection ??= openConnection(options.url, options.busyTimeoutMs).catch((error: unknown) => {
+      connection = null;
+      throw error;
+    });
+    return connection;
+  };
+  /**
+   * The last batch handed over, settled or not. Batches run one after another on the one connection (a
+   * second BEGIN inside the first's transaction would fail, and its ROLLBACK undo the first's writes);
+   * close() waits for the last.
+   */
   let writing: Promise<unknown> = Promise.resolve();
   let closed = false;
   return {
@@ -111,11 +122,7 @@ export function createFileBatchStore(options: {
     // Named for the bench's CPU profile (bench/main.ts RECORDER_FLUSH_FUNCTIONS).
     write: async function writeFileBatch(batch: Batch) {
       if (closed) throw new Error("recorder store closed");
-      connection ??= openConnection(options.url, options.busyTimeoutMs).catch((error: unknown) => {
-        connection = null;
-        throw error;
-      });
-      const written = connection.then((open) => runBatchTransaction(open, batch));
+      const written = writing.then(connected).then((open) => runBatchTransaction(open, batch));
       writing = written.catch(() => undefined);
       return written;
     },

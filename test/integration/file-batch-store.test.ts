@@ -124,8 +124,25 @@ describe("the recorder's file store (Node and Bun, local database file)", () => 
     expect(
       (await store.write(pending.take(100) ?? expect.fail("nothing pending"))).get("e1")?.totalRequests,
     ).toBe(3 + FILE_ROWS_PER_BATCH + 11);
+    pending.settle();
 
-    await store.close();
+    // Batches handed over without waiting run one after another on the one connection (the second's BEGIN
+    // would fail inside the first's transaction), and close() waits for them.
+    const oneRequest = () => {
+      const single = createPendingWrites(10);
+      single.add(completion());
+      return single.take(10) ?? expect.fail("nothing pending");
+    };
+    const both = [store.write(oneRequest()), store.write(oneRequest())];
+    const closing = store.close();
+    const [first, second] = await Promise.all(both);
+    await closing;
+    expect(first?.get("e1")?.totalRequests).toBe(3 + FILE_ROWS_PER_BATCH + 12);
+    expect(second?.get("e1")?.totalRequests).toBe(3 + FILE_ROWS_PER_BATCH + 13);
+    expect(await count(database.url, "SELECT count(*) FROM request_history")).toBe(
+      3 + FILE_ROWS_PER_BATCH + 13,
+    );
+
     await expect(
       store.write({
         counters: new Map(),
